@@ -1,0 +1,12 @@
+// The list of sub-commands. Add one line per command file in Commands/.
+using System.CommandLine;
+
+namespace SharpSeek.Cli.Commands;
+
+public static class CommandRegistry
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionCommand.Create();
+    }
+}
