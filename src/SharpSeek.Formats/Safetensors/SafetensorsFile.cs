@@ -1,0 +1,136 @@
+// Boundary: one safetensors file, memory-mapped read-only. Opening reads only the 8-byte length
+// and the JSON header; tensor bytes are paged in by the OS when a view is first touched.
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.IO.MemoryMappedFiles;
+
+namespace SharpSeek.Formats.Safetensors;
+
+/// <summary>A memory-mapped safetensors file with zero-copy <see cref="TensorView"/>s.</summary>
+public sealed unsafe class SafetensorsFile : ITensorSource, ITensorMemoryOwner
+{
+    private readonly MemoryMappedFile _map;
+    private readonly MemoryMappedViewAccessor _accessor;
+    private readonly Dictionary<string, TensorView> _views;
+    private readonly string[] _names;
+    private bool _disposed;
+
+    private SafetensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor accessor,
+        Dictionary<string, TensorView> views, string[] names, IReadOnlyDictionary<string, string> metadata, long dataOffset)
+    {
+        Path = path;
+        _map = map;
+        _accessor = accessor;
+        _views = views;
+        _names = names;
+        Metadata = metadata;
+        DataOffset = dataOffset;
+    }
+
+    /// <summary>Full path of the file.</summary>
+    public string Path { get; }
+
+    public string Description => Path;
+
+    /// <summary>The string map stored under <c>__metadata__</c> (empty if absent).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>File offset of the data section (8 + header length).</summary>
+    public long DataOffset { get; }
+
+    /// <summary>Names in header order (HF writers sort them).</summary>
+    public IEnumerable<string> Names => _names;
+
+    public int Count => _names.Length;
+
+    public bool IsDisposed => _disposed;
+
+    /// <summary>Maps <paramref name="path"/> and validates its header; throws <see cref="InvalidDataException"/> on any defect.</summary>
+    public static SafetensorsFile Open(string path)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
+        long fileLength = fs.Length;
+        if (fileLength < 8)
+        {
+            fs.Dispose();
+            throw SafetensorsErrors.Invalid(path, $"file is {fileLength} bytes, shorter than the 8-byte header length");
+        }
+
+        MemoryMappedFile? map = null;
+        MemoryMappedViewAccessor? accessor = null;
+        bool acquired = false;
+        try
+        {
+            map = MemoryMappedFile.CreateFromFile(fs, mapName: null, capacity: 0, MemoryMappedFileAccess.Read,
+                HandleInheritability.None, leaveOpen: false);
+            accessor = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            byte* basePtr = null;
+            accessor.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
+            acquired = true;
+            basePtr += accessor.PointerOffset;
+
+            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(basePtr, 8));
+            if (headerLength > SafetensorsHeader.MaxHeaderBytes)
+            {
+                throw SafetensorsErrors.Invalid(path,
+                    $"header length {headerLength} exceeds the {SafetensorsHeader.MaxHeaderBytes}-byte limit (corrupt file?)");
+            }
+            if ((long)headerLength > fileLength - 8)
+            {
+                throw SafetensorsErrors.Invalid(path, $"header length {headerLength} is larger than the rest of the file ({fileLength - 8} bytes)");
+            }
+
+            long dataOffset = 8 + (long)headerLength;
+            var header = SafetensorsHeader.Parse(path, new ReadOnlySpan<byte>(basePtr + 8, (int)headerLength), fileLength - dataOffset);
+
+            var views = new Dictionary<string, TensorView>(header.Entries.Count, StringComparer.Ordinal);
+            var names = new string[header.Entries.Count];
+            var file = new SafetensorsFile(path, map, accessor, views, names, header.Metadata, dataOffset);
+            byte* data = basePtr + dataOffset;
+            for (int i = 0; i < names.Length; i++)
+            {
+                HeaderEntry e = header.Entries[i];
+                names[i] = e.Name;
+                views[e.Name] = new TensorView(e.Name, e.DType, e.Shape, e.ElementCount, e.ByteLength, data + e.Begin, file, path);
+            }
+            return file;
+        }
+        catch
+        {
+            if (acquired)
+            {
+                accessor!.SafeMemoryMappedViewHandle.ReleasePointer();
+            }
+            accessor?.Dispose();
+            map?.Dispose();
+            fs.Dispose();
+            throw;
+        }
+    }
+
+    public bool Contains(string name) => _views.ContainsKey(name);
+
+    public bool TryGet(string name, [NotNullWhen(true)] out TensorView? view)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _views.TryGetValue(name, out view);
+    }
+
+    public TensorView Get(string name) =>
+        TryGet(name, out TensorView? view) ? view : throw TensorSourceErrors.Missing(name, Path);
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _accessor.SafeMemoryMappedViewHandle.ReleasePointer();
+        _accessor.Dispose();
+        _map.Dispose();
+    }
+
+    public override string ToString() => $"{Path} ({_names.Length} tensors)";
+}
