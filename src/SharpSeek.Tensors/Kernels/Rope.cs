@@ -1,0 +1,56 @@
+// Rotary position embedding on interleaved pairs (x[2i], x[2i+1]) with optional YaRN frequency
+// scaling, as the reference's precompute_freqs_cis / apply_rotary_emb. Angles are formed in the
+// precision T (pos * f_i rounded to T) and rotated on the fly, so no table grows with the context.
+using System.Numerics;
+
+namespace SharpSeek.Tensors.Kernels;
+
+public sealed record RopeParameters(int Dim, double Base, bool Yarn, double Factor, int OriginalMaxPositions, double BetaFast, double BetaSlow);
+
+public sealed class RopeTable<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _freqs;
+
+    public int Dim { get; }
+
+    public RopeTable(RopeParameters p)
+    {
+        if (p.Dim <= 0 || p.Dim % 2 != 0) throw new ArgumentException($"RoPE dim must be even and positive, got {p.Dim}");
+        Dim = p.Dim;
+        int half = p.Dim / 2;
+        _freqs = new T[half];
+        T dim = T.CreateTruncating(p.Dim), b = T.CreateTruncating(p.Base);
+        for (int i = 0; i < half; i++) _freqs[i] = T.One / T.Pow(b, T.CreateTruncating(2 * i) / dim);
+        if (!p.Yarn) return;
+        // YaRN: blend interpolated (f / factor) and original frequencies over a linear ramp [low, high].
+        double CorrectionDim(double rotations) => p.Dim * Math.Log(p.OriginalMaxPositions / (rotations * 2 * Math.PI)) / (2 * Math.Log(p.Base));
+        double low = Math.Max(Math.Floor(CorrectionDim(p.BetaFast)), 0);
+        double high = Math.Min(Math.Ceiling(CorrectionDim(p.BetaSlow)), p.Dim - 1);
+        if (low == high) high += 0.001;
+        T factor = T.CreateTruncating(p.Factor);
+        for (int i = 0; i < half; i++)
+        {
+            T ramp = T.Clamp((T.CreateTruncating(i) - T.CreateTruncating(low)) / (T.CreateTruncating(high) - T.CreateTruncating(low)), T.Zero, T.One);
+            T smooth = T.One - ramp;
+            _freqs[i] = _freqs[i] / factor * (T.One - smooth) + _freqs[i] * smooth;
+        }
+    }
+
+    public ReadOnlySpan<T> Frequencies => _freqs;
+
+    /// <summary>Rotates x (length Dim) by the angles of position <paramref name="pos"/>; inverse = conjugate rotation.</summary>
+    public void Apply(Span<T> x, long pos, bool inverse = false)
+    {
+        if (x.Length != Dim) throw new ArgumentException($"RoPE input has {x.Length} values, expected {Dim}");
+        T t = T.CreateTruncating(pos);
+        for (int i = 0; i < _freqs.Length; i++)
+        {
+            T angle = t * _freqs[i];
+            T c = T.Cos(angle), s = T.Sin(angle);
+            if (inverse) s = -s;
+            T a = x[2 * i], b = x[2 * i + 1];
+            x[2 * i] = a * c - b * s;
+            x[2 * i + 1] = a * s + b * c;
+        }
+    }
+}
