@@ -70,7 +70,7 @@ public sealed unsafe class InMemoryTensorSource : ITensorSource, ITensorMemoryOw
     }
 
     /// <summary>Adds typed elements; <typeparamref name="T"/> must match the dtype's size.</summary>
-    public TensorView Add<T>(string name, DType dtype, ReadOnlySpan<long> shape, ReadOnlySpan<T> values) where T : unmanaged
+    public TensorView AddElements<T>(string name, DType dtype, ReadOnlySpan<long> shape, ReadOnlySpan<T> values) where T : unmanaged
     {
         if (sizeof(T) != dtype.Size())
         {
