@@ -1,0 +1,106 @@
+// Register-blocked dot products for the fast MatMul: four weight rows against one or two token
+// rows at a time, so each x vector load feeds four FMAs. Vector512, then Vector256, then a scalar
+// tail, written once per block shape. Sums are fp32; the order differs from the scalar twin.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace SharpSeek.Tensors.Kernels;
+
+internal static unsafe class MatMulDot
+{
+    /// <summary>s_r = sum_j x[j] * w_r[j] for r = 0..3, j in [0, n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows4(float* x, float* w0, float* w1, float* w2, float* w3, int n, float* s)
+    {
+        int j = 0;
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            for (; j <= n - 16; j += 16)
+            {
+                var xv = Vector512.Load(x + j);
+                c0 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w0 + j), c0);
+                c1 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w1 + j), c1);
+                c2 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w2 + j), c2);
+                c3 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(w3 + j), c3);
+            }
+            a0 = Vector512.Sum(c0); a1 = Vector512.Sum(c1); a2 = Vector512.Sum(c2); a3 = Vector512.Sum(c3);
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            for (; j <= n - 8; j += 8)
+            {
+                var xv = Vector256.Load(x + j);
+                c0 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(w0 + j), c0);
+                c1 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(w1 + j), c1);
+                c2 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(w2 + j), c2);
+                c3 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(w3 + j), c3);
+            }
+            a0 = Vector256.Sum(c0); a1 = Vector256.Sum(c1); a2 = Vector256.Sum(c2); a3 = Vector256.Sum(c3);
+        }
+        for (; j < n; j++)
+        {
+            float xv = x[j];
+            a0 += xv * w0[j]; a1 += xv * w1[j]; a2 += xv * w2[j]; a3 += xv * w3[j];
+        }
+        s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3;
+    }
+
+    /// <summary>s[t * 4 + r] = sum_j xt[j] * w_r[j] for tokens t = 0, 1 (x0, x1) and rows r = 0..3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows4Tokens2(float* x0, float* x1, float* w0, float* w1, float* w2, float* w3, int n, float* s)
+    {
+        int j = 0;
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
+            for (; j <= n - 16; j += 16)
+            {
+                var xa = Vector512.Load(x0 + j);
+                var xb = Vector512.Load(x1 + j);
+                var v = Vector512.Load(w0 + j);
+                c0 = Vector512.FusedMultiplyAdd(xa, v, c0); d0 = Vector512.FusedMultiplyAdd(xb, v, d0);
+                v = Vector512.Load(w1 + j);
+                c1 = Vector512.FusedMultiplyAdd(xa, v, c1); d1 = Vector512.FusedMultiplyAdd(xb, v, d1);
+                v = Vector512.Load(w2 + j);
+                c2 = Vector512.FusedMultiplyAdd(xa, v, c2); d2 = Vector512.FusedMultiplyAdd(xb, v, d2);
+                v = Vector512.Load(w3 + j);
+                c3 = Vector512.FusedMultiplyAdd(xa, v, c3); d3 = Vector512.FusedMultiplyAdd(xb, v, d3);
+            }
+            a0 = Vector512.Sum(c0); a1 = Vector512.Sum(c1); a2 = Vector512.Sum(c2); a3 = Vector512.Sum(c3);
+            b0 = Vector512.Sum(d0); b1 = Vector512.Sum(d1); b2 = Vector512.Sum(d2); b3 = Vector512.Sum(d3);
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            Vector256<float> d0 = default, d1 = default, d2 = default, d3 = default;
+            for (; j <= n - 8; j += 8)
+            {
+                var xa = Vector256.Load(x0 + j);
+                var xb = Vector256.Load(x1 + j);
+                var v = Vector256.Load(w0 + j);
+                c0 = Vector256.FusedMultiplyAdd(xa, v, c0); d0 = Vector256.FusedMultiplyAdd(xb, v, d0);
+                v = Vector256.Load(w1 + j);
+                c1 = Vector256.FusedMultiplyAdd(xa, v, c1); d1 = Vector256.FusedMultiplyAdd(xb, v, d1);
+                v = Vector256.Load(w2 + j);
+                c2 = Vector256.FusedMultiplyAdd(xa, v, c2); d2 = Vector256.FusedMultiplyAdd(xb, v, d2);
+                v = Vector256.Load(w3 + j);
+                c3 = Vector256.FusedMultiplyAdd(xa, v, c3); d3 = Vector256.FusedMultiplyAdd(xb, v, d3);
+            }
+            a0 = Vector256.Sum(c0); a1 = Vector256.Sum(c1); a2 = Vector256.Sum(c2); a3 = Vector256.Sum(c3);
+            b0 = Vector256.Sum(d0); b1 = Vector256.Sum(d1); b2 = Vector256.Sum(d2); b3 = Vector256.Sum(d3);
+        }
+        for (; j < n; j++)
+        {
+            float xa = x0[j], xb = x1[j];
+            a0 += xa * w0[j]; a1 += xa * w1[j]; a2 += xa * w2[j]; a3 += xa * w3[j];
+            b0 += xb * w0[j]; b1 += xb * w1[j]; b2 += xb * w2[j]; b3 += xb * w3[j];
+        }
+        s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3;
+        s[4] = b0; s[5] = b1; s[6] = b2; s[7] = b3;
+    }
+}
