@@ -1,0 +1,119 @@
+// DeepSeek V4 as a whole, top to bottom: embedding -> hc_mult copies -> blocks -> hc_head ->
+// norm -> fp32 head; plus the MTP blocks. Built from a WeightScope (names follow the official
+// checkpoint), generic in the arithmetic precision T (float: fast kernels; double: reference).
+using System.Numerics;
+using SharpSeek.Formats.Safetensors;
+using SharpSeek.Model.Config;
+using SharpSeek.Model.Layers;
+using SharpSeek.Model.State;
+using SharpSeek.Model.Weights;
+
+namespace SharpSeek.Model.Architectures;
+
+public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Linear _embed;    // [vocab, dim] BF16
+    private readonly Linear _head;     // [vocab, dim] BF16, applied in T
+    private readonly RmsNorm<T> _norm;
+    private readonly HyperHead<T> _hcHead;
+
+    public ModelConfig Config { get; }
+    public Block<T>[] Layers { get; }
+    public MtpBlock<T>[] Mtp { get; }
+
+    public DeepSeekV4(WeightScope scope)
+    {
+        var c = Config = scope.Config;
+        _embed = scope.Linear("embed", c.VocabSize, c.Dim, LinearKind.Bf16);
+        Layers = new Block<T>[c.NumLayers];
+        for (int i = 0; i < c.NumLayers; i++)
+            Layers[i] = new Block<T>(scope.Scope("layers").Scope(i.ToString()), i, c.CompressRatio(i), c.IsHashLayer(i));
+        _norm = new RmsNorm<T>(scope, "norm", c.Dim, c.NormEps);
+        _head = scope.Linear("head", c.VocabSize, c.Dim, LinearKind.Bf16);
+        _hcHead = new HyperHead<T>(scope, c.HcMult, c.Dim, c.HcEps, c.NormEps);
+        Mtp = new MtpBlock<T>[c.NumMtpLayers];
+        for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i.ToString()), c.NumLayers + i);
+    }
+
+    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights) => new(WeightScope.Load(config, weights));
+
+    /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry.</summary>
+    public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config)
+    {
+        var scope = WeightScope.Record(config);
+        _ = new DeepSeekV4<T>(scope);
+        return scope.Specs;
+    }
+
+    public int VocabSize => Config.VocabSize;
+
+    /// <summary>
+    /// Feeds ids at positions state.Length.. (prefill, a chunk, one decode step or a multi-token
+    /// verification: all the same computation) and writes logits [T, vocab]. When
+    /// <paramref name="hidden"/> is given it receives the final streams [T, hc, dim] (MTP input).
+    /// </summary>
+    public void Forward(ReadOnlySpan<int> ids, SequenceState<T> state, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null)
+    {
+        int tokens = ids.Length, d = Config.Dim, hc = Config.HcMult;
+        if (tokens == 0) return;
+        if (logits.Length < tokens * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {tokens} x {VocabSize}");
+        long start = state.Length;
+        if (start + tokens > Config.MaxPositions)
+            throw new ArgumentOutOfRangeException(nameof(ids), $"context of {start + tokens} tokens exceeds max_position_embeddings {Config.MaxPositions}");
+        // 1. embed and copy into hc streams                                  [T, hc, dim]
+        T[] h = new T[tokens * hc * d];
+        Embed(ids, h);
+        // 2. blocks
+        for (int l = 0; l < Layers.Length; l++)
+        {
+            Layers[l].Forward(h, ids, start, tokens, state.Layers[l], taps);
+            if (taps?.Wants(l) ?? false)
+                for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", start + t, h.AsSpan(t * hc * d, hc * d));
+        }
+        state.Length = (int)(start + tokens);
+        if (!hidden.IsEmpty) h.CopyTo(hidden);
+        // 3. head: collapse streams, norm, logits                            [T, vocab]
+        Logits(h, tokens, _hcHead, _norm, logits);
+    }
+
+    /// <summary>
+    /// MTP block <paramref name="k"/> at positions state.MtpLength..: final streams h [T, hc, dim] of those
+    /// positions and the ids that follow each of them -> logits [T, vocab] for the token after next.
+    /// </summary>
+    public void ForwardMtp(ReadOnlySpan<T> h, ReadOnlySpan<int> nextIds, SequenceState<T> state, Span<T> logits, int k = 0, ITapSink<T>? taps = null)
+    {
+        if (Mtp.Length <= k) throw new InvalidOperationException($"this checkpoint has {Mtp.Length} MTP blocks");
+        int tokens = nextIds.Length, d = Config.Dim;
+        T[] e = new T[tokens * d];
+        for (int t = 0; t < tokens; t++) { CheckId(nextIds[t]); _embed.Row<T>(nextIds[t], e.AsSpan(t * d, d)); }
+        T[] y = new T[tokens * d];
+        Mtp[k].Forward(h, e, nextIds, state.MtpLength, tokens, state.Mtp[k], y, taps);
+        state.MtpLength += tokens;
+        _head.Forward<T>(y, logits, tokens);
+    }
+
+    private void Embed(ReadOnlySpan<int> ids, Span<T> h)
+    {
+        int d = Config.Dim, hc = Config.HcMult;
+        for (int t = 0; t < ids.Length; t++)
+        {
+            CheckId(ids[t]);
+            Span<T> first = h.Slice(t * hc * d, d);
+            _embed.Row(ids[t], first);
+            for (int k = 1; k < hc; k++) first.CopyTo(h.Slice((t * hc + k) * d, d));
+        }
+    }
+
+    private void CheckId(int id)
+    {
+        if ((uint)id >= (uint)VocabSize) throw new ArgumentOutOfRangeException(nameof(id), $"token id {id} is outside the vocabulary [0, {VocabSize})");
+    }
+
+    private void Logits(ReadOnlySpan<T> h, int tokens, HyperHead<T> hcHead, RmsNorm<T> norm, Span<T> logits)
+    {
+        T[] y = new T[tokens * Config.Dim];
+        hcHead.Forward(h, tokens, y);
+        norm.ForwardInPlace(y);
+        _head.Forward<T>(y, logits, tokens);
+    }
+}

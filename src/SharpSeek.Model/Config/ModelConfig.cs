@@ -1,0 +1,63 @@
+// Typed, validated hyper-parameters of a DeepSeek V4 checkpoint, parsed once from the official
+// Hugging Face config.json (V4 key names). Everything downstream reads this record, never JSON.
+namespace SharpSeek.Model.Config;
+
+public enum ScoringFunction { SqrtSoftplus, Sigmoid, Softmax }
+
+public enum ExpertFormat { Fp8, Fp4, Bf16 }
+
+public sealed record RopeScaling(string Type, double Factor, int OriginalMaxPositions, double BetaFast, double BetaSlow);
+
+public sealed record ModelConfig
+{
+    public required string ModelType { get; init; }
+    public required int VocabSize { get; init; }
+    /// <summary>Model width d ("hidden_size", the reference's dim).</summary>
+    public required int Dim { get; init; }
+    public required int NumLayers { get; init; }
+    public required int NumHeads { get; init; }
+    public required int HeadDim { get; init; }
+    public required int RopeHeadDim { get; init; }
+    public required int QLoraRank { get; init; }
+    public required int OLoraRank { get; init; }
+    public required int OGroups { get; init; }
+    public required int WindowSize { get; init; }
+    public required int IndexHeads { get; init; }
+    public required int IndexHeadDim { get; init; }
+    public required int IndexTopK { get; init; }
+    public required int NumRoutedExperts { get; init; }
+    public required int NumSharedExperts { get; init; }
+    public required int NumActivatedExperts { get; init; }
+    public required int MoeInterDim { get; init; }
+    public required ScoringFunction ScoreFunc { get; init; }
+    public required double RouteScale { get; init; }
+    public required int NumHashLayers { get; init; }
+    public required double SwigluLimit { get; init; }
+    public required int HcMult { get; init; }
+    public required int HcSinkhornIters { get; init; }
+    public required double HcEps { get; init; }
+    public required double NormEps { get; init; }
+    public required double RopeTheta { get; init; }
+    public required double CompressRopeTheta { get; init; }
+    public RopeScaling? RopeScaling { get; init; }
+    public required int MaxPositions { get; init; }
+    public required int NumMtpLayers { get; init; }
+    /// <summary>Compression ratio per block: NumLayers main layers, then the MTP blocks (0 = window only).</summary>
+    public required IReadOnlyList<int> CompressRatios { get; init; }
+    /// <summary>True when dense linears are FP8 e4m3 with ue8m0 128x128 block scales.</summary>
+    public required bool Fp8Weights { get; init; }
+    public required ExpertFormat ExpertFormat { get; init; }
+    public int BosTokenId { get; init; }
+    public int EosTokenId { get; init; } = 1;
+
+    /// <summary>Width of the mHC mixing vector: (2 + hc) * hc.</summary>
+    public int MixHc => (2 + HcMult) * HcMult;
+    public int NopeHeadDim => HeadDim - RopeHeadDim;
+    public int CompressRatio(int block) => CompressRatios[block];
+    public bool IsHashLayer(int layer) => layer < NumHashLayers;
+
+    /// <summary>YaRN is applied to compressed layers when the context exceeds the original length.</summary>
+    public bool UsesYarn => RopeScaling is { Type: "yarn" } rs && rs.OriginalMaxPositions > 0 && MaxPositions > rs.OriginalMaxPositions;
+
+    public static ModelConfig Load(string path) => ModelConfigParser.Parse(File.ReadAllText(path), path);
+}

@@ -1,0 +1,113 @@
+// KV compressor of a compressed-attention layer (and of the lightning indexer). Every r tokens it
+// pools the per-token rows a = wkv x with a per-channel softmax over the gate scores
+// s = wgate x + ape[pos mod r]. Ratio 4 overlaps: an entry pools the previous block through
+// channels [0, hd) and its own block through [hd, 2hd). The pooled row is normed, rotated by RoPE
+// at the block's first position and then FP8- (attention) or Hadamard+FP4- (indexer) quantised.
+using System.Numerics;
+using SharpSeek.Model.State;
+using SharpSeek.Model.Weights;
+using SharpSeek.Tensors;
+using SharpSeek.Tensors.Kernels;
+
+namespace SharpSeek.Model.Layers;
+
+public sealed class Compressor<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Linear _wkv, _wgate;   // [coff*hd, dim] BF16
+    private readonly T[] _ape;              // [r, coff*hd]
+    private readonly RmsNorm<T> _norm;      // [hd]
+    private readonly RopeTable<T> _rope;
+
+    public int Ratio { get; }
+    public int HeadDim { get; }
+    public bool Overlap => Ratio == 4;
+    /// <summary>Indexer compressor: Hadamard rotation then FP4 instead of FP8.</summary>
+    public bool Rotate { get; }
+    public int Width => (Overlap ? 2 : 1) * HeadDim;
+    private readonly int _ropeDim;
+
+    public Compressor(WeightScope scope, int ratio, int headDim, bool rotate, RopeTable<T> rope)
+    {
+        var c = scope.Config;
+        Ratio = ratio; HeadDim = headDim; Rotate = rotate; _rope = rope; _ropeDim = c.RopeHeadDim;
+        int width = (ratio == 4 ? 2 : 1) * headDim;
+        _ape = scope.Vector<T>("ape", DType.F32, ratio, width);
+        _norm = new RmsNorm<T>(scope, "norm", headDim, c.NormEps);
+        _wgate = scope.Linear("wgate", width, c.Dim, LinearKind.Bf16);
+        _wkv = scope.Linear("wkv", width, c.Dim, LinearKind.Bf16);
+    }
+
+    /// <summary>Per-token rows: kv [T, Width] = wkv x, score [T, Width] = wgate x (ape added on Push).</summary>
+    public void Project(ReadOnlySpan<T> x, int tokens, Span<T> kv, Span<T> score)
+    {
+        _wkv.Forward(x, kv, tokens);
+        _wgate.Forward(x, score, tokens);
+    }
+
+    /// <summary>
+    /// Feeds the token at <paramref name="pos"/>. When it completes a block, writes the finished entry
+    /// (HeadDim values, before the final quantisation, which the store performs) into
+    /// <paramref name="entry"/> and returns true.
+    /// </summary>
+    public bool Push(long pos, ReadOnlySpan<T> kv, Span<T> score, CompressorHistory<T> rows, Span<T> entry)
+    {
+        int r = Ratio, hd = HeadDim;
+        // 1. score += ape[pos mod r]; remember the raw rows                    [Width]
+        ReadOnlySpan<T> ape = _ape.AsSpan((int)(pos % r) * Width, Width);
+        for (int i = 0; i < Width; i++) score[i] += ape[i];
+        rows.Write(pos, kv, score);
+        if ((pos + 1) % r != 0) return false;
+
+        // 2. pool the block(s): per channel softmax over slots, weighted sum of kv  [hd]
+        long first = pos + 1 - r;             // first position of this block
+        bool hasPrev = Overlap && first >= r;
+        int slots = Overlap ? 2 * r : r;
+        Span<T> w = stackalloc T[slots];
+        for (int ch = 0; ch < hd; ch++)
+        {
+            T m = T.NegativeInfinity;
+            for (int s = 0; s < slots; s++)
+            {
+                T v = Slot(rows, first, s, ch, hasPrev, out _);
+                w[s] = v;
+                if (v > m) m = v;
+            }
+            T sum = T.Zero;
+            for (int s = 0; s < slots; s++) { w[s] = T.IsNegativeInfinity(w[s]) ? T.Zero : T.Exp(w[s] - m); sum += w[s]; }
+            T acc = T.Zero;
+            for (int s = 0; s < slots; s++)
+            {
+                if (w[s] == T.Zero) continue;
+                Slot(rows, first, s, ch, hasPrev, out T kvValue);
+                acc += w[s] / sum * kvValue;
+            }
+            entry[ch] = acc;
+        }
+        // 3. norm, RoPE at the block's first position                         [hd]
+        _norm.ForwardInPlace(entry[..hd]);
+        _rope.Apply(entry.Slice(hd - _ropeDim, _ropeDim), first);
+        // 4. indexer keys: Hadamard rotation (the FP4 quantisation happens in the key store)
+        if (Rotate) Elementwise.Hadamard(entry[..hd], T.One / T.Sqrt(T.CreateTruncating(hd)));
+        return true;
+    }
+
+    /// <summary>Score (returned) and kv value of pooling slot s for channel ch of the block starting at first.</summary>
+    private T Slot(CompressorHistory<T> rows, long first, int s, int ch, bool hasPrev, out T kv)
+    {
+        int r = Ratio, hd = HeadDim;
+        if (!Overlap)
+        {
+            kv = rows.Kv(first + s)[ch];
+            return rows.Score(first + s)[ch];
+        }
+        if (s < r)
+        {
+            // previous block, channels [0, hd)
+            if (!hasPrev) { kv = T.Zero; return T.NegativeInfinity; }
+            kv = rows.Kv(first - r + s)[ch];
+            return rows.Score(first - r + s)[ch];
+        }
+        kv = rows.Kv(first + s - r)[hd + ch];
+        return rows.Score(first + s - r)[hd + ch];
+    }
+}

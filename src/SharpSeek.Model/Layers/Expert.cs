@@ -1,0 +1,44 @@
+// One SwiGLU expert in T: g = w1 x, u = w3 x; with swiglu_limit L > 0, u = clamp(u, -L, L) and
+// g = min(g, L); a = silu(g) * u * routing_weight; y = w2 a. Routed experts are FP4 (or FP8),
+// the shared expert FP8; both go through the same Linear.
+using System.Numerics;
+using SharpSeek.Model.Weights;
+using SharpSeek.Tensors.Kernels;
+
+namespace SharpSeek.Model.Layers;
+
+public sealed class Expert<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Linear _w1, _w2, _w3;
+    private readonly T _limit;
+    private readonly int _dim, _inter;
+
+    public Expert(WeightScope scope, LinearKind kind)
+    {
+        var c = scope.Config;
+        _dim = c.Dim; _inter = c.MoeInterDim; _limit = T.CreateTruncating(c.SwigluLimit);
+        _w1 = scope.Linear("w1", _inter, _dim, kind);
+        _w2 = scope.Linear("w2", _dim, _inter, kind);
+        _w3 = scope.Linear("w3", _inter, _dim, kind);
+    }
+
+    /// <summary>y [T, dim] = w2((silu(g) * u) * weight[t]) for x [T, dim]; weights may be empty (= 1).</summary>
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, int tokens, Span<T> y)
+    {
+        T[] g = new T[tokens * _inter], u = new T[tokens * _inter];
+        _w1.Forward(x, g, tokens);
+        _w3.Forward(x, u, tokens);
+        bool clamp = _limit > T.Zero;
+        for (int t = 0; t < tokens; t++)
+        {
+            T rw = weights.IsEmpty ? T.One : weights[t];
+            for (int i = t * _inter; i < (t + 1) * _inter; i++)
+            {
+                T gi = g[i], ui = u[i];
+                if (clamp) { ui = T.Clamp(ui, -_limit, _limit); gi = T.Min(gi, _limit); }
+                g[i] = Elementwise.Silu(gi) * ui * rw;
+            }
+        }
+        _w2.Forward(g, y, tokens);
+    }
+}

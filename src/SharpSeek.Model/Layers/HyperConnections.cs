@@ -1,0 +1,118 @@
+// Manifold-constrained hyper-connections (mHC) at one site of a block. The hc_mult residual
+// streams are mixed into the sub-layer input (pre weights), and the sub-layer output is written
+// back with post weights plus a Sinkhorn-normalised stream-mixing matrix comb[source, destination].
+using System.Numerics;
+using SharpSeek.Model.Weights;
+using SharpSeek.Tensors;
+using SharpSeek.Tensors.Kernels;
+
+namespace SharpSeek.Model.Layers;
+
+public sealed class HyperConnections<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Linear _fn;      // [mix_hc, hc*dim] F32
+    private readonly T[] _base;       // [mix_hc]
+    private readonly T[] _scale;      // [3]
+    private readonly int _hc, _dim, _iters;
+    private readonly T _eps, _normEps;
+
+    public HyperConnections(WeightScope scope, string site, int hc, int dim, int iters, double hcEps, double normEps)
+    {
+        int mix = (2 + hc) * hc;
+        _fn = scope.RawMatrix($"hc_{site}_fn", mix, hc * dim);
+        _base = scope.Vector<T>($"hc_{site}_base", DType.F32, mix);
+        _scale = scope.Vector<T>($"hc_{site}_scale", DType.F32, 3);
+        _hc = hc; _dim = dim; _iters = iters;
+        _eps = T.CreateTruncating(hcEps); _normEps = T.CreateTruncating(normEps);
+    }
+
+    public int MixWidth => (2 + _hc) * _hc;
+
+    /// <summary>
+    /// h [T, hc, dim] -> x [T, dim] = sum_i pre_i h_i, and per token post [T, hc], comb [T, hc, hc].
+    /// </summary>
+    public void Pre(ReadOnlySpan<T> h, int tokens, Span<T> x, Span<T> post, Span<T> comb)
+    {
+        int hc = _hc, d = _dim, mixW = MixWidth;
+        // 1. mix = (fn @ flatten(h)) * rsqrt(mean(h^2) + eps)             [T, mix_hc]
+        T[] mix = new T[tokens * mixW];
+        _fn.Forward(h, mix, tokens);
+        Span<T> pre = stackalloc T[hc];
+        for (int t = 0; t < tokens; t++)
+        {
+            ReadOnlySpan<T> ht = h.Slice(t * hc * d, hc * d);
+            T r = T.One / T.Sqrt(Elementwise.Dot(ht, ht) / T.CreateTruncating(hc * d) + _normEps);
+            Span<T> m = mix.AsSpan(t * mixW, mixW);
+            for (int i = 0; i < mixW; i++) m[i] *= r;
+            // 2. pre = sigmoid(mix * s0 + b) + eps; post = 2 sigmoid(mix * s1 + b)   [hc]
+            for (int i = 0; i < hc; i++)
+            {
+                pre[i] = Elementwise.Sigmoid(m[i] * _scale[0] + _base[i]) + _eps;
+                post[t * hc + i] = T.CreateTruncating(2) * Elementwise.Sigmoid(m[hc + i] * _scale[1] + _base[hc + i]);
+            }
+            // 3. comb = Sinkhorn(mix * s2 + b)                                  [hc, hc]
+            Span<T> c = comb.Slice(t * hc * hc, hc * hc);
+            for (int i = 0; i < hc * hc; i++) c[i] = m[2 * hc + i] * _scale[2] + _base[2 * hc + i];
+            Elementwise.Sinkhorn(c, hc, _iters, _eps);
+            // 4. x = sum_i pre_i h_i                                             [dim]
+            Span<T> xt = x.Slice(t * d, d);
+            xt.Clear();
+            for (int i = 0; i < hc; i++) Elementwise.AddScaled(xt, ht.Slice(i * d, d), pre[i]);
+        }
+    }
+
+    /// <summary>h'[T, k, :] = post_k * f + sum_j comb[j, k] * h_j, written into dst [T, hc, dim].</summary>
+    public void Post(ReadOnlySpan<T> f, ReadOnlySpan<T> residual, ReadOnlySpan<T> post, ReadOnlySpan<T> comb, int tokens, Span<T> dst)
+    {
+        int hc = _hc, d = _dim;
+        for (int t = 0; t < tokens; t++)
+        {
+            ReadOnlySpan<T> ft = f.Slice(t * d, d), ht = residual.Slice(t * hc * d, hc * d);
+            for (int k = 0; k < hc; k++)
+            {
+                Span<T> out_ = dst.Slice((t * hc + k) * d, d);
+                T pk = post[t * hc + k];
+                for (int i = 0; i < d; i++) out_[i] = pk * ft[i];
+                for (int j = 0; j < hc; j++) Elementwise.AddScaled(out_, ht.Slice(j * d, d), comb[t * hc * hc + j * hc + k]);
+            }
+        }
+    }
+}
+
+/// <summary>The head's stream collapse: y = sum_i (sigmoid(mix_i * scale + base_i) + eps) h_i, no Sinkhorn.</summary>
+public sealed class HyperHead<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Linear _fn;   // [hc, hc*dim]
+    private readonly T[] _base;    // [hc]
+    private readonly T[] _scale;   // [1]
+    private readonly int _hc, _dim;
+    private readonly T _eps, _normEps;
+
+    public HyperHead(WeightScope scope, int hc, int dim, double hcEps, double normEps)
+    {
+        _fn = scope.RawMatrix("hc_head_fn", hc, hc * dim);
+        _base = scope.Vector<T>("hc_head_base", DType.F32, hc);
+        _scale = scope.Vector<T>("hc_head_scale", DType.F32, 1);
+        _hc = hc; _dim = dim; _eps = T.CreateTruncating(hcEps); _normEps = T.CreateTruncating(normEps);
+    }
+
+    /// <summary>h [T, hc, dim] -> y [T, dim].</summary>
+    public void Forward(ReadOnlySpan<T> h, int tokens, Span<T> y)
+    {
+        int hc = _hc, d = _dim;
+        T[] mix = new T[tokens * hc];
+        _fn.Forward(h, mix, tokens);
+        for (int t = 0; t < tokens; t++)
+        {
+            ReadOnlySpan<T> ht = h.Slice(t * hc * d, hc * d);
+            T r = T.One / T.Sqrt(Elementwise.Dot(ht, ht) / T.CreateTruncating(hc * d) + _normEps);
+            Span<T> yt = y.Slice(t * d, d);
+            yt.Clear();
+            for (int i = 0; i < hc; i++)
+            {
+                T pre = Elementwise.Sigmoid(mix[t * hc + i] * r * _scale[0] + _base[i]) + _eps;
+                Elementwise.AddScaled(yt, ht.Slice(i * d, d), pre);
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+// The lightning indexer of ratio-4 layers: scores every visible compressed entry for a query,
+// score_j = sum_h w_h * ReLU(q_h . k_j), and keeps the top index_topk. Queries come from the
+// attention's low-rank qr (RoPE, Hadamard, FP4 fake quant); keys from its own compressor.
+using System.Numerics;
+using SharpSeek.Model.State;
+using SharpSeek.Model.Weights;
+using SharpSeek.Tensors.Kernels;
+
+namespace SharpSeek.Model.Layers;
+
+public sealed class Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Linear _wqB;          // [ih*id, q_lora] FP8
+    private readonly Linear _weightsProj;  // [ih, dim] BF16
+    private readonly RopeTable<T> _rope;
+    private readonly int _heads, _headDim, _ropeDim;
+    private readonly T _weightScale;
+
+    public Compressor<T> Compressor { get; }
+    public int TopK { get; }
+
+    public Indexer(WeightScope scope, RopeTable<T> rope)
+    {
+        var c = scope.Config;
+        _heads = c.IndexHeads; _headDim = c.IndexHeadDim; _ropeDim = c.RopeHeadDim; TopK = c.IndexTopK; _rope = rope;
+        _wqB = scope.Linear("wq_b", _heads * _headDim, c.QLoraRank, LinearKind.Dense);
+        _weightsProj = scope.Linear("weights_proj", _heads, c.Dim, LinearKind.Bf16);
+        Compressor = new Compressor<T>(scope.Scope("compressor"), 4, _headDim, rotate: true, rope);
+        _weightScale = T.One / T.Sqrt(T.CreateTruncating(_headDim)) / T.Sqrt(T.CreateTruncating(_heads));
+    }
+
+    public int QueryWidth => _heads * _headDim;
+    public int Heads => _heads;
+
+    /// <summary>
+    /// Index queries iq [T, ih*id] from qr [T, q_lora] (RoPE on each head's last rope dims, Hadamard,
+    /// FP4 fake quant in blocks of 32) and head weights iw [T, ih] = weights_proj(x) * id^-0.5 * ih^-0.5.
+    /// </summary>
+    public void Queries(ReadOnlySpan<T> qr, ReadOnlySpan<T> x, ReadOnlySpan<long> positions, Span<T> iq, Span<T> iw)
+    {
+        int tokens = positions.Length;
+        _wqB.Forward(qr, iq, tokens);
+        T hScale = T.One / T.Sqrt(T.CreateTruncating(_headDim));
+        for (int t = 0; t < tokens; t++)
+            for (int h = 0; h < _heads; h++)
+            {
+                Span<T> q = iq.Slice((t * _heads + h) * _headDim, _headDim);
+                _rope.Apply(q.Slice(_headDim - _ropeDim, _ropeDim), positions[t]);
+                Elementwise.Hadamard(q, hScale);
+            }
+        FakeQuant.Fp4(iq[..(tokens * QueryWidth)], 32);
+        _weightsProj.Forward(x, iw, tokens);
+        for (int i = 0; i < tokens * _heads; i++) iw[i] *= _weightScale;
+    }
+
+    /// <summary>
+    /// Scores the <paramref name="visible"/> first index keys for one query into scores, and writes the
+    /// chosen entry ids (top min(TopK, visible), best first) into chosen; returns how many.
+    /// </summary>
+    public int Select(ReadOnlySpan<T> iq, ReadOnlySpan<T> iw, IndexKeyStore<T> keys, int visible, Span<T> scores, Span<int> chosen)
+    {
+        Span<T> k = stackalloc T[_headDim];
+        for (int j = 0; j < visible; j++)
+        {
+            keys.Read(j, k);
+            T s = T.Zero;
+            for (int h = 0; h < _heads; h++)
+            {
+                T dot = Elementwise.Dot(iq.Slice(h * _headDim, _headDim), k);
+                if (dot > T.Zero) s += iw[h] * dot;
+            }
+            scores[j] = s;
+        }
+        int n = Math.Min(TopK, visible);
+        Elementwise.TopK(scores[..visible], n, chosen);
+        return n;
+    }
+}

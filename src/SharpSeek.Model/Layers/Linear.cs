@@ -1,0 +1,55 @@
+// One linear map y = x W^T with its weight in any storage format (F32, BF16, FP8 blocks, FP4
+// blocks); the format hides behind this type, so no layer has a second copy for quantised weights.
+using System.Numerics;
+using SharpSeek.Tensors;
+using SharpSeek.Tensors.Kernels;
+
+namespace SharpSeek.Model.Layers;
+
+public sealed class Linear
+{
+    private readonly WeightMatrix? _weight;
+
+    public string Name { get; }
+    public int OutFeatures { get; }
+    public int InFeatures { get; }
+
+    public Linear(string name, int outFeatures, int inFeatures, WeightMatrix? weight)
+    {
+        Name = name; OutFeatures = outFeatures; InFeatures = inFeatures; _weight = weight;
+    }
+
+    public WeightMatrix Weight => _weight ?? throw new InvalidOperationException($"{Name}: the model was built without weights (weight map only)");
+
+    /// <summary>y[tokens, out] = x[tokens, in] · W^T.</summary>
+    public void Forward<T>(ReadOnlySpan<T> x, Span<T> y, int tokens) where T : unmanaged, IFloatingPointIeee754<T>
+        => MatMul.Forward(x, Weight, y, tokens);
+
+    /// <summary>Decodes row <paramref name="row"/> of W into T (embedding lookup).</summary>
+    public void Row<T>(int row, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<float> tmp = InFeatures <= 8192 ? stackalloc float[InFeatures] : new float[InFeatures];
+        Weight.DecodeRow(row, tmp);
+        for (int i = 0; i < InFeatures; i++) dst[i] = T.CreateTruncating(tmp[i]);
+    }
+
+    /// <summary>
+    /// The rows [start, start + count) as their own weight matrix (same storage, no copy). For FP8
+    /// block scales the slice must not straddle a 128-row block boundary unless it starts on one.
+    /// </summary>
+    public unsafe WeightMatrix RowSlice(int start, int count)
+    {
+        WeightMatrix w = Weight;
+        switch (w.Format)
+        {
+            case WeightFormat.F32: return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + 4L * start * w.Cols, null, w);
+            case WeightFormat.BF16: return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + 2L * start * w.Cols, null, w);
+            case WeightFormat.Fp4Block32:
+                return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + (long)start * w.Cols / 2, w.Scales + (long)start * w.ScaleCols, w);
+            default:
+                if (start % WeightMatrix.Fp8Block != 0 && start % WeightMatrix.Fp8Block + count > WeightMatrix.Fp8Block)
+                    throw new NotSupportedException($"{w.Name}: row slice [{start}, {start + count}) straddles an FP8 scale block");
+                return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + (long)start * w.Cols, w.Scales + (long)(start / WeightMatrix.Fp8Block) * w.ScaleCols, w);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+// The MoE feed-forward: route each token to k experts, run every used expert once over the tokens
+// routed to it (in expert order, as the reference accumulates), add the shared expert.
+using System.Numerics;
+using SharpSeek.Model.Weights;
+
+namespace SharpSeek.Model.Layers;
+
+public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly MoeGate<T> _gate;
+    private readonly Expert<T>[] _experts;
+    private readonly Expert<T> _shared;
+    private readonly int _layer, _dim;
+
+    public MoeGate<T> Gate => _gate;
+
+    public Moe(WeightScope scope, int layer, bool hash)
+    {
+        var c = scope.Config;
+        _layer = layer; _dim = c.Dim;
+        _gate = new MoeGate<T>(scope.Scope("gate"), hash);
+        _experts = new Expert<T>[c.NumRoutedExperts];
+        for (int e = 0; e < _experts.Length; e++) _experts[e] = new Expert<T>(scope.Scope("experts").Scope(e.ToString()), LinearKind.Expert);
+        _shared = new Expert<T>(scope.Scope("shared_experts"), LinearKind.Dense);
+    }
+
+    /// <summary>x [T, dim] with token ids [T] -> y [T, dim].</summary>
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, long startPos, int tokens, Span<T> y, ITapSink<T>? taps)
+    {
+        int k = _gate.TopK, d = _dim;
+        // 1. route                                                           [T, k]
+        int[] chosen = new int[tokens * k];
+        T[] weights = new T[tokens * k];
+        _gate.Route(x, ids, tokens, chosen, weights);
+        if (taps?.Wants(_layer) ?? false)
+            for (int t = 0; t < tokens; t++)
+            {
+                taps.Record(_layer, "gate_weights", startPos + t, weights.AsSpan(t * k, k));
+                T[] e = new T[k];
+                for (int i = 0; i < k; i++) e[i] = T.CreateTruncating(chosen[t * k + i]);
+                taps.Record(_layer, "gate_ids", startPos + t, e);
+            }
+
+        // 2. routed experts, each over the tokens sent to it                 [n_e, dim]
+        y[..(tokens * d)].Clear();
+        var rows = new List<int>();
+        var rowWeights = new List<T>();
+        for (int e = 0; e < _experts.Length; e++)
+        {
+            rows.Clear(); rowWeights.Clear();
+            for (int i = 0; i < chosen.Length; i++)
+                if (chosen[i] == e) { rows.Add(i / k); rowWeights.Add(weights[i]); }
+            if (rows.Count == 0) continue;
+            T[] xe = new T[rows.Count * d], ye = new T[rows.Count * d];
+            for (int r = 0; r < rows.Count; r++) x.Slice(rows[r] * d, d).CopyTo(xe.AsSpan(r * d, d));
+            _experts[e].Forward(xe, rowWeights.ToArray(), rows.Count, ye);
+            for (int r = 0; r < rows.Count; r++)
+            {
+                Span<T> yt = y.Slice(rows[r] * d, d);
+                ReadOnlySpan<T> src = ye.AsSpan(r * d, d);
+                for (int i = 0; i < d; i++) yt[i] += src[i];
+            }
+        }
+
+        // 3. shared expert                                                   [T, dim]
+        T[] ys = new T[tokens * d];
+        _shared.Forward(x, default, tokens, ys);
+        for (int i = 0; i < tokens * d; i++) y[i] += ys[i];
+        if (taps?.Wants(_layer) ?? false)
+            for (int t = 0; t < tokens; t++) taps.Record(_layer, "moe_out", startPos + t, y.Slice(t * d, d));
+    }
+
+    /// <summary>Expert ids chosen per token (for tests and the auxiliary-loss-free balancing).</summary>
+    public int[] Route(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, int tokens, out T[] weights)
+    {
+        int[] chosen = new int[tokens * _gate.TopK];
+        weights = new T[tokens * _gate.TopK];
+        _gate.Route(x, ids, tokens, chosen, weights);
+        return chosen;
+    }
+}

@@ -1,0 +1,50 @@
+// All memory of one sequence: its length and one AttentionState per block (main layers and MTP).
+// Created by the runtime's memory pool and passed to every forward call: the model holds none.
+using System.Numerics;
+using SharpSeek.Model.Config;
+
+namespace SharpSeek.Model.State;
+
+public sealed class SequenceState<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public int Length { get; internal set; }
+    /// <summary>Positions already consumed by the MTP block (its own window memory).</summary>
+    public int MtpLength { get; internal set; }
+    public int MaxRollback { get; }
+    public AttentionState<T>[] Layers { get; }
+    public AttentionState<T>[] Mtp { get; }
+
+    public SequenceState(ModelConfig config, int maxRollback = 16)
+    {
+        if (maxRollback < 0) throw new ArgumentOutOfRangeException(nameof(maxRollback));
+        MaxRollback = maxRollback;
+        Layers = new AttentionState<T>[config.NumLayers];
+        for (int i = 0; i < Layers.Length; i++) Layers[i] = new AttentionState<T>(config, config.CompressRatio(i), maxRollback);
+        Mtp = new AttentionState<T>[config.NumMtpLayers];
+        for (int i = 0; i < Mtp.Length; i++) Mtp[i] = new AttentionState<T>(config, 0, maxRollback);
+    }
+
+    public long BytesAllocated => Layers.Sum(l => l.BytesAllocated) + Mtp.Sum(l => l.BytesAllocated);
+
+    /// <summary>
+    /// Rolls the sequence back to <paramref name="length"/> tokens, exactly as if the later tokens had
+    /// never been fed (speculative-decoding rejection). At most MaxRollback positions can be undone.
+    /// </summary>
+    public void Truncate(int length)
+    {
+        if (length < 0 || length > Length) throw new ArgumentOutOfRangeException(nameof(length), $"cannot truncate a sequence of {Length} tokens to {length}");
+        if (Length - length > MaxRollback)
+            throw new InvalidOperationException($"cannot roll back {Length - length} tokens: this sequence keeps {MaxRollback} positions of slack");
+        Length = length;
+        foreach (var l in Layers) l.Truncate(length);
+        MtpLength = Math.Min(MtpLength, length);
+    }
+
+    /// <summary>Rolls back only the MTP block's memory.</summary>
+    public void TruncateMtp(int length)
+    {
+        if (length < 0 || length > MtpLength) throw new ArgumentOutOfRangeException(nameof(length));
+        if (MtpLength - length > MaxRollback) throw new InvalidOperationException($"cannot roll back the MTP memory by {MtpLength - length} positions");
+        MtpLength = length;
+    }
+}

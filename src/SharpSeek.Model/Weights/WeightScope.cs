@@ -1,0 +1,161 @@
+// Hands out typed weights by name as the modules are built (`scope.Scope("attn").Linear("wq_a", ...)`),
+// so the weight names come from the module structure. In recording mode it only collects the
+// expected (name, dtype, shape) list: the weight map, with no checkpoint needed.
+using System.Numerics;
+using SharpSeek.Formats.Safetensors;
+using SharpSeek.Model.Config;
+using SharpSeek.Model.Layers;
+using SharpSeek.Tensors;
+using SharpSeek.Tensors.Codecs;
+
+namespace SharpSeek.Model.Weights;
+
+public sealed class WeightScope
+{
+    private readonly ITensorSource? _source;
+    private readonly List<WeightSpec> _specs;
+    private readonly string _prefix;
+
+    public ModelConfig Config { get; }
+
+    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix)
+    {
+        Config = config; _source = source; _specs = specs; _prefix = prefix;
+    }
+
+    /// <summary>A scope that loads weights from <paramref name="source"/>.</summary>
+    public static WeightScope Load(ModelConfig config, ITensorSource source) => new(config, source, [], "");
+
+    /// <summary>A scope that only records the expected weights (no data; built layers cannot run).</summary>
+    public static WeightScope Record(ModelConfig config) => new(config, null, [], "");
+
+    public bool IsRecording => _source is null;
+    public IReadOnlyList<WeightSpec> Specs => _specs;
+    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".");
+    public string FullName(string name) => _prefix + name;
+
+    /// <summary>A linear layer <c>name.weight</c> (+ <c>name.scale</c>) of shape [outFeatures, inFeatures].</summary>
+    public unsafe Linear Linear(string name, int outFeatures, int inFeatures, LinearKind kind)
+    {
+        string wName = FullName(name + ".weight"), sName = FullName(name + ".scale");
+        WeightFormat format = kind switch
+        {
+            LinearKind.F32 => WeightFormat.F32,
+            LinearKind.Bf16 => WeightFormat.BF16,
+            LinearKind.Dense => Config.Fp8Weights ? WeightFormat.Fp8Block128 : WeightFormat.BF16,
+            _ => Config.ExpertFormat switch { ExpertFormat.Fp4 => WeightFormat.Fp4Block32, ExpertFormat.Fp8 => WeightFormat.Fp8Block128, _ => WeightFormat.BF16 },
+        };
+        // Record what the official layout holds.
+        switch (format)
+        {
+            case WeightFormat.F32: _specs.Add(new(wName, DType.F32, [outFeatures, inFeatures])); break;
+            case WeightFormat.BF16: _specs.Add(new(wName, DType.BF16, [outFeatures, inFeatures])); break;
+            case WeightFormat.Fp8Block128:
+                _specs.Add(new(wName, DType.F8_E4M3, [outFeatures, inFeatures]));
+                _specs.Add(new(sName, DType.F8_E8M0, [(outFeatures + 127) / 128, (inFeatures + 127) / 128]));
+                break;
+            case WeightFormat.Fp4Block32:
+                _specs.Add(new(wName, DType.I8, [outFeatures, inFeatures / 2]));
+                _specs.Add(new(sName, DType.F8_E8M0, [outFeatures, inFeatures / 32]));
+                break;
+        }
+        if (_source is null) return new Linear(wName, outFeatures, inFeatures, null);
+
+        TensorView w = Require(wName);
+        // The stored dtype decides the format; it must be one the slot allows.
+        WeightFormat actual = w.DType switch
+        {
+            DType.F32 => WeightFormat.F32,
+            DType.BF16 => WeightFormat.BF16,
+            DType.F8_E4M3 => WeightFormat.Fp8Block128,
+            DType.I8 or DType.U8 => WeightFormat.Fp4Block32,
+            _ => throw new InvalidDataException($"{wName}: dtype {w.DType} cannot hold a linear weight ({_source.Description})"),
+        };
+        bool allowed = actual == format || (format is WeightFormat.BF16 && actual == WeightFormat.F32) || (format == WeightFormat.F32 && actual == WeightFormat.BF16);
+        if (!allowed)
+            throw new InvalidDataException($"{wName}: stored as {w.DType} but the config implies {Describe(format)} ({_source.Description})");
+        long expectedCols = actual == WeightFormat.Fp4Block32 ? inFeatures / 2 : inFeatures;
+        CheckShape(w, [outFeatures, expectedCols]);
+        byte* scales = null;
+        if (actual is WeightFormat.Fp8Block128 or WeightFormat.Fp4Block32)
+        {
+            TensorView s = Require(sName);
+            if (s.DType != DType.F8_E8M0) throw new InvalidDataException($"{sName}: scale must be F8_E8M0, got {s.DType} ({_source.Description})");
+            long[] shape = actual == WeightFormat.Fp8Block128 ? [(outFeatures + 127) / 128, (inFeatures + 127) / 128] : [outFeatures, inFeatures / 32];
+            CheckShape(s, shape);
+            scales = s.Pointer;
+        }
+        return new Linear(wName, outFeatures, inFeatures, new WeightMatrix(wName, actual, outFeatures, inFeatures, w.Pointer, scales, _source));
+    }
+
+    private static string Describe(WeightFormat f) => f switch
+    {
+        WeightFormat.Fp8Block128 => "F8_E4M3 + F8_E8M0 128x128 scales",
+        WeightFormat.Fp4Block32 => "FP4 (I8 packed) + F8_E8M0 1x32 scales",
+        _ => f.ToString(),
+    };
+
+    /// <summary>A small parameter vector/matrix (norm weights BF16, hc_* / sinks / ape F32) decoded to T.</summary>
+    public T[] Vector<T>(string name, DType storedAs, params long[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string full = FullName(name);
+        _specs.Add(new(full, storedAs, shape));
+        if (_source is null) return new T[shape.Aggregate(1L, (a, b) => a * b)];
+        TensorView v = Require(full);
+        if (v.DType is not (DType.F32 or DType.BF16 or DType.F16))
+            throw new InvalidDataException($"{full}: expected {storedAs}, got {v.DType} ({_source.Description})");
+        CheckShape(v, shape);
+        float[] f = v.ReadAsFloat32();
+        var result = new T[f.Length];
+        for (int i = 0; i < f.Length; i++) result[i] = T.CreateTruncating(f[i]);
+        return result;
+    }
+
+    /// <summary>An integer table (tid2eid: I64 [vocab, k]) as int32, range-checked by the caller.</summary>
+    public int[] IntTable(string name, params long[] shape)
+    {
+        string full = FullName(name);
+        _specs.Add(new(full, DType.I64, shape));
+        if (_source is null) return new int[shape.Aggregate(1L, (a, b) => a * b)];
+        TensorView v = Require(full);
+        if (v.DType is not (DType.I64 or DType.I32)) throw new InvalidDataException($"{full}: expected I64, got {v.DType} ({_source.Description})");
+        CheckShape(v, shape);
+        return v.ReadAsInt32();
+    }
+
+    /// <summary>An F32 (or BF16) matrix stored under its bare name (no ".weight"), e.g. hc_attn_fn.</summary>
+    public unsafe Linear RawMatrix(string name, int rows, int cols, DType storedAs = DType.F32)
+    {
+        string full = FullName(name);
+        _specs.Add(new(full, storedAs, [rows, cols]));
+        if (_source is null) return new Linear(full, rows, cols, null);
+        TensorView v = Require(full);
+        WeightFormat f = v.DType switch
+        {
+            DType.F32 => WeightFormat.F32,
+            DType.BF16 => WeightFormat.BF16,
+            _ => throw new InvalidDataException($"{full}: expected {storedAs}, got {v.DType} ({_source.Description})"),
+        };
+        CheckShape(v, [rows, cols]);
+        return new Linear(full, rows, cols, new WeightMatrix(full, f, rows, cols, v.Pointer, null, _source));
+    }
+
+    /// <summary>The BF16 embedding/head matrix as a weight matrix (rows decoded on use).</summary>
+    public Linear Matrix(string name, int rows, int cols) => Linear(name, rows, cols, LinearKind.Bf16);
+
+    private TensorView Require(string name)
+    {
+        if (_source!.TryGet(name, out TensorView? v)) return v;
+        throw new KeyNotFoundException($"tensor '{name}' is missing from {_source.Description}");
+    }
+
+    private void CheckShape(TensorView v, long[] expected)
+    {
+        bool ok = v.Rank == expected.Length;
+        for (int i = 0; ok && i < expected.Length; i++) ok = v.Shape[i] == expected[i];
+        if (!ok)
+            throw new InvalidDataException($"{v.Name}: shape {v.ShapeString} does not match the config, which implies [{string.Join(", ", expected)}] ({_source!.Description})");
+    }
+
+    internal static float DecodeBf16(ushort code) => Bf16.Decode(code);
+}
