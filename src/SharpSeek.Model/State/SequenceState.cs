@@ -21,7 +21,7 @@ public sealed class SequenceState<T> where T : unmanaged, IFloatingPointIeee754<
         Layers = new AttentionState<T>[config.NumLayers];
         for (int i = 0; i < Layers.Length; i++) Layers[i] = new AttentionState<T>(config, config.CompressRatio(i), maxRollback);
         Mtp = new AttentionState<T>[config.NumMtpLayers];
-        for (int i = 0; i < Mtp.Length; i++) Mtp[i] = new AttentionState<T>(config, 0, maxRollback);
+        for (int i = 0; i < Mtp.Length; i++) Mtp[i] = new AttentionState<T>(config, 0, maxRollback + 1);
     }
 
     public long BytesAllocated => Layers.Sum(l => l.BytesAllocated) + Mtp.Sum(l => l.BytesAllocated);
@@ -37,7 +37,8 @@ public sealed class SequenceState<T> where T : unmanaged, IFloatingPointIeee754<
             throw new InvalidOperationException($"cannot roll back {Length - length} tokens: this sequence keeps {MaxRollback} positions of slack");
         Length = length;
         foreach (var l in Layers) l.Truncate(length);
-        MtpLength = Math.Min(MtpLength, length);
+        // MTP position p consumed token p + 1: position length - 1 saw a forgotten token.
+        MtpLength = Math.Min(MtpLength, Math.Max(0, length - 1));
     }
 
     /// <summary>Rolls back only the MTP block's memory.</summary>

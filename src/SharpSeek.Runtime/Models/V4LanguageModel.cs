@@ -1,0 +1,95 @@
+// ILanguageModel over the DeepSeek V4 network in float32. It holds only the model; each sequence
+// carries its SequenceState and the final hidden streams of the position the MTP head still needs.
+using SharpSeek.Model.Architectures;
+using SharpSeek.Model.State;
+
+namespace SharpSeek.Runtime.Models;
+
+public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = null) : ILanguageModel
+{
+    public DeepSeekV4<float> Network => model;
+    public int VocabSize => model.VocabSize;
+    public int MaxContext { get; } = Math.Min(maxContext ?? model.Config.MaxPositions, model.Config.MaxPositions);
+    public IReadOnlyList<int> EosTokenIds { get; } = [model.Config.EosTokenId];
+    public bool HasDraftHead => model.Mtp.Length > 0;
+
+    public ISequence CreateSequence(int maxRollback = 16, bool useDraftHead = false)
+    {
+        if (useDraftHead && !HasDraftHead) throw new InvalidOperationException("this checkpoint has no MTP block to draft with");
+        return new V4Sequence(new SequenceState<float>(model.Config, maxRollback), model.Config.HcMult * model.Config.Dim, useDraftHead);
+    }
+
+    public void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits)
+    {
+        var s = Cast(sequence);
+        int start = s.State.Length, n = ids.Length;
+        if (n == 0) return;
+        if (start + n > MaxContext)
+            throw new ArgumentOutOfRangeException(nameof(ids), $"context of {start + n} tokens exceeds the limit of {MaxContext}");
+        int w = s.HiddenWidth;
+        float[] hidden = new float[n * w];
+        model.Forward(ids, s.State, logits, hidden);
+        if (!s.UseDraft) return;
+        // Feed the MTP head every position whose next id is now known: [MtpLength, Length - 1).
+        int from = s.State.MtpLength, to = s.State.Length - 1;
+        if (to > from)
+        {
+            int m = to - from;
+            float[] h = new float[m * w];
+            int[] next = new int[m];
+            for (int p = from; p < to; p++)
+            {
+                int i = p - from;
+                if (p < start) s.HiddenAt(p).CopyTo(h.AsSpan(i * w, w)); else hidden.AsSpan((p - start) * w, w).CopyTo(h.AsSpan(i * w, w));
+                next[i] = ids[p + 1 - start];
+            }
+            if (from < start - 1) throw new InvalidOperationException($"the draft head is {start - 1 - from} positions behind");
+            float[] discard = new float[m * VocabSize];
+            model.ForwardMtp(h, next, s.State, discard);
+        }
+        s.KeepHidden(start, hidden);
+    }
+
+    public void ForwardDraft(ISequence sequence, int nextId, Span<float> logits)
+    {
+        var s = Cast(sequence);
+        if (!s.UseDraft) throw new InvalidOperationException("the sequence was created without useDraftHead");
+        if (s.State.MtpLength != s.State.Length - 1)
+            throw new InvalidOperationException($"the draft head is at position {s.State.MtpLength}, the main model at {s.State.Length}: draft needs exactly one pending position");
+        model.ForwardMtp(s.HiddenAt(s.State.Length - 1).ToArray(), [nextId], s.State, logits);
+    }
+
+    private static V4Sequence Cast(ISequence s) => s as V4Sequence ?? throw new ArgumentException("sequence was not created by this model");
+
+    private sealed class V4Sequence(SequenceState<float> state, int hiddenWidth, bool useDraft) : ISequence
+    {
+        // Final streams of the most recent positions (the rollback slack + 1): the MTP inputs.
+        private readonly float[] _hidden = useDraft ? new float[(state.MaxRollback + 1) * hiddenWidth] : [];
+        private int Slots => state.MaxRollback + 1;
+
+        public SequenceState<float> State => state;
+        public int HiddenWidth => hiddenWidth;
+        public bool UseDraft => useDraft;
+        public int Length => state.Length;
+        public int DraftLength => state.MtpLength;
+        public int MaxRollback => state.MaxRollback;
+        public long BytesAllocated => state.BytesAllocated + _hidden.Length * 4L;
+
+        public void KeepHidden(int firstPos, float[] rows)
+        {
+            if (!useDraft) return;
+            int n = rows.Length / hiddenWidth;
+            for (int i = Math.Max(0, n - Slots); i < n; i++)
+                rows.AsSpan(i * hiddenWidth, hiddenWidth).CopyTo(_hidden.AsSpan((firstPos + i) % Slots * hiddenWidth, hiddenWidth));
+        }
+
+        public ReadOnlySpan<float> HiddenAt(int pos)
+        {
+            if (pos < state.Length - Slots || pos >= state.Length) throw new InvalidOperationException($"hidden state of position {pos} is no longer kept");
+            return _hidden.AsSpan(pos % Slots * hiddenWidth, hiddenWidth);
+        }
+
+        public void Truncate(int length) => state.Truncate(length);
+        public void Dispose() { }
+    }
+}
