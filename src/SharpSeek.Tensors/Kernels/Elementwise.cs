@@ -57,11 +57,53 @@ public static class Elementwise
     public static T Softplus<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementwiseReference.Softplus(x);
     public static T Silu<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => ElementwiseReference.Silu(x);
 
+    /// <summary>dst_i = 1 / (1 + exp(-x_i)); dst may be x.</summary>
+    public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (dst.Length < x.Length) throw new ArgumentException("destination too short", nameof(dst));
+        if (IsF32<T>()) { TensorPrimitives.Sigmoid(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dst)); return; }
+        for (int i = 0; i < x.Length; i++) dst[i] = ElementwiseReference.Sigmoid(x[i]);
+    }
+
+    /// <summary>dst_i = x_i / (1 + exp(-x_i)); dst may be x.</summary>
+    public static void Silu<T>(ReadOnlySpan<T> x, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (dst.Length < x.Length) throw new ArgumentException("destination too short", nameof(dst));
+        if (IsF32<T>())
+        {
+            var xf = MemoryMarshal.Cast<T, float>(x);
+            var df = MemoryMarshal.Cast<T, float>(dst);
+            Span<float> tmp = stackalloc float[256];
+            for (int i = 0; i < xf.Length; i += tmp.Length)
+            {
+                int len = Math.Min(tmp.Length, xf.Length - i);
+                Span<float> t = tmp[..len];
+                TensorPrimitives.Negate(xf.Slice(i, len), t);
+                TensorPrimitives.Exp(t, t);
+                TensorPrimitives.Add(t, 1f, t);
+                TensorPrimitives.Divide(xf.Slice(i, len), t, df.Slice(i, len));
+            }
+            return;
+        }
+        for (int i = 0; i < x.Length; i++) dst[i] = ElementwiseReference.Silu(x[i]);
+    }
+
+    /// <summary>dst_i = softplus(x_i) (torch: x if x > 20 else log(1 + exp(x))); scalar, dst may be x.</summary>
+    public static void Softplus<T>(ReadOnlySpan<T> x, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (dst.Length < x.Length) throw new ArgumentException("destination too short", nameof(dst));
+        for (int i = 0; i < x.Length; i++) dst[i] = ElementwiseReference.Softplus(x[i]);
+    }
+
     public static void TopK<T>(ReadOnlySpan<T> x, int k, Span<int> indices) where T : unmanaged, IFloatingPointIeee754<T>
         => TopKSelect.Select(x, k, indices);
 
+    /// <summary>In-place Walsh–Hadamard transform (Sylvester order, power-of-two length), then x *= scale.</summary>
     public static void Hadamard<T>(Span<T> x, T scale) where T : unmanaged, IFloatingPointIeee754<T>
-        => ElementwiseReference.Hadamard(x, scale);
+    {
+        if (IsF32<T>()) HadamardF32.Transform(MemoryMarshal.Cast<T, float>(x), float.CreateTruncating(scale));
+        else ElementwiseReference.Hadamard(x, scale);
+    }
 
     public static void Sinkhorn<T>(Span<T> c, int n, int iters, T eps) where T : unmanaged, IFloatingPointIeee754<T>
         => ElementwiseReference.Sinkhorn(c, n, iters, eps);

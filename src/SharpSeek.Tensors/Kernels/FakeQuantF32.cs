@@ -1,0 +1,106 @@
+// Vectorised float32 block fake quantisation, bit-identical to the generic path of FakeQuant
+// (the scalar twin): amax by an integer max over |x| bits, the ue8m0 exponent k from the same
+// float division and PowerOfTwo.CeilLog2, and rounding to the grid by the magic-constant add
+// (a + C) - C with C = 2^(max(e, emin) - mantissaBits + 23), which rounds |q| to the grid quantum
+// of its binade with round-to-nearest-even. Blocks with a NaN or infinite value, or with a scale
+// outside the normal float range, are handed to the scalar twin (which throws or handles them).
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using SharpSeek.Tensors.Codecs;
+
+namespace SharpSeek.Tensors.Kernels;
+
+internal static unsafe class FakeQuantF32
+{
+    /// <summary>A small-float grid: largest value, amax floor, mantissa bits, smallest normal exponent.</summary>
+    internal readonly record struct Grid(float QMax, float Floor, int MantissaBits, int MinNormalExp);
+
+    public static readonly Grid E4M3 = new(448f, 1e-4f, 3, -6);
+    public static readonly Grid E2M1 = new(6f, (float)(6.0 * Math.ScaleB(1.0, -126)), 1, 0);
+
+    /// <summary>
+    /// Per block of <paramref name="block"/> values: amax = max(max|x|, floor), k = ceil(log2(amax / qmax))
+    /// (amax / qmax in float), x = rne_grid(clamp(x * 2^-k, -qmax, qmax)) * 2^k. Returns false, leaving
+    /// the block untouched, when the block needs the scalar twin.
+    /// </summary>
+    public static bool TryBlock(Span<float> blk, in Grid g)
+    {
+        fixed (float* p = blk)
+        {
+            int n = blk.Length;
+            uint maxBits = MaxAbsBits(p, n);
+            if (maxBits >= 0x7F80_0000) return false;                 // inf or NaN
+            float amax = MathF.Max(g.Floor, BitConverter.UInt32BitsToSingle(maxBits));
+            int k = PowerOfTwo.CeilLog2(amax / g.QMax);
+            if (k < -126 || k > 127) return false;
+            float inv = MathF.ScaleB(1f, -k), sc = MathF.ScaleB(1f, k);
+            int cMin = (g.MinNormalExp + 127) << 23, cAdd = (23 - g.MantissaBits) << 23;
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var vInv = Vector512.Create(inv); var vSc = Vector512.Create(sc);
+                var vMax = Vector512.Create(g.QMax); var vMin = Vector512.Create(-g.QMax);
+                var expMask = Vector512.Create(0x7F80_0000); var vCMin = Vector512.Create(cMin); var vCAdd = Vector512.Create(cAdd);
+                var signMask = Vector512.Create(unchecked((int)0x8000_0000));
+                for (; j <= n - 16; j += 16)
+                {
+                    Vector512<float> q = Vector512.Min(Vector512.Max(Vector512.Load(p + j) * vInv, vMin), vMax);
+                    Vector512<float> a = Vector512.Abs(q);
+                    Vector512<float> c = (Vector512.Max(a.AsInt32() & expMask, vCMin) + vCAdd).AsSingle();
+                    Vector512<float> r = (a + c) - c;
+                    ((r.AsInt32() | (q.AsInt32() & signMask)).AsSingle() * vSc).Store(p + j);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                var vInv = Vector256.Create(inv); var vSc = Vector256.Create(sc);
+                var vMax = Vector256.Create(g.QMax); var vMin = Vector256.Create(-g.QMax);
+                var expMask = Vector256.Create(0x7F80_0000); var vCMin = Vector256.Create(cMin); var vCAdd = Vector256.Create(cAdd);
+                var signMask = Vector256.Create(unchecked((int)0x8000_0000));
+                for (; j <= n - 8; j += 8)
+                {
+                    Vector256<float> q = Vector256.Min(Vector256.Max(Vector256.Load(p + j) * vInv, vMin), vMax);
+                    Vector256<float> a = Vector256.Abs(q);
+                    Vector256<float> c = (Vector256.Max(a.AsInt32() & expMask, vCMin) + vCAdd).AsSingle();
+                    Vector256<float> r = (a + c) - c;
+                    ((r.AsInt32() | (q.AsInt32() & signMask)).AsSingle() * vSc).Store(p + j);
+                }
+            }
+            for (; j < n; j++) p[j] = One(p[j], inv, sc, g.QMax, cMin, cAdd);
+            return true;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float One(float v, float inv, float sc, float qmax, int cMin, int cAdd)
+    {
+        float q = Math.Clamp(v * inv, -qmax, qmax);
+        float a = MathF.Abs(q);
+        float c = BitConverter.Int32BitsToSingle(Math.Max(BitConverter.SingleToInt32Bits(a) & 0x7F80_0000, cMin) + cAdd);
+        float r = (a + c) - c;
+        return BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(r) | (BitConverter.SingleToInt32Bits(q) & unchecked((int)0x8000_0000))) * sc;
+    }
+
+    /// <summary>max_j (bits(x_j) &amp; 0x7FFFFFFF): the bits of max |x|, above 0x7F800000 for NaN.</summary>
+    private static uint MaxAbsBits(float* p, int n)
+    {
+        int j = 0;
+        uint m = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var acc = Vector512<uint>.Zero;
+            var mask = Vector512.Create(0x7FFF_FFFFu);
+            for (; j <= n - 16; j += 16) acc = Vector512.Max(acc, Vector512.Load((uint*)p + j) & mask);
+            m = MaxLanes(Vector256.Max(acc.GetLower(), acc.GetUpper()));
+        }
+        for (; j < n; j++) m = Math.Max(m, ((uint*)p)[j] & 0x7FFF_FFFFu);
+        return m;
+    }
+
+    private static uint MaxLanes(Vector256<uint> v)
+    {
+        uint m = 0;
+        for (int i = 0; i < Vector256<uint>.Count; i++) m = Math.Max(m, v.GetElement(i));
+        return m;
+    }
+}
