@@ -61,6 +61,7 @@ public static class Elementwise
     public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (dst.Length < x.Length) throw new ArgumentException("destination too short", nameof(dst));
+        if (x.IsEmpty) return;
         if (IsF32<T>()) { TensorPrimitives.Sigmoid(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dst)); return; }
         for (int i = 0; i < x.Length; i++) dst[i] = ElementwiseReference.Sigmoid(x[i]);
     }

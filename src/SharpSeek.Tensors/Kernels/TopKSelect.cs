@@ -10,6 +10,8 @@ public static class TopKSelect
     {
         if (k > x.Length) throw new ArgumentOutOfRangeException(nameof(k), $"top-{k} of {x.Length} values");
         if (indices.Length < k) throw new ArgumentException("index buffer too short", nameof(indices));
+        if (k < 0) throw new ArgumentOutOfRangeException(nameof(k), $"top-{k}: k must not be negative");
+        if (k == 0) return;                                   // nothing to select (indices[k - 1] below needs k >= 1)
         int count = 0;
         for (int i = 0; i < x.Length; i++)
         {
