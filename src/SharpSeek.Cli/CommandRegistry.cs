@@ -8,5 +8,9 @@ public static class CommandRegistry
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return TokenizeCommands.Tokenize();
+        yield return TokenizeCommands.Detokenize();
+        yield return TokenizeCommands.ChatTemplate();
+        yield return TokenizeCommands.BenchTokenizer();
     }
 }
