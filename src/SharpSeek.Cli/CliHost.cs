@@ -17,7 +17,7 @@ public static class CliHost
         try
         {
             ParseResult parse = root.Parse(args);
-            return parse.Invoke();
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
         {

@@ -8,6 +8,10 @@ public static class CommandRegistry
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return InspectCommand.Create();
+        yield return LogitsCommand.Create();
+        yield return BenchCommand.Create();
+        yield return InitRandomCommand.Create();
         yield return TokenizeCommands.Tokenize();
         yield return TokenizeCommands.Detokenize();
         yield return TokenizeCommands.ChatTemplate();

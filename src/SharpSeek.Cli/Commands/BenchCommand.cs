@@ -1,0 +1,77 @@
+// `sharpseek bench --model DIR [--prompt N] [--gen M]`: prefill and decode tokens/s, peak memory.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using SharpSeek.Runtime.Models;
+
+namespace SharpSeek.Cli.Commands;
+
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model directory", Required = true };
+        var prompt = new Option<int>("--prompt") { Description = "Prompt tokens", DefaultValueFactory = _ => 128 };
+        var gen = new Option<int>("--gen") { Description = "Tokens to decode", DefaultValueFactory = _ => 32 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json };
+        command.SetAction(parse =>
+        {
+            string dir = parse.GetValue(model)!;
+            int n = parse.GetValue(prompt), m = parse.GetValue(gen);
+            if (n < 1 || m < 0) throw new CliException("--prompt must be >= 1 and --gen >= 0");
+            LogitsCommand.RequireConfig(dir);
+            var load = Stopwatch.StartNew();
+            using var md = ModelDirectory.Open(dir);
+            double loadS = load.Elapsed.TotalSeconds;
+            ILanguageModel lm = md.Model;
+            if (n + m > lm.MaxContext) throw new CliException($"--prompt + --gen = {n + m} exceeds the context limit {lm.MaxContext}");
+            var rng = new Random(1234);
+            int[] ids = Enumerable.Range(0, n).Select(_ => rng.Next(lm.VocabSize)).ToArray();
+            using ISequence seq = lm.CreateSequence();
+            float[] logits = new float[n * lm.VocabSize];
+            var sw = Stopwatch.StartNew();
+            lm.Forward(seq, ids, logits);
+            double prefillS = sw.Elapsed.TotalSeconds;
+            int next = ArgMax(logits.AsSpan((n - 1) * lm.VocabSize, lm.VocabSize));
+            float[] step = new float[lm.VocabSize];
+            sw.Restart();
+            for (int i = 0; i < m; i++)
+            {
+                lm.Forward(seq, [next], step);
+                next = ArgMax(step);
+            }
+            double decodeS = sw.Elapsed.TotalSeconds;
+            long peak = Process.GetCurrentProcess().PeakWorkingSet64;
+            var r = new
+            {
+                model = dir,
+                prompt_tokens = n,
+                decode_tokens = m,
+                load_seconds = loadS,
+                prefill_tokens_per_second = n / prefillS,
+                decode_tokens_per_second = m == 0 ? 0 : m / decodeS,
+                peak_working_set_bytes = peak,
+                sequence_bytes = seq.BytesAllocated,
+                threads = Environment.ProcessorCount,
+            };
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r));
+            else
+            {
+                Console.WriteLine($"model     {dir} (loaded in {loadS:F2} s)");
+                Console.WriteLine($"prefill   {n} tokens in {prefillS:F3} s: {r.prefill_tokens_per_second:F1} tokens/s");
+                Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s");
+                Console.WriteLine($"memory    peak working set {InspectCommand.Bytes(peak)}, sequence memory {InspectCommand.Bytes(seq.BytesAllocated)}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> x)
+    {
+        int best = 0;
+        for (int i = 1; i < x.Length; i++) if (x[i] > x[best]) best = i;
+        return best;
+    }
+}

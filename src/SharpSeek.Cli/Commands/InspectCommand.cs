@@ -1,0 +1,65 @@
+// `sharpseek inspect --model DIR [--json]`: what a V4 geometry implies (works on a directory
+// holding only config.json): layers by kind, parameters, bytes by dtype, KV bytes per token.
+using System.CommandLine;
+using System.Text.Json;
+using SharpSeek.Model.Architectures;
+using SharpSeek.Model.Config;
+
+namespace SharpSeek.Cli.Commands;
+
+public static class InspectCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model directory (config.json, weights optional)", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var command = new Command("inspect", "Describe a V4 checkpoint or geometry: parameters, bytes, KV memory per token") { model, json };
+        command.SetAction(parse =>
+        {
+            string dir = parse.GetValue(model)!;
+            string cfgPath = File.Exists(dir) && dir.EndsWith(".json", StringComparison.Ordinal) ? dir : Path.Combine(dir, "config.json");
+            if (!File.Exists(cfgPath)) throw new CliException($"no config.json in '{dir}'");
+            ModelConfig c = ModelConfig.Load(cfgPath);
+            ModelInspection i = ModelInspection.Of(c);
+            const long million = 1 << 20;
+            if (parse.GetValue(json))
+            {
+                var obj = new Dictionary<string, object>
+                {
+                    ["variant"] = i.Variant,
+                    ["layers"] = i.Layers,
+                    ["layers_window_only"] = i.WindowOnlyLayers,
+                    ["layers_indexed_ratio4"] = i.IndexedLayers,
+                    ["layers_compressed_ratio_gt4"] = i.HeavilyCompressedLayers,
+                    ["hash_layers"] = i.HashLayers,
+                    ["mtp_blocks"] = i.MtpBlocks,
+                    ["total_params"] = i.TotalParams,
+                    ["active_params"] = i.ActiveParams,
+                    ["mtp_params"] = i.MtpParams,
+                    ["mtp_active_params"] = i.MtpActiveParams,
+                    ["tensors"] = i.Tensors,
+                    ["bytes_by_dtype"] = i.BytesByDType,
+                    ["kv_bytes_per_token"] = i.KvBytesPerToken,
+                    ["kv_bytes_per_token_production_format"] = i.KvBytesPerTokenProduction,
+                    ["fixed_bytes_per_sequence"] = i.FixedBytesPerSequence,
+                    ["memory_bytes_at_1m_context"] = i.MemoryAtContext(million),
+                };
+                Console.WriteLine(JsonSerializer.Serialize(obj));
+                return 0;
+            }
+            Console.WriteLine($"{i.Variant}  ({cfgPath})");
+            Console.WriteLine($"  layers             {i.Layers}: {i.WindowOnlyLayers} window-only, {i.IndexedLayers} ratio-4 indexed, {i.HeavilyCompressedLayers} ratio>4 compressed; {i.HashLayers} hash-routed; {i.MtpBlocks} MTP");
+            Console.WriteLine($"  parameters         {Human(i.TotalParams)} total, {Human(i.ActiveParams)} active per token (main model); MTP {Human(i.MtpParams)} ({Human(i.MtpActiveParams)} active)");
+            Console.WriteLine($"  tensors            {i.Tensors}");
+            foreach (var (dtype, b) in i.BytesByDType) Console.WriteLine($"  bytes {dtype,-9}    {Bytes(b)}");
+            Console.WriteLine($"  KV per token       {i.KvBytesPerToken:F1} B (SharpSeek, RoPE part in fp32); {i.KvBytesPerTokenProduction:F1} B in the production format");
+            Console.WriteLine($"  fixed per sequence {Bytes(i.FixedBytesPerSequence)} (window rings, compressor partial blocks)");
+            Console.WriteLine($"  memory at 1M ctx   {Bytes(i.MemoryAtContext(million))}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Human(long n) => n >= 1e12 ? $"{n / 1e12:F2}T" : n >= 1e9 ? $"{n / 1e9:F2}B" : n >= 1e6 ? $"{n / 1e6:F2}M" : $"{n}";
+    internal static string Bytes(long b) => b >= 1L << 30 ? $"{b / (double)(1L << 30):F2} GiB" : b >= 1 << 20 ? $"{b / (double)(1 << 20):F2} MiB" : b >= 1 << 10 ? $"{b / 1024.0:F1} KiB" : $"{b} B";
+}

@@ -1,0 +1,83 @@
+// `sharpseek logits --model DIR --ids 5,17,3 [--decode 9,4] [--precision f32|f64] --out FILE`:
+// prefill the ids in one pass, decode the --decode ids one at a time, save the logits.
+using System.CommandLine;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using SharpSeek.Formats.Safetensors;
+using SharpSeek.Model.Architectures;
+using SharpSeek.Model.Config;
+using SharpSeek.Model.State;
+using SharpSeek.Tensors;
+
+namespace SharpSeek.Cli.Commands;
+
+public static class LogitsCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model directory", Required = true };
+        var ids = new Option<string>("--ids") { Description = "Prompt ids, comma separated", Required = true };
+        var decode = new Option<string?>("--decode") { Description = "Ids to decode one at a time after the prefill" };
+        var precision = new Option<string>("--precision") { Description = "f32 (engine) or f64 (reference-precision evaluation)", DefaultValueFactory = _ => "f32" };
+        var output = new Option<string>("--out") { Description = "Output safetensors file", Required = true };
+        var command = new Command("logits", "Write prefill and decode logits of a model to a safetensors file") { model, ids, decode, precision, output };
+        command.SetAction(parse =>
+        {
+            string dir = parse.GetValue(model)!;
+            int[] prompt = IdList.Parse(parse.GetValue(ids)!, "--ids");
+            if (prompt.Length == 0) throw new CliException("--ids must hold at least one id");
+            int[] dec = parse.GetValue(decode) is { } d ? IdList.Parse(d, "--decode") : [];
+            string prec = parse.GetValue(precision)!;
+            if (prec is not ("f32" or "f64")) throw new CliException($"--precision must be f32 or f64, got '{prec}'");
+            ModelConfig config = ModelConfig.Load(RequireConfig(dir));
+            using ITensorSource weights = Checkpoint.Open(dir);
+            var writer = new SafetensorsWriter();
+            if (prec == "f64") Run<double>(config, weights, prompt, dec, writer, DType.F64);
+            else Run<float>(config, weights, prompt, dec, writer, DType.F32);
+            string outPath = parse.GetValue(output)!;
+            try { writer.Save(outPath); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot write '{outPath}': {e.Message}"); }
+            Console.Error.WriteLine($"wrote prefill_logits [{prompt.Length}, {config.VocabSize}] and decode_logits [{dec.Length}, {config.VocabSize}] to {outPath}");
+            return 0;
+        });
+        return command;
+    }
+
+    internal static string RequireConfig(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new CliException($"model directory '{dir}' does not exist");
+        string cfg = Path.Combine(dir, "config.json");
+        if (!File.Exists(cfg)) throw new CliException($"model directory '{dir}' has no config.json");
+        return cfg;
+    }
+
+    private static void Run<T>(ModelConfig config, ITensorSource weights, int[] prompt, int[] dec, SafetensorsWriter writer, DType dtype)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var net = DeepSeekV4<T>.Load(config, weights);
+        foreach (int id in prompt.Concat(dec))
+            if ((uint)id >= (uint)config.VocabSize) throw new CliException($"token id {id} is outside the vocabulary [0, {config.VocabSize})");
+        int V = config.VocabSize;
+        var state = new SequenceState<T>(config);
+        T[] pl = new T[prompt.Length * V], dl = new T[dec.Length * V];
+        net.Forward(prompt, state, pl);
+        for (int j = 0; j < dec.Length; j++) net.Forward(dec.AsSpan(j, 1), state, dl.AsSpan(j * V, V));
+        writer.Add("prefill_logits", dtype, [prompt.Length, V], MemoryMarshal.AsBytes<T>(pl));
+        writer.Add("decode_logits", dtype, [dec.Length, V], MemoryMarshal.AsBytes<T>(dl));
+    }
+}
+
+/// <summary>Parses "5,17,3" id lists with clear errors.</summary>
+public static class IdList
+{
+    public static int[] Parse(string text, string flag)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var ids = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out ids[i]) || ids[i] < 0)
+                throw new CliException($"{flag}: '{parts[i]}' is not a non-negative integer id");
+        return ids;
+    }
+}
