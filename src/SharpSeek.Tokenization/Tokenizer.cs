@@ -60,16 +60,29 @@ public sealed class Tokenizer
     }
 
     /// <summary>Parses tokenizer.json content (UTF-8).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Tokenizer FromJson(ReadOnlyMemory<byte> utf8Json)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = 256 }); }
-        catch (JsonException e) { throw new TokenizerFormatException($"tokenizer.json is not valid JSON: {e.Message}", e); }
-        using (doc)
+        // Top level read with a streaming reader: the model's vocab/merges skip the DOM, the other
+        // (small) sections are parsed as JSON elements.
+        var sections = new Dictionary<string, JsonDocument>(StringComparer.Ordinal);
+        (JsonDocument Options, Dictionary<string, int>? Vocab, List<MergeSource>? Merges)? modelData = null;
+        try
         {
-            JsonElement root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new TokenizerFormatException("tokenizer.json must be a JSON object");
-            JsonElement Get(string name) => root.TryGetProperty(name, out JsonElement v) ? v : default;
+            var reader = new Utf8JsonReader(utf8Json.Span, new JsonReaderOptions { MaxDepth = 256 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new TokenizerFormatException("tokenizer.json must be a JSON object");
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                string name = reader.GetString()!;
+                reader.Read();
+                if (name == "model" && reader.TokenType == JsonTokenType.StartObject) modelData = BpeModelReader.Read(ref reader);
+                else sections[name] = JsonDocument.ParseValue(ref reader);
+            }
+        }
+        catch (JsonException e) { throw new TokenizerFormatException($"tokenizer.json is not valid JSON: {e.Message}", e); }
+        try
+        {
+            JsonElement Get(string name) => sections.TryGetValue(name, out JsonDocument? v) ? v.RootElement : default;
             INormalizer? normalizer = Get("normalizer").ValueKind is JsonValueKind.Object ? NormalizerFactory.Create(Get("normalizer"), "normalizer") : null;
             IPreTokenizer? pre = null;
             bool byteLevel = false;
@@ -82,8 +95,8 @@ public sealed class Tokenizer
                 if (type != "ByteLevel") throw new TokenizerFormatException($"decoder.type \"{type}\" is not supported (only \"ByteLevel\" or null)");
                 byteLevelDecoder = true;
             }
-            if (Get("model").ValueKind != JsonValueKind.Object) throw new TokenizerFormatException("model is missing");
-            BpeModel model = BpeModel.FromJson(Get("model"), byteLevel);
+            if (modelData is not { } md) throw new TokenizerFormatException("model is missing (expected a JSON object)");
+            BpeModel model = BpeModel.Build(md.Options.RootElement, md.Vocab, md.Merges, byteLevel);
             var added = new List<AddedToken>();
             if (Get("added_tokens").ValueKind == JsonValueKind.Array)
             {
@@ -100,6 +113,11 @@ public sealed class Tokenizer
                 }
             }
             return new Tokenizer(model, normalizer, pre, added, byteLevelDecoder);
+        }
+        finally
+        {
+            foreach (JsonDocument d in sections.Values) d.Dispose();
+            modelData?.Options.Dispose();
         }
     }
 

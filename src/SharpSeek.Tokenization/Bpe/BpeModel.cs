@@ -56,64 +56,40 @@ public sealed class BpeModel
 
     public string? TokenOf(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
-    /// <summary>Builds the model from the tokenizer.json <c>model</c> node.</summary>
-    internal static BpeModel FromJson(JsonElement model, bool byteLevel)
+    /// <summary>Validates the model options and builds vocab, merge table and model.</summary>
+    // AggressiveOptimization: these loops run once over ~250k entries; tier-0 code would double load time.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static BpeModel Build(JsonElement model, Dictionary<string, int>? vocab, List<MergeSource>? mergeList, bool byteLevel)
     {
-        const string path = "model";
         string type = model.TryGetProperty("type", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "BPE";
         if (type != "BPE") throw new TokenizerFormatException($"model.type \"{type}\" is not supported (only \"BPE\")");
         if (model.TryGetProperty("dropout", out JsonElement d) && d.ValueKind == JsonValueKind.Number && d.GetDouble() > 0)
             throw new TokenizerFormatException("model.dropout is set; BPE dropout is not supported for inference");
-        JsonElement vocabNode = JsonFields.Required(model, "vocab", path);
-        if (vocabNode.ValueKind != JsonValueKind.Object) throw new TokenizerFormatException("model.vocab must be an object of token → id");
-        var vocab = new Dictionary<string, int>(200_000, StringComparer.Ordinal);
+        if (vocab == null) throw new TokenizerFormatException("model.vocab is missing or not an object of token → id");
+        if (mergeList == null) throw new TokenizerFormatException("model.merges is missing (a BPE model needs its merge list)");
         int maxId = -1;
-        foreach (JsonProperty p in vocabNode.EnumerateObject())
-        {
-            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0)
-                throw new TokenizerFormatException($"model.vocab[\"{p.Name}\"] must be a non-negative integer id");
-            vocab[p.Name] = id;
-            if (id > maxId) maxId = id;
-        }
+        foreach (int id in vocab.Values) if (id > maxId) maxId = id;
         var idToToken = new string?[maxId + 1];
         foreach (var (tok, id) in vocab) idToToken[id] = tok;
-
-        if (!model.TryGetProperty("merges", out JsonElement mergesNode) || mergesNode.ValueKind != JsonValueKind.Array)
-            throw new TokenizerFormatException("model.merges is missing (a BPE model needs its merge list)");
         string prefix = JsonFields.OptionalString(model, "continuing_subword_prefix") ?? "";
         string suffix = JsonFields.OptionalString(model, "end_of_word_suffix") ?? "";
-        var merges = new MergeTable(mergesNode.GetArrayLength());
+        var merges = new MergeTable(mergeList.Count);
         var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         Span<char> joined = stackalloc char[512];
-        int rank = 0;
-        foreach (JsonElement m in mergesNode.EnumerateArray())
+        for (int rank = 0; rank < mergeList.Count; rank++)
         {
-            string left, right;
-            if (m.ValueKind == JsonValueKind.String)
-            {
-                string s = m.GetString()!;
-                int sp = s.IndexOf(' ', 1);
-                if (sp < 0) throw new TokenizerFormatException($"model.merges[{rank}] \"{s}\" is not of the form \"a b\"");
-                left = s[..sp];
-                right = s[(sp + 1)..];
-            }
-            else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2)
-            {
-                left = m[0].GetString() ?? "";
-                right = m[1].GetString() ?? "";
-            }
-            else throw new TokenizerFormatException($"model.merges[{rank}] must be \"a b\" or [\"a\", \"b\"]");
-            string rightPart = prefix.Length > 0 && right.StartsWith(prefix, StringComparison.Ordinal) ? right[prefix.Length..] : right;
+            MergeSource m = mergeList[rank];
+            ReadOnlySpan<char> left = m.Left, right = m.Right;
+            ReadOnlySpan<char> rightPart = prefix.Length > 0 && right.StartsWith(prefix, StringComparison.Ordinal) ? right[prefix.Length..] : right;
             if (!lookup.TryGetValue(left, out int a) || !lookup.TryGetValue(right, out int b))
-                throw new TokenizerFormatException($"model.merges[{rank}] uses a token that is not in model.vocab: \"{left}\" \"{right}\"");
+                throw new TokenizerFormatException($"model.merges[{rank}] uses a token that is not in model.vocab: \"{left.ToString()}\" \"{right.ToString()}\"");
             int len = left.Length + rightPart.Length;
             Span<char> buf = len <= joined.Length ? joined[..len] : new char[len];
-            left.AsSpan().CopyTo(buf);
-            rightPart.AsSpan().CopyTo(buf[left.Length..]);
+            left.CopyTo(buf);
+            rightPart.CopyTo(buf[left.Length..]);
             if (!lookup.TryGetValue(buf, out int merged))
                 throw new TokenizerFormatException($"model.merges[{rank}]: merged token \"{buf.ToString()}\" is not in model.vocab");
             merges.Add(a, b, rank, merged);
-            rank++;
         }
         string? unk = JsonFields.OptionalString(model, "unk_token");
         int? unkId = null;

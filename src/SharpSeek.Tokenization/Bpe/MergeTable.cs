@@ -31,6 +31,7 @@ public sealed class MergeTable
     private int Slot(long key) => (int)((ulong)(key * unchecked((long)0x9E3779B97F4A7C15)) >> 40) & _mask;
 
     /// <summary>Adds a merge; a pair seen before keeps its first (lowest) rank, as HF does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(int left, int right, int rank, int mergedId)
     {
         long key = Key(left, right);
