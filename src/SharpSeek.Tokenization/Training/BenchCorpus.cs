@@ -26,6 +26,19 @@ public static class BenchCorpus
         "机器学习需要大量的数据和计算资源。", "トークナイザーはテキストを分割します。",
     ];
 
+    private static readonly string[] Syllables =
+    [
+        "ka", "to", "ri", "men", "sal", "ve", "dor", "in", "tion", "al", "pre", "con", "ex", "str", "ang", "ol", "um", "qu",
+        "ber", "ich", "ste", "lo", "na", "th", "ous", "ly", "ment", "pro", "dis", "able", "er", "ing", "ed", "s",
+    ];
+
+    private static string PseudoWord(Random rng)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0, n = rng.Next(1, 5); i < n; i++) sb.Append(Syllables[rng.Next(Syllables.Length)]);
+        return sb.ToString();
+    }
+
     /// <summary>About <paramref name="megabytes"/> MB (UTF-8) of mixed text, the same for the same seed.</summary>
     public static string Generate(double megabytes, int seed = 42)
     {
@@ -39,7 +52,9 @@ public static class BenchCorpus
             switch (rng.Next(4))
             {
                 case 0:
-                    for (int i = 0, n = rng.Next(8, 30); i < n; i++) sb.Append(i == 0 ? "" : " ").Append(Prose[rng.Next(Prose.Length)]);
+                    // Real words mixed with pseudo-words from syllables, so the text has a long-tailed vocabulary.
+                    for (int i = 0, n = rng.Next(8, 30); i < n; i++)
+                        sb.Append(i == 0 ? "" : " ").Append(rng.Next(3) == 0 ? PseudoWord(rng) : Prose[rng.Next(Prose.Length)]);
                     sb.Append(rng.Next(3) == 0 ? ".\n\n" : ". ");
                     break;
                 case 1: sb.Append(Code[rng.Next(Code.Length)]); break;
