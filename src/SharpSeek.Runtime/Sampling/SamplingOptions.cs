@@ -1,0 +1,34 @@
+// Sampling settings as the CLI and the server receive them, validated once. Neutral values switch
+// a step off; Temperature 0 means greedy (argmax, no random draw).
+namespace SharpSeek.Runtime.Sampling;
+
+public sealed record SamplingOptions
+{
+    public float Temperature { get; init; } = 1f;
+    /// <summary>0 = off.</summary>
+    public int TopK { get; init; }
+    public double TopP { get; init; } = 1;
+    public double MinP { get; init; }
+    public float RepetitionPenalty { get; init; } = 1f;
+    public float PresencePenalty { get; init; }
+    public float FrequencyPenalty { get; init; }
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+    /// <summary>Seed of the random source; null = a fresh seed from the OS.</summary>
+    public ulong? Seed { get; init; }
+
+    public static SamplingOptions Greedy { get; } = new() { Temperature = 0 };
+
+    public bool IsGreedy => Temperature == 0;
+
+    /// <summary>Throws ArgumentException naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (!(Temperature >= 0) || float.IsInfinity(Temperature)) throw new ArgumentException($"temperature must be >= 0 (got {Temperature})");
+        if (TopK < 0) throw new ArgumentException($"top-k must be >= 0 (got {TopK})");
+        if (!(TopP > 0 && TopP <= 1)) throw new ArgumentException($"top-p must be in (0, 1] (got {TopP})");
+        if (!(MinP >= 0 && MinP <= 1)) throw new ArgumentException($"min-p must be in [0, 1] (got {MinP})");
+        if (!(RepetitionPenalty > 0) || float.IsInfinity(RepetitionPenalty)) throw new ArgumentException($"repetition penalty must be > 0 (got {RepetitionPenalty})");
+        if (!float.IsFinite(PresencePenalty)) throw new ArgumentException("presence penalty must be finite");
+        if (!float.IsFinite(FrequencyPenalty)) throw new ArgumentException("frequency penalty must be finite");
+    }
+}
