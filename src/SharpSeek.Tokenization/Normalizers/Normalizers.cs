@@ -23,9 +23,21 @@ internal sealed class SequenceNormalizer(IReadOnlyList<INormalizer> steps) : INo
     }
 }
 
-internal sealed class UnicodeFormNormalizer(NormalizationForm form) : INormalizer
+internal sealed class UnicodeFormNormalizer : INormalizer
 {
-    public string Normalize(string text) => text.IsNormalized(form) ? text : text.Normalize(form);
+    private readonly NormalizationForm _form;
+
+    public UnicodeFormNormalizer(NormalizationForm form, string path)
+    {
+        if (!IsSupported)
+            throw new TokenizerFormatException($"{path}: Unicode normalization ({form}) is unavailable in this process (InvariantGlobalization without ICU makes string.Normalize a no-op)");
+        _form = form;
+    }
+
+    /// <summary>Whether string.Normalize really normalizes here (it does not under invariant globalization).</summary>
+    public static bool IsSupported { get; } = "\u00C5".Normalize(NormalizationForm.FormD) != "\u00C5";
+
+    public string Normalize(string text) => text.IsNormalized(_form) ? text : text.Normalize(_form);
 }
 
 internal sealed class LowercaseNormalizer : INormalizer
@@ -83,10 +95,10 @@ internal static class NormalizerFactory
                     if (n != null) steps.Add(n);
                 }
                 return steps.Count == 0 ? null : new SequenceNormalizer(steps);
-            case "NFC": return new UnicodeFormNormalizer(NormalizationForm.FormC);
-            case "NFD": return new UnicodeFormNormalizer(NormalizationForm.FormD);
-            case "NFKC": return new UnicodeFormNormalizer(NormalizationForm.FormKC);
-            case "NFKD": return new UnicodeFormNormalizer(NormalizationForm.FormKD);
+            case "NFC": return new UnicodeFormNormalizer(NormalizationForm.FormC, $"{path}.type NFC");
+            case "NFD": return new UnicodeFormNormalizer(NormalizationForm.FormD, $"{path}.type NFD");
+            case "NFKC": return new UnicodeFormNormalizer(NormalizationForm.FormKC, $"{path}.type NFKC");
+            case "NFKD": return new UnicodeFormNormalizer(NormalizationForm.FormKD, $"{path}.type NFKD");
             case "Lowercase": return new LowercaseNormalizer();
             case "StripAccents": return new StripAccentsNormalizer();
             case "Prepend": return new PrependNormalizer(JsonFields.RequiredString(node, "prepend", path));
