@@ -1,0 +1,63 @@
+// Writes a trained ParameterSet in the official V4 layout: every tensor of the inference weight
+// map, FP8 e4m3 + ue8m0 128x128 scales for dense linears, packed FP4 + 1x32 scales for routed
+// experts, BF16 / F32 as the official checkpoint stores them, I64 tid2eid; plus config.json and
+// (when given) tokenizer.json. The stored values are exactly what the training forward used.
+using SharpSeek.Formats.Safetensors;
+using SharpSeek.Model.Weights;
+using SharpSeek.Tensors;
+using SharpSeek.Tensors.Codecs;
+using SharpSeek.Training.Modeling;
+
+namespace SharpSeek.Training.Export;
+
+public static class CheckpointExporter
+{
+    public static void Export(ParameterSet p, string configJson, string? tokenizerJsonPath, string outDir, long maxShardBytes = 2L << 30)
+    {
+        Directory.CreateDirectory(outDir);
+        var writer = new ShardedWriter(maxShardBytes);
+        foreach (WeightSpec spec in p.Specs.OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            WeightSpec s = spec;
+            writer.AddLazy(s.Name, s.DType, s.Shape, stream => stream.Write(Bytes(p, s)));
+        }
+        writer.Metadata["format"] = "pt";
+        writer.Metadata["producer"] = "sharpseek train";
+        writer.Save(outDir);
+        File.WriteAllText(Path.Combine(outDir, "config.json"), configJson);
+        if (tokenizerJsonPath is not null) File.Copy(tokenizerJsonPath, Path.Combine(outDir, "tokenizer.json"), overwrite: true);
+        string marker = Path.Combine(outDir, "RANDOM_WEIGHTS");
+        if (File.Exists(marker)) File.Delete(marker);
+    }
+
+    private static byte[] Bytes(ParameterSet p, WeightSpec s)
+    {
+        if (s.DType == DType.F8_E8M0)
+        {
+            Parameter w = p[s.Name[..^".scale".Length] + ".weight"];
+            return w.Storage == DType.I8 ? WeightQuantizer.QuantizeFp4Block32(w.Master, w.Rows, w.Cols).Scales
+                                         : WeightQuantizer.QuantizeFp8Block128(w.Master, w.Rows, w.Cols).Scales;
+        }
+        if (s.DType == DType.I64)
+        {
+            int[] t = p.Table(s.Name);
+            var b = new byte[t.Length * 8];
+            for (int i = 0; i < t.Length; i++) BitConverter.TryWriteBytes(b.AsSpan(i * 8, 8), (long)t[i]);
+            return b;
+        }
+        Parameter q = p[s.Name];
+        switch (s.DType)
+        {
+            case DType.F8_E4M3: return WeightQuantizer.QuantizeFp8Block128(q.Master, q.Rows, q.Cols).Codes;
+            case DType.I8: return WeightQuantizer.QuantizeFp4Block32(q.Master, q.Rows, q.Cols).Packed;
+            case DType.BF16: return WeightQuantizer.ToBf16Bytes(q.Master);
+            case DType.F32:
+            {
+                var b = new byte[q.Master.Length * 4];
+                Buffer.BlockCopy(q.Master, 0, b, 0, b.Length);
+                return b;
+            }
+            default: throw new NotSupportedException($"{s.Name}: cannot export {s.DType}");
+        }
+    }
+}
