@@ -12,6 +12,8 @@ public static class CommandRegistry
         yield return LogitsCommand.Create();
         yield return BenchCommand.Create();
         yield return InitRandomCommand.Create();
+        yield return GenerateCommand.Create();
+        yield return ChatCommand.Create();
         yield return TokenizeCommands.Tokenize();
         yield return TokenizeCommands.Detokenize();
         yield return TokenizeCommands.ChatTemplate();

@@ -1,0 +1,52 @@
+// `sharpseek chat [--model DIR] [sampling flags] [--speculative] [--think] [--system TEXT]
+// [--load FILE]`: an interactive chat in the V4 chat format (see Chat/ChatConsole for the
+// commands). Needs a model directory with a tokenizer.json.
+using System.CommandLine;
+using SharpSeek.Cli.Chat;
+using SharpSeek.Cli.Generation;
+using SharpSeek.Tokenization.Chat;
+
+namespace SharpSeek.Cli.Commands;
+
+public static class ChatCommand
+{
+    public static Command Create()
+    {
+        var flags = new SamplingFlags();
+        var think = new Option<bool>("--think") { Description = "Start in thinking mode (toggle with /think)" };
+        var system = new Option<string?>("--system") { Description = "System prompt" };
+        var load = new Option<string?>("--load") { Description = "Start from a conversation saved with /save" };
+        var command = new Command("chat", "Interactive chat in the DeepSeek V4 chat format");
+        flags.AddTo(command);
+        foreach (Option o in new Option[] { think, system, load }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var sampling = flags.Read(parse);
+            bool speculative = parse.GetValue(flags.Speculative);
+            IReadOnlyList<ChatMessage>? initial = parse.GetValue(load) is { } file ? ConversationFile.Load(file) : null;
+            using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), Console.Error);
+            if (loaded.Tokenizer is null)
+                throw new CliException($"chat needs a tokenizer, and '{loaded.Directory.Path}' has no tokenizer.json (use `sharpseek generate --prompt-ids ...` for id-only checkpoints)");
+            if (speculative && !loaded.Model.HasDraftHead) throw new CliException("--speculative needs a model with an MTP block; this checkpoint has none");
+            using var session = new ChatSession(loaded.Model, loaded.Tokenizer, new ChatSettings
+            {
+                Sampling = sampling, MaxAnswerTokens = parse.GetValue(flags.MaxTokens), Speculative = speculative,
+            });
+            if (initial is not null) session.Load(initial);
+            if (parse.GetValue(system) is { } s) session.SystemPrompt = s;
+            if (parse.GetValue(think)) session.Mode = ThinkingMode.Thinking;
+            bool ansi = !Console.IsOutputRedirected && !Console.IsInputRedirected;
+            var console = new ChatConsole(session, Console.In, Console.Out, ansi);
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                if (!console.CancelAnswer()) { Console.Out.WriteLine(); Console.Out.Write("(Ctrl-C stops an answer; /exit or Ctrl-D leaves)\nyou> "); Console.Out.Flush(); }
+            };
+            Console.CancelKeyPress += onCancel;
+            try { console.Run(); }
+            finally { Console.CancelKeyPress -= onCancel; }
+            return 0;
+        });
+        return command;
+    }
+}

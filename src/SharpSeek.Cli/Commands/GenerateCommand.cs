@@ -1,0 +1,142 @@
+// `sharpseek generate [--model DIR] --prompt TEXT | --prompt-file F | --prompt-ids 5,17,3 [sampling
+// flags] [--stop S]... [--speculative] [--json]`: one completion. Text streams to stdout as it is
+// decoded (ids when the model has no tokenizer); speed goes to stderr, or into the --json object.
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using SharpSeek.Cli.Generation;
+using SharpSeek.Runtime.Generation;
+using SharpSeek.Runtime.Sampling;
+
+namespace SharpSeek.Cli.Commands;
+
+public static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var flags = new SamplingFlags();
+        var prompt = new Option<string?>("--prompt") { Description = "Prompt text (needs a tokenizer.json)" };
+        var promptFile = new Option<string?>("--prompt-file") { Description = "File holding the prompt text (UTF-8)" };
+        var promptIds = new Option<string?>("--prompt-ids") { Description = "Prompt as token ids, e.g. 5,17,3 (checkpoints without tokenizer)" };
+        var stop = new Option<string[]>("--stop") { Description = "Stop string (repeatable; needs a tokenizer)", AllowMultipleArgumentsPerToken = false };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (ids, text, speeds) instead of streaming" };
+        var command = new Command("generate", "Generate a completion for a prompt");
+        flags.AddTo(command);
+        foreach (Option o in new Option[] { prompt, promptFile, promptIds, stop, json }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            SamplingOptions sampling = flags.Read(parse);
+            string? text = parse.GetValue(prompt), file = parse.GetValue(promptFile), idsText = parse.GetValue(promptIds);
+            int given = (text is null ? 0 : 1) + (file is null ? 0 : 1) + (idsText is null ? 0 : 1);
+            if (given == 0) throw new CliException("give a prompt: --prompt TEXT, --prompt-file FILE or --prompt-ids 5,17,3");
+            if (given > 1) throw new CliException("--prompt, --prompt-file and --prompt-ids are alternatives: give only one");
+            if (file is not null) text = ReadPromptFile(file);
+            int[]? ids = idsText is null ? null : IdList.Parse(idsText, "--prompt-ids");
+            if (ids is { Length: 0 }) throw new CliException("--prompt-ids must hold at least one id");
+            string[] stops = parse.GetValue(stop) ?? [];
+            bool asJson = parse.GetValue(json), speculative = parse.GetValue(flags.Speculative);
+
+            using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), Console.Error);
+            var model = loaded.Model;
+            if (speculative && !model.HasDraftHead) throw new CliException("--speculative needs a model with an MTP block; this checkpoint has none");
+            if (ids is null)
+            {
+                if (loaded.Tokenizer is null) throw new CliException("this model has no tokenizer.json, so a text prompt cannot be encoded: pass token ids with --prompt-ids 5,17,3");
+                ids = loaded.Tokenizer.Encode(text!);
+                if (ids.Length == 0) throw new CliException("the prompt is empty");
+            }
+            if (stops.Length > 0 && loaded.Tokenizer is null) throw new CliException("--stop needs a tokenizer (this model has no tokenizer.json)");
+            foreach (int id in ids)
+                if ((uint)id >= (uint)model.VocabSize) throw new CliException($"--prompt-ids: id {id} is outside the vocabulary [0, {model.VocabSize})");
+            if (ids.Length > model.MaxContext)
+                throw new CliException($"the prompt has {ids.Length} tokens but the context holds {model.MaxContext}");
+
+            var stdout = Console.Out;
+            TextStopChecker? checker = loaded.Tokenizer is null ? null
+                : new TextStopChecker(loaded.Tokenizer, stops, t => { if (!asJson) { stdout.Write(t); stdout.Flush(); } });
+            var request = new GenerationRequest
+            {
+                PromptIds = ids, Sampling = sampling, MaxNewTokens = parse.GetValue(flags.MaxTokens), StopChecker = checker, Speculative = speculative,
+            };
+            using var cts = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            GenerationResult result;
+            try
+            {
+                bool first = true;
+                result = new Generator(model).Generate(request, t =>
+                {
+                    if (asJson || checker is not null) return;
+                    stdout.Write(first ? t.Id.ToString() : "," + t.Id);
+                    first = false;
+                    stdout.Flush();
+                }, cts.Token);
+                checker?.Finish();
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+
+            if (asJson) stdout.WriteLine(Json(result, checker?.Text, loaded.Directory.RandomWeights));
+            else
+            {
+                stdout.WriteLine();
+                string spec = result.Speculative is { } s ? $", acceptance {s.AcceptanceRate:P1} ({s.Accepted}/{s.Drafted} drafts)" : "";
+                Console.Error.WriteLine($"{result.Ids.Count} tokens ({Finish(result.Finish)}), prompt {result.PromptTokens} tokens at {result.PrefillTokensPerSecond:F1} tok/s, " +
+                    $"decode {result.DecodeTokensPerSecond:F2} tok/s{spec}");
+            }
+            return result.Finish == FinishReason.Cancelled ? 130 : 0;
+        });
+        return command;
+    }
+
+    private static string ReadPromptFile(string file)
+    {
+        if (!File.Exists(file)) throw new CliException($"prompt file '{file}' does not exist");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read prompt file '{file}': {e.Message}"); }
+        string text;
+        try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes); }
+        catch (DecoderFallbackException) { throw new CliException($"prompt file '{file}' is not valid UTF-8 text"); }
+        if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
+        if (text.Contains('\0')) throw new CliException($"prompt file '{file}' contains NUL bytes: not a text file");
+        if (text.Length == 0) throw new CliException($"prompt file '{file}' is empty");
+        return text;
+    }
+
+    public static string Finish(FinishReason f) => f switch
+    {
+        FinishReason.Eos => "eos",
+        FinishReason.Stop => "stop",
+        FinishReason.MaxTokens => "length",
+        FinishReason.ContextLimit => "context",
+        _ => "cancelled",
+    };
+
+    private static string Json(GenerationResult r, string? text, bool randomWeights)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("ids");
+            foreach (int id in r.Ids) w.WriteNumberValue(id);
+            w.WriteEndArray();
+            if (text is not null) w.WriteString("text", text);
+            w.WriteNumber("prompt_tokens", r.PromptTokens);
+            w.WriteNumber("generated_tokens", r.Ids.Count);
+            w.WriteString("finish_reason", Finish(r.Finish));
+            w.WriteNumber("prefill_tokens_per_second", Math.Round(r.PrefillTokensPerSecond, 3));
+            w.WriteNumber("decode_tokens_per_second", Math.Round(r.DecodeTokensPerSecond, 3));
+            if (r.Speculative is { } s)
+            {
+                w.WriteNumber("acceptance_rate", Math.Round(s.AcceptanceRate, 4));
+                w.WriteNumber("drafted_tokens", s.Drafted);
+                w.WriteNumber("accepted_tokens", s.Accepted);
+            }
+            w.WriteBoolean("random_weights", randomWeights);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}
