@@ -1,0 +1,104 @@
+// inspect / logits / bench / init-random as a user runs them, including bad input.
+using System.Text.Json;
+using SharpSeek.Formats.Safetensors;
+using static SharpSeek.Cli.Tests.SharpSeekProcess;
+
+namespace SharpSeek.Cli.Tests;
+
+public sealed class InspectAndLogitsCommandTests
+{
+    [Fact]
+    public void InspectFlashConfigOnly()
+    {
+        var r = Run("inspect", "--model", Fixture("v4-flash"), "--json");
+        Assert.Equal(0, r.Exit);
+        using var j = JsonDocument.Parse(r.Out);
+        long total = j.RootElement.GetProperty("total_params").GetInt64();
+        long active = j.RootElement.GetProperty("active_params").GetInt64();
+        double kv = j.RootElement.GetProperty("kv_bytes_per_token").GetDouble();
+        Assert.InRange(total, 283_000_000_000, 286_000_000_000);     // "284B total"
+        Assert.InRange(active, 12_500_000_000, 14_500_000_000);      // "13B active"
+        Assert.InRange(j.RootElement.GetProperty("kv_bytes_per_token_production_format").GetDouble(), 3514, 3515);
+        Assert.True(kv > 3514 && kv < 4300, $"kv {kv}");
+    }
+
+    [Fact]
+    public void InspectWithoutConfigFails()
+    {
+        var r = Run("inspect", "--model", Path.GetTempPath());
+        Assert.NotEqual(0, r.Exit);
+        Assert.Contains("config.json", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
+    public void LogitsF64MatchGoldenCase1()
+    {
+        using var cases = SafetensorsFile.Open(Fixture("v4-tiny", "cases.safetensors"));
+        int[] ids = cases.Get("case1.prefill_ids").ReadAsInt32();
+        int[] dec = cases.Get("case1.decode_ids").ReadAsInt32()[..3];
+        string outFile = Path.Combine(Path.GetTempPath(), $"sharpseek-logits-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var r = Run("logits", "--model", Fixture("v4-tiny"), "--ids", string.Join(",", ids), "--decode", string.Join(",", dec), "--precision", "f64", "--out", outFile);
+            Assert.True(r.Exit == 0, r.Err);
+            using var got = SafetensorsFile.Open(outFile);
+            Assert.Equal(SharpSeek.Tensors.DType.F64, got.Get("prefill_logits").DType);
+            double[] pl = got.Get("prefill_logits").AsSpan<double>().ToArray();
+            double[] dl = got.Get("decode_logits").AsSpan<double>().ToArray();
+            float[] ep = cases.Get("case1.prefill_logits_f64").ReadAsFloat32();
+            float[] ed = cases.Get("case1.decode_logits_f64").ReadAsFloat32();
+            Assert.Equal(ep.Length, pl.Length);
+            for (int i = 0; i < ep.Length; i++) Assert.True(Math.Abs(pl[i] - ep[i]) <= 1e-6 + 1e-6 * Math.Abs(ep[i]), $"prefill {i}");
+            for (int i = 0; i < dl.Length; i++) Assert.True(Math.Abs(dl[i] - ed[i]) <= 1e-6 + 1e-6 * Math.Abs(ed[i]), $"decode {i}");
+        }
+        finally { File.Delete(outFile); }
+    }
+
+    [Fact]
+    public void LogitsRejectIdsOutsideTheVocabulary()
+    {
+        var r = Run("logits", "--model", Fixture("v4-tiny"), "--ids", "0,1024", "--out", Path.Combine(Path.GetTempPath(), "never.safetensors"));
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("1024", r.Err);
+        var s = Run("logits", "--model", Fixture("v4-tiny"), "--ids", "0,x", "--out", Path.Combine(Path.GetTempPath(), "never.safetensors"));
+        Assert.Equal(1, s.Exit);
+        Assert.Contains("'x'", s.Err);
+    }
+
+    [Fact]
+    public void TruncatedCheckpointNamesTheFile()
+    {
+        string dir = Directory.CreateTempSubdirectory("sharpseek-trunc-").FullName;
+        try
+        {
+            File.Copy(Fixture("v4-tiny", "config.json"), Path.Combine(dir, "config.json"));
+            byte[] bytes = File.ReadAllBytes(Fixture("v4-tiny", "model.safetensors"));
+            File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), bytes[..(bytes.Length / 2)]);
+            var r = Run("logits", "--model", dir, "--ids", "0,1", "--out", Path.Combine(dir, "out.safetensors"));
+            Assert.Equal(1, r.Exit);
+            Assert.Contains("model.safetensors", r.Err);
+            Assert.DoesNotContain("   at ", r.Err);
+            var b = Run("bench", "--model", dir);
+            Assert.Equal(1, b.Exit);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void InitRandomThenBench()
+    {
+        string dir = Directory.CreateTempSubdirectory("sharpseek-rand-").FullName;
+        try
+        {
+            var r = Run("init-random", "--config", Fixture("v4-tiny", "config.json"), "--out", dir, "--seed", "5");
+            Assert.True(r.Exit == 0, r.Err);
+            Assert.True(File.Exists(Path.Combine(dir, "RANDOM_WEIGHTS")));
+            var b = Run("bench", "--model", dir, "--prompt", "20", "--gen", "4", "--json");
+            Assert.True(b.Exit == 0, b.Err);
+            using var j = JsonDocument.Parse(b.Out);
+            Assert.True(j.RootElement.GetProperty("decode_tokens_per_second").GetDouble() > 0);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
