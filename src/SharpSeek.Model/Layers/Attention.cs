@@ -55,6 +55,22 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    /// <summary>One head of one query: o_h = sum_i softmax_i(q_h . k_i / sqrt(D); sink) k_i, then inverse RoPE.</summary>
+    private void AttendHead(int h, T[] q, int qBase, T[] keys, int nKeys, T[] logits, T[] o, long p)
+    {
+        int D = _headDim;
+        ReadOnlySpan<T> qh = q.AsSpan(qBase + h * D, D);
+        Span<T> s = logits.AsSpan(h * nKeys, nKeys);
+        T m = T.NegativeInfinity;
+        for (int i = 0; i < nKeys; i++) { s[i] = Elementwise.Dot(qh, keys.AsSpan(i * D, D)) * _softmaxScale; if (s[i] > m) m = s[i]; }
+        T sum = T.Zero;
+        for (int i = 0; i < nKeys; i++) { s[i] = T.Exp(s[i] - m); sum += s[i]; }
+        T denom = sum + T.Exp(_sink[h] - m);
+        Span<T> oh = o.AsSpan(qBase + h * D, D);
+        for (int i = 0; i < nKeys; i++) Elementwise.AddScaled(oh, keys.AsSpan(i * D, D), s[i] / denom);
+        _rope.Apply(oh.Slice(_nope, _ropeDim), p, inverse: true);
+    }
+
     /// <summary>
     /// x [T, dim] (the attn_norm output) at positions state.Length .. + T - 1 -> y [T, dim].
     /// Appends the tokens to <paramref name="st"/> (window, compressed entries, indexer keys).
@@ -104,7 +120,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         // 4. token by token: update the memory, choose the keys, attend              [T, H, D]
         T[] o = new T[tokens * H * D];
-        var work = new AttentionScratch<T>(D, _window, _indexer?.TopK ?? 0);
+        var work = AttentionScratch<T>.ForThisThread(D, _window, _indexer?.TopK ?? 0);
         for (int t = 0; t < tokens; t++)
         {
             long p = positions[t];
@@ -164,21 +180,14 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             for (int i = 0; i < nCmp; i++) st.Compressed!.Read(chosen[i], keys.Slice((nWin + i) * D, D));
 
-            // 4d. per head: softmax over keys with the sink in the denominator; o = sum p_i kv_i
-            Span<T> s = work.Logits(nKeys);
-            for (int h = 0; h < H; h++)
-            {
-                ReadOnlySpan<T> qh = q.AsSpan((t * H + h) * D, D);
-                T m = T.NegativeInfinity;
-                for (int i = 0; i < nKeys; i++) { s[i] = Elementwise.Dot(qh, keys.Slice(i * D, D)) * _softmaxScale; if (s[i] > m) m = s[i]; }
-                T sum = T.Zero;
-                for (int i = 0; i < nKeys; i++) { s[i] = T.Exp(s[i] - m); sum += s[i]; }
-                T denom = sum + T.Exp(_sink[h] - m);
-                Span<T> oh = o.AsSpan((t * H + h) * D, D);
-                for (int i = 0; i < nKeys; i++) Elementwise.AddScaled(oh, keys.Slice(i * D, D), s[i] / denom);
-                // 4e. inverse RoPE at the query position
-                _rope.Apply(oh.Slice(_nope, rd), p, inverse: true);
-            }
+            // 4d. per head: softmax over keys with the sink in the denominator; o = sum p_i kv_i;
+            // 4e. inverse RoPE at the query position. Heads run in parallel when the work is large.
+            T[] keyRows = work.KeysArray, logits = work.HeadLogits(H * nKeys);
+            int qBase = t * H * D;
+            if ((long)H * nKeys * D >= 1 << 18 && Environment.ProcessorCount > 1)
+                Parallel.For(0, H, h => AttendHead(h, q, qBase, keyRows, nKeys, logits, o, p));
+            else
+                for (int h = 0; h < H; h++) AttendHead(h, q, qBase, keyRows, nKeys, logits, o, p);
             if (tap)
             {
                 taps!.Record(_layer, "attn_q", p, q.AsSpan(t * H * D, H * D));
