@@ -43,7 +43,8 @@ public sealed class ChatSession : IDisposable
         if (settings.Speculative && !model.HasDraftHead) throw new ArgumentException("speculative decoding needs a model with an MTP head");
         _model = model;
         _tokenizer = tokenizer;
-        _settings = settings;
+        // Never sample ids the tokenizer cannot decode (an embedding padded past the vocabulary).
+        _settings = tokenizer.VocabSize < model.VocabSize ? settings with { Sampling = settings.Sampling with { VocabLimit = tokenizer.VocabSize } } : settings;
         _generator = new Generator(model);
         _sequence = NewSequence();
         var eos = new HashSet<int>(model.EosTokenIds);

@@ -51,6 +51,8 @@ public static class GenerateCommand
             if (ids.Length > model.MaxContext)
                 throw new CliException($"the prompt has {ids.Length} tokens but the context holds {model.MaxContext}");
 
+            // Never sample ids the tokenizer cannot decode (an embedding padded past the vocabulary).
+            if (loaded.Tokenizer is { } tk && tk.VocabSize < model.VocabSize) sampling = sampling with { VocabLimit = tk.VocabSize };
             var stdout = Console.Out;
             TextStopChecker? checker = loaded.Tokenizer is null ? null
                 : new TextStopChecker(loaded.Tokenizer, stops, t => { if (!asJson) { stdout.Write(t); stdout.Flush(); } });

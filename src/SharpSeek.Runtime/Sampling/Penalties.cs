@@ -1,7 +1,7 @@
 // The three repetition controls. Repetition penalty (CTRL / Hugging Face): every id seen in prompt
 // or output has its logit divided by the penalty when positive, multiplied when negative. Presence
 // and frequency penalties (OpenAI): logit -= presence * [count > 0] + frequency * count, counted
-// over generated tokens only.
+// over generated tokens only. Logit bias and the vocabulary limit are fixed per-id edits.
 namespace SharpSeek.Runtime.Sampling;
 
 public sealed class RepetitionPenalty : ILogitProcessor
@@ -50,5 +50,14 @@ public sealed class LogitBias(IReadOnlyDictionary<int, float> bias) : ILogitProc
     {
         foreach (var (id, b) in bias)
             if ((uint)id < (uint)logits.Length) logits[id] += b;
+    }
+}
+
+/// <summary>Bans every id >= limit (ids the tokenizer cannot decode, e.g. embedding padding).</summary>
+public sealed class VocabLimit(int limit) : ILogitProcessor
+{
+    public void Process(Span<float> logits, TokenHistory history)
+    {
+        if (limit < logits.Length) logits[limit..].Fill(float.NegativeInfinity);
     }
 }

@@ -34,6 +34,7 @@ public sealed class SamplerChain
         if (options.PresencePenalty != 0f) steps.Add(new PresencePenalty(options.PresencePenalty));
         if (options.FrequencyPenalty != 0f) steps.Add(new FrequencyPenalty(options.FrequencyPenalty));
         if (options.LogitBias is { Count: > 0 }) steps.Add(new LogitBias(options.LogitBias));
+        if (options.VocabLimit is int limit) steps.Add(new VocabLimit(limit));
         if (options.IsGreedy) return new SamplerChain(steps, null);
         if (options.Temperature != 1f) steps.Add(new Temperature(options.Temperature));
         if (options.TopK > 0) steps.Add(new TopK(options.TopK));

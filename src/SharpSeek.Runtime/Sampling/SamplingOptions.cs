@@ -13,6 +13,8 @@ public sealed record SamplingOptions
     public float PresencePenalty { get; init; }
     public float FrequencyPenalty { get; init; }
     public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+    /// <summary>Only ids below this can be chosen (a tokenizer smaller than the embedding); null = all.</summary>
+    public int? VocabLimit { get; init; }
     /// <summary>Seed of the random source; null = a fresh seed from the OS.</summary>
     public ulong? Seed { get; init; }
 
@@ -28,6 +30,7 @@ public sealed record SamplingOptions
         if (!(TopP > 0 && TopP <= 1)) throw new ArgumentException($"top-p must be in (0, 1] (got {TopP})");
         if (!(MinP >= 0 && MinP <= 1)) throw new ArgumentException($"min-p must be in [0, 1] (got {MinP})");
         if (!(RepetitionPenalty > 0) || float.IsInfinity(RepetitionPenalty)) throw new ArgumentException($"repetition penalty must be > 0 (got {RepetitionPenalty})");
+        if (VocabLimit is < 1) throw new ArgumentException($"vocab limit must be >= 1 (got {VocabLimit})");
         if (!float.IsFinite(PresencePenalty)) throw new ArgumentException("presence penalty must be finite");
         if (!float.IsFinite(FrequencyPenalty)) throw new ArgumentException("frequency penalty must be finite");
     }
