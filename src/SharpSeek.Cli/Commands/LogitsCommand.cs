@@ -20,7 +20,8 @@ public static class LogitsCommand
         var decode = new Option<string?>("--decode") { Description = "Ids to decode one at a time after the prefill" };
         var precision = new Option<string>("--precision") { Description = "f32 (engine) or f64 (reference-precision evaluation)", DefaultValueFactory = _ => "f32" };
         var output = new Option<string>("--out") { Description = "Output safetensors file", Required = true };
-        var command = new Command("logits", "Write prefill and decode logits of a model to a safetensors file") { model, ids, decode, precision, output };
+        var aq = new Option<bool>("--activation-quant") { Description = "Emulate the official GPU numerics: FP8-quantise the input of every FP8/FP4 linear" };
+        var command = new Command("logits", "Write prefill and decode logits of a model to a safetensors file") { model, ids, decode, precision, output, aq };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -32,8 +33,9 @@ public static class LogitsCommand
             ModelConfig config = ModelConfig.Load(RequireConfig(dir));
             using ITensorSource weights = Checkpoint.Open(dir);
             var writer = new SafetensorsWriter();
-            if (prec == "f64") Run<double>(config, weights, prompt, dec, writer, DType.F64);
-            else Run<float>(config, weights, prompt, dec, writer, DType.F32);
+            bool quant = parse.GetValue(aq);
+            if (prec == "f64") Run<double>(config, weights, prompt, dec, writer, DType.F64, quant);
+            else Run<float>(config, weights, prompt, dec, writer, DType.F32, quant);
             string outPath = parse.GetValue(output)!;
             try { writer.Save(outPath); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot write '{outPath}': {e.Message}"); }
@@ -51,10 +53,10 @@ public static class LogitsCommand
         return cfg;
     }
 
-    private static void Run<T>(ModelConfig config, ITensorSource weights, int[] prompt, int[] dec, SafetensorsWriter writer, DType dtype)
+    private static void Run<T>(ModelConfig config, ITensorSource weights, int[] prompt, int[] dec, SafetensorsWriter writer, DType dtype, bool activationQuant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var net = DeepSeekV4<T>.Load(config, weights);
+        var net = DeepSeekV4<T>.Load(config, weights, activationQuant);
         foreach (int id in prompt.Concat(dec))
             if ((uint)id >= (uint)config.VocabSize) throw new CliException($"token id {id} is outside the vocabulary [0, {config.VocabSize})");
         int V = config.VocabSize;

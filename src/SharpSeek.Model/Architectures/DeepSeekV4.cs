@@ -35,7 +35,8 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i.ToString()), c.NumLayers + i);
     }
 
-    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights) => new(WeightScope.Load(config, weights));
+    /// <summary>Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope).</summary>
+    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false) => new(WeightScope.Load(config, weights, activationQuant));
 
     /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry.</summary>
     public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config)

@@ -14,16 +14,25 @@ public sealed class Linear
     public int OutFeatures { get; }
     public int InFeatures { get; }
 
-    public Linear(string name, int outFeatures, int inFeatures, WeightMatrix? weight)
+    /// <summary>FP8-quantise the input (blocks of 128) before the product: the official GPU numerics.</summary>
+    public bool QuantizeInput { get; }
+
+    public Linear(string name, int outFeatures, int inFeatures, WeightMatrix? weight, bool quantizeInput = false)
     {
         Name = name; OutFeatures = outFeatures; InFeatures = inFeatures; _weight = weight;
+        QuantizeInput = quantizeInput && inFeatures % 128 == 0;
     }
 
     public WeightMatrix Weight => _weight ?? throw new InvalidOperationException($"{Name}: the model was built without weights (weight map only)");
 
     /// <summary>y[tokens, out] = x[tokens, in] · W^T.</summary>
     public void Forward<T>(ReadOnlySpan<T> x, Span<T> y, int tokens) where T : unmanaged, IFloatingPointIeee754<T>
-        => MatMul.Forward(x, Weight, y, tokens);
+    {
+        if (!QuantizeInput) { MatMul.Forward(x, Weight, y, tokens); return; }
+        T[] q = x[..(tokens * InFeatures)].ToArray();
+        FakeQuant.Fp8<T>(q, 128);
+        MatMul.Forward<T>(q, Weight, y, tokens);
+    }
 
     /// <summary>Decodes row <paramref name="row"/> of W into T (embedding lookup).</summary>
     public void Row<T>(int row, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>

@@ -18,20 +18,26 @@ public sealed class WeightScope
 
     public ModelConfig Config { get; }
 
-    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix)
+    /// <summary>
+    /// Emulate the official GPU numerics: FP8-quantise (blocks of 128, ue8m0) the input of every
+    /// FP8/FP4 linear, as the reference's linear() does. Off = the semantic mode (SharpSeek's default).
+    /// </summary>
+    public bool ActivationQuant { get; }
+
+    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix, bool activationQuant)
     {
-        Config = config; _source = source; _specs = specs; _prefix = prefix;
+        Config = config; _source = source; _specs = specs; _prefix = prefix; ActivationQuant = activationQuant;
     }
 
     /// <summary>A scope that loads weights from <paramref name="source"/>.</summary>
-    public static WeightScope Load(ModelConfig config, ITensorSource source) => new(config, source, [], "");
+    public static WeightScope Load(ModelConfig config, ITensorSource source, bool activationQuant = false) => new(config, source, [], "", activationQuant);
 
     /// <summary>A scope that only records the expected weights (no data; built layers cannot run).</summary>
-    public static WeightScope Record(ModelConfig config) => new(config, null, [], "");
+    public static WeightScope Record(ModelConfig config) => new(config, null, [], "", false);
 
     public bool IsRecording => _source is null;
     public IReadOnlyList<WeightSpec> Specs => _specs;
-    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".");
+    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant);
     public string FullName(string name) => _prefix + name;
 
     /// <summary>A linear layer <c>name.weight</c> (+ <c>name.scale</c>) of shape [outFeatures, inFeatures].</summary>
@@ -85,7 +91,8 @@ public sealed class WeightScope
             CheckShape(s, shape);
             scales = s.Pointer;
         }
-        return new Linear(wName, outFeatures, inFeatures, new WeightMatrix(wName, actual, outFeatures, inFeatures, w.Pointer, scales, _source));
+        bool quantizeInput = ActivationQuant && actual is WeightFormat.Fp8Block128 or WeightFormat.Fp4Block32;
+        return new Linear(wName, outFeatures, inFeatures, new WeightMatrix(wName, actual, outFeatures, inFeatures, w.Pointer, scales, _source), quantizeInput);
     }
 
     private static string Describe(WeightFormat f) => f switch

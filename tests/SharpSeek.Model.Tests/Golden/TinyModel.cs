@@ -13,12 +13,17 @@ public sealed class TinyModel : IDisposable
     public ModelConfig Config { get; } = ModelConfig.Load(Fixtures.Path("v4-tiny", "config.json"));
     public DeepSeekV4<double> F64 { get; }
     public DeepSeekV4<float> F32 { get; }
+    /// <summary>The activation-quantised emulation of the official GPU numerics, float64.</summary>
+    public DeepSeekV4<double> F64Aq { get; }
+    public DeepSeekV4<float> F32Aq { get; }
     public GoldenCases Cases { get; } = new();
 
     public TinyModel()
     {
         F64 = DeepSeekV4<double>.Load(Config, _weights);
         F32 = DeepSeekV4<float>.Load(Config, _weights);
+        F64Aq = DeepSeekV4<double>.Load(Config, _weights, activationQuant: true);
+        F32Aq = DeepSeekV4<float>.Load(Config, _weights, activationQuant: true);
     }
 
     public DeepSeekV4<T> Get<T>() where T : unmanaged, IFloatingPointIeee754<T>
