@@ -1,0 +1,15 @@
+// Defaults of the in-process chat client (what applies when ChatOptions leaves a setting unset).
+using SharpSeek.Tokenization.Chat;
+
+namespace SharpSeek.Extensions.AI;
+
+public sealed record SharpSeekChatClientOptions
+{
+    public string ModelId { get; init; } = "sharpseek";
+    public int DefaultMaxOutputTokens { get; init; } = 256;
+    public float DefaultTemperature { get; init; } = 1f;
+    /// <summary>Thinking mode when ChatOptions.Reasoning is unset.</summary>
+    public ThinkingMode DefaultThinking { get; init; } = ThinkingMode.Thinking;
+    /// <summary>Tokens per prefill Forward.</summary>
+    public int PrefillChunk { get; init; } = 64;
+}

@@ -1,0 +1,127 @@
+// POST /v1/chat/completions body -> the V4 chat data model: messages (string or text-part content),
+// tools with tool_choice, response_format, and DeepSeek's thinking switch and reasoning effort
+// (`thinking: {type: enabled|disabled}`, `reasoning_effort: high|max|...`). Default: thinking off.
+using System.Text.Json;
+using SharpSeek.Tokenization.Chat;
+
+namespace SharpSeek.Server.Api;
+
+public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<ToolDefinition>? Tools,
+    JsonElement? ResponseFormat, ThinkingMode Mode, ReasoningEffort Effort)
+{
+    public static ChatRequest Parse(JsonElement root)
+    {
+        CommonParams common = RequestFields.Common(root, chat: true);
+        if (!root.TryGetProperty("messages", out JsonElement msgs) || msgs.ValueKind != JsonValueKind.Array)
+            throw ApiError.BadRequest("messages must be an array of message objects", "messages");
+        var messages = new List<ChatMessage>();
+        int i = 0;
+        foreach (JsonElement m in msgs.EnumerateArray()) messages.Add(Message(m, $"messages[{i++}]"));
+        if (messages.Count == 0) throw ApiError.BadRequest("messages must not be empty", "messages");
+
+        IReadOnlyList<ToolDefinition>? tools = ParseTools(root);
+        string? choice = root.TryGetProperty("tool_choice", out JsonElement tc) && tc.ValueKind == JsonValueKind.String ? tc.GetString() : null;
+        if (choice is not (null or "none" or "auto" or "required")) throw ApiError.BadRequest($"tool_choice \"{choice}\" is not none, auto or required", "tool_choice");
+        if (choice == "none") tools = null;
+
+        JsonElement? format = null;
+        if (root.TryGetProperty("response_format", out JsonElement rf) && rf.ValueKind == JsonValueKind.Object)
+        {
+            string? type = RequestFields.String(rf, "type");
+            if (type is not ("text" or "json_object" or "json_schema")) throw ApiError.BadRequest($"response_format.type \"{type}\" is not text, json_object or json_schema", "response_format");
+            if (type != "text") format = rf.Clone();
+        }
+
+        string? effortText = RequestFields.String(root, "reasoning_effort");
+        bool? thinking = null;
+        if (root.TryGetProperty("thinking", out JsonElement th) && th.ValueKind != JsonValueKind.Null)
+        {
+            string? type = th.ValueKind == JsonValueKind.Object ? RequestFields.String(th, "type") : null;
+            thinking = type switch
+            {
+                "enabled" => true,
+                "disabled" => false,
+                _ => throw ApiError.BadRequest("thinking must be {\"type\": \"enabled\"} or {\"type\": \"disabled\"}", "thinking"),
+            };
+        }
+        ReasoningEffort effort = effortText switch
+        {
+            null or "low" or "medium" or "none" => ReasoningEffort.Default,
+            "high" => ReasoningEffort.High,
+            "max" or "xhigh" => ReasoningEffort.Max,
+            _ => throw ApiError.BadRequest($"reasoning_effort \"{effortText}\" is not none, low, medium, high or max", "reasoning_effort"),
+        };
+        bool on = thinking ?? (effortText is not (null or "none"));
+        return new ChatRequest(common, messages, tools, format, on ? ThinkingMode.Thinking : ThinkingMode.Chat, on ? effort : ReasoningEffort.Default);
+    }
+
+    private static ChatMessage Message(JsonElement m, string path)
+    {
+        if (m.ValueKind != JsonValueKind.Object) throw ApiError.BadRequest($"{path} must be an object", path);
+        string role = RequestFields.String(m, "role") ?? throw ApiError.BadRequest($"{path}.role is missing", path + ".role");
+        string? content = Content(m, path);
+        ChatRole r = role switch
+        {
+            "system" => ChatRole.System,
+            "developer" => ChatRole.Developer,
+            "user" => ChatRole.User,
+            "assistant" => ChatRole.Assistant,
+            "tool" => ChatRole.Tool,
+            _ => throw ApiError.BadRequest($"{path}.role \"{role}\" is not system, developer, user, assistant or tool", path + ".role"),
+        };
+        if (r == ChatRole.Tool)
+        {
+            string id = RequestFields.String(m, "tool_call_id") ?? throw ApiError.BadRequest($"{path}.tool_call_id is missing", path + ".tool_call_id");
+            return ChatMessage.ToolResult(id, content ?? "");
+        }
+        if (r == ChatRole.Developer && string.IsNullOrEmpty(content)) throw ApiError.BadRequest($"{path}.content is missing", path + ".content");
+        if (r != ChatRole.Assistant) return new ChatMessage(r, content ?? "") { Name = RequestFields.String(m, "name") };
+        return ChatMessage.Assistant(content ?? "", RequestFields.String(m, "reasoning_content"), ToolCalls(m, path));
+    }
+
+    // A string, or a list of {type: "text", text} parts (joined); other part types are refused.
+    private static string? Content(JsonElement m, string path)
+    {
+        if (!m.TryGetProperty("content", out JsonElement c) || c.ValueKind == JsonValueKind.Null) return null;
+        if (c.ValueKind == JsonValueKind.String) return c.GetString();
+        if (c.ValueKind != JsonValueKind.Array) throw ApiError.BadRequest($"{path}.content must be a string or an array of text parts", path + ".content");
+        var text = new System.Text.StringBuilder();
+        foreach (JsonElement part in c.EnumerateArray())
+        {
+            if (part.ValueKind != JsonValueKind.Object || RequestFields.String(part, "type") != "text")
+                throw ApiError.BadRequest($"{path}.content: only text parts are supported", path + ".content");
+            text.Append(RequestFields.String(part, "text"));
+        }
+        return text.ToString();
+    }
+
+    private static IReadOnlyList<ToolCall>? ToolCalls(JsonElement m, string path)
+    {
+        if (!m.TryGetProperty("tool_calls", out JsonElement tc) || tc.ValueKind == JsonValueKind.Null) return null;
+        if (tc.ValueKind != JsonValueKind.Array) throw ApiError.BadRequest($"{path}.tool_calls must be an array", path + ".tool_calls");
+        var calls = new List<ToolCall>();
+        foreach (JsonElement t in tc.EnumerateArray())
+        {
+            if (t.ValueKind != JsonValueKind.Object || !t.TryGetProperty("function", out JsonElement f) || f.ValueKind != JsonValueKind.Object)
+                throw ApiError.BadRequest($"{path}.tool_calls[].function is missing", path + ".tool_calls");
+            string name = RequestFields.String(f, "name") ?? throw ApiError.BadRequest($"{path}.tool_calls[].function.name is missing", path + ".tool_calls");
+            calls.Add(new ToolCall(name, RequestFields.String(f, "arguments") ?? "{}", RequestFields.String(t, "id")));
+        }
+        return calls.Count > 0 ? calls : null;
+    }
+
+    private static IReadOnlyList<ToolDefinition>? ParseTools(JsonElement root)
+    {
+        if (!root.TryGetProperty("tools", out JsonElement tools) || tools.ValueKind == JsonValueKind.Null) return null;
+        if (tools.ValueKind != JsonValueKind.Array) throw ApiError.BadRequest("tools must be an array", "tools");
+        var list = new List<ToolDefinition>();
+        foreach (JsonElement t in tools.EnumerateArray())
+        {
+            if (t.ValueKind != JsonValueKind.Object || !t.TryGetProperty("function", out JsonElement f) || f.ValueKind != JsonValueKind.Object
+                || RequestFields.String(f, "name") is null)
+                throw ApiError.BadRequest("each tool must be {\"type\": \"function\", \"function\": {\"name\", ...}}", "tools");
+            list.Add(new ToolDefinition(f.Clone()));
+        }
+        return list.Count > 0 ? list : null;
+    }
+}

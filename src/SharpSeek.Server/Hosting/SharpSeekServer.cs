@@ -1,0 +1,35 @@
+// Builds the ASP.NET Core app: error guard, bearer auth, and the OpenAI-compatible routes over one
+// ServingContext. The CLI runs it on Kestrel; tests run the same app on TestServer.
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SharpSeek.Server.Api;
+
+namespace SharpSeek.Server.Hosting;
+
+public static class SharpSeekServer
+{
+    /// <param name="configure">Extra host setup (URLs, TestServer, logging) before the app is built.</param>
+    public static WebApplication Build(ServingContext engine, Action<WebApplicationBuilder>? configure = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton(engine.Options);
+        builder.Services.AddSingleton(engine.Metrics);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(engine.Options.MaxBodyBytes * 2, 1 << 20));
+        configure?.Invoke(builder);
+        WebApplication app = builder.Build();
+        app.UseMiddleware<ErrorMiddleware>();
+        app.UseMiddleware<AuthMiddleware>();
+        app.MapPost("/v1/chat/completions", (HttpContext http) => ChatCompletionsEndpoint.HandleAsync(http, engine));
+        app.MapPost("/v1/completions", (HttpContext http) => CompletionsEndpoint.HandleAsync(http, engine));
+        app.MapGet("/v1/models", () => InfoEndpoints.Models(engine));
+        app.MapGet("/health", () => InfoEndpoints.Health(engine));
+        app.MapGet("/metrics", () => InfoEndpoints.Metrics(engine));
+        app.MapFallback((HttpContext http) => throw new ApiError(404, $"Unknown route {http.Request.Method} {http.Request.Path}.", "invalid_request_error", null, "not_found"));
+        return app;
+    }
+}

@@ -1,0 +1,15 @@
+// Settings of one server instance, as the serve command receives them.
+namespace SharpSeek.Server;
+
+public sealed record ServerOptions
+{
+    /// <summary>The model name clients must send (GET /v1/models lists it).</summary>
+    public string ModelId { get; init; } = "sharpseek";
+    /// <summary>Bearer token required on /v1/*; null = no authentication.</summary>
+    public string? ApiKey { get; init; }
+    /// <summary>Generation requests in flight (each choice of n counts); beyond it: 429.</summary>
+    public int MaxConcurrent { get; init; } = 16;
+    public long MaxBodyBytes { get; init; } = 4 * 1024 * 1024;
+    public int DefaultMaxTokens { get; init; } = 256;
+    public int PrefillChunk { get; init; } = 64;
+}
