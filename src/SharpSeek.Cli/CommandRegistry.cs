@@ -18,5 +18,6 @@ public static class CommandRegistry
         yield return TokenizeCommands.Detokenize();
         yield return TokenizeCommands.ChatTemplate();
         yield return TokenizeCommands.BenchTokenizer();
+        yield return ServeCommand.Create();
     }
 }

@@ -1,0 +1,46 @@
+// `sharpseek serve --model DIR [--host H] [--port P] [--api-key K] [--max-concurrent N] [--max-context T]`:
+// the OpenAI-compatible HTTP server (SharpSeek.Server) on Kestrel until Ctrl+C.
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using SharpSeek.Runtime.Models;
+using SharpSeek.Server;
+using SharpSeek.Server.Hosting;
+using SharpSeek.Tokenization;
+
+namespace SharpSeek.Cli.Commands;
+
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model directory (config.json, safetensors, tokenizer.json)", DefaultValueFactory = _ => "models/default" };
+        var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 8000 };
+        var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1/*" };
+        var maxConcurrent = new Option<int>("--max-concurrent") { Description = "Generations in flight (also the batch size); more get 429", DefaultValueFactory = _ => 16 };
+        var maxContext = new Option<int?>("--max-context") { Description = "Context limit per sequence (default: the model's)" };
+        var name = new Option<string?>("--served-model-name") { Description = "Model id clients send (default: the directory name)" };
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API") { model, host, port, apiKey, maxConcurrent, maxContext, name };
+        command.SetAction(parse =>
+        {
+            string dir = parse.GetValue(model)!;
+            int p = parse.GetValue(port), mc = parse.GetValue(maxConcurrent);
+            if (p is < 0 or > 65535) throw new CliException($"--port {p} is not a TCP port");
+            if (mc < 1) throw new CliException("--max-concurrent must be >= 1");
+            if (parse.GetValue(maxContext) is < 2) throw new CliException("--max-context must be >= 2");
+            if (!Directory.Exists(dir)) throw new CliException($"model directory '{dir}' does not exist");
+            using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext));
+            Tokenizer? tokenizer = md.TokenizerPath is null ? null : Tokenizer.Load(md.TokenizerPath);
+            string id = parse.GetValue(name) ?? Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
+            var options = new ServerOptions { ModelId = id, ApiKey = parse.GetValue(apiKey), MaxConcurrent = mc };
+            using var engine = new ServingContext(md.Model, tokenizer, options);
+            string url = $"http://{parse.GetValue(host)}:{p}";
+            WebApplication app = SharpSeekServer.Build(engine, b => b.WebHost.UseUrls(url));
+            Console.Error.WriteLine($"serving '{id}' on {url} (context {md.Model.MaxContext}, max concurrent {mc}{(tokenizer is null ? ", no tokenizer: token-id prompts only" : "")})");
+            app.Run();
+            return 0;
+        });
+        return command;
+    }
+}
