@@ -19,5 +19,6 @@ public static class CommandRegistry
         yield return TokenizeCommands.ChatTemplate();
         yield return TokenizeCommands.BenchTokenizer();
         yield return ServeCommand.Create();
+        yield return TrainCommand.Create();
     }
 }

@@ -57,7 +57,7 @@ public sealed class ParameterSet
         if (n.EndsWith("_base", StringComparison.Ordinal) || n.EndsWith("gate.bias", StringComparison.Ordinal)
             || n.EndsWith(".ape", StringComparison.Ordinal) || n.EndsWith("attn_sink", StringComparison.Ordinal)) return f;
         if (n.EndsWith("_scale", StringComparison.Ordinal)) { Array.Fill(f, 0.5f); return f; }
-        double std = n == "embed.weight" ? 1.0 : 1.0 / Math.Sqrt(fanIn);
+        double std = n == "embed.weight" ? 1.0 : n == "head.weight" ? 0.3 / Math.Sqrt(fanIn) : 1.0 / Math.Sqrt(fanIn);
         if (n.Contains("hc_", StringComparison.Ordinal)) std *= 0.1;   // start close to equal stream mixing
         if (n.EndsWith("wo_b.weight", StringComparison.Ordinal) || n.EndsWith("w2.weight", StringComparison.Ordinal))
             std /= Math.Sqrt(2.0 * (c.NumLayers + c.NumMtpLayers));

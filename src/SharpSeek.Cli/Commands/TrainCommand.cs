@@ -1,0 +1,80 @@
+// `sharpseek train --preset nano --out DIR [--resume] [--config config.json] [--steps N] ...`:
+// trains a V4-architecture model with SharpSeek.Training. Progress bar on a terminal, plain
+// lines otherwise; the loss log is DIR/loss.log; DIR is a loadable model directory after every save.
+using System.CommandLine;
+using SharpSeek.Model.Config;
+using SharpSeek.Training;
+using SharpSeek.Training.Checkpoints;
+using Spectre.Console;
+
+namespace SharpSeek.Cli.Commands;
+
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = "Geometry and run preset: nano (the default model) or micro", DefaultValueFactory = _ => "nano" };
+        var config = new Option<string>("--config") { Description = "config.json of another geometry (run options still from the preset and flags)" };
+        var outDir = new Option<string>("--out") { Description = "Output directory (model + checkpoint + loss.log)", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue from DIR/checkpoint/train_state.bin" };
+        var steps = new Option<int?>("--steps") { Description = "Total optimisation steps" };
+        var batch = new Option<int?>("--batch") { Description = "Sequences per step" };
+        var seqLen = new Option<int?>("--seq-len") { Description = "Tokens per sequence" };
+        var lr = new Option<float?>("--lr") { Description = "Peak learning rate" };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed (initialisation, data, tokenizer)" };
+        var maxSteps = new Option<int?>("--max-steps") { Description = "Stop after this many steps of this invocation (resume later)" };
+        var command = new Command("train", "Train a DeepSeek V4-architecture model (autograd, AdamW, synthetic corpus)")
+            { preset, config, outDir, resume, steps, batch, seqLen, lr, seed, maxSteps };
+        command.SetAction(parse =>
+        {
+            string dir = parse.GetValue(outDir)!;
+            (string json, TrainOptions o) p;
+            try { p = Presets.Get(parse.GetValue(preset)!); }
+            catch (ArgumentException e) { throw new CliException(e.Message); }
+            string json = p.json;
+            if (parse.GetValue(config) is string cfg)
+            {
+                if (!File.Exists(cfg)) throw new CliException($"config file '{cfg}' does not exist");
+                json = File.ReadAllText(cfg);
+            }
+            TrainOptions o = p.o with
+            {
+                Steps = parse.GetValue(steps) ?? p.o.Steps,
+                Batch = parse.GetValue(batch) ?? p.o.Batch,
+                SeqLen = parse.GetValue(seqLen) ?? p.o.SeqLen,
+                Lr = parse.GetValue(lr) ?? p.o.Lr,
+                Seed = parse.GetValue(seed) ?? p.o.Seed,
+            };
+            Trainer trainer;
+            try { trainer = new Trainer(json, o, dir, parse.GetValue(resume)); }
+            catch (Exception e) when (e is ModelConfigException or CheckpointException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                throw new CliException(e.Message);
+            }
+            Console.Error.WriteLine($"training {trainer.Parameters.Count:N0} parameters ({trainer.Config.NumLayers} layers + {trainer.Config.NumMtpLayers} MTP, dim {trainer.Config.Dim}), " +
+                                    $"{o.Steps} steps of {o.Batch}x{o.SeqLen} tokens, from step {trainer.Step}, into {dir}");
+            using var cts = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+            int? limit = parse.GetValue(maxSteps);
+            if (!Console.IsOutputRedirected && !Console.IsErrorRedirected)
+            {
+                AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(ctx =>
+                    {
+                        var task = ctx.AddTask("training", maxValue: o.Steps);
+                        task.Value = trainer.Step;
+                        trainer.Run(r => { task.Value = r.Step; task.Description = Markup.Escape(Line(r)); }, limit, cts.Token);
+                    });
+            }
+            else trainer.Run(r => { if (r.Step % 10 == 0 || r.Step == r.TotalSteps || r.Step <= 3) Console.WriteLine(Line(r)); }, limit, cts.Token);
+            if (cts.IsCancellationRequested) { trainer.Save(); Console.Error.WriteLine($"interrupted at step {trainer.Step}; state saved, continue with --resume"); }
+            Console.Error.WriteLine($"done at step {trainer.Step}; model in {dir}, loss log {Path.Combine(dir, "loss.log")}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Line(StepReport r) =>
+        $"step {r.Step}/{r.TotalSteps} loss {r.Losses.Total:F4} (lm {r.Losses.Lm:F4} mtp {r.Losses.Mtp:F4} idx {r.Losses.Indexer:F4}) " +
+        $"|g| {r.GradNorm:F2} lr {r.Lr:E2} {r.TokensPerSecond:F0} tok/s elapsed {r.Elapsed:hh\\:mm\\:ss} eta {r.Eta:hh\\:mm\\:ss}";
+}

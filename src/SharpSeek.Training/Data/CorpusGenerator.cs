@@ -1,0 +1,181 @@
+// The synthetic corpus: deterministic given a seed. Four task families in the V4 chat format with
+// thinking -- multi-digit addition/subtraction with digit-by-digit reasoning, tool use (calculator,
+// clock, kv_lookup) as DSML calls, tool results and answers that quote them, pass-key retrieval
+// in long filler, and small templated stories. Prompts and completions come from ChatEncoder, so
+// training text and evaluation prompts are rendered exactly as the inference chat path renders them.
+using System.Text;
+using System.Text.Json;
+using SharpSeek.Tokenization.Chat;
+using SharpSeek.Training.Modeling;
+
+namespace SharpSeek.Training.Data;
+
+public sealed class CorpusGenerator
+{
+    public static readonly string[] Tools = ["calculator", "clock", "kv_lookup"];
+    private static readonly ChatEncodeOptions Thinking = new() { ThinkingMode = ThinkingMode.Thinking };
+    private SplitMix64 _rng;
+
+    public CorpusGenerator(ulong seed) { _rng = new SplitMix64(seed); }
+
+    /// <summary>The generator state (for exact resume).</summary>
+    public ulong State { get => _rng.State; set => _rng.State = value; }
+
+    /// <summary>Filler length (approximate characters) of pass-key samples in the training mix.</summary>
+    public int PassKeyChars { get; set; } = 600;
+
+    /// <summary>A sample from the training mix.</summary>
+    public Sample Next()
+    {
+        int r = _rng.NextInt(100);
+        return r switch
+        {
+            < 45 => Arithmetic(),
+            < 60 => ToolCall(),
+            < 75 => ToolAnswer(),
+            < 90 => PassKey(_rng.NextInt(PassKeyChars / 4, PassKeyChars)),
+            _ => Story(),
+        };
+    }
+
+    public Sample Arithmetic()
+    {
+        int digits = 1 + _rng.NextInt(3);
+        int a = _rng.NextInt(Pow10(1 + _rng.NextInt(digits))), b = _rng.NextInt(Pow10(digits));
+        bool add = _rng.NextInt(2) == 0;
+        if (_rng.NextInt(2) == 0) (a, b) = (b, a);
+        string op = add ? "+" : "-";
+        string question = _rng.NextInt(3) switch { 0 => $"What is {a} {op} {b}?", 1 => $"Compute {a} {op} {b}.", _ => $"{a} {op} {b} = ?" };
+        int result = add ? a + b : a - b;
+        string reasoning = add ? AddSteps(a, b) : SubSteps(a, b);
+        return Render(TaskKind.Arithmetic, [ChatMessage.User(question)], reasoning, result.ToString(), result.ToString());
+    }
+
+    private static string AddSteps(int a, int b)
+    {
+        var sb = new StringBuilder();
+        int carry = 0, n = Math.Max(a.ToString().Length, b.ToString().Length);
+        var digits = new List<int>();
+        for (int i = 0; i < n; i++)
+        {
+            int da = Digit(a, i), db = Digit(b, i), s = da + db + carry;
+            sb.Append(carry > 0 ? $"{da}+{db}+1={s}" : $"{da}+{db}={s}").Append(s >= 10 ? ", write " + (s % 10) + " carry 1. " : ", write " + s + ". ");
+            digits.Add(s % 10);
+            carry = s / 10;
+        }
+        if (carry > 0) { sb.Append("Carry 1 gives 1. "); digits.Add(1); }
+        sb.Append($"So {a}+{b}={a + b}.");
+        return sb.ToString();
+    }
+
+    private static string SubSteps(int a, int b)
+    {
+        var sb = new StringBuilder();
+        bool neg = a < b;
+        int x = neg ? b : a, y = neg ? a : b;
+        if (neg) sb.Append($"{a} is less than {b}, so compute {x}-{y} and negate. ");
+        int borrow = 0, n = x.ToString().Length;
+        for (int i = 0; i < n; i++)
+        {
+            int dx = Digit(x, i) - borrow, dy = Digit(y, i);
+            string lhs = borrow > 0 ? $"{Digit(x, i)}-1-{dy}" : $"{dx}-{dy}";
+            if (dx < dy) { sb.Append($"{lhs} needs a borrow, {dx + 10}-{dy}={dx + 10 - dy}. "); borrow = 1; }
+            else { sb.Append($"{lhs}={dx - dy}. "); borrow = 0; }
+        }
+        sb.Append($"So {a}-{b}={a - b}.");
+        return sb.ToString();
+    }
+
+    public Sample ToolCall() => ToolConversation(answer: false);
+    public Sample ToolAnswer() => ToolConversation(answer: true);
+
+    private Sample ToolConversation(bool answer)
+    {
+        var (question, call, result, final) = ToolTask();
+        string args = JsonSerializer.Serialize(call.Arguments);
+        var tc = new ToolCall(call.Tool, args, "call_1");
+        string why = call.Tool switch
+        {
+            "calculator" => "This needs the calculator.",
+            "clock" => "This needs the clock tool.",
+            _ => "This needs the kv_lookup tool.",
+        };
+        var user = ChatMessage.User(question);
+        var expected = call with { Result = result };
+        if (!answer)
+            return Render(TaskKind.ToolCall, [user], why, "", "", [tc], expected);
+        var history = new List<ChatMessage> { user, ChatMessage.Assistant("", why, [tc]), ChatMessage.ToolResult("call_1", result) };
+        return Render(TaskKind.ToolAnswer, history, $"The tool returned {result}.", final, result, null, expected);
+    }
+
+    private (string Question, ExpectedCall Call, string Result, string Final) ToolTask()
+    {
+        switch (_rng.NextInt(3))
+        {
+            case 0:
+            {
+                int a = _rng.NextInt(10, 10000), b = _rng.NextInt(2, 1000);
+                string op = Pick(["*", "+", "-"]);
+                long v = op == "*" ? (long)a * b : op == "+" ? a + b : a - b;
+                string expr = $"{a}{op}{b}";
+                string q = _rng.NextInt(2) == 0 ? $"Use the calculator to find {a} {op} {b}." : $"Please calculate {a} {op} {b} with the calculator.";
+                return (q, new ExpectedCall("calculator", new Dictionary<string, string> { ["expression"] = expr }, ""), v.ToString(), $"{a} {op} {b} = {v}.");
+            }
+            case 1:
+            {
+                string city = Pick(Vocabulary.Cities);
+                string time = $"{_rng.NextInt(24):00}:{_rng.NextInt(60):00}";
+                string q = _rng.NextInt(2) == 0 ? $"What time is it in {city}?" : $"Check the clock: what is the time in {city} now?";
+                return (q, new ExpectedCall("clock", new Dictionary<string, string> { ["city"] = city }, ""), time, $"It is {time} in {city}.");
+            }
+            default:
+            {
+                string key = $"{Pick(Vocabulary.Colors)}-{Pick(Vocabulary.Animals)}-{_rng.NextInt(100)}";
+                string value = _rng.NextInt(2) == 0 ? _rng.NextInt(100000).ToString() : $"{Pick(Vocabulary.Objects)} {_rng.NextInt(1000)}";
+                string q = _rng.NextInt(2) == 0 ? $"Look up the key {key}." : $"What value is stored under {key}?";
+                return (q, new ExpectedCall("kv_lookup", new Dictionary<string, string> { ["key"] = key }, ""), value, $"The value of {key} is {value}.");
+            }
+        }
+    }
+
+    /// <summary>A pass key planted at a random depth of about <paramref name="fillerChars"/> characters of filler.</summary>
+    public Sample PassKey(int fillerChars)
+    {
+        string key = _rng.NextInt(10000, 100000).ToString();
+        var sb = new StringBuilder("There is a pass key hidden in this text. ");
+        int at = _rng.NextInt(Math.Max(1, fillerChars));
+        bool placed = false;
+        while (sb.Length < fillerChars || !placed)
+        {
+            if (!placed && sb.Length >= at) { sb.Append($"The pass key is {key}. Remember it. "); placed = true; }
+            sb.Append(Pick(Vocabulary.Fillers)).Append(' ');
+        }
+        sb.Append("What is the pass key?");
+        return Render(TaskKind.PassKey, [ChatMessage.User(sb.ToString())], $"The pass key is {key}.", key, key);
+    }
+
+    public Sample Story()
+    {
+        string name = Pick(Vocabulary.Names), animal = Pick(Vocabulary.Animals), color = Pick(Vocabulary.Colors);
+        string obj = Pick(Vocabulary.Objects), place = Pick(Vocabulary.Places), feel = Pick(Vocabulary.Feelings);
+        string q = $"Tell me a short story about {name} and a {animal}.";
+        string story = $"Once upon a time, {name} walked to the {place}. There {name} met a {color} {animal}. " +
+                       $"The {animal} had lost a {obj}. {name} helped the {animal} look for the {obj}, and they found it by the {Pick(Vocabulary.Places)}. " +
+                       $"The {animal} was {feel}, and {name} went home {Pick(Vocabulary.Feelings)}. The end.";
+        return Render(TaskKind.Story, [ChatMessage.User(q)], $"A story with {name}, a {color} {animal} and a {obj}.", story, story);
+    }
+
+    private static Sample Render(TaskKind kind, List<ChatMessage> history, string reasoning, string content, string answer,
+        IReadOnlyList<ToolCall>? calls = null, ExpectedCall? expected = null)
+    {
+        string prompt = ChatEncoder.Encode(history, Thinking);
+        var all = new List<ChatMessage>(history) { ChatMessage.Assistant(content, reasoning, calls) };
+        string full = ChatEncoder.Encode(all, Thinking);
+        if (!full.StartsWith(prompt, StringComparison.Ordinal)) throw new InvalidOperationException("chat rendering: the conversation does not extend its prompt");
+        return new Sample(kind, prompt, full[prompt.Length..], answer, expected);
+    }
+
+    private static int Digit(int v, int i) => (v / Pow10(i)) % 10;
+    private static int Pow10(int n) { int p = 1; for (int i = 0; i < n; i++) p *= 10; return p; }
+    private string Pick(string[] xs) => xs[_rng.NextInt(xs.Length)];
+}
