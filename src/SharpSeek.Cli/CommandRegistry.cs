@@ -20,5 +20,6 @@ public static class CommandRegistry
         yield return TokenizeCommands.BenchTokenizer();
         yield return ServeCommand.Create();
         yield return TrainCommand.Create();
+        yield return EvalCommand.Create();
     }
 }

@@ -86,10 +86,11 @@ public sealed class CorpusGenerator
         return sb.ToString();
     }
 
-    public Sample ToolCall() => ToolConversation(answer: false);
-    public Sample ToolAnswer() => ToolConversation(answer: true);
+    public Sample ToolCall() => ToolEpisode().Call;
+    public Sample ToolAnswer() => ToolEpisode().Answer;
 
-    private Sample ToolConversation(bool answer)
+    /// <summary>One tool task as its two turns: the call (prompt = the question) and the answer (prompt = question, call, result).</summary>
+    public (Sample Call, Sample Answer) ToolEpisode()
     {
         var (question, call, result, final) = ToolTask();
         string args = JsonSerializer.Serialize(call.Arguments);
@@ -102,10 +103,9 @@ public sealed class CorpusGenerator
         };
         var user = ChatMessage.User(question);
         var expected = call with { Result = result };
-        if (!answer)
-            return Render(TaskKind.ToolCall, [user], why, "", "", [tc], expected);
+        Sample callTurn = Render(TaskKind.ToolCall, [user], why, "", "", [tc], expected);
         var history = new List<ChatMessage> { user, ChatMessage.Assistant("", why, [tc]), ChatMessage.ToolResult("call_1", result) };
-        return Render(TaskKind.ToolAnswer, history, $"The tool returned {result}.", final, result, null, expected);
+        return (callTurn, Render(TaskKind.ToolAnswer, history, $"The tool returned {result}.", final, result, null, expected));
     }
 
     private (string Question, ExpectedCall Call, string Result, string Final) ToolTask()
