@@ -23,8 +23,9 @@ public static class TrainCommand
         var lr = new Option<float?>("--lr") { Description = "Peak learning rate" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed (initialisation, data, tokenizer)" };
         var maxSteps = new Option<int?>("--max-steps") { Description = "Stop after this many steps of this invocation (resume later)" };
+        var floatOut = new Option<string>("--float-out") { Description = "Also export the unquantised (BF16) twin of the model here, for evaluation" };
         var command = new Command("train", "Train a DeepSeek V4-architecture model (autograd, AdamW, synthetic corpus)")
-            { preset, config, outDir, resume, steps, batch, seqLen, lr, seed, maxSteps };
+            { preset, config, outDir, resume, steps, batch, seqLen, lr, seed, maxSteps, floatOut };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(outDir)!;
@@ -68,6 +69,11 @@ public static class TrainCommand
             }
             else trainer.Run(r => { if (r.Step % 10 == 0 || r.Step == r.TotalSteps || r.Step <= 3) Console.WriteLine(Line(r)); }, limit, cts.Token);
             if (cts.IsCancellationRequested) { trainer.Save(); Console.Error.WriteLine($"interrupted at step {trainer.Step}; state saved, continue with --resume"); }
+            if (parse.GetValue(floatOut) is string fdir)
+            {
+                SharpSeek.Training.Export.FloatExporter.Export(trainer.Parameters, File.ReadAllText(Path.Combine(dir, "config.json")), trainer.TokenizerPath, fdir);
+                Console.Error.WriteLine($"unquantised twin in {fdir}");
+            }
             Console.Error.WriteLine($"done at step {trainer.Step}; model in {dir}, loss log {Path.Combine(dir, "loss.log")}");
             return 0;
         });

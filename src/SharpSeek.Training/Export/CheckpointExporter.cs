@@ -61,3 +61,19 @@ public static class CheckpointExporter
         }
     }
 }
+
+/// <summary>The unquantised twin of an export: BF16 dense linears and experts (no FP8/FP4), for the float-model evaluation.</summary>
+public static class FloatExporter
+{
+    public static void Export(ParameterSet trained, string configJson, string? tokenizerJsonPath, string outDir)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(configJson)!.AsObject();
+        node.Remove("quantization_config");
+        node["expert_dtype"] = "bf16";
+        string json = node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var floatSet = new ParameterSet(SharpSeek.Model.Config.ModelConfigParser.Parse(json, "float config"), seed: 0);
+        foreach (Parameter p in floatSet.All) trained[p.Name].Master.CopyTo(p.Master, 0);
+        foreach (var (name, t) in trained.Tables) t.CopyTo(floatSet.Table(name), 0);
+        CheckpointExporter.Export(floatSet, json, tokenizerJsonPath, outDir);
+    }
+}
