@@ -116,6 +116,25 @@ public sealed class InvariantTests(TinyModelFixture fx) : IClassFixture<TinyMode
     }
 
     [Fact]
+    public void RollbackIsMeasuredFromTheHighWaterMark()
+    {
+        // 60 tokens, 4 wrong ones, back to 60, 2 true ones, then back to 58: positions up to 64
+        // were written, so 58 is 6 below the high-water mark (slack 4): refused, not silently wrong.
+        var m = fx.Model.F64;
+        int[] ids = Ids;
+        var st = new SequenceState<double>(m.Config, maxRollback: 4);
+        m.Forward(ids.AsSpan(0, 60), st, new double[60 * m.VocabSize]);
+        m.Forward([1, 2, 3, 4], st, new double[4 * m.VocabSize]);
+        st.Truncate(60);
+        m.Forward(ids.AsSpan(60, 2), st, new double[2 * m.VocabSize]);
+        Assert.Throws<InvalidOperationException>(() => st.Truncate(58));
+        st.Truncate(61);   // within the slack of the high-water mark: still exact
+        var tail = new double[9 * m.VocabSize];
+        m.Forward(ids.AsSpan(61, 9), st, tail);
+        Assert.Equal(OneShot(ids).AsSpan(61 * m.VocabSize).ToArray(), tail);
+    }
+
+    [Fact]
     public void RollbackBeyondSlackIsRefused()
     {
         var m = fx.Model.F64;

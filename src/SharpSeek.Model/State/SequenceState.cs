@@ -7,9 +7,27 @@ namespace SharpSeek.Model.State;
 
 public sealed class SequenceState<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public int Length { get; internal set; }
+    private int _length, _mtpLength;
+
+    public int Length
+    {
+        get => _length;
+        internal set { _length = value; HighWater = Math.Max(HighWater, value); }
+    }
+
+    /// <summary>
+    /// The most positions ever written. Ring slots beyond Length may hold positions that were rolled
+    /// back, so how far a sequence can roll back is measured from here, not from Length.
+    /// </summary>
+    public int HighWater { get; private set; }
     /// <summary>Positions already consumed by the MTP block (its own window memory).</summary>
-    public int MtpLength { get; internal set; }
+    public int MtpLength
+    {
+        get => _mtpLength;
+        internal set { _mtpLength = value; MtpHighWater = Math.Max(MtpHighWater, value); }
+    }
+
+    public int MtpHighWater { get; private set; }
     public int MaxRollback { get; }
     public AttentionState<T>[] Layers { get; }
     public AttentionState<T>[] Mtp { get; }
@@ -33,8 +51,10 @@ public sealed class SequenceState<T> where T : unmanaged, IFloatingPointIeee754<
     public void Truncate(int length)
     {
         if (length < 0 || length > Length) throw new ArgumentOutOfRangeException(nameof(length), $"cannot truncate a sequence of {Length} tokens to {length}");
-        if (Length - length > MaxRollback)
-            throw new InvalidOperationException($"cannot roll back {Length - length} tokens: this sequence keeps {MaxRollback} positions of slack");
+        if (HighWater - length > MaxRollback)
+            throw new InvalidOperationException(HighWater == Length
+                ? $"cannot roll back {Length - length} tokens: this sequence keeps {MaxRollback} positions of slack"
+                : $"cannot roll back to {length} tokens: positions up to {HighWater} were written and this sequence keeps {MaxRollback} positions of slack");
         Length = length;
         foreach (var l in Layers) l.Truncate(length);
         // MTP position p consumed token p + 1: position length - 1 saw a forgotten token.
@@ -45,7 +65,7 @@ public sealed class SequenceState<T> where T : unmanaged, IFloatingPointIeee754<
     public void TruncateMtp(int length)
     {
         if (length < 0 || length > MtpLength) throw new ArgumentOutOfRangeException(nameof(length));
-        if (MtpLength - length > MaxRollback) throw new InvalidOperationException($"cannot roll back the MTP memory by {MtpLength - length} positions");
+        if (MtpHighWater - length > MaxRollback + 1) throw new InvalidOperationException($"cannot roll back the MTP memory by {MtpLength - length} positions");
         MtpLength = length;
     }
 }
