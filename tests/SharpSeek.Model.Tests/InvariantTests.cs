@@ -116,6 +116,38 @@ public sealed class InvariantTests(TinyModelFixture fx) : IClassFixture<TinyMode
     }
 
     [Fact]
+    public void BatchOfSequencesEqualsSeparateRuns()
+    {
+        // Three sequences prefilled separately, then decoded together (one token each per call,
+        // plus one step where a sequence contributes two tokens): equal to running each alone.
+        var m = fx.Model.F64;
+        int V = m.VocabSize;
+        int[][] seqs = [Ids[..30], fx.Model.Cases.I("case5.prefill_ids")[..23], fx.Model.Cases.I("case2.prefill_ids")[..41]];
+        int[][] cont = [[7, 8, 9, 10], [11, 12, 13, 14], [15, 16, 17, 18]];
+        var states = seqs.Select(_ => new SequenceState<double>(m.Config)).ToArray();
+        for (int i = 0; i < 3; i++) m.Forward(seqs[i], states[i], new double[seqs[i].Length * V]);
+        var batched = new double[3][];
+        for (int i = 0; i < 3; i++) batched[i] = new double[4 * V];
+        for (int step = 0; step < 3; step++)
+        {
+            var logits = new double[3 * V];
+            m.ForwardBatch([cont[0][step], cont[1][step], cont[2][step]], states, logits);
+            for (int i = 0; i < 3; i++) logits.AsSpan(i * V, V).CopyTo(batched[i].AsSpan(step * V, V));
+        }
+        var two = new double[2 * V];
+        m.ForwardBatch([cont[0][3], cont[1][3]], [states[0], states[1]], two);
+        two.AsSpan(0, V).CopyTo(batched[0].AsSpan(3 * V, V));
+        two.AsSpan(V, V).CopyTo(batched[1].AsSpan(3 * V, V));
+        for (int i = 0; i < 2; i++)
+        {
+            double[] alone = OneShot([.. seqs[i], .. cont[i]]);
+            Assert.Equal(alone.AsSpan(seqs[i].Length * V, 4 * V).ToArray(), batched[i]);
+        }
+        double[] third = OneShot([.. seqs[2], .. cont[2][..3]]);
+        Assert.Equal(third.AsSpan(seqs[2].Length * V, 3 * V).ToArray(), batched[2].AsSpan(0, 3 * V).ToArray());
+    }
+
+    [Fact]
     public void RollbackIsMeasuredFromTheHighWaterMark()
     {
         // 60 tokens, 4 wrong ones, back to 60, 2 true ones, then back to 58: positions up to 64

@@ -78,6 +78,41 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
+    /// Several sequences in one call: token i is appended to states[i] (a sequence may appear more than
+    /// once; its tokens then follow in order). Every weight matrix is read once for the whole batch;
+    /// each token attends only its own sequence's memory. Logits [ids.Length, vocab]; hidden optional.
+    /// </summary>
+    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<SequenceState<T>> states, Span<T> logits, Span<T> hidden = default)
+    {
+        int tokens = ids.Length, d = Config.Dim, hc = Config.HcMult;
+        if (states.Count != tokens) throw new ArgumentException($"{tokens} ids for {states.Count} sequences");
+        if (tokens == 0) return;
+        if (logits.Length < tokens * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {tokens} x {VocabSize}");
+        // 1. positions: each sequence's next free positions, in order of appearance
+        long[] positions = new long[tokens];
+        var next = new Dictionary<SequenceState<T>, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < tokens; i++)
+        {
+            int p = next.TryGetValue(states[i], out int n) ? n : states[i].Length;
+            if (p + 1 > Config.MaxPositions) throw new ArgumentOutOfRangeException(nameof(ids), $"context of {p + 1} tokens exceeds max_position_embeddings {Config.MaxPositions}");
+            positions[i] = p;
+            next[states[i]] = p + 1;
+        }
+        // 2. embed, blocks (per-token memory), head
+        T[] h = new T[tokens * hc * d];
+        Embed(ids, h);
+        var perToken = new AttentionState<T>[tokens];
+        for (int l = 0; l < Layers.Length; l++)
+        {
+            for (int i = 0; i < tokens; i++) perToken[i] = states[i].Layers[l];
+            Layers[l].Forward(h, ids, positions, perToken, null);
+        }
+        foreach (var (st, len) in next) st.Length = len;
+        if (!hidden.IsEmpty) h.CopyTo(hidden);
+        Logits(h, tokens, _hcHead, _norm, logits);
+    }
+
+    /// <summary>
     /// MTP block <paramref name="k"/> at positions state.MtpLength..: final streams h [T, hc, dim] of those
     /// positions and the ids that follow each of them -> logits [T, vocab] for the token after next.
     /// </summary>

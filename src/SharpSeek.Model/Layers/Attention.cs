@@ -77,10 +77,20 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public void Forward(ReadOnlySpan<T> x, long startPos, int tokens, AttentionState<T> st, Span<T> y, ITapSink<T>? taps)
     {
-        int H = _heads, D = _headDim, rd = _ropeDim;
-        bool tap = taps?.Wants(_layer) ?? false;
         long[] positions = new long[tokens];
-        for (int t = 0; t < tokens; t++) positions[t] = startPos + t;
+        var states = new AttentionState<T>[tokens];
+        for (int t = 0; t < tokens; t++) { positions[t] = startPos + t; states[t] = st; }
+        Forward(x, positions, states, y, taps);
+    }
+
+    /// <summary>
+    /// Batched form: token t sits at positions[t] of the sequence whose memory is states[t] (tokens of
+    /// one sequence in order). Projections run once for all tokens; the memory updates per token.
+    /// </summary>
+    public void Forward(ReadOnlySpan<T> x, long[] positions, AttentionState<T>[] states, Span<T> y, ITapSink<T>? taps)
+    {
+        int H = _heads, D = _headDim, rd = _ropeDim, tokens = positions.Length;
+        bool tap = taps?.Wants(_layer) ?? false;
 
         // 1. q = wq_b(q_norm(wq_a x)), per-head rsqrt norm, RoPE on the last rd dims   [T, H, D]
         T[] qr = new T[tokens * _qLora];
@@ -124,6 +134,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int t = 0; t < tokens; t++)
         {
             long p = positions[t];
+            AttentionState<T> st = states[t];
             // 4a. window row into the ring
             st.Window.Write((int)(p % st.Window.Capacity), kv.AsSpan(t * D, D));
             if (tap) { Span<T> row = work.Row(D); st.Window.Read((int)(p % st.Window.Capacity), row); taps!.Record(_layer, "attn_kv", p, row); }

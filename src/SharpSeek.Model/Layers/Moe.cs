@@ -25,8 +25,9 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>x [T, dim] with token ids [T] -> y [T, dim].</summary>
-    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, long startPos, int tokens, Span<T> y, ITapSink<T>? taps)
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, long[] positions, Span<T> y, ITapSink<T>? taps)
     {
+        int tokens = positions.Length;
         int k = _gate.TopK, d = _dim;
         // 1. route                                                           [T, k]
         int[] chosen = new int[tokens * k];
@@ -35,10 +36,10 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (taps?.Wants(_layer) ?? false)
             for (int t = 0; t < tokens; t++)
             {
-                taps.Record(_layer, "gate_weights", startPos + t, weights.AsSpan(t * k, k));
+                taps.Record(_layer, "gate_weights", positions[t], weights.AsSpan(t * k, k));
                 T[] e = new T[k];
                 for (int i = 0; i < k; i++) e[i] = T.CreateTruncating(chosen[t * k + i]);
-                taps.Record(_layer, "gate_ids", startPos + t, e);
+                taps.Record(_layer, "gate_ids", positions[t], e);
             }
 
         // 2. routed experts, each over the tokens sent to it                 [n_e, dim]
@@ -67,7 +68,7 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
         _shared.Forward(x, default, tokens, ys);
         for (int i = 0; i < tokens * d; i++) y[i] += ys[i];
         if (taps?.Wants(_layer) ?? false)
-            for (int t = 0; t < tokens; t++) taps.Record(_layer, "moe_out", startPos + t, y.Slice(t * d, d));
+            for (int t = 0; t < tokens; t++) taps.Record(_layer, "moe_out", positions[t], y.Slice(t * d, d));
     }
 
     /// <summary>Expert ids chosen per token (for tests and the auxiliary-loss-free balancing).</summary>

@@ -2,10 +2,11 @@
 // carries its SequenceState and the final hidden streams of the position the MTP head still needs.
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.State;
+using SharpSeek.Runtime.Generation;
 
 namespace SharpSeek.Runtime.Models;
 
-public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = null) : ILanguageModel
+public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = null) : IBatchLanguageModel
 {
     public DeepSeekV4<float> Network => model;
     public int VocabSize => model.VocabSize;
@@ -29,11 +30,39 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
         int w = s.HiddenWidth;
         float[] hidden = new float[n * w];
         model.Forward(ids, s.State, logits, hidden);
+        FeedDraft(s, start, ids, hidden);
+    }
+
+    /// <summary>One call for several sequences: every weight is read once per step for all of them.</summary>
+    public void ForwardBatch(IReadOnlyList<ISequence> sequences, ReadOnlySpan<int> ids, Span<float> logits)
+    {
+        if (sequences.Count != ids.Length) throw new ArgumentException($"{ids.Length} ids for {sequences.Count} sequences");
+        var seqs = new V4Sequence[sequences.Count];
+        var states = new SequenceState<float>[sequences.Count];
+        for (int i = 0; i < seqs.Length; i++)
+        {
+            seqs[i] = Cast(sequences[i]);
+            states[i] = seqs[i].State;
+            if (states[i].Length + 1 > MaxContext) throw new ArgumentOutOfRangeException(nameof(ids), $"context of {states[i].Length + 1} tokens exceeds the limit of {MaxContext}");
+        }
+        if (seqs.Distinct().Count() != seqs.Length) throw new ArgumentException("a sequence appears twice in one batch step");
+        int w = model.Config.HcMult * model.Config.Dim;
+        float[] hidden = new float[ids.Length * w];
+        int[] starts = states.Select(st => st.Length).ToArray();
+        model.ForwardBatch(ids, states, logits, hidden);
+        for (int i = 0; i < seqs.Length; i++)
+            FeedDraft(seqs[i], starts[i], ids.Slice(i, 1), hidden.AsSpan(i * w, w).ToArray());
+    }
+
+    /// <summary>Feeds the MTP head every position whose next id is now known: [MtpLength, Length - 1).</summary>
+    private void FeedDraft(V4Sequence s, int start, ReadOnlySpan<int> ids, float[] hidden)
+    {
         if (!s.UseDraft) return;
-        // Feed the MTP head every position whose next id is now known: [MtpLength, Length - 1).
+        int w = s.HiddenWidth, n = ids.Length;
         int from = s.State.MtpLength, to = s.State.Length - 1;
         if (to > from)
         {
+            if (from < start - 1) throw new InvalidOperationException($"the draft head is {start - 1 - from} positions behind");
             int m = to - from;
             float[] h = new float[m * w];
             int[] next = new int[m];
@@ -43,9 +72,7 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
                 if (p < start) s.HiddenAt(p).CopyTo(h.AsSpan(i * w, w)); else hidden.AsSpan((p - start) * w, w).CopyTo(h.AsSpan(i * w, w));
                 next[i] = ids[p + 1 - start];
             }
-            if (from < start - 1) throw new InvalidOperationException($"the draft head is {start - 1 - from} positions behind");
-            float[] discard = new float[m * VocabSize];
-            model.ForwardMtp(h, next, s.State, discard);
+            model.ForwardMtp(h, next, s.State, new float[m * VocabSize]);
         }
         s.KeepHidden(start, hidden);
     }
