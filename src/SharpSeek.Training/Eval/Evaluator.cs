@@ -36,7 +36,7 @@ public sealed class Evaluator
         for (int i = 0; i < reqs.Count; i += 8)
             foreach (GenerationResult r in _gen.GenerateBatch(reqs.Skip(i).Take(8).ToList()))
             {
-                outs.Add(_tok.Decode(r.Ids.Where(id => !_eos.Contains(id)).ToArray()));
+                outs.Add(_tok.Decode(r.Ids.ToArray()));   // keeps EOS: the chat parser requires it
                 if (r.Speculative is { Drafted: > 0 } s) acceptance?.Add(s.AcceptanceRate);
             }
         return outs;
