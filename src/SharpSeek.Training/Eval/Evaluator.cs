@@ -47,7 +47,7 @@ public sealed class Evaluator
         var g = new CorpusGenerator(seed);
         var samples = Enumerable.Range(0, n).Select(_ => g.Arithmetic()).ToList();
         var outs = Complete(samples.Select(s => s.Prompt).ToList(), 200);
-        int ok = samples.Zip(outs).Count(p => Content(p.Second) == p.First.Answer);
+        int ok = samples.Zip(outs).Count(p => AnswerCorrect(p.First, p.Second));
         return new EvalResult("arithmetic", n, new Dictionary<string, double> { ["arithmetic"] = (double)ok / n });
     }
 
@@ -60,16 +60,8 @@ public sealed class Evaluator
         int valid = 0, correct = 0;
         for (int i = 0; i < n; i++)
         {
-            ExpectedCall want = episodes[i].Call.Call!;
-            ParsedCompletion parsed;
-            try { parsed = CompletionParser.Parse(calls[i], ThinkingMode.Thinking); }
-            catch (Exception) { continue; }   // any malformed completion counts as invalid
-            if (parsed.ToolCalls.Count == 0 || !CorpusGenerator.Tools.Contains(parsed.ToolCalls[0].Name)) continue;
-            Dictionary<string, string>? args = Args(parsed.ToolCalls[0].Arguments);
-            if (args is null) continue;
-            valid++;
-            bool right = parsed.ToolCalls[0].Name == want.Tool && args.Count == want.Arguments.Count
-                         && want.Arguments.All(kv => args.TryGetValue(kv.Key, out string? v) && v == kv.Value);
+            var (ok, right) = JudgeCall(episodes[i].Call, calls[i]);
+            if (ok) valid++;
             if (right && Content(answers[i]).Contains(episodes[i].Answer.Answer, StringComparison.Ordinal)) correct++;
         }
         return new EvalResult("toolcall", n, new Dictionary<string, double> { ["toolcall_valid"] = (double)valid / n, ["toolcall_correct"] = (double)correct / n });
@@ -93,7 +85,7 @@ public sealed class Evaluator
             samples.Add(s);
         }
         var outs = Complete(samples.Select(s => s.Prompt).ToList(), 24);
-        int ok = samples.Zip(outs).Count(p => Content(p.Second) == p.First.Answer);
+        int ok = samples.Zip(outs).Count(p => AnswerCorrect(p.First, p.Second));
         return new EvalResult("passkey", n, new Dictionary<string, double> { ["passkey"] = (double)ok / n });
     }
 
@@ -104,6 +96,24 @@ public sealed class Evaluator
         var acc = new List<double>();
         Complete(Enumerable.Range(0, n).Select(_ => g.Arithmetic().Prompt).ToList(), 200, speculative: true, acceptance: acc);
         return acc.Count == 0 ? 0 : acc.Average();
+    }
+
+    /// <summary>The completion's final answer (after the reasoning) equals the sample's answer exactly.</summary>
+    public static bool AnswerCorrect(Sample s, string completion) => Content(completion) == s.Answer;
+
+    /// <summary>Valid: a parsable DSML call of a known tool with JSON-object arguments; Right: the expected tool and arguments.</summary>
+    public static (bool Valid, bool Right) JudgeCall(Sample call, string completion)
+    {
+        ExpectedCall want = call.Call!;
+        ParsedCompletion parsed;
+        try { parsed = CompletionParser.Parse(completion, ThinkingMode.Thinking); }
+        catch (Exception) { return (false, false); }   // any malformed completion counts as invalid
+        if (parsed.ToolCalls.Count == 0 || !CorpusGenerator.Tools.Contains(parsed.ToolCalls[0].Name)) return (false, false);
+        Dictionary<string, string>? args = Args(parsed.ToolCalls[0].Arguments);
+        if (args is null) return (false, false);
+        bool right = parsed.ToolCalls[0].Name == want.Tool && args.Count == want.Arguments.Count
+                     && want.Arguments.All(kv => args.TryGetValue(kv.Key, out string? v) && v == kv.Value);
+        return (true, right);
     }
 
     private static string Content(string completion)
