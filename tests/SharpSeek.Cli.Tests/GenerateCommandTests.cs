@@ -40,11 +40,12 @@ public sealed class GenerateCommandTests(ChatModelFixture fx) : IClassFixture<Ch
         Assert.Equal(a.Out, b.Out);
         Assert.Equal(8, a.Out.Trim().Split(',').Length);
         Assert.Contains("tok/s", a.Err);
-        // Without --model: models/default, which says plainly that its weights are random.
+        // Without --model: models/default (the trained sharpseek-nano, not random, with a tokenizer).
         var d = SharpSeekProcess.Run("generate", "--prompt-ids", "1,2,3", "--max-tokens", "2", "--json");
         Assert.True(d.Exit == 0, d.Err);
-        Assert.Contains("RANDOM weights", d.Err);
-        Assert.True(Json(d.Out).GetProperty("random_weights").GetBoolean());
+        Assert.DoesNotContain("RANDOM weights", d.Err);
+        Assert.False(Json(d.Out).GetProperty("random_weights").GetBoolean());
+        Assert.True(Json(d.Out).TryGetProperty("text", out _), "the default model has a tokenizer");
     }
 
     [Fact]

@@ -18,11 +18,12 @@ public static class GenerateCommand
         var prompt = new Option<string?>("--prompt") { Description = "Prompt text (needs a tokenizer.json)" };
         var promptFile = new Option<string?>("--prompt-file") { Description = "File holding the prompt text (UTF-8)" };
         var promptIds = new Option<string?>("--prompt-ids") { Description = "Prompt as token ids, e.g. 5,17,3 (checkpoints without tokenizer)" };
+        var chat = new Option<bool>("--chat") { Description = "Wrap the text prompt as one user message in the V4 chat format (thinking mode)" };
         var stop = new Option<string[]>("--stop") { Description = "Stop string (repeatable; needs a tokenizer)", AllowMultipleArgumentsPerToken = false };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (ids, text, speeds) instead of streaming" };
         var command = new Command("generate", "Generate a completion for a prompt");
         flags.AddTo(command);
-        foreach (Option o in new Option[] { prompt, promptFile, promptIds, stop, json }) command.Options.Add(o);
+        foreach (Option o in new Option[] { prompt, promptFile, promptIds, chat, stop, json }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             SamplingOptions sampling = flags.Read(parse);
@@ -32,6 +33,7 @@ public static class GenerateCommand
             if (given > 1) throw new CliException("--prompt, --prompt-file and --prompt-ids are alternatives: give only one");
             if (file is not null) text = ReadPromptFile(file);
             int[]? ids = idsText is null ? null : IdList.Parse(idsText, "--prompt-ids");
+            if (ids is not null && parse.GetValue(chat)) throw new CliException("--chat wraps a text prompt; it cannot be combined with --prompt-ids");
             if (ids is { Length: 0 }) throw new CliException("--prompt-ids must hold at least one id");
             string[] stops = parse.GetValue(stop) ?? [];
             bool asJson = parse.GetValue(json), speculative = parse.GetValue(flags.Speculative);
@@ -42,6 +44,9 @@ public static class GenerateCommand
             if (ids is null)
             {
                 if (loaded.Tokenizer is null) throw new CliException("this model has no tokenizer.json, so a text prompt cannot be encoded: pass token ids with --prompt-ids 5,17,3");
+                if (parse.GetValue(chat))
+                    text = SharpSeek.Tokenization.Chat.ChatEncoder.Encode([SharpSeek.Tokenization.Chat.ChatMessage.User(text!)],
+                        new SharpSeek.Tokenization.Chat.ChatEncodeOptions { ThinkingMode = SharpSeek.Tokenization.Chat.ThinkingMode.Thinking });
                 ids = loaded.Tokenizer.Encode(text!);
                 if (ids.Length == 0) throw new CliException("the prompt is empty");
             }
