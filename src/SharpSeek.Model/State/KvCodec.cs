@@ -15,16 +15,12 @@ public static class KvCodec
     /// <summary>Fake-quantises x (FP8, blocks of 64) into codes and per-block exponents.</summary>
     public static void EncodeFp8<T>(ReadOnlySpan<T> x, Span<byte> codes, Span<sbyte> exps) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T floor = T.CreateTruncating(1e-4), qmax = T.CreateTruncating(448.0);
         for (int b = 0; b < x.Length / Fp8Block; b++)
         {
             ReadOnlySpan<T> blk = x.Slice(b * Fp8Block, Fp8Block);
-            T amax = floor;
-            foreach (T v in blk) amax = T.Max(amax, T.Abs(v));
-            int k = PowerOfTwo.CeilLog2(double.CreateTruncating(amax / qmax));
+            int k = BlockScale.Fp8Exponent(blk);
             exps[b] = checked((sbyte)k);
-            for (int i = 0; i < Fp8Block; i++)
-                codes[b * Fp8Block + i] = Fp8E4M3.Encode(Math.Clamp(Math.ScaleB(double.CreateTruncating(blk[i]), -k), -448.0, 448.0));
+            for (int i = 0; i < Fp8Block; i++) codes[b * Fp8Block + i] = BlockScale.Fp8Code(blk[i], k);
         }
     }
 
@@ -41,20 +37,13 @@ public static class KvCodec
     /// <summary>Fake-quantises x (FP4, blocks of 32) into packed codes (low nibble = even index) and exponents.</summary>
     public static void EncodeFp4<T>(ReadOnlySpan<T> x, Span<byte> packed, Span<sbyte> exps) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T floor = T.CreateTruncating(6.0 * Math.ScaleB(1.0, -126)), qmax = T.CreateTruncating(6.0);
         for (int b = 0; b < x.Length / Fp4Block; b++)
         {
             ReadOnlySpan<T> blk = x.Slice(b * Fp4Block, Fp4Block);
-            T amax = floor;
-            foreach (T v in blk) amax = T.Max(amax, T.Abs(v));
-            int k = PowerOfTwo.CeilLog2(double.CreateTruncating(amax / qmax));
+            int k = BlockScale.Fp4Exponent(blk);
             exps[b] = checked((sbyte)k);
             for (int i = 0; i < Fp4Block; i += 2)
-            {
-                byte lo = Fp4E2M1.Encode(Math.Clamp(Math.ScaleB(double.CreateTruncating(blk[i]), -k), -6.0, 6.0));
-                byte hi = Fp4E2M1.Encode(Math.Clamp(Math.ScaleB(double.CreateTruncating(blk[i + 1]), -k), -6.0, 6.0));
-                packed[(b * Fp4Block + i) >> 1] = (byte)(lo | (hi << 4));
-            }
+                packed[(b * Fp4Block + i) >> 1] = (byte)(BlockScale.Fp4Code(blk[i], k) | (BlockScale.Fp4Code(blk[i + 1], k) << 4));
         }
     }
 

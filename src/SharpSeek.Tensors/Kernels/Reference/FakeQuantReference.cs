@@ -13,19 +13,11 @@ public static class FakeQuantReference
     public static void Fp8<T>(Span<T> x, int block) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length % block != 0) throw new ArgumentException($"length {x.Length} is not a multiple of block {block}");
-        T floor = T.CreateTruncating(1e-4);
-        T qmax = T.CreateTruncating(448.0);
         for (int b = 0; b < x.Length; b += block)
         {
             Span<T> blk = x.Slice(b, block);
-            T amax = floor;
-            foreach (T v in blk) amax = T.Max(amax, T.Abs(v));
-            int k = PowerOfTwo.CeilLog2(double.CreateTruncating(amax / qmax));
-            for (int i = 0; i < blk.Length; i++)
-            {
-                double q = Math.Clamp(Math.ScaleB(double.CreateTruncating(blk[i]), -k), -448.0, 448.0);
-                blk[i] = T.CreateTruncating(Math.ScaleB(Fp8E4M3.Round(q), k));
-            }
+            int k = BlockScale.Fp8Exponent<T>(blk);
+            for (int i = 0; i < blk.Length; i++) blk[i] = T.CreateTruncating(Math.ScaleB((double)Fp8E4M3.Decode(BlockScale.Fp8Code(blk[i], k)), k));
         }
     }
 
@@ -33,19 +25,11 @@ public static class FakeQuantReference
     public static void Fp4<T>(Span<T> x, int block) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length % block != 0) throw new ArgumentException($"length {x.Length} is not a multiple of block {block}");
-        T floor = T.CreateTruncating(6.0 * Math.ScaleB(1.0, -126));
-        T qmax = T.CreateTruncating(6.0);
         for (int b = 0; b < x.Length; b += block)
         {
             Span<T> blk = x.Slice(b, block);
-            T amax = floor;
-            foreach (T v in blk) amax = T.Max(amax, T.Abs(v));
-            int k = PowerOfTwo.CeilLog2(double.CreateTruncating(amax / qmax));
-            for (int i = 0; i < blk.Length; i++)
-            {
-                double q = Math.Clamp(Math.ScaleB(double.CreateTruncating(blk[i]), -k), -6.0, 6.0);
-                blk[i] = T.CreateTruncating(Math.ScaleB(Fp4E2M1.Round(q), k));
-            }
+            int k = BlockScale.Fp4Exponent<T>(blk);
+            for (int i = 0; i < blk.Length; i++) blk[i] = T.CreateTruncating(Math.ScaleB((double)Fp4E2M1.Decode(BlockScale.Fp4Code(blk[i], k)), k));
         }
     }
 }
