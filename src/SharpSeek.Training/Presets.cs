@@ -19,6 +19,9 @@ public sealed record TrainOptions
     public int TokenizerSamples { get; init; } = 20000;
     public int PassKeyChars { get; init; } = 600;
     public int SaveEvery { get; init; } = 100;
+    /// <summary>Every LongEvery-th step is one row of LongSeqLen tokens led by a long pass-key sample (0 = never).</summary>
+    public int LongEvery { get; init; }
+    public int LongSeqLen { get; init; } = 2304;
     public ulong Seed { get; init; } = 1234;
 }
 
@@ -28,7 +31,7 @@ public static class Presets
     {
         "nano" => (Config(vocab: 4096, dim: 128, layers: 2, ratios: "4, 16, 0", heads: 4, headDim: 80, rope: 16, qLora: 96, oLora: 64,
                           window: 64, ih: 2, id: 32, topk: 16, experts: 8, topK: 2, inter: 96, maxPos: 4096),
-                   new TrainOptions { Steps = 1500, Batch = 8, SeqLen = 256, Lr = 3e-3f, WarmupSteps = 40, SaveEvery = 50 }),
+                   new TrainOptions { Steps = 1900, Batch = 8, SeqLen = 256, Lr = 3e-3f, WarmupSteps = 40, SaveEvery = 50, LongEvery = 4, LongSeqLen = 2304 }),
         "micro" => (Config(vocab: 512, dim: 64, layers: 2, ratios: "4, 16, 0", heads: 2, headDim: 80, rope: 16, qLora: 32, oLora: 32,
                            window: 16, ih: 2, id: 32, topk: 4, experts: 4, topK: 2, inter: 64, maxPos: 1024),
                     new TrainOptions { Steps = 12, Batch = 2, SeqLen = 96, Lr = 3e-3f, WarmupSteps = 2, TokenizerVocab = 512, TokenizerSamples = 600, PassKeyChars = 150, SaveEvery = 5 }),

@@ -68,6 +68,12 @@ public sealed class Trainer
             if (o.SeqLen % r != 0) throw new ArgumentException($"seq_len {o.SeqLen} must be a multiple of every compress ratio (found {r})");
         if (c.NumMtpLayers > 1) throw new ArgumentException($"num_nextn_predict_layers {c.NumMtpLayers}: the trainer supports 0 or 1 MTP block");
         if (o.Steps <= 0 || o.Batch <= 0) throw new ArgumentException("steps and batch must be positive");
+        if (o.LongEvery > 0)
+        {
+            if (o.LongSeqLen % 16 != 0 || c.CompressRatios.Any(r => r > 0 && o.LongSeqLen % r != 0))
+                throw new ArgumentException($"long_seq_len {o.LongSeqLen} must be a multiple of 16 and of every compress ratio");
+            if (c.MaxPositions < o.LongSeqLen) throw new ArgumentException($"max_position_embeddings {c.MaxPositions} is shorter than long_seq_len {o.LongSeqLen}");
+        }
         if (c.MaxPositions < o.SeqLen) throw new ArgumentException($"max_position_embeddings {c.MaxPositions} is shorter than seq_len {o.SeqLen}");
     }
 
@@ -112,7 +118,8 @@ public sealed class Trainer
     /// <summary>One optimisation step; returns its losses (before the update).</summary>
     public StepLosses TrainStep(out double gradNorm, out float lr)
     {
-        TrainBatch b = _batcher.Next(_o.Batch, _o.SeqLen);
+        bool longStep = _o.LongEvery > 0 && _step % _o.LongEvery == _o.LongEvery - 1;
+        TrainBatch b = longStep ? _batcher.NextLong(_o.LongSeqLen) : _batcher.Next(_o.Batch, _o.SeqLen);
         _p.ZeroGrad();
         var tape = new Tape();
         var (loss, parts) = _graph.Loss(tape, b);

@@ -33,6 +33,31 @@ public sealed class CorpusAndScoringTests
         }
     }
 
+    [Fact]
+    public void WorkedStepsAreRightAndSpellTheAnswer()
+    {
+        var g = new CorpusGenerator(11);
+        for (int i = 0; i < 200; i++)
+        {
+            Sample s = g.Arithmetic();
+            string think = s.Completion[..s.Completion.IndexOf("</think>", StringComparison.Ordinal)];
+            var steps = System.Text.RegularExpressions.Regex.Matches(think, @"(ones|tens|hundreds) (\d)([+-])(\d)[+-](\d)=(\d+)( borrow (\d))?");
+            Assert.Equal(["ones", "tens", "hundreds"], steps.Select(m => m.Groups[1].Value));
+            int value = 0, scale = 1;
+            foreach (System.Text.RegularExpressions.Match m in steps)
+            {
+                int x = m.Groups[2].Value[0] - '0', y = m.Groups[4].Value[0] - '0', c = m.Groups[5].Value[0] - '0', r = int.Parse(m.Groups[6].Value);
+                if (m.Groups[3].Value == "+") Assert.Equal(x + y + c, r);
+                else Assert.Equal(x - y - c + 10 * int.Parse(m.Groups[8].Value), r);
+                value += (r % 10) * scale;
+                if (m.Groups[1].Value == "hundreds" && m.Groups[3].Value == "+") value += (r / 10) * 1000;
+                scale *= 10;
+            }
+            bool negate = think.Contains("then negate", StringComparison.Ordinal);
+            Assert.Equal(s.Answer, (negate ? -value : value).ToString());
+        }
+    }
+
     private static string EvaluateExpression(string prompt)
     {
         var m = System.Text.RegularExpressions.Regex.Match(prompt, @"(\d+) ([+-]) (\d+)");

@@ -41,7 +41,7 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void TrajectoryIsBitIdenticalAcrossRunsAndResume()
     {
-        TrainOptions o = _micro.Options with { Steps = 10 };
+        TrainOptions o = _micro.Options with { Steps = 10, LongEvery = 3, LongSeqLen = 192 };   // resume crosses long steps too
         float[] a = Steps(new Trainer(_micro.Json, o, Dir("a"), false), 10);
         float[] b = Steps(new Trainer(_micro.Json, o, Dir("b"), false), 10);
         Assert.Equal(a, b);
@@ -115,9 +115,32 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void LongRowsLeadWithTheirOnlyPassKeyAndShortRowsHoldAtMostOne()
+    {
+        Dir("rows");
+        var tok = Tokenization.Tokenizer.Load(Path.Combine(_root, "tokenizer.json"));
+        var batcher = new Data.Batcher(new Data.CorpusGenerator(3) { PassKeyChars = 600 }, tok, 1);
+        static int Count(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
+        for (int i = 0; i < 4; i++)
+        {
+            TrainBatch b = batcher.NextLong(512);
+            string text = tok.Decode(b.Ids);
+            Assert.StartsWith("<｜begin▁of▁sentence｜><｜User｜>There is a pass key", text);
+            Assert.Equal(1, Count(text, "What is the pass key?"));
+            Assert.Equal(512, b.Ids.Length);
+        }
+        for (int i = 0; i < 4; i++)
+        {
+            TrainBatch b = batcher.Next(4, 256);
+            for (int r = 0; r < 4; r++) Assert.InRange(Count(tok.Decode(b.Ids.AsSpan(r * 256, 256).ToArray()), "What is the pass key?"), 0, 1);
+        }
+    }
+
+    [Fact]
     public void ConfigsTheTrainerCannotHonourAreRejected()
     {
         string d = Dir("bad");
+        Assert.Contains("long_seq_len", Assert.Throws<ArgumentException>(() => new Trainer(_micro.Json, _micro.Options with { LongEvery = 2, LongSeqLen = 200 }, d, false)).Message);
         Assert.Contains("multiple", Assert.Throws<ArgumentException>(() => new Trainer(_micro.Json, _micro.Options with { SeqLen = 40 }, d, false)).Message);
         Assert.Throws<ModelConfigException>(() => new Trainer(_micro.Json.Replace("\"head_dim\": 80", "\"head_dim\": 70"), _micro.Options, d, false));
         string file = Path.Combine(_root, "a-file");

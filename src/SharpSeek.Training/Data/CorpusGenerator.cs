@@ -31,12 +31,15 @@ public sealed class CorpusGenerator
         return r switch
         {
             < 45 => Arithmetic(),
-            < 60 => ToolCall(),
+            < 62 => ToolCall(),
             < 75 => ToolAnswer(),
-            < 90 => PassKey(_rng.NextInt(PassKeyChars / 4, PassKeyChars)),
+            < 95 => PassKey(_rng.NextInt(PassKeyChars / 4, PassKeyChars)),
             _ => Story(),
         };
     }
+
+    /// <summary>A pass-key sample with between a fifth of and all of <paramref name="maxChars"/> characters of filler.</summary>
+    public Sample LongPassKey(int maxChars) => PassKey(_rng.NextInt(maxChars / 5, maxChars));
 
     public Sample Arithmetic()
     {
@@ -51,38 +54,35 @@ public sealed class CorpusGenerator
         return Render(TaskKind.Arithmetic, [ChatMessage.User(question)], reasoning, result.ToString(), result.ToString());
     }
 
+    private static readonly string[] PlaceNames = ["ones", "tens", "hundreds"];
+
+    // Always three fixed-width steps, each named by its place, so every digit a step needs sits
+    // at a fixed distance from a landmark the model can see (the place word, the end of a number).
     private static string AddSteps(int a, int b)
     {
-        var sb = new StringBuilder();
-        int carry = 0, n = Math.Max(a.ToString().Length, b.ToString().Length);
-        var digits = new List<int>();
-        for (int i = 0; i < n; i++)
+        var sb = new StringBuilder("Add by place: ");
+        int carry = 0;
+        for (int i = 0; i < 3; i++)
         {
             int da = Digit(a, i), db = Digit(b, i), s = da + db + carry;
-            sb.Append(carry > 0 ? $"{da}+{db}+1={s}" : $"{da}+{db}={s}").Append(s >= 10 ? ", write " + (s % 10) + " carry 1. " : ", write " + s + ". ");
-            digits.Add(s % 10);
+            sb.Append($"{PlaceNames[i]} {da}+{db}+{carry}={s:00}").Append(i < 2 ? ", " : ".");
             carry = s / 10;
         }
-        if (carry > 0) { sb.Append("Carry 1 gives 1. "); digits.Add(1); }
-        sb.Append($"So {a}+{b}={a + b}.");
         return sb.ToString();
     }
 
     private static string SubSteps(int a, int b)
     {
-        var sb = new StringBuilder();
         bool neg = a < b;
         int x = neg ? b : a, y = neg ? a : b;
-        if (neg) sb.Append($"{a} is less than {b}, so compute {x}-{y} and negate. ");
-        int borrow = 0, n = x.ToString().Length;
-        for (int i = 0; i < n; i++)
+        var sb = new StringBuilder(neg ? "Subtract by place, second minus first, then negate: " : "Subtract by place, first minus second: ");
+        int borrow = 0;
+        for (int i = 0; i < 3; i++)
         {
-            int dx = Digit(x, i) - borrow, dy = Digit(y, i);
-            string lhs = borrow > 0 ? $"{Digit(x, i)}-1-{dy}" : $"{dx}-{dy}";
-            if (dx < dy) { sb.Append($"{lhs} needs a borrow, {dx + 10}-{dy}={dx + 10 - dy}. "); borrow = 1; }
-            else { sb.Append($"{lhs}={dx - dy}. "); borrow = 0; }
+            int d = Digit(x, i) - Digit(y, i) - borrow, nb = d < 0 ? 1 : 0;
+            sb.Append($"{PlaceNames[i]} {Digit(x, i)}-{Digit(y, i)}-{borrow}={d + 10 * nb} borrow {nb}").Append(i < 2 ? ", " : ".");
+            borrow = nb;
         }
-        sb.Append($"So {a}-{b}={a - b}.");
         return sb.ToString();
     }
 
@@ -117,9 +117,9 @@ public sealed class CorpusGenerator
                 int a = _rng.NextInt(10, 10000), b = _rng.NextInt(2, 1000);
                 string op = Pick(["*", "+", "-"]);
                 long v = op == "*" ? (long)a * b : op == "+" ? a + b : a - b;
-                string expr = $"{a}{op}{b}";
+                string expr = $"{a} {op} {b}";
                 string q = _rng.NextInt(2) == 0 ? $"Use the calculator to find {a} {op} {b}." : $"Please calculate {a} {op} {b} with the calculator.";
-                return (q, new ExpectedCall("calculator", new Dictionary<string, string> { ["expression"] = expr }, ""), v.ToString(), $"{a} {op} {b} = {v}.");
+                return (q, new ExpectedCall("calculator", new Dictionary<string, string> { ["expression"] = expr }, ""), v.ToString(), $"The result is {v}.");
             }
             case 1:
             {
@@ -133,7 +133,7 @@ public sealed class CorpusGenerator
                 string key = $"{Pick(Vocabulary.Colors)}-{Pick(Vocabulary.Animals)}-{_rng.NextInt(100)}";
                 string value = _rng.NextInt(2) == 0 ? _rng.NextInt(100000).ToString() : $"{Pick(Vocabulary.Objects)} {_rng.NextInt(1000)}";
                 string q = _rng.NextInt(2) == 0 ? $"Look up the key {key}." : $"What value is stored under {key}?";
-                return (q, new ExpectedCall("kv_lookup", new Dictionary<string, string> { ["key"] = key }, ""), value, $"The value of {key} is {value}.");
+                return (q, new ExpectedCall("kv_lookup", new Dictionary<string, string> { ["key"] = key }, ""), value, $"The value is {value}.");
             }
         }
     }
