@@ -29,9 +29,14 @@ public sealed class ScriptedModel(IReadOnlyList<int> script, int assistantId, in
         return new Seq(this);
     }
 
+    /// <summary>Forward calls so far (read while generation runs).</summary>
+    public int Forwards => Volatile.Read(ref _forwards);
+    private int _forwards;
+
     public void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits)
     {
         var s = (Seq)sequence;
+        Interlocked.Increment(ref _forwards);
         if (DelayMs > 0) Thread.Sleep(DelayMs);
         for (int i = 0; i < ids.Length; i++)
         {
