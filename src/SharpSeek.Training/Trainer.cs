@@ -63,18 +63,19 @@ public sealed class Trainer
     /// <summary>Rejects geometries the trainer cannot run, naming the key.</summary>
     public static void Validate(ModelConfig c, TrainOptions o)
     {
-        if (o.SeqLen % 16 != 0 || o.SeqLen < 16) throw new ArgumentException($"seq_len {o.SeqLen} must be a positive multiple of 16");
-        foreach (int r in c.CompressRatios.Where(r => r > 0))
-            if (o.SeqLen % r != 0) throw new ArgumentException($"seq_len {o.SeqLen} must be a multiple of every compress ratio (found {r})");
+        CheckRowLength(c, "seq_len", o.SeqLen);
+        if (o.LongEvery > 0) CheckRowLength(c, "long_seq_len", o.LongSeqLen);
         if (c.NumMtpLayers > 1) throw new ArgumentException($"num_nextn_predict_layers {c.NumMtpLayers}: the trainer supports 0 or 1 MTP block");
         if (o.Steps <= 0 || o.Batch <= 0) throw new ArgumentException("steps and batch must be positive");
-        if (o.LongEvery > 0)
-        {
-            if (o.LongSeqLen % 16 != 0 || c.CompressRatios.Any(r => r > 0 && o.LongSeqLen % r != 0))
-                throw new ArgumentException($"long_seq_len {o.LongSeqLen} must be a multiple of 16 and of every compress ratio");
-            if (c.MaxPositions < o.LongSeqLen) throw new ArgumentException($"max_position_embeddings {c.MaxPositions} is shorter than long_seq_len {o.LongSeqLen}");
-        }
-        if (c.MaxPositions < o.SeqLen) throw new ArgumentException($"max_position_embeddings {c.MaxPositions} is shorter than seq_len {o.SeqLen}");
+    }
+
+    /// <summary>A row length the geometry can run: a positive multiple of 16 and of every compress ratio, within max positions.</summary>
+    private static void CheckRowLength(ModelConfig c, string name, int len)
+    {
+        if (len % 16 != 0 || len < 16) throw new ArgumentException($"{name} {len} must be a positive multiple of 16");
+        foreach (int r in c.CompressRatios.Where(r => r > 0))
+            if (len % r != 0) throw new ArgumentException($"{name} {len} must be a multiple of every compress ratio (found {r})");
+        if (c.MaxPositions < len) throw new ArgumentException($"max_position_embeddings {c.MaxPositions} is shorter than {name} {len}");
     }
 
     private static void EnsureWritable(string dir)

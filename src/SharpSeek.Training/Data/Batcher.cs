@@ -17,12 +17,8 @@ public sealed class Batcher(CorpusGenerator gen, Tokenizer tokenizer, int padId)
     {
         int[] ids = new int[seqLen], targets = new int[seqLen], mtp = new int[seqLen];
         Array.Fill(ids, padId); Array.Fill(targets, -1); Array.Fill(mtp, -1);
-        int used = 0;
-        while (true)
-        {
-            int len = Place(gen.LongPassKey(seqLen * 4), ids, targets, mtp, 0, seqLen, out _);
-            if (len > 0) { used = len; break; }
-        }
+        int used;
+        while ((used = Place(gen.LongPassKey(seqLen * 4), ids, targets, mtp, 0, seqLen, out _)) == 0) { }   // redraw until it fits
         while (true)
         {
             Sample s = gen.Next();
