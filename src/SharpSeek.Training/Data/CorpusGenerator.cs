@@ -147,7 +147,7 @@ public sealed class CorpusGenerator
         bool placed = false;
         while (sb.Length < fillerChars || !placed)
         {
-            if (!placed && sb.Length >= at) { sb.Append($"The pass key is {key}. Remember it. "); placed = true; }
+            if (!placed && sb.Length >= at) { sb.Append($"The pass key is {key}. Remember it. {key} is the pass key. "); placed = true; }
             sb.Append(Pick(Vocabulary.Fillers)).Append(' ');
         }
         sb.Append("What is the pass key?");
