@@ -1,6 +1,8 @@
 // Linear maps of the training graph: y = x W^T, the grouped low-rank output projection (wo_a),
-// embedding lookup. Forward rows and each gradient row are produced by one worker (deterministic).
+// embedding lookup. Every output and gradient element is summed by one worker in a fixed order
+// (deterministic); Linear runs on the register-tiled Gemm kernel.
 using System.Numerics.Tensors;
+using SharpSeek.Tensors.Kernels;
 
 namespace SharpSeek.Training.Autograd;
 
@@ -13,50 +15,16 @@ public static class LinearOps
         if (x.Cols != inF) throw new ArgumentException($"linear: input has {x.Cols} columns, weight expects {inF}");
         int n = x.Rows;
         Tensor y = Tape.Output(n, outF, x, w);
-        float[] xd = x.Data, wd = w.Data, yd = y.Data;
-        Par.For(n, Math.Max(1, 4096 / Math.Max(1, outF)), (s, e) =>
-        {
-            for (int r = s; r < e; r++)
-            {
-                ReadOnlySpan<float> xr = xd.AsSpan(r * inF, inF);
-                for (int o = 0; o < outF; o++) yd[r * outF + o] = TensorPrimitives.Dot(xr, wd.AsSpan(o * inF, inF));
-            }
-        });
+        // 1. y [N, out] = x [N, in] · W^T [in, out] (W transposed once so the product is row-major)
+        float[] wt = new float[inF * outF];
+        Gemm.Transpose(w.Data, outF, inF, wt);
+        Gemm.AB(x.Data, inF, wt, outF, y.Data, outF, n, outF, inF);
         tape.Record(y, () =>
         {
-            float[] gy = y.G;
-            if (x.RequiresGrad)
-            {
-                float[] gx = x.G;
-                Par.For(n, 8, (s, e) =>
-                {
-                    for (int r = s; r < e; r++)
-                    {
-                        Span<float> gr = gx.AsSpan(r * inF, inF);
-                        for (int o = 0; o < outF; o++)
-                        {
-                            float g = gy[r * outF + o];
-                            if (g != 0f) TensorPrimitives.MultiplyAdd(wd.AsSpan(o * inF, inF), g, gr, gr);
-                        }
-                    }
-                });
-            }
-            if (w.RequiresGrad)
-            {
-                float[] gw = w.G;
-                Par.For(outF, 4, (s, e) =>
-                {
-                    for (int o = s; o < e; o++)
-                    {
-                        Span<float> gr = gw.AsSpan(o * inF, inF);
-                        for (int r = 0; r < n; r++)
-                        {
-                            float g = gy[r * outF + o];
-                            if (g != 0f) TensorPrimitives.MultiplyAdd(xd.AsSpan(r * inF, inF), g, gr, gr);
-                        }
-                    }
-                });
-            }
+            // 2. gx [N, in] += gy [N, out] · W [out, in]
+            if (x.RequiresGrad) Gemm.AB(y.G, outF, w.Data, inF, x.G, inF, n, inF, outF);
+            // 3. gW [out, in] += gy^T [out, N] · x [N, in]
+            if (w.RequiresGrad) Gemm.AtB(y.G, outF, x.Data, inF, w.G, inF, outF, inF, n);
         });
         return y;
     }

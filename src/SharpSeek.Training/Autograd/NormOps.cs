@@ -13,33 +13,50 @@ public static class NormOps
         if (w is not null && w.Length != d) throw new ArgumentException($"rmsnorm: weight has {w.Length} values for rows of {d}");
         Tensor y = Tape.Output(n, d, x, w);
         float[] rs = new float[n];
-        for (int r = 0; r < n; r++)
+        // 1. rows in parallel: y = x * rsqrt(mean(x^2) + eps) (* w)
+        Par.For(n, 64, (s, e) =>
         {
-            ReadOnlySpan<float> xr = x.Data.AsSpan(r * d, d);
-            float inv = 1f / MathF.Sqrt(TensorPrimitives.Dot(xr, xr) / d + eps);
-            rs[r] = inv;
-            Span<float> yr = y.Data.AsSpan(r * d, d);
-            TensorPrimitives.Multiply(xr, inv, yr);
-            if (w is not null) TensorPrimitives.Multiply(yr, w.Data, yr);
-        }
+            for (int r = s; r < e; r++)
+            {
+                ReadOnlySpan<float> xr = x.Data.AsSpan(r * d, d);
+                float inv = 1f / MathF.Sqrt(TensorPrimitives.Dot(xr, xr) / d + eps);
+                rs[r] = inv;
+                Span<float> yr = y.Data.AsSpan(r * d, d);
+                TensorPrimitives.Multiply(xr, inv, yr);
+                if (w is not null) TensorPrimitives.Multiply(yr, w.Data, yr);
+            }
+        });
         tape.Record(y, () =>
         {
-            float[] gw = new float[d];
-            for (int r = 0; r < n; r++)
+            // 2. fixed blocks of rows in parallel; each block sums its own share of dw, added in block order
+            const int block = 64;
+            int blocks = (n + block - 1) / block;
+            bool wantW = w is not null && w.RequiresGrad;
+            float[][] dw = new float[wantW ? blocks : 0][];
+            Par.For(blocks, 1, (b0, b1) =>
             {
-                float inv = rs[r];
-                double dot = 0;
-                for (int i = 0; i < d; i++)
+                float[] gw = new float[d];
+                for (int blk = b0; blk < b1; blk++)
                 {
-                    float g = y.G[r * d + i], xi = x.Data[r * d + i];
-                    if (w is not null) { if (w.RequiresGrad) w.G[i] += g * xi * inv; g *= w.Data[i]; }
-                    gw[i] = g;
-                    dot += (double)g * xi;
+                    float[]? part = wantW ? dw[blk] = new float[d] : null;
+                    for (int r = blk * block; r < Math.Min(n, (blk + 1) * block); r++)
+                    {
+                        float inv = rs[r];
+                        double dot = 0;
+                        for (int i = 0; i < d; i++)
+                        {
+                            float g = y.G[r * d + i], xi = x.Data[r * d + i];
+                            if (w is not null) { if (part is not null) part[i] += g * xi * inv; g *= w.Data[i]; }
+                            gw[i] = g;
+                            dot += (double)g * xi;
+                        }
+                        if (!x.RequiresGrad) continue;
+                        float c = (float)(dot * inv * inv * inv / d);
+                        for (int i = 0; i < d; i++) x.G[r * d + i] += gw[i] * inv - x.Data[r * d + i] * c;
+                    }
                 }
-                if (!x.RequiresGrad) continue;
-                float c = (float)(dot * inv * inv * inv / d);
-                for (int i = 0; i < d; i++) x.G[r * d + i] += gw[i] * inv - x.Data[r * d + i] * c;
-            }
+            });
+            foreach (float[] part in dw) TensorPrimitives.Add(w!.G, part, w.G);
         });
         return y;
     }
@@ -106,18 +123,22 @@ public static class NormOps
         Tensor y = Tape.Output(x.Rows, x.Cols, x);
         int Idx(int m, int a, int b) => m * n * n + (rows ? a * n + b : b * n + a);   // a: the line, b: position in it
         float[] sums = new float[x.Rows * n];
-        for (int m = 0; m < x.Rows; m++)
-            for (int a = 0; a < n; a++)
-            {
-                float s = 0;
-                for (int b = 0; b < n; b++) s += x.Data[Idx(m, a, b)];
-                s += eps;
-                sums[m * n + a] = s;
-                for (int b = 0; b < n; b++) y.Data[Idx(m, a, b)] = x.Data[Idx(m, a, b)] / s;
-            }
-        tape.Record(y, () =>
+        // matrices in parallel: each is read and written by one worker
+        Par.For(x.Rows, 256, (m0, m1) =>
         {
-            for (int m = 0; m < x.Rows; m++)
+            for (int m = m0; m < m1; m++)
+                for (int a = 0; a < n; a++)
+                {
+                    float s = 0;
+                    for (int b = 0; b < n; b++) s += x.Data[Idx(m, a, b)];
+                    s += eps;
+                    sums[m * n + a] = s;
+                    for (int b = 0; b < n; b++) y.Data[Idx(m, a, b)] = x.Data[Idx(m, a, b)] / s;
+                }
+        });
+        tape.Record(y, () => Par.For(x.Rows, 256, (m0, m1) =>
+        {
+            for (int m = m0; m < m1; m++)
                 for (int a = 0; a < n; a++)
                 {
                     float s = sums[m * n + a];
@@ -126,7 +147,7 @@ public static class NormOps
                     float c = (float)(dot / ((double)s * s));
                     for (int b = 0; b < n; b++) x.G[Idx(m, a, b)] += y.G[Idx(m, a, b)] / s - c;
                 }
-        });
+        }));
         return y;
     }
 }
