@@ -1,6 +1,6 @@
 // Dense fp32 matrix products for the training graph: C[m, n] += A · B and C[m, n] += A^T · B, all
-// row-major. A register tile of 4 rows x 2 vectors of C stays in registers while k runs from 0 to
-// K - 1 with one fused multiply-add per step, so every element is summed in the same order as
+// row-major. Each 4-row block of A is packed k-major; a register tile of 4 rows x 2 vectors of C
+// stays in registers while k runs from 0 to K - 1 with one fused multiply-add per step, so every element is summed in the same order as
 // GemmReference (bit-identical, on every vector width and core count). Rows of C are split across
 // cores; each row is written by one worker. Vector512 where the CPU has it, else Vector<float>
 // (AVX2, Arm AdvSimd); column tails run scalar.
@@ -15,6 +15,10 @@ public static unsafe class Gemm
     private const int Mr = 4;
     /// <summary>Multiply-adds below which the product stays on the calling thread.</summary>
     private const long ParallelWork = 1L << 18;
+    /// <summary>Bytes of B one column panel may span (K x panel columns), sized to stay in L2.</summary>
+    private const int PanelBytes = 256 * 1024;
+    /// <summary>Deeper products run without panels: re-packing A per panel would cost more than it saves.</summary>
+    private const int PanelMaxK = 512;
 
     /// <summary>C[m, n] += A[m, k] · B[k, n] (leading dimensions lda, ldb, ldc).</summary>
     public static void AB(ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, int m, int n, int k)
@@ -67,27 +71,59 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>Rows [i0, i1) of C: 4-row tiles, then single rows; vector column blocks, then a scalar tail.</summary>
+    // Per-thread packed A panel (K x 4, k-major), grown on demand; ThreadStatic keeps workers apart.
+    [ThreadStatic] private static float[]? t_panel;
+
+    /// <summary>Rows [i0, i1) of C, one column panel at a time (its slice of B stays in L2): each 4-row block
+    /// of A is packed k-major (one contiguous stream, whatever A's layout), then multiplied into vector
+    /// column blocks of C; a scalar tail finishes the columns.</summary>
     private static void Rows(float* a, int rs, int cs, float* b, int ldb, float* c, int ldc, int i0, int i1, int n, int k)
     {
         int w = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector.IsHardwareAccelerated ? Vector<float>.Count : 0;
         int vecEnd = w == 0 ? 0 : n / (2 * w) * (2 * w);
-        for (int i = i0; i < i1; i += Mr)
-        {
-            int rows = Math.Min(Mr, i1 - i);
-            float* ai = a + (long)i * rs, ci = c + (long)i * ldc;
-            for (int j = 0; j < vecEnd; j += 2 * w)
+        int panelCols = w == 0 || k > PanelMaxK ? n : Math.Max(8 * w, PanelBytes / 4 / k / (2 * w) * (2 * w));
+        if (t_panel is null || t_panel.Length < k * Mr) t_panel = new float[Math.Max(k * Mr, 1024)];
+        fixed (float* panel = t_panel)
+            for (int j0 = 0; j0 < n; j0 += panelCols)
             {
-                if (rows == Mr && w == Vector512<float>.Count && Vector512.IsHardwareAccelerated) Tile512(ai, rs, cs, b + j, ldb, ci + j, ldc, k);
-                else if (rows == Mr) TileVector(ai, rs, cs, b + j, ldb, ci + j, ldc, k);
-                else for (int r = 0; r < rows; r++) Scalar(ai + (long)r * rs, cs, b + j, ldb, ci + (long)r * ldc + j, 2 * w, k);
+                int j1 = Math.Min(n, j0 + panelCols), jv = Math.Min(j1, vecEnd);
+                for (int i = i0; i < i1; i += Mr)
+                {
+                    // 1. pack A rows i .. i+3: panel[p * 4 + r] = A(i + r, p)
+                    int rows = Math.Min(Mr, i1 - i);
+                    Pack(a + (long)i * rs, rs, cs, rows, k, panel);
+                    // 2. 4 x 2-vector tiles of C, then the scalar column tail
+                    float* ci = c + (long)i * ldc;
+                    for (int j = j0; j < jv; j += 2 * w)
+                    {
+                        if (rows == Mr && w == Vector512<float>.Count && Vector512.IsHardwareAccelerated) Tile512(panel, b + j, ldb, ci + j, ldc, k);
+                        else if (rows == Mr) TileVector(panel, b + j, ldb, ci + j, ldc, k);
+                        else for (int r = 0; r < rows; r++) Scalar(panel + r, b + j, ldb, ci + (long)r * ldc + j, 2 * w, k);
+                    }
+                    if (jv < j1)
+                        for (int r = 0; r < rows; r++) Scalar(panel + r, b + jv, ldb, ci + (long)r * ldc + jv, j1 - jv, k);
+                }
             }
-            for (int r = 0; r < rows; r++) Scalar(ai + (long)r * rs, cs, b + vecEnd, ldb, ci + (long)r * ldc + vecEnd, n - vecEnd, k);
+    }
+
+    /// <summary>panel[p * 4 + r] = A(r, p) for r below rows, zero above.</summary>
+    private static void Pack(float* a, int rs, int cs, int rows, int k, float* panel)
+    {
+        if (rows == Mr)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                float* ap = a + (long)p * cs;
+                panel[p * Mr] = ap[0]; panel[p * Mr + 1] = ap[rs]; panel[p * Mr + 2] = ap[2 * rs]; panel[p * Mr + 3] = ap[3 * rs];
+            }
+            return;
         }
+        for (int p = 0; p < k; p++)
+            for (int r = 0; r < Mr; r++) panel[p * Mr + r] = r < rows ? a[(long)r * rs + (long)p * cs] : 0f;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile512(float* a, int rs, int cs, float* b, int ldb, float* c, int ldc, int k)
+    private static void Tile512(float* a, float* b, int ldb, float* c, int ldc, int k)
     {
         // 1. load the 4 x 32 tile of C
         Vector512<float> c00 = Vector512.Load(c), c01 = Vector512.Load(c + 16);
@@ -97,9 +133,9 @@ public static unsafe class Gemm
         // 2. k steps: two vectors of B's row k times the four A values of column k
         for (int p = 0; p < k; p++)
         {
-            float* bp = b + (long)p * ldb, ap = a + (long)p * cs;
+            float* bp = b + (long)p * ldb, ap = a + p * Mr;
             Vector512<float> b0 = Vector512.Load(bp), b1 = Vector512.Load(bp + 16);
-            Vector512<float> a0 = Vector512.Create(ap[0]), a1 = Vector512.Create(ap[rs]), a2 = Vector512.Create(ap[2 * rs]), a3 = Vector512.Create(ap[3 * rs]);
+            Vector512<float> a0 = Vector512.Create(ap[0]), a1 = Vector512.Create(ap[1]), a2 = Vector512.Create(ap[2]), a3 = Vector512.Create(ap[3]);
             c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
             c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
             c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
@@ -113,7 +149,7 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TileVector(float* a, int rs, int cs, float* b, int ldb, float* c, int ldc, int k)
+    private static void TileVector(float* a, float* b, int ldb, float* c, int ldc, int k)
     {
         int w = Vector<float>.Count;
         Vector<float> c00 = Vector.Load(c), c01 = Vector.Load(c + w);
@@ -122,9 +158,9 @@ public static unsafe class Gemm
         Vector<float> c30 = Vector.Load(c + 3 * ldc), c31 = Vector.Load(c + 3 * ldc + w);
         for (int p = 0; p < k; p++)
         {
-            float* bp = b + (long)p * ldb, ap = a + (long)p * cs;
+            float* bp = b + (long)p * ldb, ap = a + p * Mr;
             Vector<float> b0 = Vector.Load(bp), b1 = Vector.Load(bp + w);
-            Vector<float> a0 = new(ap[0]), a1 = new(ap[rs]), a2 = new(ap[2 * rs]), a3 = new(ap[3 * rs]);
+            Vector<float> a0 = new(ap[0]), a1 = new(ap[1]), a2 = new(ap[2]), a3 = new(ap[3]);
             c00 = Vector.FusedMultiplyAdd(a0, b0, c00); c01 = Vector.FusedMultiplyAdd(a0, b1, c01);
             c10 = Vector.FusedMultiplyAdd(a1, b0, c10); c11 = Vector.FusedMultiplyAdd(a1, b1, c11);
             c20 = Vector.FusedMultiplyAdd(a2, b0, c20); c21 = Vector.FusedMultiplyAdd(a2, b1, c21);
@@ -136,13 +172,13 @@ public static unsafe class Gemm
         c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + w);
     }
 
-    /// <summary>One row of C, columns [0, n): c[j] += sum_k a[k * cs] * b[k * ldb + j].</summary>
-    private static void Scalar(float* a, int cs, float* b, int ldb, float* c, int n, int k)
+    /// <summary>One row of C, columns [0, n), from a packed panel column: c[j] += sum_k a[k * 4] * b[k * ldb + j].</summary>
+    private static void Scalar(float* a, float* b, int ldb, float* c, int n, int k)
     {
         for (int j = 0; j < n; j++)
         {
             float acc = c[j];
-            for (int p = 0; p < k; p++) acc = MathF.FusedMultiplyAdd(a[(long)p * cs], b[(long)p * ldb + j], acc);
+            for (int p = 0; p < k; p++) acc = MathF.FusedMultiplyAdd(a[p * Mr], b[(long)p * ldb + j], acc);
             c[j] = acc;
         }
     }
