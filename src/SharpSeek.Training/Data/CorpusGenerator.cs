@@ -30,9 +30,10 @@ public sealed class CorpusGenerator
         int r = _rng.NextInt(100);
         return r switch
         {
-            < 45 => Arithmetic(),
-            < 62 => ToolCall(),
-            < 75 => ToolAnswer(),
+            < 40 => Arithmetic(),
+            < 56 => ToolCall(),
+            < 64 => ToolEpisode(KvLookup).Call,    // extra key copies: the hardest arguments to get right
+            < 72 => ToolAnswer(),
             < 95 => PassKey(_rng.NextInt(PassKeyChars / 4, PassKeyChars)),
             _ => Story(),
         };
@@ -89,10 +90,15 @@ public sealed class CorpusGenerator
     public Sample ToolCall() => ToolEpisode().Call;
     public Sample ToolAnswer() => ToolEpisode().Answer;
 
-    /// <summary>One tool task as its two turns: the call (prompt = the question) and the answer (prompt = question, call, result).</summary>
-    public (Sample Call, Sample Answer) ToolEpisode()
+    private const int Calculator = 0, Clock = 1, KvLookup = 2;
+
+    /// <summary>One tool task (any of the three tools, equally likely) as its two turns.</summary>
+    public (Sample Call, Sample Answer) ToolEpisode() => ToolEpisode(_rng.NextInt(3));
+
+    /// <summary>One task for the given tool as its two turns: the call (prompt = the question) and the answer (prompt = question, call, result).</summary>
+    private (Sample Call, Sample Answer) ToolEpisode(int tool)
     {
-        var (question, call, result, final) = ToolTask();
+        var (question, call, result, final) = ToolTask(tool);
         string args = JsonSerializer.Serialize(call.Arguments);
         var tc = new ToolCall(call.Tool, args, "call_1");
         string why = call.Tool switch
@@ -108,11 +114,11 @@ public sealed class CorpusGenerator
         return (callTurn, Render(TaskKind.ToolAnswer, history, $"The tool returned {result}.", final, result, null, expected));
     }
 
-    private (string Question, ExpectedCall Call, string Result, string Final) ToolTask()
+    private (string Question, ExpectedCall Call, string Result, string Final) ToolTask(int tool)
     {
-        switch (_rng.NextInt(3))
+        switch (tool)
         {
-            case 0:
+            case Calculator:
             {
                 int a = _rng.NextInt(10, 10000), b = _rng.NextInt(2, 1000);
                 string op = Pick(["*", "+", "-"]);
@@ -121,7 +127,7 @@ public sealed class CorpusGenerator
                 string q = _rng.NextInt(2) == 0 ? $"Use the calculator to find {a} {op} {b}." : $"Please calculate {a} {op} {b} with the calculator.";
                 return (q, new ExpectedCall("calculator", new Dictionary<string, string> { ["expression"] = expr }, ""), v.ToString(), $"The result is {v}.");
             }
-            case 1:
+            case Clock:
             {
                 string city = Pick(Vocabulary.Cities);
                 string time = $"{_rng.NextInt(24):00}:{_rng.NextInt(60):00}";
