@@ -7,7 +7,7 @@ using SharpSeek.Tokenization.Chat;
 namespace SharpSeek.Server.Api;
 
 public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<ToolDefinition>? Tools,
-    JsonElement? ResponseFormat, ThinkingMode Mode, ReasoningEffort Effort)
+    JsonElement? ResponseFormat, ThinkingMode Mode, ReasoningEffort Effort, ToolChoice ToolChoice)
 {
     public static ChatRequest Parse(JsonElement root)
     {
@@ -20,9 +20,8 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
         if (messages.Count == 0) throw ApiError.BadRequest("messages must not be empty", "messages");
 
         IReadOnlyList<ToolDefinition>? tools = ParseTools(root);
-        string? choice = root.TryGetProperty("tool_choice", out JsonElement tc) && tc.ValueKind == JsonValueKind.String ? tc.GetString() : null;
-        if (choice is not (null or "none" or "auto" or "required")) throw ApiError.BadRequest($"tool_choice \"{choice}\" is not none, auto or required", "tool_choice");
-        if (choice == "none") tools = null;
+        ToolChoice choice = ParseToolChoice(root, tools);
+        if (choice.Mode == ToolChoiceMode.None) tools = null;
 
         JsonElement? format = null;
         if (root.TryGetProperty("response_format", out JsonElement rf) && rf.ValueKind == JsonValueKind.Object)
@@ -52,7 +51,31 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
             _ => throw ApiError.BadRequest($"reasoning_effort \"{effortText}\" is not none, low, medium, high or max", "reasoning_effort"),
         };
         bool on = thinking ?? (effortText is not (null or "none"));
-        return new ChatRequest(common, messages, tools, format, on ? ThinkingMode.Thinking : ThinkingMode.Chat, on ? effort : ReasoningEffort.Default);
+        return new ChatRequest(common, messages, tools, format, on ? ThinkingMode.Thinking : ThinkingMode.Chat, on ? effort : ReasoningEffort.Default, choice);
+    }
+
+    // "none" | "auto" | "required" | {"type": "function", "function": {"name": N}} (N one of the tools).
+    private static ToolChoice ParseToolChoice(JsonElement root, IReadOnlyList<ToolDefinition>? tools)
+    {
+        if (!root.TryGetProperty("tool_choice", out JsonElement tc) || tc.ValueKind == JsonValueKind.Null) return ToolChoice.Auto;
+        ToolChoice choice;
+        if (tc.ValueKind == JsonValueKind.String)
+            choice = tc.GetString() switch
+            {
+                "none" => new ToolChoice(ToolChoiceMode.None),
+                "auto" => ToolChoice.Auto,
+                "required" => new ToolChoice(ToolChoiceMode.Required),
+                var other => throw ApiError.BadRequest($"tool_choice \"{other}\" is not none, auto, required or a function object", "tool_choice"),
+            };
+        else if (tc.ValueKind == JsonValueKind.Object && RequestFields.String(tc, "type") == "function"
+                 && tc.TryGetProperty("function", out JsonElement f) && f.ValueKind == JsonValueKind.Object && RequestFields.String(f, "name") is string name)
+            choice = new ToolChoice(ToolChoiceMode.Function, name);
+        else throw ApiError.BadRequest("tool_choice must be none, auto, required or {\"type\": \"function\", \"function\": {\"name\": ...}}", "tool_choice");
+        if (choice.Mode is ToolChoiceMode.Required or ToolChoiceMode.Function && tools is null)
+            throw ApiError.BadRequest("tool_choice requires a tool call but the request has no tools", "tool_choice");
+        if (choice.Mode == ToolChoiceMode.Function && !tools!.Any(t => t.Name == choice.Name))
+            throw ApiError.BadRequest($"tool_choice names function \"{choice.Name}\", which is not among the tools", "tool_choice");
+        return choice;
     }
 
     private static ChatMessage Message(JsonElement m, string path)
@@ -124,4 +147,12 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
         }
         return list.Count > 0 ? list : null;
     }
+}
+
+public enum ToolChoiceMode { Auto, None, Required, Function }
+
+/// <summary>The request's tool_choice; Name is the function when Mode is Function.</summary>
+public sealed record ToolChoice(ToolChoiceMode Mode, string? Name = null)
+{
+    public static readonly ToolChoice Auto = new(ToolChoiceMode.Auto);
 }

@@ -13,7 +13,7 @@ public sealed class ChoiceRun : IDisposable
     private readonly CancellationTokenSource[] _cancel;
     private readonly SequenceHandle[] _handles;
 
-    public ChoiceRun(ServingContext engine, IReadOnlyList<int> promptIds, CommonParams common, int maxTokens, CancellationToken aborted)
+    public ChoiceRun(ServingContext engine, IReadOnlyList<int> promptIds, CommonParams common, int maxTokens, CancellationToken aborted, ForcedTokens? forced = null)
     {
         _engine = engine;
         PromptTokens = promptIds.Count;
@@ -25,7 +25,7 @@ public sealed class ChoiceRun : IDisposable
             var sampling = common.Sampling.Seed is ulong s ? common.Sampling with { Seed = s + (ulong)i } : common.Sampling;
             _handles[i] = engine.Scheduler.Submit(new SequenceRequest
             {
-                PromptIds = promptIds, Sampling = sampling, MaxNewTokens = maxTokens, TopLogprobs = common.TopLogprobs,
+                PromptIds = promptIds, Sampling = sampling, MaxNewTokens = maxTokens, TopLogprobs = common.TopLogprobs, Forced = forced,
             }, _cancel[i].Token);
         }
     }

@@ -17,6 +17,7 @@ internal sealed class ActiveSequence
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _firstToken;
     private int _generated;
+    private readonly ForcedCursor? _forced;
 
     public ActiveSequence(SequenceRequest request, ILanguageModel model, CancellationToken ct)
     {
@@ -27,6 +28,7 @@ internal sealed class ActiveSequence
         History = new TokenHistory();
         foreach (int id in request.PromptIds) History.AddPrompt(id);
         Logits = new float[model.VocabSize];
+        _forced = request.Forced is null ? null : new ForcedCursor(request.Forced);
         Handle = new SequenceHandle(_tokens.Reader, _done.Task);
     }
 
@@ -45,10 +47,11 @@ internal sealed class ActiveSequence
     public Exception? Error { get; private set; }
     public bool Done => Finish is not null || Error is not null;
 
-    /// <summary>Samples from <see cref="Logits"/>, streams the token and applies the stop conditions.</summary>
+    /// <summary>Samples from <see cref="Logits"/> (or takes the forced id), streams the token and applies the stop conditions.</summary>
     public void SampleAndEmit(int maxContext)
     {
-        int id = Sampler.Sample(Logits, History);
+        int id = _forced?.Next() ?? Sampler.Sample(Logits, History);
+        _forced?.Emitted(id);
         History.AddGenerated(id);
         _generated++;
         if (_generated == 1) _firstToken = _clock.Elapsed;

@@ -15,6 +15,8 @@ public sealed record SequenceRequest
     public IReadOnlyList<int>? EosTokenIds { get; init; }
     /// <summary>-1: no logprobs; 0: the chosen token's; k: also the k most likely alternatives.</summary>
     public int TopLogprobs { get; init; } = -1;
+    /// <summary>Ids emitted instead of sampled once the output reaches a trigger (tool_choice); null = none.</summary>
+    public ForcedTokens? Forced { get; init; }
 }
 
 /// <summary>Log-probability of a chosen id under the model's distribution, with the top alternatives.</summary>
