@@ -1,4 +1,4 @@
-// `sharpseek eval --model DIR --task arithmetic|toolcall|passkey|all [--n N] [--seed S] [--context L] [--json] [--mtp]`:
+// `sharpseek eval --model DIR --task arithmetic|toolcall|passkey|all [--n N] [--seed S] [--context L] [--json] [--mtp] [--show-failures]`:
 // greedy held-out evaluation of a model directory through the inference engine.
 using System.CommandLine;
 using System.Text.Json;
@@ -18,7 +18,8 @@ public static class EvalCommand
         var context = new Option<int>("--context") { Description = "Pass-key prompt length in tokens", DefaultValueFactory = _ => 2000 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with fractions 0..1" };
         var mtp = new Option<bool>("--mtp") { Description = "Also measure the MTP draft acceptance rate (speculative decoding)" };
-        var command = new Command("eval", "Evaluate a model on held-out generated tasks (greedy)") { model, task, n, seed, context, json, mtp };
+        var showFailures = new Option<bool>("--show-failures") { Description = "Print the expected answer and the completion of every miss (to stderr)" };
+        var command = new Command("eval", "Evaluate a model on held-out generated tasks (greedy)") { model, task, n, seed, context, json, mtp, showFailures };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!, t = parse.GetValue(task)!;
@@ -46,6 +47,8 @@ public static class EvalCommand
                         _ => ev.PassKey(count, s, ctx),
                     };
                     foreach (var (k, v) in r.Scores) scores[k] = v;
+                    if (parse.GetValue(showFailures))
+                        foreach (var (want, got) in r.Failures) Console.Error.WriteLine($"[{x} miss] expected: {want}\n  completion: {got.ReplaceLineEndings("\\n")}");
                     if (!parse.GetValue(json)) foreach (var (k, v) in r.Scores) Console.WriteLine($"{k,-18} {v * 100,6:F1}%  (n={r.N})");
                 }
                 if (parse.GetValue(mtp))

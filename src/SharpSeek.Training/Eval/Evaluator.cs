@@ -12,7 +12,11 @@ using SharpSeek.Training.Data;
 
 namespace SharpSeek.Training.Eval;
 
-public sealed record EvalResult(string Task, int N, IReadOnlyDictionary<string, double> Scores);
+/// <summary>Scores of one task; Failures holds (expected answer or call, completion) of every missed prompt.</summary>
+public sealed record EvalResult(string Task, int N, IReadOnlyDictionary<string, double> Scores)
+{
+    public IReadOnlyList<(string Expected, string Completion)> Failures { get; init; } = [];
+}
 
 public sealed class Evaluator
 {
@@ -47,8 +51,8 @@ public sealed class Evaluator
         var g = new CorpusGenerator(seed);
         var samples = Enumerable.Range(0, n).Select(_ => g.Arithmetic()).ToList();
         var outs = Complete(samples.Select(s => s.Prompt).ToList(), 200);
-        int ok = samples.Zip(outs).Count(p => AnswerCorrect(p.First, p.Second));
-        return new EvalResult("arithmetic", n, new Dictionary<string, double> { ["arithmetic"] = (double)ok / n });
+        var failures = Misses(samples, outs);
+        return new EvalResult("arithmetic", n, new Dictionary<string, double> { ["arithmetic"] = (double)(n - failures.Count) / n }) { Failures = failures };
     }
 
     public EvalResult ToolCall(int n, ulong seed)
@@ -58,13 +62,17 @@ public sealed class Evaluator
         var calls = Complete(episodes.Select(e => e.Call.Prompt).ToList(), 120);
         var answers = Complete(episodes.Select(e => e.Answer.Prompt).ToList(), 80);
         int valid = 0, correct = 0;
+        var failures = new List<(string, string)>();
         for (int i = 0; i < n; i++)
         {
             var (ok, right) = JudgeCall(episodes[i].Call, calls[i]);
+            bool quoted = Content(answers[i]).Contains(episodes[i].Answer.Answer, StringComparison.Ordinal);
             if (ok) valid++;
-            if (right && Content(answers[i]).Contains(episodes[i].Answer.Answer, StringComparison.Ordinal)) correct++;
+            if (right && quoted) correct++;
+            else if (!right) failures.Add(($"{episodes[i].Call.Call!.Tool} {JsonSerializer.Serialize(episodes[i].Call.Call!.Arguments)}", calls[i]));
+            else failures.Add((episodes[i].Answer.Answer, answers[i]));
         }
-        return new EvalResult("toolcall", n, new Dictionary<string, double> { ["toolcall_valid"] = (double)valid / n, ["toolcall_correct"] = (double)correct / n });
+        return new EvalResult("toolcall", n, new Dictionary<string, double> { ["toolcall_valid"] = (double)valid / n, ["toolcall_correct"] = (double)correct / n }) { Failures = failures };
     }
 
     public EvalResult PassKey(int n, ulong seed, int context)
@@ -85,9 +93,12 @@ public sealed class Evaluator
             samples.Add(s);
         }
         var outs = Complete(samples.Select(s => s.Prompt).ToList(), 24);
-        int ok = samples.Zip(outs).Count(p => AnswerCorrect(p.First, p.Second));
-        return new EvalResult("passkey", n, new Dictionary<string, double> { ["passkey"] = (double)ok / n });
+        var failures = Misses(samples, outs);
+        return new EvalResult("passkey", n, new Dictionary<string, double> { ["passkey"] = (double)(n - failures.Count) / n }) { Failures = failures };
     }
+
+    private static List<(string Expected, string Completion)> Misses(List<Sample> samples, IReadOnlyList<string> outs) =>
+        samples.Zip(outs).Where(p => !AnswerCorrect(p.First, p.Second)).Select(p => (p.First.Answer, p.Second)).ToList();
 
     /// <summary>Mean MTP draft acceptance over speculative greedy decoding of arithmetic prompts.</summary>
     public double MtpAcceptance(int n, ulong seed)
