@@ -58,6 +58,41 @@ public sealed class CorpusAndScoringTests
         }
     }
 
+    [Fact]
+    public void HardKeysRepeatFewDigitsAndShareZeroLeavesTheStreamAlone()
+    {
+        var hard = new CorpusGenerator(5) { HardKeyShare = 1 };
+        for (int i = 0; i < 300; i++)
+        {
+            string key = hard.PassKey(100).Answer;
+            Assert.Matches("^[1-9][0-9]{4}$", key);
+            Assert.InRange(key.Distinct().Count(), 1, 3);
+        }
+        var plain = new CorpusGenerator(9); var zero = new CorpusGenerator(9) { HardKeyShare = 0 };
+        var uniform = new HashSet<char>();
+        for (int i = 0; i < 50; i++)
+        {
+            Sample a = plain.PassKey(100), b = zero.PassKey(100);
+            Assert.Equal(a.Text, b.Text);
+            uniform.UnionWith(a.Answer);
+        }
+        Assert.Equal(10, uniform.Count);
+    }
+
+    [Fact]
+    public void KvKeysAreTheSameTokensInQuestionAndCall()
+    {
+        var g = new CorpusGenerator(3);
+        for (int i = 0; i < 200; i++)
+        {
+            Sample s = g.ToolCall();
+            if (s.Call!.Tool != "kv_lookup") continue;
+            string key = s.Call.Arguments["key"];
+            Assert.Matches("^[0-9]+-[a-z]+-[a-z]+$", key);     // number first: digits are single tokens
+            Assert.Contains(" " + key, s.Prompt);
+        }
+    }
+
     private static string EvaluateExpression(string prompt)
     {
         var m = System.Text.RegularExpressions.Regex.Match(prompt, @"(\d+) ([+-]) (\d+)");

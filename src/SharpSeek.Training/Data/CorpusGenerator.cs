@@ -24,6 +24,13 @@ public sealed class CorpusGenerator
     /// <summary>Filler length (approximate characters) of pass-key samples in the training mix.</summary>
     public int PassKeyChars { get; set; } = 600;
 
+    /// <summary>
+    /// Share (0..1) of pass keys drawn from only two or three distinct digits (training only; evaluation keys are
+    /// uniform). Such keys repeat digits with different successors, so "the digit that followed this digit" is
+    /// ambiguous and only the digit's place in the key gives the answer.
+    /// </summary>
+    public double HardKeyShare { get; set; }
+
     /// <summary>A sample from the training mix.</summary>
     public Sample Next()
     {
@@ -151,7 +158,7 @@ public sealed class CorpusGenerator
     /// <summary>A pass key planted at a random depth of about <paramref name="fillerChars"/> characters of filler.</summary>
     public Sample PassKey(int fillerChars)
     {
-        string key = _rng.NextInt(10000, 100000).ToString();
+        string key = HardKeyShare > 0 && _rng.NextInt(1000) < HardKeyShare * 1000 ? HardKey() : _rng.NextInt(10000, 100000).ToString();
         var sb = new StringBuilder("There is a pass key hidden in this text. ");
         int at = _rng.NextInt(Math.Max(1, fillerChars));
         bool placed = false;
@@ -162,6 +169,19 @@ public sealed class CorpusGenerator
         }
         sb.Append("What is the pass key?");
         return Render(TaskKind.PassKey, [ChatMessage.User(sb.ToString())], $"The pass key is {key}.", key, key);
+    }
+
+    private string HardKey()
+    {
+        int distinct = 2 + _rng.NextInt(2);
+        var alphabet = new char[distinct];
+        for (int i = 0; i < distinct; i++) alphabet[i] = (char)(i == 0 ? '1' + _rng.NextInt(9) : '0' + _rng.NextInt(10));   // one non-zero lead
+        var key = new char[5];
+        do
+        {
+            for (int i = 0; i < 5; i++) key[i] = alphabet[_rng.NextInt(distinct)];
+        } while (key[0] == '0');
+        return new string(key);
     }
 
     public Sample Story()
