@@ -33,7 +33,7 @@ public static class Presets
     {
         "nano" => (Config(vocab: 4096, dim: 128, layers: 2, ratios: "16, 4, 0", heads: 4, headDim: 80, rope: 16, qLora: 96, oLora: 64,
                           window: 64, ih: 2, id: 32, topk: 32, experts: 8, topK: 2, inter: 96, maxPos: 4096),
-                   new TrainOptions { Steps = 2800, Batch = 8, SeqLen = 256, Lr = 3e-3f, WarmupSteps = 40, SaveEvery = 50, LongEvery = 3, LongSeqLen = 2304, PassKeyChars = 900 }),
+                   new TrainOptions { Steps = 2800, Batch = 8, SeqLen = 256, Lr = 3e-3f, WarmupSteps = 40, SaveEvery = 50, LongEvery = 3, LongSeqLen = 2304, PassKeyChars = 900, HardKeyShare = 0.25 }),
         "micro" => (Config(vocab: 512, dim: 64, layers: 2, ratios: "4, 16, 0", heads: 2, headDim: 80, rope: 16, qLora: 32, oLora: 32,
                            window: 16, ih: 2, id: 32, topk: 4, experts: 4, topK: 2, inter: 64, maxPos: 1024),
                     new TrainOptions { Steps = 12, Batch = 2, SeqLen = 96, Lr = 3e-3f, WarmupSteps = 2, TokenizerVocab = 512, TokenizerSamples = 600, PassKeyChars = 150, SaveEvery = 5 }),

@@ -143,11 +143,11 @@ public sealed class CorpusGenerator
             }
             default:
             {
-                // Keys lead with their number: digits are always single tokens, so every piece of the key
-                // (" 17-black-duck" -> Ġ 1 7 -black -duck) is the same token in the question and in the call's
-                // argument. With a leading word the question holds " black" and the call "black", and a
-                // 2-layer model could not find what followed the colour (it guessed the animal).
-                string key = $"{_rng.NextInt(100)}-{Pick(Vocabulary.Colors)}-{Pick(Vocabulary.Animals)}";
+                // colour-number-animal: every piece of the key the call must copy follows either the start of
+                // the argument or a digit. A 2-layer model copies "what followed this digit" (it does so for
+                // every calculator call) but never learned "what followed this word": with black-duck-7 and
+                // 17-black-duck it copied colour and number and guessed the animal (p ~ 1/12).
+                string key = $"{Pick(Vocabulary.Colors)}-{_rng.NextInt(100)}-{Pick(Vocabulary.Animals)}";
                 string value = _rng.NextInt(2) == 0 ? _rng.NextInt(100000).ToString() : $"{Pick(Vocabulary.Objects)} {_rng.NextInt(1000)}";
                 string q = _rng.NextInt(2) == 0 ? $"Look up the key {key}." : $"What value is stored under {key}?";
                 return (q, new ExpectedCall("kv_lookup", new Dictionary<string, string> { ["key"] = key }, ""), value, $"The value is {value}.");
