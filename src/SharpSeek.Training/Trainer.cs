@@ -57,6 +57,7 @@ public sealed class Trainer
         {
             var (step, data, tokens) = TrainState.Load(StatePath, _p, _opt);
             _step = step; _tokens = tokens; gen.State = data;
+            TrimLossLog(step);
         }
     }
 
@@ -92,6 +93,16 @@ public sealed class Trainer
         {
             throw new IOException($"output directory '{dir}' is not writable: {e.Message}", e);
         }
+    }
+
+    /// <summary>Drops loss.log lines of steps after the checkpoint (a run killed between saves logged steps it will redo).</summary>
+    private void TrimLossLog(long step)
+    {
+        string path = Path.Combine(_out, "loss.log");
+        if (!File.Exists(path)) return;
+        string[] lines = File.ReadAllLines(path);
+        var keep = lines.Where(l => !long.TryParse(l.Split('\t')[0], out long s) || s <= step).ToArray();
+        if (keep.Length != lines.Length) File.WriteAllLines(path, keep);
     }
 
     /// <summary>Runs until options.Steps (or maxSteps more steps); reports after every step.</summary>

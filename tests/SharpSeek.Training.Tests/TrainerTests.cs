@@ -56,6 +56,22 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void ResumeAfterAKillBetweenSavesRedoesTheLostStepsOnce()
+    {
+        TrainOptions o = _micro.Options with { Steps = 10, SaveEvery = 5 };
+        string d = Dir("killed");
+        new Trainer(_micro.Json, o, d, false).Run(maxSteps: 5);                  // state saved at step 5
+        byte[] atFive = File.ReadAllBytes(Path.Combine(d, "checkpoint", TrainState.FileName));
+        new Trainer(_micro.Json, o, d, resume: true).Run(maxSteps: 2);           // steps 6, 7 logged ...
+        File.WriteAllBytes(Path.Combine(d, "checkpoint", TrainState.FileName), atFive);   // ... then "killed" before their save
+        var resumed = new Trainer(_micro.Json, o, d, resume: true);
+        Assert.Equal(5, resumed.Step);
+        resumed.Run();
+        string[] steps = File.ReadAllLines(Path.Combine(d, "loss.log")).Skip(1).Select(l => l.Split('\t')[0]).ToArray();
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => i.ToString()), steps);
+    }
+
+    [Fact]
     public void LossFallsAndExportReloadsWithTheSameLogits()
     {
         string d = Dir("run");

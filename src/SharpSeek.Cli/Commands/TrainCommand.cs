@@ -56,6 +56,8 @@ public static class TrainCommand
                                     $"{o.Steps} steps of {o.Batch}x{o.SeqLen} tokens, from step {trainer.Step}, into {dir}");
             using var cts = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+            // `kill` (SIGTERM) stops at the end of the current step and saves too, as Ctrl-C does.
+            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
             int? limit = parse.GetValue(maxSteps);
             if (!Console.IsOutputRedirected && !Console.IsErrorRedirected)
             {
