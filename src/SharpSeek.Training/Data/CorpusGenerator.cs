@@ -143,11 +143,10 @@ public sealed class CorpusGenerator
             }
             default:
             {
-                // colour-number-animal: every piece of the key the call must copy follows either the start of
-                // the argument or a digit. A 2-layer model copies "what followed this digit" (it does so for
-                // every calculator call) but never learned "what followed this word": with black-duck-7 and
-                // 17-black-duck it copied colour and number and guessed the animal (p ~ 1/12).
-                string key = $"{Pick(Vocabulary.Colors)}-{_rng.NextInt(100)}-{Pick(Vocabulary.Animals)}";
+                // colour-number keys (black-43). The model copies the first word of an argument and "what
+                // followed this digit", but in three runs it never learned to copy an animal word in the key
+                // (black-duck-7, 17-black-duck, black-43-dog): p ~ 1/12 at the animal, a guess.
+                string key = $"{Pick(Vocabulary.Colors)}-{_rng.NextInt(100)}";
                 string value = _rng.NextInt(2) == 0 ? _rng.NextInt(100000).ToString() : $"{Pick(Vocabulary.Objects)} {_rng.NextInt(1000)}";
                 string q = _rng.NextInt(2) == 0 ? $"Look up the key {key}." : $"What value is stored under {key}?";
                 return (q, new ExpectedCall("kv_lookup", new Dictionary<string, string> { ["key"] = key }, ""), value, $"The value is {value}.");
