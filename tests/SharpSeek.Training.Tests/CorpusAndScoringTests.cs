@@ -34,6 +34,28 @@ public sealed class CorpusAndScoringTests
     }
 
     [Fact]
+    public void ToolAnswersQuoteTheResultWithTheSameTokens()
+    {
+        // The answer copies the tool result token for token: `<tool_result>lamp 5` and `returned "lamp 5"` must cut
+        // `lamp` alike (an unquoted `returned lamp` gives ` lamp`, another token, which v5 could not map).
+        var tok = SharpSeek.Tokenization.Tokenizer.Load(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(TestPaths.Fixture("")))!, "models", "default", "tokenizer.json"));
+        var g = new CorpusGenerator(5);
+        for (int i = 0; i < 60; i++)
+        {
+            Sample answer = g.ToolEpisode().Answer;
+            int at = answer.Prompt.LastIndexOf("<tool_result>", StringComparison.Ordinal);
+            Assert.True(at >= 0, answer.Prompt);
+            int[] prompt = tok.Encode(answer.Prompt[at..]), completion = tok.Encode(answer.Completion);
+            int[] value = tok.Encode("<tool_result>" + answer.Answer)[1..];
+            Assert.True(Contains(prompt, value), answer.Prompt[at..]);
+            Assert.True(Contains(completion, value), answer.Completion);
+        }
+
+        static bool Contains(int[] hay, int[] needle) =>
+            Enumerable.Range(0, hay.Length - needle.Length + 1).Any(i => hay.AsSpan(i, needle.Length).SequenceEqual(needle));
+    }
+
+    [Fact]
     public void WorkedStepsAreRightAndSpellTheAnswer()
     {
         var g = new CorpusGenerator(11);
