@@ -77,6 +77,15 @@ public sealed class CorpusAndScoringTests
             }
             bool negate = think.Contains("then negate", StringComparison.Ordinal);
             Assert.Equal(s.Answer, (negate ? -value : value).ToString());
+            if (think.StartsWith("Subtract", StringComparison.Ordinal))
+            {
+                // the comparison by place: each relation is right, and the first that is not "=" decides the order
+                var rel = System.Text.RegularExpressions.Regex.Matches(think, @"(hundreds|tens|ones) (\d)([<>=])(\d)");
+                Assert.Equal(["hundreds", "tens", "ones"], rel.Select(m => m.Groups[1].Value));
+                foreach (System.Text.RegularExpressions.Match m in rel)
+                    Assert.Equal(Math.Sign(string.CompareOrdinal(m.Groups[2].Value, m.Groups[4].Value)), "<=>".IndexOf(m.Groups[3].Value[0]) - 1);
+                Assert.Equal(rel.Select(m => m.Groups[3].Value).FirstOrDefault(r => r != "=") == "<", negate);
+            }
         }
     }
 

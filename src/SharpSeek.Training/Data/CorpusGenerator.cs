@@ -83,7 +83,17 @@ public sealed class CorpusGenerator
     {
         bool neg = a < b;
         int x = neg ? b : a, y = neg ? a : b;
-        var sb = new StringBuilder(neg ? "Subtract by place, second minus first, then negate: " : "Subtract by place, first minus second: ");
+        // Which operand is larger is decided by place, as the steps are: a fixed-width comparison from the hundreds
+        // down ("hundreds 0=0, tens 5<7, ones 6=6"), so the decision only has to find the first relation that is not
+        // "=". v5 decided in one token, before any step, and its seed-777 arithmetic misses were all close
+        // operands with a negative difference (56 - 76 done as first minus second).
+        var sb = new StringBuilder("Subtract, compare by place: ");
+        for (int i = 2; i >= 0; i--)
+        {
+            int da = Digit(a, i), db = Digit(b, i);
+            sb.Append($"{PlaceNames[i]} {da}{(da < db ? '<' : da > db ? '>' : '=')}{db}").Append(i > 0 ? ", " : "");
+        }
+        sb.Append(neg ? ", so second minus first, then negate: " : ", so first minus second: ");
         int borrow = 0;
         for (int i = 0; i < 3; i++)
         {
