@@ -14,11 +14,16 @@ namespace SharpSeek.Training.Tests;
 
 public sealed class TrainForwardEqualsInferenceTests
 {
-    [Fact]
-    public void TrainingLogitsMatchInferenceOnExportedWeights()
+    [Theory]
+    [InlineData("v4-tiny")]   // golden tiny geometry: head_dim 128, 64 RoPE
+    [InlineData("nano")]      // the shipped preset: head_dim 144, 16 RoPE (two 64-wide FP8 KV blocks)
+    public void TrainingLogitsMatchInferenceOnExportedWeights(string geometry)
     {
-        string cfgPath = TestPaths.Fixture("v4-tiny/config.json");
+        string cfgJson = geometry == "nano" ? Presets.Get("nano").ConfigJson : File.ReadAllText(TestPaths.Fixture("v4-tiny/config.json"));
+        string cfgPath = Path.Combine(Path.GetTempPath(), "sharpseek-eqcfg-" + Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(cfgPath, cfgJson);
         ModelConfig config = ModelConfig.Load(cfgPath);
+        File.Delete(cfgPath);
         var p = new ParameterSet(config, seed: 7);
         // make routing and mixing non-trivial
         var rng = new SplitMix64(3);
@@ -29,8 +34,8 @@ public sealed class TrainForwardEqualsInferenceTests
         string dir = Path.Combine(Path.GetTempPath(), "sharpseek-eq-" + Guid.NewGuid().ToString("N"));
         try
         {
-            CheckpointExporter.Export(p, File.ReadAllText(cfgPath), null, dir);
-            int T = 48;
+            CheckpointExporter.Export(p, cfgJson, null, dir);
+            int T = geometry == "nano" ? 200 : 48;   // nano: 50 ratio-4 entries for a top-32 indexer, past the 64-token window
             int[] ids = new int[T];
             for (int i = 0; i < T; i++) ids[i] = (int)(rng.Next() % (ulong)config.VocabSize);
             var graph = new V4Graph(p);
