@@ -34,28 +34,6 @@ public sealed class CorpusAndScoringTests
     }
 
     [Fact]
-    public void ToolAnswersQuoteTheResultWithTheSameTokens()
-    {
-        // The answer copies the tool result token for token: `<tool_result>lamp 5` and `returned "lamp 5"` must cut
-        // `lamp` alike (an unquoted `returned lamp` gives ` lamp`, another token, which v5 could not map).
-        var tok = SharpSeek.Tokenization.Tokenizer.Load(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(TestPaths.Fixture("")))!, "models", "default", "tokenizer.json"));
-        var g = new CorpusGenerator(5);
-        for (int i = 0; i < 60; i++)
-        {
-            Sample answer = g.ToolEpisode().Answer;
-            int at = answer.Prompt.LastIndexOf("<tool_result>", StringComparison.Ordinal);
-            Assert.True(at >= 0, answer.Prompt);
-            int[] prompt = tok.Encode(answer.Prompt[at..]), completion = tok.Encode(answer.Completion);
-            int[] value = tok.Encode("<tool_result>" + answer.Answer)[1..];
-            Assert.True(Contains(prompt, value), answer.Prompt[at..]);
-            Assert.True(Contains(completion, value), answer.Completion);
-        }
-
-        static bool Contains(int[] hay, int[] needle) =>
-            Enumerable.Range(0, hay.Length - needle.Length + 1).Any(i => hay.AsSpan(i, needle.Length).SequenceEqual(needle));
-    }
-
-    [Fact]
     public void WorkedStepsAreRightAndSpellTheAnswer()
     {
         var g = new CorpusGenerator(11);
@@ -77,15 +55,6 @@ public sealed class CorpusAndScoringTests
             }
             bool negate = think.Contains("then negate", StringComparison.Ordinal);
             Assert.Equal(s.Answer, (negate ? -value : value).ToString());
-            if (think.StartsWith("Subtract", StringComparison.Ordinal))
-            {
-                // the comparison by place: each relation is right, and the first that is not "=" decides the order
-                var rel = System.Text.RegularExpressions.Regex.Matches(think, @"(hundreds|tens|ones) (\d)([<>=])(\d)");
-                Assert.Equal(["hundreds", "tens", "ones"], rel.Select(m => m.Groups[1].Value));
-                foreach (System.Text.RegularExpressions.Match m in rel)
-                    Assert.Equal(Math.Sign(string.CompareOrdinal(m.Groups[2].Value, m.Groups[4].Value)), "<=>".IndexOf(m.Groups[3].Value[0]) - 1);
-                Assert.Equal(rel.Select(m => m.Groups[3].Value).FirstOrDefault(r => r != "=") == "<", negate);
-            }
         }
     }
 

@@ -83,17 +83,7 @@ public sealed class CorpusGenerator
     {
         bool neg = a < b;
         int x = neg ? b : a, y = neg ? a : b;
-        // Which operand is larger is decided by place, as the steps are: a fixed-width comparison from the hundreds
-        // down ("hundreds 0=0, tens 5<7, ones 6=6"), so the decision only has to find the first relation that is not
-        // "=". v5 decided in one token, before any step, and its seed-777 arithmetic misses were all close
-        // operands with a negative difference (56 - 76 done as first minus second).
-        var sb = new StringBuilder("Subtract, compare by place: ");
-        for (int i = 2; i >= 0; i--)
-        {
-            int da = Digit(a, i), db = Digit(b, i);
-            sb.Append($"{PlaceNames[i]} {da}{(da < db ? '<' : da > db ? '>' : '=')}{db}").Append(i > 0 ? ", " : "");
-        }
-        sb.Append(neg ? ", so second minus first, then negate: " : ", so first minus second: ");
+        var sb = new StringBuilder(neg ? "Subtract by place, second minus first, then negate: " : "Subtract by place, first minus second: ");
         int borrow = 0;
         for (int i = 0; i < 3; i++)
         {
@@ -116,9 +106,6 @@ public sealed class CorpusGenerator
     private (Sample Call, Sample Answer) ToolEpisode(int tool)
     {
         var (question, call, result, final) = ToolTask(tool);
-        // Quote the result in the reasoning: after ` "` the pre-tokenizer cuts a word exactly as at the start of the
-        // tool result (`<tool_result>lamp 5` and `returned "lamp 5"` both give the token `lamp`; `returned lamp`
-        // would give ` lamp`, a different token the model must map to -- v5 guessed the object word there).
         string args = JsonSerializer.Serialize(call.Arguments);
         var tc = new ToolCall(call.Tool, args, "call_1");
         string why = call.Tool switch
@@ -131,7 +118,7 @@ public sealed class CorpusGenerator
         var expected = call with { Result = result };
         Sample callTurn = Render(TaskKind.ToolCall, [user], why, "", "", [tc], expected);
         var history = new List<ChatMessage> { user, ChatMessage.Assistant("", why, [tc]), ChatMessage.ToolResult("call_1", result) };
-        return (callTurn, Render(TaskKind.ToolAnswer, history, $"The tool returned \"{result}\".", final, result, null, expected));
+        return (callTurn, Render(TaskKind.ToolAnswer, history, $"The tool returned {result}.", final, result, null, expected));
     }
 
     private (string Question, ExpectedCall Call, string Result, string Final) ToolTask(int tool)
@@ -162,7 +149,7 @@ public sealed class CorpusGenerator
                 string key = $"{Pick(Vocabulary.Colors)}-{_rng.NextInt(100)}";
                 string value = _rng.NextInt(2) == 0 ? _rng.NextInt(100000).ToString() : $"{Pick(Vocabulary.Objects)} {_rng.NextInt(1000)}";
                 string q = _rng.NextInt(2) == 0 ? $"Look up the key {key}." : $"What value is stored under {key}?";
-                return (q, new ExpectedCall("kv_lookup", new Dictionary<string, string> { ["key"] = key }, ""), value, $"The value is \"{value}\".");
+                return (q, new ExpectedCall("kv_lookup", new Dictionary<string, string> { ["key"] = key }, ""), value, $"The value is {value}.");
             }
         }
     }
