@@ -16,10 +16,17 @@ public sealed class TrainForwardEqualsInferenceTests
 {
     [Theory]
     [InlineData("v4-tiny")]   // golden tiny geometry: head_dim 128, 64 RoPE
-    [InlineData("nano")]      // the shipped preset: head_dim 144, 16 RoPE (two 64-wide FP8 KV blocks)
+    [InlineData("nano")]      // the shipped preset: head_dim 80, 16 RoPE
+    [InlineData("nano-hd144")] // the nano with head_dim 144 (two 64-wide FP8 KV blocks of non-RoPE dims)
     public void TrainingLogitsMatchInferenceOnExportedWeights(string geometry)
     {
-        string cfgJson = geometry == "nano" ? Presets.Get("nano").ConfigJson : File.ReadAllText(TestPaths.Fixture("v4-tiny/config.json"));
+        string cfgJson = geometry switch
+        {
+            "nano" => Presets.Get("nano").ConfigJson,
+            "nano-hd144" => Presets.Get("nano").ConfigJson.Replace("\"head_dim\": 80,", "\"head_dim\": 144,"),
+            _ => File.ReadAllText(TestPaths.Fixture("v4-tiny/config.json")),
+        };
+        if (geometry == "nano-hd144") Assert.Contains("\"head_dim\": 144,", cfgJson);
         string cfgPath = Path.Combine(Path.GetTempPath(), "sharpseek-eqcfg-" + Guid.NewGuid().ToString("N") + ".json");
         File.WriteAllText(cfgPath, cfgJson);
         ModelConfig config = ModelConfig.Load(cfgPath);
@@ -35,7 +42,7 @@ public sealed class TrainForwardEqualsInferenceTests
         try
         {
             CheckpointExporter.Export(p, cfgJson, null, dir);
-            int T = geometry == "nano" ? 200 : 48;   // nano: 50 ratio-4 entries for a top-32 indexer, past the 64-token window
+            int T = geometry.StartsWith("nano") ? 200 : 48;   // nano: 50 ratio-4 entries for a top-32 indexer, past the 64-token window
             int[] ids = new int[T];
             for (int i = 0; i < T; i++) ids[i] = (int)(rng.Next() % (ulong)config.VocabSize);
             var graph = new V4Graph(p);
