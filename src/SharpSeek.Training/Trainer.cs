@@ -25,7 +25,6 @@ public sealed class Trainer
     private readonly V4Graph _graph;
     private readonly AdamW _opt;
     private readonly Batcher _batcher;
-    private readonly TensorArena _arena = new();
     private long _step, _tokens;
 
     public ModelConfig Config { get; }
@@ -135,13 +134,8 @@ public sealed class Trainer
         TrainBatch b = longStep ? _batcher.NextLong(_o.LongSeqLen) : _batcher.Next(_o.Batch, _o.SeqLen);
         _p.ZeroGrad();
         var tape = new Tape();
-        StepLosses parts;
-        using (_arena.Activate())
-        {
-            (Tensor loss, parts) = _graph.Loss(tape, b);
-            tape.Backward(loss);
-        }
-        _arena.Release();   // every activation and gradient of this step is dead: reuse the buffers next step
+        var (loss, parts) = _graph.Loss(tape, b);
+        tape.Backward(loss);
         lr = AdamW.Schedule(_opt.Options, _step, _o.Steps);
         gradNorm = _opt.Update(lr);
         BalanceExperts();

@@ -18,15 +18,8 @@ public sealed class Tensor
         Data = data; Grad = grad; Rows = rows; Cols = cols;
     }
 
-    /// <summary>A zero tensor; its buffers come from the thread's TensorArena when one is active.</summary>
-    public static Tensor Zeros(int rows, int cols, bool requiresGrad)
-    {
-        TensorArena? arena = TensorArena.Current;
-        int n = rows * cols;
-        return arena is null
-            ? new(new float[n], requiresGrad ? new float[n] : null, rows, cols)
-            : new(arena.Rent(n), requiresGrad ? arena.Rent(n) : null, rows, cols);
-    }
+    public static Tensor Zeros(int rows, int cols, bool requiresGrad) =>
+        new(new float[rows * cols], requiresGrad ? new float[rows * cols] : null, rows, cols);
 
     public static Tensor Constant(float[] data, int rows, int cols) => new(data, null, rows, cols);
 
