@@ -27,10 +27,7 @@ public sealed class TrainForwardEqualsInferenceTests
             _ => File.ReadAllText(TestPaths.Fixture("v4-tiny/config.json")),
         };
         if (geometry == "nano-hd144") Assert.Contains("\"head_dim\": 144,", cfgJson);
-        string cfgPath = Path.Combine(Path.GetTempPath(), "sharpseek-eqcfg-" + Guid.NewGuid().ToString("N") + ".json");
-        File.WriteAllText(cfgPath, cfgJson);
-        ModelConfig config = ModelConfig.Load(cfgPath);
-        File.Delete(cfgPath);
+        ModelConfig config = ModelConfigParser.Parse(cfgJson);
         var p = new ParameterSet(config, seed: 7);
         // make routing and mixing non-trivial
         var rng = new SplitMix64(3);
