@@ -20,6 +20,8 @@ public sealed record TrainOptions
     public int PassKeyChars { get; init; } = 600;
     /// <summary>Share of training pass keys drawn from two or three distinct digits (see CorpusGenerator.HardKeyShare).</summary>
     public double HardKeyShare { get; init; }
+    /// <summary>Percent of training samples per task family.</summary>
+    public Data.CorpusMix Mix { get; init; } = Data.CorpusMix.V5;
     public int SaveEvery { get; init; } = 100;
     /// <summary>Every LongEvery-th step is one row of LongSeqLen tokens led by a long pass-key sample (0 = never).</summary>
     public int LongEvery { get; init; }

@@ -4,6 +4,7 @@
 using System.CommandLine;
 using SharpSeek.Model.Config;
 using SharpSeek.Training;
+using SharpSeek.Training.Data;
 using SharpSeek.Training.Checkpoints;
 using Spectre.Console;
 
@@ -22,10 +23,11 @@ public static class TrainCommand
         var seqLen = new Option<int?>("--seq-len") { Description = "Tokens per sequence" };
         var lr = new Option<float?>("--lr") { Description = "Peak learning rate" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed (initialisation, data, tokenizer)" };
+        var mix = new Option<string>("--mix") { Description = $"Training mix in percent, e.g. \"{CorpusMix.V5}\" (omitted tasks 0, sum 100)" };
         var maxSteps = new Option<int?>("--max-steps") { Description = "Stop after this many steps of this invocation (resume later)" };
         var floatOut = new Option<string>("--float-out") { Description = "Also export the unquantised (BF16) twin of the model here, for evaluation" };
         var command = new Command("train", "Train a DeepSeek V4-architecture model (autograd, AdamW, synthetic corpus)")
-            { preset, config, outDir, resume, steps, batch, seqLen, lr, seed, maxSteps, floatOut };
+            { preset, config, outDir, resume, steps, batch, seqLen, lr, seed, mix, maxSteps, floatOut };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(outDir)!;
@@ -38,6 +40,12 @@ public static class TrainCommand
                 if (!File.Exists(cfg)) throw new CliException($"config file '{cfg}' does not exist");
                 json = File.ReadAllText(cfg);
             }
+            CorpusMix corpusMix = p.o.Mix;
+            if (parse.GetValue(mix) is string mixText)
+            {
+                try { corpusMix = CorpusMix.Parse(mixText); }
+                catch (FormatException e) { throw new CliException($"--mix: {e.Message}"); }
+            }
             TrainOptions o = p.o with
             {
                 Steps = parse.GetValue(steps) ?? p.o.Steps,
@@ -45,6 +53,7 @@ public static class TrainCommand
                 SeqLen = parse.GetValue(seqLen) ?? p.o.SeqLen,
                 Lr = parse.GetValue(lr) ?? p.o.Lr,
                 Seed = parse.GetValue(seed) ?? p.o.Seed,
+                Mix = corpusMix,
             };
             Trainer trainer;
             try { trainer = new Trainer(json, o, dir, parse.GetValue(resume)); }

@@ -31,18 +31,24 @@ public sealed class CorpusGenerator
     /// </summary>
     public double HardKeyShare { get; set; }
 
+    /// <summary>Percent of the training mix per task family (see <see cref="CorpusMix"/>).</summary>
+    public CorpusMix Mix { get; set; } = CorpusMix.V5;
+
     /// <summary>A sample from the training mix.</summary>
     public Sample Next()
     {
-        int r = _rng.NextInt(100);
-        return r switch
+        int r = _rng.NextInt(100), task = 0;
+        int[] w = Mix.Weights;
+        for (int acc = w[0]; r >= acc; acc += w[task]) task++;
+        return task switch
         {
-            < 42 => Arithmetic(),
-            < 58 => ToolCall(),
-            < 64 => ToolEpisode(KvLookup).Call,    // extra key copies: the hardest arguments to get right
-            < 72 => ToolAnswer(),
-            < 97 => PassKey(_rng.NextInt(PassKeyChars / 4, PassKeyChars)),
-            _ => Story(),
+            0 => Arithmetic(),
+            1 => ToolCall(),
+            2 => ToolEpisode(KvLookup).Call,    // extra key copies: the hardest arguments to get right
+            3 => ToolAnswer(),
+            4 => PassKey(_rng.NextInt(PassKeyChars / 4, PassKeyChars)),
+            5 => Story(),
+            _ => Copy(),
         };
     }
 
@@ -181,6 +187,25 @@ public sealed class CorpusGenerator
             for (int i = 0; i < 5; i++) key[i] = alphabet[_rng.NextInt(distinct)];
         } while (key[0] == '0');
         return new string(key);
+    }
+
+    /// <summary>
+    /// Repeat a list of 3-8 words and numbers (objects, cities, colours, animals, names, 0-999): the bare copy that
+    /// tool answers and calls need, for every kind of word they copy.
+    /// </summary>
+    public Sample Copy()
+    {
+        int n = 3 + _rng.NextInt(6);
+        var items = new string[n];
+        for (int i = 0; i < n; i++)
+            items[i] = _rng.NextInt(6) switch
+            {
+                0 => Pick(Vocabulary.Objects), 1 => Pick(Vocabulary.Cities), 2 => Pick(Vocabulary.Colors),
+                3 => Pick(Vocabulary.Animals), 4 => Pick(Vocabulary.Names), _ => _rng.NextInt(1000).ToString(),
+            };
+        string list = string.Join(" ", items);
+        string q = _rng.NextInt(2) == 0 ? $"Repeat after me: {list}" : $"Say these {n} words back: {list}";
+        return Render(TaskKind.Copy, [ChatMessage.User(q)], $"Repeating {n} words.", list, list);
     }
 
     public Sample Story()

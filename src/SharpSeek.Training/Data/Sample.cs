@@ -3,7 +3,7 @@
 // answer or DSML tool call, EOS), plus what an evaluator checks.
 namespace SharpSeek.Training.Data;
 
-public enum TaskKind { Arithmetic, ToolCall, ToolAnswer, PassKey, Story }
+public enum TaskKind { Arithmetic, ToolCall, ToolAnswer, PassKey, Story, Copy }
 
 public sealed record ExpectedCall(string Tool, IReadOnlyDictionary<string, string> Arguments, string Result);
 

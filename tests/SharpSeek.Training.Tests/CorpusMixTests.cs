@@ -1,0 +1,60 @@
+// The training mix: parsed from "name=percent,...", rejected with the reason when malformed, and
+// followed by the generator (shares within sampling error; a task at 0 never drawn).
+using SharpSeek.Training.Data;
+
+namespace SharpSeek.Training.Tests;
+
+public sealed class CorpusMixTests
+{
+    [Fact]
+    public void ParsesAndRoundTrips()
+    {
+        Assert.Equal(CorpusMix.V5, CorpusMix.Parse(CorpusMix.V5.ToString()));
+        Assert.Equal(new CorpusMix(50, 0, 0, 0, 45, 0, 5), CorpusMix.Parse(" PassKey=45, arithmetic=50 ,copy=5"));
+    }
+
+    [Theory]
+    [InlineData("arithmetic=50,copy=40", "sum to 90")]
+    [InlineData("arithmetic=100,poetry=0", "unknown task 'poetry'")]
+    [InlineData("arithmetic=50,arithmetic=50", "given twice")]
+    [InlineData("arithmetic=-5,passkey=105", "integer from 0 to 100")]
+    [InlineData("arithmetic:100", "not name=percent")]
+    [InlineData("arithmetic=1.5,passkey=98.5", "integer from 0 to 100")]
+    public void RejectsMalformedMixes(string text, string reason)
+    {
+        var e = Assert.Throws<FormatException>(() => CorpusMix.Parse(text));
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void GeneratorFollowsTheMix()
+    {
+        var g = new CorpusGenerator(13) { Mix = CorpusMix.Parse("arithmetic=30,toolanswer=20,copy=50") };
+        var counts = new Dictionary<TaskKind, int>();
+        const int n = 2000;
+        for (int i = 0; i < n; i++) { TaskKind k = g.Next().Kind; counts[k] = counts.GetValueOrDefault(k) + 1; }
+        Assert.Equal([TaskKind.Arithmetic, TaskKind.ToolAnswer, TaskKind.Copy], counts.Keys.Order());
+        Assert.InRange(counts[TaskKind.Arithmetic], 0.30 * n - 80, 0.30 * n + 80);    // ~4 standard deviations
+        Assert.InRange(counts[TaskKind.ToolAnswer], 0.20 * n - 80, 0.20 * n + 80);
+        Assert.InRange(counts[TaskKind.Copy], 0.50 * n - 90, 0.50 * n + 90);
+    }
+
+    [Fact]
+    public void CopySamplesRepeatTheListExactly()
+    {
+        var g = new CorpusGenerator(17);
+        var words = new HashSet<string>();
+        for (int i = 0; i < 200; i++)
+        {
+            Sample s = g.Copy();
+            string[] items = s.Answer.Split(' ');
+            Assert.InRange(items.Length, 3, 8);
+            Assert.Contains(": " + s.Answer + "<", s.Prompt);          // the list ends the user turn
+            Assert.Contains("</think>" + s.Answer, s.Completion);      // and is the whole answer
+            words.UnionWith(items);
+        }
+        foreach (string w in new[] { "lamp", "drum", "Paris", "Lisbon", "teal", "owl", "Zoe" })
+            Assert.Contains(w, words);
+        Assert.Contains(words, w => int.TryParse(w, out int v) && v is >= 0 and < 1000);
+    }
+}
