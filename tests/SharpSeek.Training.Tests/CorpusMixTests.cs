@@ -40,6 +40,22 @@ public sealed class CorpusMixTests
     }
 
     [Fact]
+    public void KvAnswersAreAnswersToKvLookups()
+    {
+        var g = new CorpusGenerator(19) { Mix = CorpusMix.Parse("kvanswer=100") };
+        int words = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            Sample s = g.Next();
+            Assert.Equal(TaskKind.ToolAnswer, s.Kind);
+            Assert.Equal("kv_lookup", s.Call!.Tool);
+            Assert.Contains($"The value is {s.Answer}.", s.Completion);
+            if (char.IsLetter(s.Answer[0])) words++;
+        }
+        Assert.InRange(words, 70, 130);     // half the values start with an object word
+    }
+
+    [Fact]
     public void CopySamplesRepeatTheListExactly()
     {
         var g = new CorpusGenerator(17);

@@ -48,7 +48,8 @@ public sealed class CorpusGenerator
             3 => ToolAnswer(),
             4 => PassKey(_rng.NextInt(PassKeyChars / 4, PassKeyChars)),
             5 => Story(),
-            _ => Copy(),
+            6 => Copy(),
+            _ => ToolEpisode(KvLookup).Answer,  // extra kv answers: half copy an object word out of the tool result
         };
     }
 
