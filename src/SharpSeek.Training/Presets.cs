@@ -22,6 +22,15 @@ public sealed record TrainOptions
     public double HardKeyShare { get; init; }
     /// <summary>Percent of training samples per task family.</summary>
     public Data.CorpusMix Mix { get; init; } = Data.CorpusMix.V5;
+    /// <summary>
+    /// A low-learning-rate tail after <see cref="Steps"/>: this many more steps, drawn from <see cref="ExtendMix"/>, with
+    /// the learning rate of a Steps + ExtendSteps cosine from step Steps on (so it restarts a little above the floor
+    /// and decays to it). The first Steps steps are unchanged by it, so a finished run can be extended with --resume.
+    /// </summary>
+    public int ExtendSteps { get; init; }
+    public Data.CorpusMix ExtendMix { get; init; } = Data.CorpusMix.V5;
+    /// <summary>All steps of the run: the main schedule and the tail.</summary>
+    public int TotalSteps => Steps + ExtendSteps;
     public int SaveEvery { get; init; } = 100;
     /// <summary>Every LongEvery-th step is one row of LongSeqLen tokens led by a long pass-key sample (0 = never).</summary>
     public int LongEvery { get; init; }
@@ -35,7 +44,8 @@ public static class Presets
     {
         "nano" => (Config(vocab: 4096, dim: 128, layers: 2, ratios: "16, 4, 0", heads: 4, headDim: 80, rope: 16, qLora: 96, oLora: 64,
                           window: 64, ih: 2, id: 32, topk: 32, experts: 8, topK: 2, inter: 96, maxPos: 4096),
-                   new TrainOptions { Steps = 2800, Batch = 8, SeqLen = 256, Lr = 3e-3f, WarmupSteps = 40, SaveEvery = 50, LongEvery = 3, LongSeqLen = 2304, PassKeyChars = 900, HardKeyShare = 0.25 }),
+                   new TrainOptions { Steps = 2800, Batch = 8, SeqLen = 256, Lr = 3e-3f, WarmupSteps = 40, SaveEvery = 50, LongEvery = 3, LongSeqLen = 2304, PassKeyChars = 900, HardKeyShare = 0.25,
+                                       ExtendSteps = 300, ExtendMix = new(Arithmetic: 36, ToolCall: 16, KvCall: 6, ToolAnswer: 8, PassKey: 25, Story: 1, Copy: 0, KvAnswer: 8) }),
         "micro" => (Config(vocab: 512, dim: 64, layers: 2, ratios: "4, 16, 0", heads: 2, headDim: 80, rope: 16, qLora: 32, oLora: 32,
                            window: 16, ih: 2, id: 32, topk: 4, experts: 4, topK: 2, inter: 64, maxPos: 1024),
                     new TrainOptions { Steps = 12, Batch = 2, SeqLen = 96, Lr = 3e-3f, WarmupSteps = 2, TokenizerVocab = 512, TokenizerSamples = 600, PassKeyChars = 150, SaveEvery = 5 }),

@@ -68,6 +68,9 @@ public sealed class Trainer
         if (o.LongEvery > 0) CheckRowLength(c, "long_seq_len", o.LongSeqLen);
         if (c.NumMtpLayers > 1) throw new ArgumentException($"num_nextn_predict_layers {c.NumMtpLayers}: the trainer supports 0 or 1 MTP block");
         if (o.Steps <= 0 || o.Batch <= 0) throw new ArgumentException("steps and batch must be positive");
+        if (o.ExtendSteps < 0) throw new ArgumentException("extend steps must not be negative");
+        try { o.Mix.Validate(); o.ExtendMix.Validate(); }
+        catch (FormatException e) { throw new ArgumentException($"training mix: {e.Message}", e); }
     }
 
     /// <summary>A row length the geometry can run: a positive multiple of 16 and of every compress ratio, within max positions.</summary>
@@ -105,12 +108,13 @@ public sealed class Trainer
         if (keep.Length != lines.Length) File.WriteAllLines(path, keep);
     }
 
-    /// <summary>Runs until options.Steps (or maxSteps more steps); reports after every step.</summary>
+    /// <summary>Runs until options.TotalSteps (or maxSteps more steps); reports after every step.</summary>
     public void Run(Action<StepReport>? report = null, int? maxSteps = null, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
         long startStep = _step, startTokens = _tokens;
-        long stop = maxSteps is int m ? Math.Min(_o.Steps, _step + m) : _o.Steps;
+        long total = _o.TotalSteps;
+        long stop = maxSteps is int m ? Math.Min(total, _step + m) : total;
         using var log = new StreamWriter(Path.Combine(_out, "loss.log"), append: true);
         if (new FileInfo(Path.Combine(_out, "loss.log")).Length == 0) log.WriteLine("step\tloss\tlm\tmtp\tindexer\tgrad_norm\tlr\ttokens\ttokens_per_s");
         while (_step < stop && !cancel.IsCancellationRequested)
@@ -118,25 +122,28 @@ public sealed class Trainer
             StepLosses losses = TrainStep(out double norm, out float lr);
             double secs = clock.Elapsed.TotalSeconds;
             double tps = (_tokens - startTokens) / Math.Max(1e-9, secs);
-            var eta = TimeSpan.FromSeconds(secs / (_step - startStep) * (_o.Steps - _step));
+            var eta = TimeSpan.FromSeconds(secs / (_step - startStep) * (total - _step));
             log.WriteLine($"{_step}\t{losses.Total:F5}\t{losses.Lm:F5}\t{losses.Mtp:F5}\t{losses.Indexer:F5}\t{norm:F4}\t{lr:E3}\t{_tokens}\t{tps:F1}");
             log.Flush();
-            report?.Invoke(new StepReport(_step, _o.Steps, losses, norm, lr, _tokens, tps, clock.Elapsed, eta));
-            if (_step % _o.SaveEvery == 0 || _step == _o.Steps) Save();
+            report?.Invoke(new StepReport(_step, total, losses, norm, lr, _tokens, tps, clock.Elapsed, eta));
+            if (_step % _o.SaveEvery == 0 || _step == _o.Steps || _step == total) Save();
         }
-        if (_step > startStep && _step % _o.SaveEvery != 0 && _step != _o.Steps && !cancel.IsCancellationRequested) Save();
+        if (_step > startStep && _step % _o.SaveEvery != 0 && _step != total && !cancel.IsCancellationRequested) Save();
     }
 
     /// <summary>One optimisation step; returns its losses (before the update).</summary>
     public StepLosses TrainStep(out double gradNorm, out float lr)
     {
+        // the tail after Steps (see TrainOptions.ExtendSteps): its own mix, the longer cosine
+        bool tail = _step >= _o.Steps;
+        _batcher.Generator.Mix = tail ? _o.ExtendMix : _o.Mix;
         bool longStep = _o.LongEvery > 0 && _step % _o.LongEvery == _o.LongEvery - 1;
         TrainBatch b = longStep ? _batcher.NextLong(_o.LongSeqLen) : _batcher.Next(_o.Batch, _o.SeqLen);
         _p.ZeroGrad();
         var tape = new Tape();
         var (loss, parts) = _graph.Loss(tape, b);
         tape.Backward(loss);
-        lr = AdamW.Schedule(_opt.Options, _step, _o.Steps);
+        lr = AdamW.Schedule(_opt.Options, _step, tail ? _o.TotalSteps : _o.Steps);
         gradNorm = _opt.Update(lr);
         BalanceExperts();
         _p.RefreshAll();

@@ -56,6 +56,45 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void TailStepsKeepTheMainRunAndExtendAFinishedRunExactly()
+    {
+        // main schedule: 6 steps; tail: 3 more from a mix of arithmetic and kv answers, on the 9-step cosine
+        var tailMix = Data.CorpusMix.Parse("arithmetic=50,kvanswer=50");
+        TrainOptions main = _micro.Options with { Steps = 6 };
+        TrainOptions full = main with { ExtendSteps = 3, ExtendMix = tailMix };
+        var plain = new Trainer(_micro.Json, main, Dir("plain"), false);
+        float[] p = Steps(plain, 6);
+        var whole = new Trainer(_micro.Json, full, Dir("whole"), false);
+        float[] w = new float[9];
+        var lrs = new float[9];
+        for (int i = 0; i < 9; i++) w[i] = whole.TrainStep(out _, out lrs[i]).Total;
+        Assert.Equal(p, w[..6]);                                          // the tail does not touch the main run
+        var adam = new Optim.AdamWOptions(main.Lr, WarmupSteps: main.WarmupSteps);
+        Assert.Equal(Optim.AdamW.Schedule(adam, 5, 6), lrs[5]);
+        Assert.Equal(Optim.AdamW.Schedule(adam, 6, 9), lrs[6]);           // the tail restarts on the longer cosine
+        Assert.True(lrs[6] > lrs[5]);
+        // a finished 6-step run, resumed with the tail, continues bit for bit
+        string d = Dir("extended");
+        new Trainer(_micro.Json, main, d, false).Run();
+        var resumed = new Trainer(_micro.Json, full, d, resume: true);
+        Assert.Equal(6, resumed.Step);
+        Assert.Equal(w[6..], Steps(resumed, 3));
+        Assert.Equal(9, full.TotalSteps);
+    }
+
+    [Fact]
+    public void AMixWithNothingThatFitsIsAnErrorNotAHang()
+    {
+        // micro rows are 96 tokens: a kv answer (question, call, result, answer) never fits; a row takes one pass key
+        foreach (string mix in new[] { "kvanswer=100", "passkey=100" })
+        {
+            var t = new Trainer(_micro.Json, _micro.Options with { Mix = Data.CorpusMix.Parse(mix) }, Dir("nofit"), false);
+            var e = Assert.Throws<ArgumentException>(() => t.TrainStep(out _, out _));
+            Assert.Contains("could not be placed in a 96-token row", e.Message);
+        }
+    }
+
+    [Fact]
     public void ResumeAfterAKillBetweenSavesRedoesTheLostStepsOnce()
     {
         TrainOptions o = _micro.Options with { Steps = 10, SaveEvery = 5 };

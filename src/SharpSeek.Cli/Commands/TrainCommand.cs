@@ -18,7 +18,8 @@ public static class TrainCommand
         var config = new Option<string>("--config") { Description = "config.json of another geometry (run options still from the preset and flags)" };
         var outDir = new Option<string>("--out") { Description = "Output directory (model + checkpoint + loss.log)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from DIR/checkpoint/train_state.bin" };
-        var steps = new Option<int?>("--steps") { Description = "Total optimisation steps" };
+        var steps = new Option<int?>("--steps") { Description = "Optimisation steps of the main cosine schedule" };
+        var extendSteps = new Option<int?>("--extend-steps") { Description = "Low-learning-rate steps after --steps, drawn from the preset's tail mix (0 = none)" };
         var batch = new Option<int?>("--batch") { Description = "Sequences per step" };
         var seqLen = new Option<int?>("--seq-len") { Description = "Tokens per sequence" };
         var lr = new Option<float?>("--lr") { Description = "Peak learning rate" };
@@ -27,7 +28,7 @@ public static class TrainCommand
         var maxSteps = new Option<int?>("--max-steps") { Description = "Stop after this many steps of this invocation (resume later)" };
         var floatOut = new Option<string>("--float-out") { Description = "Also export the unquantised (BF16) twin of the model here, for evaluation" };
         var command = new Command("train", "Train a DeepSeek V4-architecture model (autograd, AdamW, synthetic corpus)")
-            { preset, config, outDir, resume, steps, batch, seqLen, lr, seed, mix, maxSteps, floatOut };
+            { preset, config, outDir, resume, steps, extendSteps, batch, seqLen, lr, seed, mix, maxSteps, floatOut };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(outDir)!;
@@ -49,6 +50,7 @@ public static class TrainCommand
             TrainOptions o = p.o with
             {
                 Steps = parse.GetValue(steps) ?? p.o.Steps,
+                ExtendSteps = parse.GetValue(extendSteps) ?? p.o.ExtendSteps,
                 Batch = parse.GetValue(batch) ?? p.o.Batch,
                 SeqLen = parse.GetValue(seqLen) ?? p.o.SeqLen,
                 Lr = parse.GetValue(lr) ?? p.o.Lr,
@@ -62,7 +64,7 @@ public static class TrainCommand
                 throw new CliException(e.Message);
             }
             Console.Error.WriteLine($"training {trainer.Parameters.Count:N0} parameters ({trainer.Config.NumLayers} layers + {trainer.Config.NumMtpLayers} MTP, dim {trainer.Config.Dim}), " +
-                                    $"{o.Steps} steps of {o.Batch}x{o.SeqLen} tokens, from step {trainer.Step}, into {dir}");
+                                    $"{o.Steps} + {o.ExtendSteps} tail steps of {o.Batch}x{o.SeqLen} tokens, from step {trainer.Step}, into {dir}");
             using var cts = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
             // `kill` (SIGTERM) stops at the end of the current step and saves too, as Ctrl-C does.
@@ -73,7 +75,7 @@ public static class TrainCommand
                 AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                     .Start(ctx =>
                     {
-                        var task = ctx.AddTask("training", maxValue: o.Steps);
+                        var task = ctx.AddTask("training", maxValue: o.TotalSteps);
                         task.Value = trainer.Step;
                         trainer.Run(r => { task.Value = r.Step; task.Description = Markup.Escape(Line(r)); }, limit, cts.Token);
                     });

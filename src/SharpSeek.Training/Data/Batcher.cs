@@ -17,12 +17,13 @@ public sealed class Batcher(CorpusGenerator gen, Tokenizer tokenizer, int padId)
     {
         int[] ids = new int[seqLen], targets = new int[seqLen], mtp = new int[seqLen];
         Array.Fill(ids, padId); Array.Fill(targets, -1); Array.Fill(mtp, -1);
-        int used;
-        while ((used = Place(gen.LongPassKey(seqLen * 4), ids, targets, mtp, 0, seqLen, out _)) == 0) { }   // redraw until it fits
+        int used, misses = 0;
+        while ((used = Place(gen.LongPassKey(seqLen * 4), ids, targets, mtp, 0, seqLen, out _)) == 0) Unusable(ref misses, seqLen);   // redraw until it fits
+        misses = 0;
         while (true)
         {
             Sample s = gen.Next();
-            if (s.Kind == TaskKind.PassKey) continue;        // one pass key per row: no rival keys to confuse
+            if (s.Kind == TaskKind.PassKey) { Unusable(ref misses, seqLen); continue; }   // one pass key per row: no rival keys to confuse
             int len = Place(s, ids, targets, mtp, used, seqLen - used, out _);
             if (len == 0) break;
             used += len;
@@ -44,6 +45,14 @@ public sealed class Batcher(CorpusGenerator gen, Tokenizer tokenizer, int padId)
         return len;
     }
 
+    /// <summary>Counts a drawn sample the row cannot use; a mix that yields nothing usable is an error, not a hang.</summary>
+    private void Unusable(ref int misses, int seqLen)
+    {
+        if (++misses >= 10_000)
+            throw new ArgumentException($"training mix {gen.Mix}: 10,000 samples in a row could not be placed in a {seqLen}-token row " +
+                                        "(every sample longer than the row, or only pass keys where a row takes one)");
+    }
+
     public TrainBatch Next(int batch, int seqLen)
     {
         int n = batch * seqLen;
@@ -51,14 +60,14 @@ public sealed class Batcher(CorpusGenerator gen, Tokenizer tokenizer, int padId)
         Array.Fill(ids, padId); Array.Fill(targets, -1); Array.Fill(mtp, -1);
         for (int b = 0; b < batch; b++)
         {
-            int used = 0;
+            int used = 0, misses = 0;
             bool hasKey = false;
             while (true)
             {
                 Sample s = gen.Next();
-                if (s.Kind == TaskKind.PassKey && hasKey) continue;    // one pass key per row
+                if (s.Kind == TaskKind.PassKey && hasKey) { Unusable(ref misses, seqLen); continue; }    // one pass key per row
                 int len = Place(s, ids, targets, mtp, b * seqLen + used, seqLen - used, out int need);
-                if (len == 0 && need > seqLen) continue;    // never truncate a sample: longer than a row, skip it
+                if (len == 0 && need > seqLen) { Unusable(ref misses, seqLen); continue; }    // never truncate a sample: longer than a row, skip it
                 if (len == 0) break;                        // row full: drop the sample
                 used += len;
                 hasKey |= s.Kind == TaskKind.PassKey;
