@@ -32,14 +32,15 @@ public sealed class CorpusGenerator
     public double HardKeyShare { get; set; }
 
     /// <summary>Percent of the training mix per task family (see <see cref="CorpusMix"/>).</summary>
-    public CorpusMix Mix { get; set; } = CorpusMix.V5;
+    public CorpusMix Mix { get => _mix; set { _mix = value; _weights = value.Weights; } }
+    private CorpusMix _mix = CorpusMix.V5;
+    private int[] _weights = CorpusMix.V5.Weights;     // read once per sample: kept, not rebuilt per draw
 
     /// <summary>A sample from the training mix.</summary>
     public Sample Next()
     {
         int r = _rng.NextInt(100), task = 0;
-        int[] w = Mix.Weights;
-        for (int acc = w[0]; r >= acc; acc += w[task]) task++;
+        for (int acc = _weights[0]; r >= acc; acc += _weights[task]) task++;
         return task switch
         {
             0 => Arithmetic(),

@@ -41,5 +41,9 @@ public sealed record CorpusMix(int Arithmetic, int ToolCall, int KvCall, int Too
         if (w.Sum() != 100) throw new FormatException($"mix percents sum to {w.Sum()}, not 100");
     }
 
-    public override string ToString() => string.Join(",", Names.Select((n, i) => $"{n}={Weights[i]}"));
+    public override string ToString()
+    {
+        int[] w = Weights;
+        return string.Join(",", Names.Select((n, i) => $"{n}={w[i]}"));
+    }
 }
