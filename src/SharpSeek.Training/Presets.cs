@@ -20,6 +20,8 @@ public sealed record TrainOptions
     public int PassKeyChars { get; init; } = 600;
     /// <summary>Share of training pass keys drawn from two or three distinct digits (see CorpusGenerator.HardKeyShare).</summary>
     public double HardKeyShare { get; init; }
+    /// <summary>Subtraction reasoning opens with a place-by-place comparison (see CorpusGenerator.CompareFirst).</summary>
+    public bool CompareFirst { get; init; }
     /// <summary>Percent of training samples per task family.</summary>
     public Data.CorpusMix Mix { get; init; } = Data.CorpusMix.V5;
     /// <summary>

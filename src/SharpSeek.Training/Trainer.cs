@@ -51,7 +51,7 @@ public sealed class Trainer
         _p = new ParameterSet(Config, options.Seed);
         _graph = new V4Graph(_p) { MtpWeight = options.MtpWeight, IndexerWeight = options.IndexerWeight };
         _opt = new AdamW(_p.All, new AdamWOptions(options.Lr, WeightDecay: options.WeightDecay, ClipNorm: options.ClipNorm, WarmupSteps: options.WarmupSteps));
-        var gen = new CorpusGenerator(options.Seed ^ 0x5EED) { PassKeyChars = options.PassKeyChars, HardKeyShare = options.HardKeyShare, Mix = options.Mix };
+        var gen = new CorpusGenerator(options.Seed ^ 0x5EED) { PassKeyChars = options.PassKeyChars, HardKeyShare = options.HardKeyShare, CompareFirst = options.CompareFirst, Mix = options.Mix };
         _batcher = new Batcher(gen, tok, Config.EosTokenId);
         if (resume)
         {

@@ -56,6 +56,43 @@ public sealed class CorpusMixTests
     }
 
     [Fact]
+    public void ObjAnswersAlwaysCopyAnObjectWord()
+    {
+        var g = new CorpusGenerator(23) { Mix = CorpusMix.Parse("objanswer=100") };
+        for (int i = 0; i < 100; i++)
+        {
+            Sample s = g.Next();
+            Assert.Equal("kv_lookup", s.Call!.Tool);
+            string[] parts = s.Answer.Split(' ');
+            Assert.Equal(2, parts.Length);
+            Assert.True(char.IsLetter(parts[0][0]) && int.TryParse(parts[1], out _), s.Answer);
+            Assert.Contains($"The tool returned {s.Answer}.</think>The value is {s.Answer}.", s.Completion);
+        }
+    }
+
+    [Theory]
+    [InlineData(52, 53, "Compare by place: hundreds 0=0, tens 5=5, ones 2<3. Subtract by place, second minus first, then negate: ")]
+    [InlineData(70, 7, "Compare by place: hundreds 0=0, tens 7>0. Subtract by place, first minus second: ")]
+    [InlineData(42, 42, "Compare by place: hundreds 0=0, tens 4=4, ones 2=2. Subtract by place, first minus second: ")]
+    [InlineData(9, 10, "Compare by place: hundreds 0=0, tens 0<1. Subtract by place, second minus first, then negate: ")]
+    public void CompareFirstDecidesTheSignAtTheFirstUnequalPlace(int a, int b, string opening)
+    {
+        // Find the generated subtraction a - b: the flag draws no random numbers, so both streams pose the same questions.
+        var on = new CorpusGenerator(5) { CompareFirst = true };
+        var off = new CorpusGenerator(5);
+        for (int i = 0; i < 200_000; i++)
+        {
+            Sample s = on.Arithmetic(), t = off.Arithmetic();
+            Assert.Equal(t.Prompt, s.Prompt);
+            if (!System.Text.RegularExpressions.Regex.IsMatch(s.Prompt, $@"(?<!\d){a} - {b}(?!\d)")) continue;
+            Assert.StartsWith(opening, s.Completion);
+            Assert.Contains(t.Completion[t.Completion.IndexOf("Subtract", StringComparison.Ordinal)..], s.Completion);
+            return;
+        }
+        Assert.Fail($"{a} - {b} was never generated");
+    }
+
+    [Fact]
     public void CopySamplesRepeatTheListExactly()
     {
         var g = new CorpusGenerator(17);

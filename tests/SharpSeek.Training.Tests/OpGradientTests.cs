@@ -43,6 +43,37 @@ public sealed class OpGradientTests
             for (int i = 1; i < 20; i++) x = t.NormalizeMatrixCols(t.NormalizeMatrixRows(x, 4, 1e-6f), 4, 1e-6f);
             return x;
         }, [c], name: "sinkhorn");
+        GradCheck.Check(t => t.Sinkhorn(t.AddConst(t.Softmax(c.View(8, 4)), 1e-6f).View(2, 16), 4, 20, 1e-6f), [c], name: "sinkhorn-fused");
+    }
+
+    [Theory]
+    [InlineData(1, 4)]
+    [InlineData(20, 4)]
+    [InlineData(7, 3)]
+    public void FusedSinkhornEqualsTheChainBitForBit(int iters, int n)
+    {
+        // 300 matrices so the parallel loop splits them; the plain twin is the chain of single normalisations
+        var c = R(300, n * n, 3, 2f);
+        (float[] Y, float[] G) Run(bool fused)
+        {
+            var tape = new Tape();
+            var x = Tensor.Zeros(c.Rows, c.Cols, requiresGrad: true);
+            c.Data.CopyTo(x.Data, 0);
+            Tensor y = tape.AddConst(tape.Softmax(x.View(c.Rows * n, n)), 1e-6f).View(c.Rows, n * n);
+            if (fused) y = tape.Sinkhorn(y, n, iters, 1e-6f);
+            else
+            {
+                y = tape.NormalizeMatrixCols(y, n, 1e-6f);
+                for (int i = 1; i < iters; i++) y = tape.NormalizeMatrixCols(tape.NormalizeMatrixRows(y, n, 1e-6f), n, 1e-6f);
+            }
+            var w = R(c.Rows, n * n, 4);
+            tape.Backward(tape.WeightedSum([Sum(tape, tape.Mul(y, w))], [1f]));
+            return ((float[])y.Data.Clone(), (float[])x.G.Clone());
+        }
+        var (yf, gf) = Run(fused: true);
+        var (yc, gc) = Run(fused: false);
+        Assert.Equal(yc, yf);
+        Assert.Equal(gc, gf);
     }
 
     [Fact]

@@ -25,10 +25,11 @@ public static class TrainCommand
         var lr = new Option<float?>("--lr") { Description = "Peak learning rate" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed (initialisation, data, tokenizer)" };
         var mix = new Option<string>("--mix") { Description = $"Training mix in percent, e.g. \"{CorpusMix.V5}\" (omitted tasks 0, sum 100)" };
+        var extendMix = new Option<string>("--extend-mix") { Description = "Mix of the low-learning-rate tail, in the form of --mix (default: the preset's)" };
         var maxSteps = new Option<int?>("--max-steps") { Description = "Stop after this many steps of this invocation (resume later)" };
         var floatOut = new Option<string>("--float-out") { Description = "Also export the unquantised (BF16) twin of the model here, for evaluation" };
         var command = new Command("train", "Train a DeepSeek V4-architecture model (autograd, AdamW, synthetic corpus)")
-            { preset, config, outDir, resume, steps, extendSteps, batch, seqLen, lr, seed, mix, maxSteps, floatOut };
+            { preset, config, outDir, resume, steps, extendSteps, batch, seqLen, lr, seed, mix, extendMix, maxSteps, floatOut };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(outDir)!;
@@ -47,6 +48,12 @@ public static class TrainCommand
                 try { corpusMix = CorpusMix.Parse(mixText); }
                 catch (FormatException e) { throw new CliException($"--mix: {e.Message}"); }
             }
+            CorpusMix tailMix = p.o.ExtendMix;
+            if (parse.GetValue(extendMix) is string tailText)
+            {
+                try { tailMix = CorpusMix.Parse(tailText); }
+                catch (FormatException e) { throw new CliException($"--extend-mix: {e.Message}"); }
+            }
             TrainOptions o = p.o with
             {
                 Steps = parse.GetValue(steps) ?? p.o.Steps,
@@ -56,6 +63,7 @@ public static class TrainCommand
                 Lr = parse.GetValue(lr) ?? p.o.Lr,
                 Seed = parse.GetValue(seed) ?? p.o.Seed,
                 Mix = corpusMix,
+                ExtendMix = tailMix,
             };
             Trainer trainer;
             try { trainer = new Trainer(json, o, dir, parse.GetValue(resume)); }

@@ -7,15 +7,18 @@ namespace SharpSeek.Training.Autograd;
 
 public static class ElementwiseOps
 {
+    // Elements per parallel chunk: every element is computed alone, so any split gives the same bits.
+    private const int Grain = 16384;
+
     /// <summary>y = f(x) with dy/dx = df(x, y).</summary>
     public static Tensor Map(this Tape tape, Tensor x, Func<float, float> f, Func<float, float, float> df)
     {
         Tensor y = Tape.Output(x.Rows, x.Cols, x);
-        for (int i = 0; i < x.Length; i++) y.Data[i] = f(x.Data[i]);
+        Par.For(x.Length, Grain, (s, e) => { for (int i = s; i < e; i++) y.Data[i] = f(x.Data[i]); });
         tape.Record(y, () =>
         {
             float[] gx = x.G, gy = y.G;
-            for (int i = 0; i < x.Length; i++) gx[i] += gy[i] * df(x.Data[i], y.Data[i]);
+            Par.For(x.Length, Grain, (s, e) => { for (int i = s; i < e; i++) gx[i] += gy[i] * df(x.Data[i], y.Data[i]); });
         });
         return y;
     }
@@ -30,12 +33,12 @@ public static class ElementwiseOps
     {
         if (a.Length != b.Length) throw new ArgumentException($"add: {a.Length} vs {b.Length} values");
         Tensor y = Tape.Output(a.Rows, a.Cols, a, b);
-        for (int i = 0; i < a.Length; i++) y.Data[i] = a.Data[i] + b.Data[i];
-        tape.Record(y, () =>
+        Par.For(a.Length, Grain, (s, e) => { for (int i = s; i < e; i++) y.Data[i] = a.Data[i] + b.Data[i]; });
+        tape.Record(y, () => Par.For(a.Length, Grain, (s, e) =>
         {
-            if (a.RequiresGrad) for (int i = 0; i < a.Length; i++) a.G[i] += y.G[i];
-            if (b.RequiresGrad) for (int i = 0; i < b.Length; i++) b.G[i] += y.G[i];
-        });
+            if (a.RequiresGrad) for (int i = s; i < e; i++) a.G[i] += y.G[i];
+            if (b.RequiresGrad) for (int i = s; i < e; i++) b.G[i] += y.G[i];
+        }));
         return y;
     }
 
@@ -43,12 +46,12 @@ public static class ElementwiseOps
     {
         if (a.Length != b.Length) throw new ArgumentException($"mul: {a.Length} vs {b.Length} values");
         Tensor y = Tape.Output(a.Rows, a.Cols, a, b);
-        for (int i = 0; i < a.Length; i++) y.Data[i] = a.Data[i] * b.Data[i];
-        tape.Record(y, () =>
+        Par.For(a.Length, Grain, (s, e) => { for (int i = s; i < e; i++) y.Data[i] = a.Data[i] * b.Data[i]; });
+        tape.Record(y, () => Par.For(a.Length, Grain, (s, e) =>
         {
-            if (a.RequiresGrad) for (int i = 0; i < a.Length; i++) a.G[i] += y.G[i] * b.Data[i];
-            if (b.RequiresGrad) for (int i = 0; i < b.Length; i++) b.G[i] += y.G[i] * a.Data[i];
-        });
+            if (a.RequiresGrad) for (int i = s; i < e; i++) a.G[i] += y.G[i] * b.Data[i];
+            if (b.RequiresGrad) for (int i = s; i < e; i++) b.G[i] += y.G[i] * a.Data[i];
+        }));
         return y;
     }
 
@@ -58,18 +61,22 @@ public static class ElementwiseOps
         if (s.Length != x.Rows) throw new ArgumentException($"mul rows: {s.Length} scales for {x.Rows} rows");
         Tensor y = Tape.Output(x.Rows, x.Cols, x, s);
         int c = x.Cols;
-        for (int r = 0; r < x.Rows; r++)
-            for (int i = 0; i < c; i++) y.Data[r * c + i] = x.Data[r * c + i] * s.Data[r];
-        tape.Record(y, () =>
+        int rowGrain = Math.Max(1, Grain / c);
+        Par.For(x.Rows, rowGrain, (r0, r1) =>
         {
-            for (int r = 0; r < x.Rows; r++)
+            for (int r = r0; r < r1; r++)
+                for (int i = 0; i < c; i++) y.Data[r * c + i] = x.Data[r * c + i] * s.Data[r];
+        });
+        tape.Record(y, () => Par.For(x.Rows, rowGrain, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
                 for (int i = 0; i < c; i++)
                 {
                     float g = y.G[r * c + i];
                     if (x.RequiresGrad) x.G[r * c + i] += g * s.Data[r];
                     if (s.RequiresGrad) s.G[r] += g * x.Data[r * c + i];
                 }
-        });
+        }));
         return y;
     }
 
@@ -142,12 +149,16 @@ public static class ElementwiseOps
     public static Tensor SliceCols(this Tape tape, Tensor x, int start, int count)
     {
         Tensor y = Tape.Output(x.Rows, count, x);
-        for (int r = 0; r < x.Rows; r++) x.Data.AsSpan(r * x.Cols + start, count).CopyTo(y.Data.AsSpan(r * count, count));
-        tape.Record(y, () =>
+        int rowGrain = Math.Max(1, Grain / x.Cols);
+        Par.For(x.Rows, rowGrain, (r0, r1) =>
         {
-            for (int r = 0; r < x.Rows; r++)
-                for (int i = 0; i < count; i++) x.G[r * x.Cols + start + i] += y.G[r * count + i];
+            for (int r = r0; r < r1; r++) x.Data.AsSpan(r * x.Cols + start, count).CopyTo(y.Data.AsSpan(r * count, count));
         });
+        tape.Record(y, () => Par.For(x.Rows, rowGrain, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+                for (int i = 0; i < count; i++) x.G[r * x.Cols + start + i] += y.G[r * count + i];
+        }));
         return y;
     }
 
@@ -159,15 +170,18 @@ public static class ElementwiseOps
     {
         Tensor y = Tape.Output(g.Rows, g.Cols, g, u);
         bool clamp = limit > 0;
-        for (int i = 0; i < g.Length; i++)
+        Par.For(g.Length, Grain, (s, e) =>
         {
-            float gi = g.Data[i], ui = u.Data[i];
-            if (clamp) { ui = Math.Clamp(ui, -limit, limit); gi = MathF.Min(gi, limit); }
-            y.Data[i] = Elementwise.Silu(gi) * ui;
-        }
-        tape.Record(y, () =>
+            for (int i = s; i < e; i++)
+            {
+                float gi = g.Data[i], ui = u.Data[i];
+                if (clamp) { ui = Math.Clamp(ui, -limit, limit); gi = MathF.Min(gi, limit); }
+                y.Data[i] = Elementwise.Silu(gi) * ui;
+            }
+        });
+        tape.Record(y, () => Par.For(g.Length, Grain, (s, e) =>
         {
-            for (int i = 0; i < g.Length; i++)
+            for (int i = s; i < e; i++)
             {
                 float gi = g.Data[i], ui = u.Data[i];
                 bool gPass = true, uPass = true;
@@ -180,7 +194,7 @@ public static class ElementwiseOps
                 if (g.RequiresGrad && gPass) g.G[i] += gy * ui * (sg + gi * sg * (1 - sg));
                 if (u.RequiresGrad && uPass) u.G[i] += gy * silu;
             }
-        });
+        }));
         return y;
     }
 }

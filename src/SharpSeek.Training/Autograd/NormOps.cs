@@ -67,15 +67,18 @@ public static class NormOps
         int n = mix.Rows, m = mix.Cols, k = h.Cols;
         Tensor y = Tape.Output(n, m, mix, h);
         float[] rs = new float[n];
-        for (int r = 0; r < n; r++)
+        Par.For(n, 32, (r0, r1) =>
         {
-            ReadOnlySpan<float> hr = h.Data.AsSpan(r * k, k);
-            rs[r] = 1f / MathF.Sqrt(TensorPrimitives.Dot(hr, hr) / k + eps);
-            for (int i = 0; i < m; i++) y.Data[r * m + i] = mix.Data[r * m + i] * rs[r];
-        }
-        tape.Record(y, () =>
+            for (int r = r0; r < r1; r++)
+            {
+                ReadOnlySpan<float> hr = h.Data.AsSpan(r * k, k);
+                rs[r] = 1f / MathF.Sqrt(TensorPrimitives.Dot(hr, hr) / k + eps);
+                for (int i = 0; i < m; i++) y.Data[r * m + i] = mix.Data[r * m + i] * rs[r];
+            }
+        });
+        tape.Record(y, () => Par.For(n, 32, (r0, r1) =>
         {
-            for (int r = 0; r < n; r++)
+            for (int r = r0; r < r1; r++)
             {
                 double dr = 0;
                 for (int i = 0; i < m; i++)
@@ -89,7 +92,7 @@ public static class NormOps
                 float c = (float)(-dr * rs[r] * rs[r] * rs[r] / k);
                 for (int i = 0; i < k; i++) h.G[r * k + i] += c * h.Data[r * k + i];
             }
-        });
+        }));
         return y;
     }
 
@@ -98,16 +101,17 @@ public static class NormOps
     {
         int n = x.Rows, c = x.Cols;
         Tensor y = Tape.Output(n, c, x);
-        for (int r = 0; r < n; r++) TensorPrimitives.SoftMax(x.Data.AsSpan(r * c, c), y.Data.AsSpan(r * c, c));
-        tape.Record(y, () =>
+        int grain = Math.Max(1, 4096 / c);
+        Par.For(n, grain, (r0, r1) => { for (int r = r0; r < r1; r++) TensorPrimitives.SoftMax(x.Data.AsSpan(r * c, c), y.Data.AsSpan(r * c, c)); });
+        tape.Record(y, () => Par.For(n, grain, (r0, r1) =>
         {
-            for (int r = 0; r < n; r++)
+            for (int r = r0; r < r1; r++)
             {
                 ReadOnlySpan<float> yr = y.Data.AsSpan(r * c, c), gr = y.G.AsSpan(r * c, c);
                 float dot = TensorPrimitives.Dot(yr, gr);
                 for (int i = 0; i < c; i++) x.G[r * c + i] += yr[i] * (gr[i] - dot);
             }
-        });
+        }));
         return y;
     }
 

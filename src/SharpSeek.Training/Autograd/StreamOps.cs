@@ -6,28 +6,34 @@ namespace SharpSeek.Training.Autograd;
 
 public static class StreamOps
 {
+    // Rows per parallel chunk: each row's outputs and gradients are written by one worker alone.
+    private const int RowGrain = 32;
+
     /// <summary>x [N, d] -> [N, hc*d] (every stream a copy), plus add [N, hc*d] when given.</summary>
     public static Tensor Repeat(this Tape tape, Tensor x, int hc, Tensor? add = null)
     {
         int d = x.Cols, n = x.Rows;
         Tensor y = Tape.Output(n, hc * d, x, add);
-        for (int r = 0; r < n; r++)
-            for (int k = 0; k < hc; k++)
-            {
-                Span<float> dst = y.Data.AsSpan((r * hc + k) * d, d);
-                x.Data.AsSpan(r * d, d).CopyTo(dst);
-                if (add is not null) TensorPrimitives.Add(dst, add.Data.AsSpan((r * hc + k) * d, d), dst);
-            }
-        tape.Record(y, () =>
+        Par.For(n, RowGrain, (r0, r1) =>
         {
-            for (int r = 0; r < n; r++)
+            for (int r = r0; r < r1; r++)
+                for (int k = 0; k < hc; k++)
+                {
+                    Span<float> dst = y.Data.AsSpan((r * hc + k) * d, d);
+                    x.Data.AsSpan(r * d, d).CopyTo(dst);
+                    if (add is not null) TensorPrimitives.Add(dst, add.Data.AsSpan((r * hc + k) * d, d), dst);
+                }
+        });
+        tape.Record(y, () => Par.For(n, RowGrain, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
                 for (int k = 0; k < hc; k++)
                 {
                     ReadOnlySpan<float> g = y.G.AsSpan((r * hc + k) * d, d);
                     if (x.RequiresGrad) { Span<float> gx = x.G.AsSpan(r * d, d); TensorPrimitives.Add(gx, g, gx); }
                     if (add?.RequiresGrad ?? false) { Span<float> ga = add.G.AsSpan((r * hc + k) * d, d); TensorPrimitives.Add(ga, g, ga); }
                 }
-        });
+        }));
         return y;
     }
 
@@ -36,14 +42,17 @@ public static class StreamOps
     {
         int hc = w.Cols, n = h.Rows, d = h.Cols / hc;
         Tensor u = Tape.Output(n, d, h, w);
-        for (int r = 0; r < n; r++)
+        Par.For(n, RowGrain, (r0, r1) =>
         {
-            Span<float> ur = u.Data.AsSpan(r * d, d);
-            for (int i = 0; i < hc; i++) TensorPrimitives.MultiplyAdd(h.Data.AsSpan((r * hc + i) * d, d), w.Data[r * hc + i], ur, ur);
-        }
-        tape.Record(u, () =>
+            for (int r = r0; r < r1; r++)
+            {
+                Span<float> ur = u.Data.AsSpan(r * d, d);
+                for (int i = 0; i < hc; i++) TensorPrimitives.MultiplyAdd(h.Data.AsSpan((r * hc + i) * d, d), w.Data[r * hc + i], ur, ur);
+            }
+        });
+        tape.Record(u, () => Par.For(n, RowGrain, (r0, r1) =>
         {
-            for (int r = 0; r < n; r++)
+            for (int r = r0; r < r1; r++)
             {
                 ReadOnlySpan<float> gu = u.G.AsSpan(r * d, d);
                 for (int i = 0; i < hc; i++)
@@ -53,7 +62,7 @@ public static class StreamOps
                     if (h.RequiresGrad) { Span<float> gh = h.G.AsSpan((r * hc + i) * d, d); TensorPrimitives.MultiplyAdd(gu, w.Data[r * hc + i], gh, gh); }
                 }
             }
-        });
+        }));
         return u;
     }
 
@@ -62,17 +71,20 @@ public static class StreamOps
     {
         int hc = post.Cols, n = h.Rows, d = f.Cols;
         Tensor y = Tape.Output(n, hc * d, f, h, post, comb);
-        for (int r = 0; r < n; r++)
-            for (int j = 0; j < hc; j++)
-            {
-                Span<float> yr = y.Data.AsSpan((r * hc + j) * d, d);
-                TensorPrimitives.Multiply(f.Data.AsSpan(r * d, d), post.Data[r * hc + j], yr);
-                for (int i = 0; i < hc; i++)
-                    TensorPrimitives.MultiplyAdd(h.Data.AsSpan((r * hc + i) * d, d), comb.Data[r * hc * hc + i * hc + j], yr, yr);
-            }
-        tape.Record(y, () =>
+        Par.For(n, RowGrain, (r0, r1) =>
         {
-            for (int r = 0; r < n; r++)
+            for (int r = r0; r < r1; r++)
+                for (int j = 0; j < hc; j++)
+                {
+                    Span<float> yr = y.Data.AsSpan((r * hc + j) * d, d);
+                    TensorPrimitives.Multiply(f.Data.AsSpan(r * d, d), post.Data[r * hc + j], yr);
+                    for (int i = 0; i < hc; i++)
+                        TensorPrimitives.MultiplyAdd(h.Data.AsSpan((r * hc + i) * d, d), comb.Data[r * hc * hc + i * hc + j], yr, yr);
+                }
+        });
+        tape.Record(y, () => Par.For(n, RowGrain, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
                 for (int j = 0; j < hc; j++)
                 {
                     ReadOnlySpan<float> gy = y.G.AsSpan((r * hc + j) * d, d);
@@ -87,7 +99,7 @@ public static class StreamOps
                         if (h.RequiresGrad) { Span<float> gh = h.G.AsSpan((r * hc + i) * d, d); TensorPrimitives.MultiplyAdd(gy, comb.Data[ci], gh, gh); }
                     }
                 }
-        });
+        }));
         return y;
     }
 }

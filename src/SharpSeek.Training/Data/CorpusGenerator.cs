@@ -31,6 +31,14 @@ public sealed class CorpusGenerator
     /// </summary>
     public double HardKeyShare { get; set; }
 
+    /// <summary>
+    /// Subtraction reasoning opens with a place-by-place comparison from the hundreds down to the first unequal
+    /// place ("Compare by place: hundreds 5=5, tens 2<3."), so the choice between "first minus second" and
+    /// "second minus first, then negate" follows from one local digit comparison instead of a whole-number one.
+    /// Draws no random numbers: questions and the sample stream stay the same with it on or off.
+    /// </summary>
+    public bool CompareFirst { get; set; }
+
     /// <summary>Percent of the training mix per task family (see <see cref="CorpusMix"/>).</summary>
     public CorpusMix Mix { get => _mix; set { _mix = value; _weights = value.Weights; } }
     private CorpusMix _mix = CorpusMix.V5;
@@ -50,7 +58,8 @@ public sealed class CorpusGenerator
             4 => PassKey(_rng.NextInt(PassKeyChars / 4, PassKeyChars)),
             5 => Story(),
             6 => Copy(),
-            _ => ToolEpisode(KvLookup).Answer,  // extra kv answers: half copy an object word out of the tool result
+            7 => ToolEpisode(KvLookup).Answer,  // extra kv answers: half copy an object word out of the tool result
+            _ => ToolEpisode(KvLookup, objectValue: true).Answer,  // kv answers that always copy an object word
         };
     }
 
@@ -66,7 +75,7 @@ public sealed class CorpusGenerator
         string op = add ? "+" : "-";
         string question = _rng.NextInt(3) switch { 0 => $"What is {a} {op} {b}?", 1 => $"Compute {a} {op} {b}.", _ => $"{a} {op} {b} = ?" };
         int result = add ? a + b : a - b;
-        string reasoning = add ? AddSteps(a, b) : SubSteps(a, b);
+        string reasoning = add ? AddSteps(a, b) : (CompareFirst ? CompareSteps(a, b) + " " : "") + SubSteps(a, b);
         return Render(TaskKind.Arithmetic, [ChatMessage.User(question)], reasoning, result.ToString(), result.ToString());
     }
 
@@ -85,6 +94,20 @@ public sealed class CorpusGenerator
             carry = s / 10;
         }
         return sb.ToString();
+    }
+
+    // From the hundreds down, stopping at the first unequal place (or after the ones when a == b).
+    private static string CompareSteps(int a, int b)
+    {
+        var sb = new StringBuilder("Compare by place: ");
+        for (int i = 2; i >= 0; i--)
+        {
+            int da = Digit(a, i), db = Digit(b, i);
+            sb.Append($"{PlaceNames[i]} {da}{(da < db ? '<' : da > db ? '>' : '=')}{db}");
+            if (da != db || i == 0) return sb.Append('.').ToString();
+            sb.Append(", ");
+        }
+        throw new InvalidOperationException("unreachable");
     }
 
     private static string SubSteps(int a, int b)
@@ -111,9 +134,9 @@ public sealed class CorpusGenerator
     public (Sample Call, Sample Answer) ToolEpisode() => ToolEpisode(_rng.NextInt(3));
 
     /// <summary>One task for the given tool as its two turns: the call (prompt = the question) and the answer (prompt = question, call, result).</summary>
-    private (Sample Call, Sample Answer) ToolEpisode(int tool)
+    private (Sample Call, Sample Answer) ToolEpisode(int tool, bool objectValue = false)
     {
-        var (question, call, result, final) = ToolTask(tool);
+        var (question, call, result, final) = ToolTask(tool, objectValue);
         string args = JsonSerializer.Serialize(call.Arguments);
         var tc = new ToolCall(call.Tool, args, "call_1");
         string why = call.Tool switch
@@ -129,7 +152,7 @@ public sealed class CorpusGenerator
         return (callTurn, Render(TaskKind.ToolAnswer, history, $"The tool returned {result}.", final, result, null, expected));
     }
 
-    private (string Question, ExpectedCall Call, string Result, string Final) ToolTask(int tool)
+    private (string Question, ExpectedCall Call, string Result, string Final) ToolTask(int tool, bool objectValue)
     {
         switch (tool)
         {
@@ -155,7 +178,7 @@ public sealed class CorpusGenerator
                 // followed this digit", but in three runs it never learned to copy an animal word in the key
                 // (black-duck-7, 17-black-duck, black-43-dog): p ~ 1/12 at the animal, a guess.
                 string key = $"{Pick(Vocabulary.Colors)}-{_rng.NextInt(100)}";
-                string value = _rng.NextInt(2) == 0 ? _rng.NextInt(100000).ToString() : $"{Pick(Vocabulary.Objects)} {_rng.NextInt(1000)}";
+                string value = !objectValue && _rng.NextInt(2) == 0 ? _rng.NextInt(100000).ToString() : $"{Pick(Vocabulary.Objects)} {_rng.NextInt(1000)}";
                 string q = _rng.NextInt(2) == 0 ? $"Look up the key {key}." : $"What value is stored under {key}?";
                 return (q, new ExpectedCall("kv_lookup", new Dictionary<string, string> { ["key"] = key }, ""), value, $"The value is {value}.");
             }

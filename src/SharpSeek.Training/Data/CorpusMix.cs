@@ -2,15 +2,15 @@
 // "arithmetic=42,toolcall=16,..." (the train command's --mix) into this record and checked.
 namespace SharpSeek.Training.Data;
 
-public sealed record CorpusMix(int Arithmetic, int ToolCall, int KvCall, int ToolAnswer, int PassKey, int Story, int Copy, int KvAnswer = 0)
+public sealed record CorpusMix(int Arithmetic, int ToolCall, int KvCall, int ToolAnswer, int PassKey, int Story, int Copy, int KvAnswer = 0, int ObjAnswer = 0)
 {
     /// <summary>The mix sharpseek-nano v5 was trained on.</summary>
     public static readonly CorpusMix V5 = new(42, 16, 6, 8, 25, 3, 0, 0);
 
-    public static readonly string[] Names = ["arithmetic", "toolcall", "kvcall", "toolanswer", "passkey", "story", "copy", "kvanswer"];
+    public static readonly string[] Names = ["arithmetic", "toolcall", "kvcall", "toolanswer", "passkey", "story", "copy", "kvanswer", "objanswer"];
 
     /// <summary>The weights in draw order (the order of <see cref="Names"/>).</summary>
-    public int[] Weights => [Arithmetic, ToolCall, KvCall, ToolAnswer, PassKey, Story, Copy, KvAnswer];
+    public int[] Weights => [Arithmetic, ToolCall, KvCall, ToolAnswer, PassKey, Story, Copy, KvAnswer, ObjAnswer];
 
     /// <summary>Parses "name=percent,..." (names from <see cref="Names"/>; omitted names are 0; the percents must sum to 100).</summary>
     public static CorpusMix Parse(string text)
@@ -29,7 +29,7 @@ public sealed record CorpusMix(int Arithmetic, int ToolCall, int KvCall, int Too
                 throw new FormatException($"mix entry '{part}': percent must be an integer from 0 to 100");
             w[i] = v; seen[i] = true;
         }
-        var mix = new CorpusMix(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
+        var mix = new CorpusMix(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]);
         mix.Validate();
         return mix;
     }

@@ -22,9 +22,7 @@ public sealed class HyperGraph(ParameterSet p, ModelConfig c)
         // 3. comb = Sinkhorn(mix * s2 + b)                                   [N, hc*hc]
         Tensor comb = tape.AddBias(tape.MulScalar(tape.SliceCols(mix, 2 * hc, hc * hc), scale, 2), bias, 2 * hc);
         comb = tape.AddConst(tape.Softmax(comb.View(comb.Rows * hc, hc)), eps).View(h.Rows, hc * hc);
-        comb = tape.NormalizeMatrixCols(comb, hc, eps);
-        for (int it = 1; it < c.HcSinkhornIters; it++)
-            comb = tape.NormalizeMatrixCols(tape.NormalizeMatrixRows(comb, hc, eps), hc, eps);
+        comb = tape.Sinkhorn(comb, hc, c.HcSinkhornIters, eps);     // columns, then (iters - 1) x rows and columns
         // 4. sub-layer on the collapsed input, write back                    [N, hc*d]
         Tensor f = sublayer(tape.Collapse(h, pre));
         return tape.HcPost(f, h, post, comb);

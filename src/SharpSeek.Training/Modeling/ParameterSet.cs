@@ -6,6 +6,7 @@ using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Weights;
 using SharpSeek.Tensors;
+using SharpSeek.Training.Autograd;
 
 namespace SharpSeek.Training.Modeling;
 
@@ -45,7 +46,8 @@ public sealed class ParameterSet
 
     public long Count => All.Sum(p => (long)p.Master.Length);
 
-    public void RefreshAll() { foreach (Parameter p in All) p.Refresh(); }
+    /// <summary>Refreshes every parameter's forward values; parameters are independent, so they refresh in parallel.</summary>
+    public void RefreshAll() => Par.For(All.Count, 1, (s, e) => { for (int i = s; i < e; i++) All[i].Refresh(); });
 
     public void ZeroGrad() { foreach (Parameter p in All) Array.Clear(p.Value.G); }
 

@@ -1,5 +1,6 @@
 // AdamW with decoupled weight decay (Loshchilov & Hutter) over fp32 masters, global-norm gradient
 // clipping, and the warm-up + cosine learning-rate schedule. Moments are checkpointed.
+using SharpSeek.Training.Autograd;
 using SharpSeek.Training.Modeling;
 
 namespace SharpSeek.Training.Optim;
@@ -51,13 +52,18 @@ public sealed class AdamW
             Parameter p = _params[k];
             float[] w = p.Master, g = p.Value.G, m = M[k], v = V[k];
             float decay = p.Decay ? lr * Options.WeightDecay : 0f;
-            for (int i = 0; i < w.Length; i++)
+            float eps = Options.Eps;
+            // element by element: any split of the range gives the same bits
+            Par.For(w.Length, 16384, (s, e) =>
             {
-                float gi = g[i] * clip;
-                m[i] = b1 * m[i] + (1 - b1) * gi;
-                v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-                w[i] -= decay * w[i] + lr * (m[i] / c1) / (MathF.Sqrt(v[i] / c2) + Options.Eps);
-            }
+                for (int i = s; i < e; i++)
+                {
+                    float gi = g[i] * clip;
+                    m[i] = b1 * m[i] + (1 - b1) * gi;
+                    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+                    w[i] -= decay * w[i] + lr * (m[i] / c1) / (MathF.Sqrt(v[i] / c2) + eps);
+                }
+            });
         }
         return norm;
     }
