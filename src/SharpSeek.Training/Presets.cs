@@ -48,7 +48,7 @@ public static class Presets
                           window: 64, ih: 2, id: 32, topk: 32, experts: 8, topK: 2, inter: 96, maxPos: 4096),
                    new TrainOptions { Steps = 2800, Batch = 8, SeqLen = 256, Lr = 3e-3f, WarmupSteps = 40, SaveEvery = 50, LongEvery = 3, LongSeqLen = 2304, PassKeyChars = 900, HardKeyShare = 0.25, CompareFirst = true,
                                        Mix = new(Arithmetic: 38, ToolCall: 16, KvCall: 6, ToolAnswer: 8, PassKey: 25, Story: 1, Copy: 0, KvAnswer: 0, ObjAnswer: 6),
-                                       ExtendSteps = 300, ExtendMix = new(Arithmetic: 36, ToolCall: 16, KvCall: 6, ToolAnswer: 8, PassKey: 25, Story: 1, Copy: 0, KvAnswer: 4, ObjAnswer: 4) }),
+                                       ExtendSteps = 300, ExtendMix = new(Arithmetic: 30, ToolCall: 12, KvCall: 4, ToolAnswer: 6, PassKey: 40, Story: 0, Copy: 0, KvAnswer: 4, ObjAnswer: 4) }),
         "micro" => (Config(vocab: 512, dim: 64, layers: 2, ratios: "4, 16, 0", heads: 2, headDim: 80, rope: 16, qLora: 32, oLora: 32,
                            window: 16, ih: 2, id: 32, topk: 4, experts: 4, topK: 2, inter: 64, maxPos: 1024),
                     new TrainOptions { Steps = 12, Batch = 2, SeqLen = 96, Lr = 3e-3f, WarmupSteps = 2, TokenizerVocab = 512, TokenizerSamples = 600, PassKeyChars = 150, SaveEvery = 5 }),
