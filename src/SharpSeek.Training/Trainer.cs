@@ -136,7 +136,8 @@ public sealed class Trainer
     {
         // the tail after Steps (see TrainOptions.ExtendSteps): its own mix, the longer cosine
         bool tail = _step >= _o.Steps;
-        _batcher.Generator.Mix = tail ? _o.ExtendMix : _o.Mix;
+        CorpusMix mix = tail ? _o.ExtendMix : _o.Mix;
+        if (!ReferenceEquals(_batcher.Generator.Mix, mix)) _batcher.Generator.Mix = mix;   // switch once, not every step
         bool longStep = _o.LongEvery > 0 && _step % _o.LongEvery == _o.LongEvery - 1;
         TrainBatch b = longStep ? _batcher.NextLong(_o.LongSeqLen) : _batcher.Next(_o.Batch, _o.SeqLen);
         _p.ZeroGrad();
