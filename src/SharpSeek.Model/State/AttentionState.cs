@@ -36,6 +36,23 @@ public sealed class AttentionState<T> where T : unmanaged, IFloatingPointIeee754
         }
     }
 
+    private AttentionState(AttentionState<T> o, int entries)
+    {
+        Ratio = o.Ratio;
+        Window = o.Window.Clone(o.Window.Capacity);
+        Compressed = o.Compressed?.Clone(Math.Min(entries, o.Compressed.Capacity));
+        CompressorRows = o.CompressorRows?.Clone();
+        IndexKeys = o.IndexKeys?.Clone(Math.Min(entries, o.IndexKeys.Capacity));
+        IndexerRows = o.IndexerRows?.Clone();
+        CompressedCount = o.CompressedCount;
+    }
+
+    /// <summary>
+    /// An independent copy that behaves exactly like this memory from here on (prefix reuse).
+    /// <paramref name="entries"/>: compressed entries worth keeping (those a rollback may re-expose included).
+    /// </summary>
+    internal AttentionState<T> Clone(int entries) => new(this, entries);
+
     public long BytesAllocated => Window.BytesAllocated + (Compressed?.BytesAllocated ?? 0) + (CompressorRows?.BytesAllocated ?? 0)
         + (IndexKeys?.BytesAllocated ?? 0) + (IndexerRows?.BytesAllocated ?? 0);
 

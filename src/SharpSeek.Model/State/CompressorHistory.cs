@@ -32,9 +32,12 @@ public sealed class CompressorHistory<T> where T : unmanaged, IFloatingPointIeee
     public ReadOnlySpan<T> Kv(long pos) => _kv.AsSpan((int)(pos % Capacity) * Width, Width);
     public ReadOnlySpan<T> Score(long pos) => _score.AsSpan((int)(pos % Capacity) * Width, Width);
 
-    public void CopyFrom(CompressorHistory<T> other)
+    /// <summary>An independent copy of the whole ring.</summary>
+    public CompressorHistory<T> Clone()
     {
-        other._kv.CopyTo(_kv, 0);
-        other._score.CopyTo(_score, 0);
+        var copy = new CompressorHistory<T>(Width, Capacity);
+        _kv.CopyTo(copy._kv, 0);
+        _score.CopyTo(copy._score, 0);
+        return copy;
     }
 }

@@ -54,13 +54,16 @@ public sealed class KvStore<T> where T : unmanaged, IFloatingPointIeee754<T>
         _rope.AsSpan(slot * RopeDim, RopeDim).CopyTo(dst.Slice(Nope, RopeDim));
     }
 
-    public void CopyRowsFrom(KvStore<T> other, int rows)
+    /// <summary>An independent copy holding the first <paramref name="rows"/> rows (all of a ring: pass Capacity).</summary>
+    public KvStore<T> Clone(int rows)
     {
-        EnsureCapacity(rows);
+        if ((uint)rows > (uint)Capacity) throw new ArgumentOutOfRangeException(nameof(rows), $"{rows} rows asked of a store of {Capacity}");
+        var copy = new KvStore<T>(Nope, RopeDim, rows);
         int blocks = Nope / KvCodec.Fp8Block;
-        other._codes.AsSpan(0, rows * Nope).CopyTo(_codes);
-        other._exps.AsSpan(0, rows * blocks).CopyTo(_exps);
-        other._rope.AsSpan(0, rows * RopeDim).CopyTo(_rope);
+        _codes.AsSpan(0, rows * Nope).CopyTo(copy._codes);
+        _exps.AsSpan(0, rows * blocks).CopyTo(copy._exps);
+        _rope.AsSpan(0, rows * RopeDim).CopyTo(copy._rope);
+        return copy;
     }
 }
 
@@ -94,6 +97,16 @@ public sealed class IndexKeyStore<T> where T : unmanaged, IFloatingPointIeee754<
 
     public void Write(int slot, ReadOnlySpan<T> row)
         => KvCodec.EncodeFp4(row, _packed.AsSpan(slot * Dim / 2, Dim / 2), _exps.AsSpan(slot * Dim / KvCodec.Fp4Block, Dim / KvCodec.Fp4Block));
+
+    /// <summary>An independent copy holding the first <paramref name="rows"/> keys.</summary>
+    public IndexKeyStore<T> Clone(int rows)
+    {
+        if ((uint)rows > (uint)Capacity) throw new ArgumentOutOfRangeException(nameof(rows), $"{rows} rows asked of a store of {Capacity}");
+        var copy = new IndexKeyStore<T>(Dim, rows);
+        _packed.AsSpan(0, rows * Dim / 2).CopyTo(copy._packed);
+        _exps.AsSpan(0, rows * Dim / KvCodec.Fp4Block).CopyTo(copy._exps);
+        return copy;
+    }
 
     public void Read(int slot, Span<T> dst)
         => KvCodec.DecodeFp4<T>(_packed.AsSpan(slot * Dim / 2, Dim / 2), _exps.AsSpan(slot * Dim / KvCodec.Fp4Block, Dim / KvCodec.Fp4Block), dst);

@@ -42,6 +42,22 @@ public sealed class SequenceState<T> where T : unmanaged, IFloatingPointIeee754<
         for (int i = 0; i < Mtp.Length; i++) Mtp[i] = new AttentionState<T>(config, 0, maxRollback + 1);
     }
 
+    private SequenceState(SequenceState<T> o)
+    {
+        MaxRollback = o.MaxRollback;
+        _length = o._length; HighWater = o.HighWater;
+        _mtpLength = o._mtpLength; MtpHighWater = o.MtpHighWater;
+        // Entries up to the high-water mark: a later Truncate may expose them again.
+        Layers = o.Layers.Select(l => l.Clone(l.Ratio > 0 ? o.HighWater / l.Ratio : 0)).ToArray();
+        Mtp = o.Mtp.Select(l => l.Clone(0)).ToArray();
+    }
+
+    /// <summary>
+    /// An independent copy: feeding the same ids to the copy and to this state gives bit-identical
+    /// results, and rolling either back is exactly as possible as before. Used for prefix reuse.
+    /// </summary>
+    public SequenceState<T> Clone() => new(this);
+
     public long BytesAllocated => Layers.Sum(l => l.BytesAllocated) + Mtp.Sum(l => l.BytesAllocated);
 
     /// <summary>
