@@ -12,4 +12,6 @@ public sealed record SharpSeekChatClientOptions
     public ThinkingMode DefaultThinking { get; init; } = ThinkingMode.Thinking;
     /// <summary>Tokens per prefill Forward.</summary>
     public int PrefillChunk { get; init; } = 64;
+    /// <summary>Bytes of sequence memory the client's own engine keeps for prefix reuse (0 = off).</summary>
+    public long PrefixCacheBytes { get; init; } = 64L << 20;
 }

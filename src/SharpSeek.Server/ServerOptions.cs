@@ -12,4 +12,8 @@ public sealed record ServerOptions
     public long MaxBodyBytes { get; init; } = 4 * 1024 * 1024;
     public int DefaultMaxTokens { get; init; } = 256;
     public int PrefillChunk { get; init; } = 64;
+    /// <summary>Decode every request speculatively with the model's MTP head (same tokens, fewer model calls when drafts are accepted).</summary>
+    public bool Speculative { get; init; }
+    /// <summary>Bytes of sequence memory kept for prefix reuse across requests (0 = off).</summary>
+    public long PrefixCacheBytes { get; init; } = 256L << 20;
 }

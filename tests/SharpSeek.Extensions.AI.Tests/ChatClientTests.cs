@@ -48,11 +48,14 @@ public sealed class ChatClientTests(TestAssets assets)
         Assert.True(texts.Count > 1);
     }
 
+    private static readonly SharpSeekChatClientOptions NoCache = new() { PrefixCacheBytes = 0 };
+
     [Fact]
     public async Task Tool_call_and_reasoning_map_to_function_call_and_reasoning_contents()
     {
         var model = assets.Scripted(TestAssets.WeatherCall);
-        using var client = new SharpSeekChatClient(model, assets.Tokenizer);
+        // No prefix cache: the test reads each prompt from the memory the model frees.
+        using var client = new SharpSeekChatClient(model, assets.Tokenizer, NoCache);
         var options = new ChatOptions { Tools = [AIFunctionFactory.Create((string city) => "22 degrees", "get_weather", "Weather of a city")], MaxOutputTokens = 200 };
         ChatResponse r = await client.GetResponseAsync([new AiMessage(ChatRole.User, "What is the weather in Paris?")], options);
 
@@ -78,7 +81,7 @@ public sealed class ChatClientTests(TestAssets assets)
     public async Task Tool_result_round_trips_into_the_prompt()
     {
         var model = assets.Scripted(TestAssets.WeatherAnswer);
-        using var client = new SharpSeekChatClient(model, assets.Tokenizer);
+        using var client = new SharpSeekChatClient(model, assets.Tokenizer, NoCache);
         var args = new Dictionary<string, object?> { ["city"] = "Paris" };
         AiMessage[] conversation =
         [

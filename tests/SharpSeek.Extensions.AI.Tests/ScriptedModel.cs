@@ -60,6 +60,13 @@ public sealed class ScriptedModel(IReadOnlyList<int> script, int assistantId, in
         public int MaxRollback => 16;
         public long BytesAllocated => Ids.Count * 4L;
         public void Truncate(int length) => Ids.RemoveRange(length, Ids.Count - length);
+        public ISequence Fork()
+        {
+            lock (owner._gate) owner._live++;
+            var copy = new Seq(owner);
+            copy.Ids.AddRange(Ids);
+            return copy;
+        }
         public void Dispose()
         {
             lock (owner._gate) { owner._live--; owner._prompts.Add(Ids.ToArray()); }

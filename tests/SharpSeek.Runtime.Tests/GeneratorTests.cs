@@ -65,29 +65,29 @@ public sealed class GeneratorTests
         Assert.Equal(FinishReason.MaxTokens, r2.Finish);
     }
 
-    private sealed class StopAfter(int n) : IStopChecker
+    private sealed class StopAfter(int n) : IStopCondition
     {
         public int Seen;
-        public bool Accept(int id) => ++Seen >= n;
+        public bool ShouldStop(int id) => ++Seen >= n;
     }
 
     [Fact]
     public void StopCheckerEndsGeneration()
     {
         var stop = new StopAfter(4);
-        var r = new Generator(new MockModel()).Generate(new GenerationRequest { PromptIds = Prompt, MaxNewTokens = 30, StopChecker = stop });
+        var r = new Generator(new MockModel()).Generate(new GenerationRequest { PromptIds = Prompt, MaxNewTokens = 30, StopCondition = stop });
         Assert.Equal(FinishReason.Stop, r.Finish);
         Assert.Equal(4, r.Ids.Count);
         Assert.Equal(4, stop.Seen);
     }
 
     [Fact]
-    public void ContextLimitEndsWhenTheLastTokenCannotBeFed()
+    public void ContextLimitEndsWhenPromptPlusGeneratedReachTheContext()
     {
         var m = new MockModel(maxContext: 12);
         var r = new Generator(m).Generate(new GenerationRequest { PromptIds = Prompt, MaxNewTokens = 30 });
         Assert.Equal(FinishReason.ContextLimit, r.Finish);
-        Assert.Equal(12 - Prompt.Length + 1, r.Ids.Count);  // the last one is sampled but not fed
+        Assert.Equal(12 - Prompt.Length, r.Ids.Count);  // ContextRule: prompt + generated <= MaxContext
         Assert.Equal(ReferenceGreedy(m, Prompt, r.Ids.Count), r.Ids);
         var ex = Assert.Throws<ArgumentException>(() => new Generator(new MockModel(maxContext: 5)).Generate(new GenerationRequest { PromptIds = Prompt }));
         Assert.Contains("context", ex.Message);

@@ -100,6 +100,14 @@ public sealed class MockModel(int vocab = 32, int maxContext = 256, bool hasDraf
             DraftLength = Math.Min(DraftLength, Math.Max(0, length - 1));
         }
 
+        public ISequence Fork()
+        {
+            if (Disposed) throw new ObjectDisposedException("sequence");
+            var copy = new MockSequence(maxRollback, useDraft) { HighWater = HighWater, DraftLength = DraftLength };
+            copy.Ids.AddRange(Ids);
+            return copy;
+        }
+
         public void Dispose() => Disposed = true;
     }
 }

@@ -49,7 +49,7 @@ public sealed class ConcurrencyTests(TestAssets assets)
         for (int i = 0; i < 16; i++) Assert.Equal(solo[i], together[i]);
 
         // Half ask for 900 tokens and hang up after 4; the others must still match their solo runs exactly.
-        long before = h.Engine.Scheduler.GeneratedTokens;
+        long before = h.Engine.Engine.GeneratedTokens;
         List<int>[] mixed = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() =>
             i % 2 == 1 ? StreamAsync(h.Client, Request(i, 900), 4) : StreamAsync(h.Client, Request(i)))));
         for (int i = 0; i < 16; i += 2) Assert.Equal(solo[i], mixed[i]);
@@ -57,7 +57,7 @@ public sealed class ConcurrencyTests(TestAssets assets)
         Assert.True(await h.PoolEmptiesAsync(), $"{h.Engine.Pool.LiveSequences} sequences still live");
         Assert.Equal(0, h.Engine.Pool.BytesInUse);
         Assert.Equal(0, h.Engine.InFlight);
-        long generated = h.Engine.Scheduler.GeneratedTokens - before;
+        long generated = h.Engine.Engine.GeneratedTokens - before;
         // Cancelled clients asked for 900 tokens each; they must stop well before that.
         Assert.True(generated < 8 * Tokens + 8 * 450, $"cancelled sequences kept decoding ({generated} tokens)");
     }

@@ -9,7 +9,7 @@ using SharpSeek.Runtime.Models;
 using SharpSeek.Runtime.Sampling;
 using SharpSeek.Tokenization;
 using SharpSeek.Tokenization.Chat;
-using SharpSeek.Tokenization.Decoding;
+using SharpSeek.Tokenization.Text;
 
 namespace SharpSeek.Cli.Chat;
 
@@ -86,51 +86,28 @@ public sealed class ChatSession : IDisposable
         int keep = Sync(target, target.Length - 1);
         int[] feed = target[keep..];
 
-        var parser = new IncrementalCompletionParser(Mode);
-        var reasoning = new System.Text.StringBuilder();
-        var content = new System.Text.StringBuilder();
+        // The one chat text path renders on the engine thread as tokens are decided.
+        var text = new ChatCompletionText(_tokenizer, Mode, endIds: _eos);
         void Deliver(IReadOnlyList<CompletionDelta> deltas)
         {
-            foreach (CompletionDelta d in deltas)
-            {
-                if (d.Kind == CompletionDeltaKind.Reasoning) reasoning.Append(d.Text);
-                else if (d.Kind == CompletionDeltaKind.Content) content.Append(d.Text);
-                onDelta?.Invoke(d);
-            }
+            foreach (CompletionDelta d in deltas) onDelta?.Invoke(d);
         }
-        bool malformed = false;
-        var checker = new ParsingStopChecker(new StreamingDecoder(_tokenizer, skipSpecialTokens: false), text =>
-        {
-            if (malformed) return;
-            try { Deliver(parser.Append(text)); }
-            catch (ChatFormatException) { malformed = true; }
-        });
         var request = new GenerationRequest
         {
             PromptIds = feed, Sequence = _sequence, Sampling = _settings.Sampling, MaxNewTokens = _settings.MaxAnswerTokens,
-            EosTokenIds = _eos, StopChecker = checker, Speculative = _settings.Speculative,
+            EosTokenIds = _eos, Speculative = _settings.Speculative,
         };
         GenerationResult? result = null;
-        try { result = _generator.Generate(request, null, ct); }
+        try { result = _generator.Generate(request, t => Deliver(text.Push(t.Id)), ct); }
         finally { if (result is null) Renew(); }  // unknown memory state after a failure: start over
         Record(feed);
         int generatedFed = _sequence.Length - _fed.Count;
         _fed.AddRange(result.Ids.Take(generatedFed));
         if (_fed.Count != _sequence.Length) throw new InvalidOperationException("chat memory bookkeeping diverged");
 
-        checker.Flush();
-        ChatMessage assistant;
-        try
-        {
-            if (malformed) throw new ChatFormatException("malformed");
-            Deliver(parser.Complete(out ParsedCompletion parsed));
-            assistant = parsed.ToMessage();
-        }
-        catch (ChatFormatException)
-        {
-            // Random weights, a cancelled or truncated answer: keep what was streamed.
-            assistant = ChatMessage.Assistant(content.ToString(), reasoning.Length > 0 ? reasoning.ToString() : null);
-        }
+        Deliver(text.Finish(out ParsedCompletion parsed));
+        // Random weights, a cancelled or truncated answer: the lenient parse agrees with what was streamed.
+        ChatMessage assistant = parsed.ToMessage() is var m && m.ReasoningContent == "" && Mode == ThinkingMode.Chat ? m with { ReasoningContent = null } : m;
         _snapshots.Add((_messages.Count, before));
         _messages.Add(ChatMessage.User(user));
         _messages.Add(assistant);
@@ -235,21 +212,4 @@ public sealed class ChatSession : IDisposable
     private ISequence NewSequence() => _model.CreateSequence(_settings.MaxRollback, _settings.Speculative);
 
     public void Dispose() => _sequence.Dispose();
-
-    /// <summary>Pushes generated ids through the streaming decoder into the completion parser; never stops generation itself.</summary>
-    private sealed class ParsingStopChecker(StreamingDecoder decoder, Action<string> onText) : IStopChecker
-    {
-        public bool Accept(int id)
-        {
-            string t = decoder.Push(id).Text;
-            if (t.Length > 0) onText(t);
-            return false;
-        }
-
-        public void Flush()
-        {
-            string t = decoder.Flush().Text;
-            if (t.Length > 0) onText(t);
-        }
-    }
 }

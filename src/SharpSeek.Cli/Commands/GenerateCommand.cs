@@ -7,6 +7,7 @@ using System.Text.Json;
 using SharpSeek.Cli.Generation;
 using SharpSeek.Runtime.Generation;
 using SharpSeek.Runtime.Sampling;
+using SharpSeek.Tokenization.Text;
 
 namespace SharpSeek.Cli.Commands;
 
@@ -59,12 +60,14 @@ public static class GenerateCommand
             // Never sample ids the tokenizer cannot decode (an embedding padded past the vocabulary).
             if (loaded.Tokenizer is { } tk && tk.VocabSize < model.VocabSize) sampling = sampling with { VocabLimit = tk.VocabSize };
             var stdout = Console.Out;
-            TextStopChecker? checker = loaded.Tokenizer is null ? null
-                : new TextStopChecker(loaded.Tokenizer, stops, t => { if (!asJson) { stdout.Write(t); stdout.Flush(); } });
+            // The one text path: rendering here, and the same stop-string rule on the engine side.
+            CompletionText? checker = loaded.Tokenizer is null ? null : new CompletionText(loaded.Tokenizer, stops, model.EosTokenIds, skipSpecialTokens: true);
             var request = new GenerationRequest
             {
-                PromptIds = ids, Sampling = sampling, MaxNewTokens = parse.GetValue(flags.MaxTokens), StopChecker = checker, Speculative = speculative,
+                PromptIds = ids, Sampling = sampling, MaxNewTokens = parse.GetValue(flags.MaxTokens), Speculative = speculative,
+                StopCondition = stops.Length > 0 ? StopCondition.From(new CompletionText(loaded.Tokenizer!, stops, model.EosTokenIds).StopsAfter) : null,
             };
+            void Show(string t) { if (!asJson && t.Length > 0) { stdout.Write(t); stdout.Flush(); } }
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
             Console.CancelKeyPress += onCancel;
@@ -74,12 +77,13 @@ public static class GenerateCommand
                 bool first = true;
                 result = new Generator(model).Generate(request, t =>
                 {
-                    if (asJson || checker is not null) return;
+                    if (checker is not null) { Show(checker.Push(t.Id).Text); return; }
+                    if (asJson) return;
                     stdout.Write(first ? t.Id.ToString() : "," + t.Id);
                     first = false;
                     stdout.Flush();
                 }, cts.Token);
-                checker?.Finish();
+                if (checker is not null) Show(checker.Flush().Text);
             }
             finally { Console.CancelKeyPress -= onCancel; }
 

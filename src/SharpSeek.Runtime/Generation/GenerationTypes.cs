@@ -1,5 +1,7 @@
-// The generator's inputs and outputs: a request (prompt ids, sampling, limits, stop checker,
-// optional existing memory to continue), the streamed token events and the per-request result.
+// The engine's inputs and outputs, in token ids only: a request (prompt ids, sampling, limits,
+// stop condition, logit processors, logprobs, optional existing memory to continue), the streamed
+// token events and the per-request result. Every front end (generate, chat, serve, IChatClient)
+// speaks these types to the one InferenceEngine.
 using SharpSeek.Runtime.Models;
 using SharpSeek.Runtime.Sampling;
 using SharpSeek.Runtime.Speculative;
@@ -8,26 +10,37 @@ namespace SharpSeek.Runtime.Generation;
 
 public enum FinishReason
 {
-    /// <summary>An end-of-sequence id was generated (it is part of Ids).</summary>
+    /// <summary>An end-of-sequence id was generated (it is part of Ids and was streamed).</summary>
     Eos,
-    /// <summary>The stop checker (e.g. a stop string) ended generation.</summary>
+    /// <summary>The stop condition (e.g. a stop string) ended generation after the last id.</summary>
     Stop,
     /// <summary>MaxNewTokens were generated.</summary>
     MaxTokens,
-    /// <summary>The sequence memory is full: the last token could not be fed back.</summary>
+    /// <summary>Prompt + generated tokens reached the context (see <see cref="ContextRule"/>).</summary>
     ContextLimit,
     /// <summary>The cancellation token fired; Ids holds what was generated until then.</summary>
     Cancelled,
 }
 
 /// <summary>
-/// Text-level stop conditions, implemented where text exists (the CLI/server wrap the tokenizer's
-/// streaming decoder). Called once per generated token, in order.
+/// A tokenizer-agnostic stop rule supplied by the front end (a text front end checks stop strings
+/// by detokenising). Called on the engine thread once per generated id, in order, EOS included.
 /// </summary>
-public interface IStopChecker
+public interface IStopCondition
 {
     /// <summary>Takes the next generated id; true when generation must stop after it.</summary>
-    bool Accept(int id);
+    bool ShouldStop(int id);
+}
+
+/// <summary>Builds stop conditions from a function (e.g. a tokenizer-side matcher's Push).</summary>
+public static class StopCondition
+{
+    public static IStopCondition From(Func<int, bool> shouldStop) => new FuncStop(shouldStop);
+
+    private sealed class FuncStop(Func<int, bool> f) : IStopCondition
+    {
+        public bool ShouldStop(int id) => f(id);
+    }
 }
 
 public sealed record GenerationRequest
@@ -38,26 +51,35 @@ public sealed record GenerationRequest
     public int MaxNewTokens { get; init; } = 256;
     /// <summary>Ids that end generation; null = the model's EosTokenIds.</summary>
     public IReadOnlyList<int>? EosTokenIds { get; init; }
-    public IStopChecker? StopChecker { get; init; }
+    public IStopCondition? StopCondition { get; init; }
+    /// <summary>Request-specific logit processors (forced tokens, grammars), applied before the sampler chain's own steps.</summary>
+    public IReadOnlyList<ILogitProcessor>? LogitProcessors { get; init; }
+    /// <summary>-1: no logprobs; 0: the chosen token's; k: also the k most likely alternatives.</summary>
+    public int TopLogprobs { get; init; } = -1;
     /// <summary>Draft with the model's MTP head (or <see cref="DraftSource"/>) and verify in one multi-token Forward.</summary>
     public bool Speculative { get; init; }
     /// <summary>Replaces the MTP head as the draft (tests, other drafters); implies Speculative.</summary>
     public IDraftSource? DraftSource { get; init; }
     /// <summary>
     /// Memory to continue (the caller keeps ownership; it must have been created with useDraftHead
-    /// when speculative). Null = a sequence rented from the generator's pool and freed at the end.
+    /// when speculative). Null = a sequence from the engine's pool (or the prefix cache), freed at the end.
     /// </summary>
     public ISequence? Sequence { get; init; }
-    /// <summary>Rollback slack of a rented sequence (speculation needs >= 1).</summary>
+    /// <summary>Rollback slack of an engine-owned sequence (speculation needs >= 1).</summary>
     public int MaxRollback { get; init; } = 16;
-    /// <summary>Tokens per prefill Forward (bounds the logits buffer to chunk * vocab floats).</summary>
-    public int PrefillChunk { get; init; } = 256;
+    /// <summary>Tokens per prefill Forward; null = the engine's setting.</summary>
+    public int? PrefillChunk { get; init; }
+    /// <summary>Prompt lengths worth keeping in the prefix cache (e.g. the end of a shared system prompt).</summary>
+    public IReadOnlyList<int>? CachePoints { get; init; }
 
     public bool UsesDraft => Speculative || DraftSource is not null;
 }
 
-/// <summary>One generated token: request index in the batch, id, and its index among the generated tokens.</summary>
-public readonly record struct GeneratedToken(int Request, int Id, int Index);
+/// <summary>Log-probability of a chosen id under the model's distribution, with the top alternatives.</summary>
+public sealed record TokenLogprob(int Id, float Logprob, IReadOnlyList<(int Id, float Logprob)> Top);
+
+/// <summary>One generated token: request index in the batch, id, its index among the generated tokens, logprobs if asked.</summary>
+public readonly record struct GeneratedToken(int Request, int Id, int Index, TokenLogprob? Logprob = null);
 
 public sealed record GenerationResult(
     int Request,
@@ -68,9 +90,13 @@ public sealed record GenerationResult(
     TimeSpan DecodeTime,
     SpeculativeStats? Speculative)
 {
+    /// <summary>Prompt tokens taken from the prefix cache instead of being computed.</summary>
+    public int CachedPromptTokens { get; init; }
+    /// <summary>From submission to the first generated token (queueing and prefill included).</summary>
+    public TimeSpan TimeToFirstToken { get; init; }
     /// <summary>Tokens after the first (which comes from the prefill) per second of decoding.</summary>
     public double DecodeTokensPerSecond => Ids.Count > 1 && DecodeTime > TimeSpan.Zero ? (Ids.Count - 1) / DecodeTime.TotalSeconds : 0;
-    public double PrefillTokensPerSecond => PrefillTime > TimeSpan.Zero ? PromptTokens / PrefillTime.TotalSeconds : 0;
+    public double PrefillTokensPerSecond => PrefillTime > TimeSpan.Zero ? (PromptTokens - CachedPromptTokens) / PrefillTime.TotalSeconds : 0;
 }
 
 /// <summary>A streamed event: a token, or the completion of one request.</summary>

@@ -1,10 +1,9 @@
-// The decode loop. Prefills every request, then steps all unfinished requests together until each
-// meets a stop condition: plain requests advance one token each through one batched model call
-// (BatchForward: a single call when the model implements IBatchLanguageModel), speculative ones
-// draft + verify on their own. Every request has its own sampler and memory; results do not
-// depend on what else is in the batch. Cancellation ends requests with FinishReason.Cancelled.
+// The synchronous face of the engine: submit one or several requests to an InferenceEngine and
+// wait for their results. It holds no decode loop of its own. Observers run on the engine's
+// worker thread as each token is decided, so cancelling from one stops before the next token.
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Memory;
 using SharpSeek.Runtime.Models;
 
@@ -12,18 +11,16 @@ namespace SharpSeek.Runtime.Generation;
 
 public sealed class Generator
 {
-    private readonly ILanguageModel _model;
+    /// <summary>A generator over its own engine (no prefix cache).</summary>
+    public Generator(ILanguageModel model, MemoryPool? pool = null) : this(new InferenceEngine(model, pool: pool)) { }
 
-    public Generator(ILanguageModel model, MemoryPool? pool = null)
-    {
-        _model = model;
-        Pool = pool ?? new MemoryPool(model);
-        if (!ReferenceEquals(Pool.Model, model)) throw new ArgumentException("the memory pool belongs to another model");
-    }
+    /// <summary>A generator over a shared engine.</summary>
+    public Generator(InferenceEngine engine) => Engine = engine;
 
-    public ILanguageModel Model => _model;
-    /// <summary>Where rented sequences come from; empty again after every call returns.</summary>
-    public MemoryPool Pool { get; }
+    public InferenceEngine Engine { get; }
+    public ILanguageModel Model => Engine.Model;
+    /// <summary>Where engine-owned sequences come from; empty again after every call returns.</summary>
+    public MemoryPool Pool => Engine.Pool;
 
     /// <summary>Generates for one request; <paramref name="onToken"/> sees each token as it is decided.</summary>
     public GenerationResult Generate(GenerationRequest request, Action<GeneratedToken>? onToken = null, CancellationToken ct = default) =>
@@ -32,72 +29,45 @@ public sealed class Generator
     /// <summary>Generates for several requests decoded together; results in request order.</summary>
     public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<GenerationRequest> requests, Action<GeneratedToken>? onToken = null, CancellationToken ct = default)
     {
-        var decoders = new List<SequenceDecoder>(requests.Count);
+        var handles = new SequenceHandle[requests.Count];
+        using var all = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            for (int i = 0; i < requests.Count; i++) decoders.Add(new SequenceDecoder(i, _model, Pool, requests[i], onToken));
-            foreach (SequenceDecoder d in decoders)
-            {
-                if (ct.IsCancellationRequested) { d.Cancel(); continue; }
-                try { d.Prefill(ct); }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested) { d.Cancel(); }
-            }
-            var plain = new List<SequenceDecoder>();
-            while (true)
-            {
-                if (ct.IsCancellationRequested) foreach (SequenceDecoder d in decoders) d.Cancel();
-                plain.Clear();
-                foreach (SequenceDecoder d in decoders)
-                {
-                    if (d.Done) continue;
-                    if (d.CanSpeculate) d.Speculator!.Step();
-                    else plain.Add(d);
-                }
-                if (plain.Count > 0) PlainStep(plain);
-                if (decoders.All(d => d.Done)) break;
-            }
-            return decoders.Select(d => d.Result()).ToArray();
+            for (int i = 0; i < requests.Count; i++) handles[i] = Engine.Submit(requests[i], all.Token, onToken, i);
         }
-        finally
+        catch
         {
-            foreach (SequenceDecoder d in decoders) d.Dispose();
+            all.Cancel();
+            foreach (SequenceHandle? h in handles) h?.Completion.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            throw;
         }
+        var results = new GenerationResult[requests.Count];
+        for (int i = 0; i < handles.Length; i++)
+        {
+            try { results[i] = handles[i].Completion.GetAwaiter().GetResult(); }
+            catch { all.Cancel(); throw; }
+        }
+        return results;
     }
 
-    /// <summary>Streams tokens and completions of a batch; the loop runs on a worker thread.</summary>
+    /// <summary>Streams tokens and completions of a batch.</summary>
     public async IAsyncEnumerable<GenerationEvent> StreamAsync(IReadOnlyList<GenerationRequest> requests, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var channel = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        Task worker = Task.Run(() =>
+        var channel = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var handles = new SequenceHandle[requests.Count];
+        for (int i = 0; i < requests.Count; i++) handles[i] = Engine.Submit(requests[i], ct, t => channel.Writer.TryWrite(new GenerationEvent(t, null)), i);
+        _ = Task.Run(async () =>
         {
             try
             {
-                IReadOnlyList<GenerationResult> results = GenerateBatch(requests, t => channel.Writer.TryWrite(new GenerationEvent(t, null)), ct);
-                foreach (GenerationResult r in results) channel.Writer.TryWrite(new GenerationEvent(null, r));
+                foreach (SequenceHandle h in handles) channel.Writer.TryWrite(new GenerationEvent(null, await h.Completion.ConfigureAwait(false)));
                 channel.Writer.Complete();
             }
             catch (Exception e) { channel.Writer.Complete(e); }
         }, CancellationToken.None);
-        await foreach (GenerationEvent e in channel.Reader.ReadAllAsync(CancellationToken.None)) yield return e;
-        await worker;
+        await foreach (GenerationEvent e in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) yield return e;
     }
 
     /// <summary>Streams one request.</summary>
     public IAsyncEnumerable<GenerationEvent> StreamAsync(GenerationRequest request, CancellationToken ct = default) => StreamAsync([request], ct);
-
-    // One token for every plain request: feed the pending tokens in one (batched) call, sample the next.
-    private void PlainStep(List<SequenceDecoder> batch)
-    {
-        int v = _model.VocabSize;
-        var sequences = new ISequence[batch.Count];
-        var ids = new int[batch.Count];
-        for (int i = 0; i < batch.Count; i++) { sequences[i] = batch[i].Sequence; ids[i] = batch[i].Pending; }
-        float[] logits = new float[batch.Count * v];
-        BatchForward.Run(_model, sequences, ids, logits);
-        for (int i = 0; i < batch.Count; i++)
-        {
-            logits.AsSpan(i * v, v).CopyTo(batch[i].Logits);
-            batch[i].SampleNext();
-        }
-    }
 }

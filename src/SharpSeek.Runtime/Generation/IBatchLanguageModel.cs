@@ -1,23 +1,33 @@
-// The hook for true batching: a model that can advance several sequences by one token each in a
-// single call. The generator uses it when the model implements it and otherwise falls back to one
-// Forward per sequence (BatchForward.Run), so a batched backend plugs in without touching the loop.
+// The hook for true batching: a model that advances several sequences in a single call. Token i is
+// appended to sequences[i]; a sequence may hold several consecutive tokens (a speculative step feeds
+// the pending token and its draft). The engine uses it when the model implements it and otherwise
+// falls back to one Forward per sequence (BatchForward.Run), so the loop never changes.
 using SharpSeek.Runtime.Models;
 
 namespace SharpSeek.Runtime.Generation;
 
 public interface IBatchLanguageModel : ILanguageModel
 {
-    /// <summary>Appends ids[i] to sequences[i] and writes logits [sequences.Count, VocabSize].</summary>
+    /// <summary>Appends ids[i] to sequences[i] (a sequence's tokens consecutive, in order) and writes logits [ids.Length, VocabSize].</summary>
     void ForwardBatch(IReadOnlyList<ISequence> sequences, ReadOnlySpan<int> ids, Span<float> logits);
 }
 
 public static class BatchForward
 {
-    /// <summary>One decode step for several sequences: one batched call if available, else a loop.</summary>
+    /// <summary>One step for several sequences: one batched call if available and useful, else one Forward per run of tokens.</summary>
     public static void Run(ILanguageModel model, IReadOnlyList<ISequence> sequences, ReadOnlySpan<int> ids, Span<float> logits)
     {
         int v = model.VocabSize;
-        if (model is IBatchLanguageModel batched) { batched.ForwardBatch(sequences, ids, logits[..(sequences.Count * v)]); return; }
-        for (int i = 0; i < sequences.Count; i++) model.Forward(sequences[i], ids.Slice(i, 1), logits.Slice(i * v, v));
+        if (sequences.Count != ids.Length) throw new ArgumentException($"{ids.Length} ids for {sequences.Count} sequence slots");
+        bool single = true;
+        for (int i = 1; i < sequences.Count && single; i++) single = ReferenceEquals(sequences[i], sequences[0]);
+        if (!single && model is IBatchLanguageModel batched) { batched.ForwardBatch(sequences, ids, logits[..(ids.Length * v)]); return; }
+        for (int i = 0; i < sequences.Count;)
+        {
+            int j = i + 1;
+            while (j < sequences.Count && ReferenceEquals(sequences[j], sequences[i])) j++;
+            model.Forward(sequences[i], ids[i..j], logits.Slice(i * v, (j - i) * v));
+            i = j;
+        }
     }
 }

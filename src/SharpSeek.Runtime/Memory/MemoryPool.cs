@@ -38,15 +38,37 @@ public sealed class MemoryPool
     /// <summary>A new empty sequence; dispose the lease (or call Free) to give its memory back.</summary>
     public SequenceLease Rent(int maxRollback = 16, bool useDraftHead = false)
     {
+        CheckRoom();
+        return Adopt(_model.CreateSequence(maxRollback, useDraftHead));
+    }
+
+    /// <summary>Takes charge of a sequence made elsewhere (a fork of a cached prefix).</summary>
+    public SequenceLease Adopt(ISequence sequence)
+    {
+        CheckRoom();
+        var lease = new SequenceLease(this, sequence);
+        lock (_gate) _live.Add(lease);
+        return lease;
+    }
+
+    /// <summary>Whether another sequence may be rented now.</summary>
+    public bool HasRoom { get { lock (_gate) return MaxSequences == 0 || _live.Count < MaxSequences; } }
+
+    private void CheckRoom()
+    {
         lock (_gate)
         {
             if (MaxSequences > 0 && _live.Count >= MaxSequences)
                 throw new PoolExhaustedException($"the memory pool already holds {_live.Count} sequences (limit {MaxSequences})");
         }
-        ISequence sequence = _model.CreateSequence(maxRollback, useDraftHead);
-        var lease = new SequenceLease(this, sequence);
-        lock (_gate) _live.Add(lease);
-        return lease;
+    }
+
+    /// <summary>Takes a lease's sequence out of the pool without freeing it (it moves to the prefix cache).</summary>
+    public ISequence Release(SequenceLease lease)
+    {
+        lock (_gate)
+            if (!_live.Remove(lease)) throw new InvalidOperationException("the lease is not live in this pool");
+        return lease.Sequence;
     }
 
     /// <summary>Frees a lease's sequence (idempotent).</summary>

@@ -50,4 +50,9 @@ public interface ISequence : IDisposable
     void Truncate(int length);
     /// <summary>Bytes of memory this sequence holds.</summary>
     long BytesAllocated { get; }
+    /// <summary>
+    /// An independent copy: feeding the same ids to the copy and to this sequence gives bit-identical
+    /// logits, and either can roll back as far as this one could. The prefix cache is built on it.
+    /// </summary>
+    ISequence Fork();
 }

@@ -33,25 +33,31 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
         FeedDraft(s, start, ids, hidden);
     }
 
-    /// <summary>One call for several sequences: every weight is read once per step for all of them.</summary>
+    /// <summary>
+    /// One call for several sequences: every weight is read once per step for all of them. Token i
+    /// goes to sequences[i]; a sequence's tokens are consecutive (a speculative step brings two).
+    /// </summary>
     public void ForwardBatch(IReadOnlyList<ISequence> sequences, ReadOnlySpan<int> ids, Span<float> logits)
     {
         if (sequences.Count != ids.Length) throw new ArgumentException($"{ids.Length} ids for {sequences.Count} sequences");
-        var seqs = new V4Sequence[sequences.Count];
-        var states = new SequenceState<float>[sequences.Count];
-        for (int i = 0; i < seqs.Length; i++)
+        var states = new SequenceState<float>[ids.Length];
+        var runs = new List<(V4Sequence Seq, int First, int Count, int Start)>();
+        var seen = new HashSet<V4Sequence>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < ids.Length; i++)
         {
-            seqs[i] = Cast(sequences[i]);
-            states[i] = seqs[i].State;
-            if (states[i].Length + 1 > MaxContext) throw new ArgumentOutOfRangeException(nameof(ids), $"context of {states[i].Length + 1} tokens exceeds the limit of {MaxContext}");
+            V4Sequence s = Cast(sequences[i]);
+            states[i] = s.State;
+            if (runs.Count > 0 && ReferenceEquals(runs[^1].Seq, s)) { runs[^1] = runs[^1] with { Count = runs[^1].Count + 1 }; continue; }
+            if (!seen.Add(s)) throw new ArgumentException("a sequence's tokens must be consecutive in one batch step");
+            runs.Add((s, i, 1, s.State.Length));
         }
-        if (seqs.Distinct().Count() != seqs.Length) throw new ArgumentException("a sequence appears twice in one batch step");
+        foreach (var r in runs)
+            if (r.Start + r.Count > MaxContext) throw new ArgumentOutOfRangeException(nameof(ids), $"context of {r.Start + r.Count} tokens exceeds the limit of {MaxContext}");
         int w = model.Config.HcMult * model.Config.Dim;
         float[] hidden = new float[ids.Length * w];
-        int[] starts = states.Select(st => st.Length).ToArray();
         model.ForwardBatch(ids, states, logits, hidden);
-        for (int i = 0; i < seqs.Length; i++)
-            FeedDraft(seqs[i], starts[i], ids.Slice(i, 1), hidden.AsSpan(i * w, w).ToArray());
+        foreach (var r in runs)
+            FeedDraft(r.Seq, r.Start, ids.Slice(r.First, r.Count), hidden.AsSpan(r.First * w, r.Count * w).ToArray());
     }
 
     /// <summary>Feeds the MTP head every position whose next id is now known: [MtpLength, Length - 1).</summary>
@@ -88,10 +94,10 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
 
     private static V4Sequence Cast(ISequence s) => s as V4Sequence ?? throw new ArgumentException("sequence was not created by this model");
 
-    private sealed class V4Sequence(SequenceState<float> state, int hiddenWidth, bool useDraft) : ISequence
+    private sealed class V4Sequence(SequenceState<float> state, int hiddenWidth, bool useDraft, float[]? hidden = null) : ISequence
     {
         // Final streams of the most recent positions (the rollback slack + 1): the MTP inputs.
-        private readonly float[] _hidden = useDraft ? new float[(state.MaxRollback + 1) * hiddenWidth] : [];
+        private readonly float[] _hidden = hidden ?? (useDraft ? new float[(state.MaxRollback + 1) * hiddenWidth] : []);
         private int Slots => state.MaxRollback + 1;
 
         public SequenceState<float> State => state;
@@ -117,6 +123,7 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
         }
 
         public void Truncate(int length) => state.Truncate(length);
+        public ISequence Fork() => new V4Sequence(state.Clone(), hiddenWidth, useDraft, (float[])_hidden.Clone());
         public void Dispose() { }
     }
 }

@@ -23,13 +23,13 @@ public sealed class SamplerChain
     public IReadOnlyList<ILogitProcessor> Steps => _steps;
 
     /// <summary>
-    /// The standard chain: penalties, logit bias, temperature, top-k, top-p, min-p (the order of
+    /// The standard chain: request-specific processors first (forced tokens, grammars), then penalties, logit bias, temperature, top-k, top-p, min-p (the order of
     /// llama.cpp and vLLM), then argmax (temperature 0) or a seeded draw.
     /// </summary>
-    public static SamplerChain Create(SamplingOptions options)
+    public static SamplerChain Create(SamplingOptions options, IEnumerable<ILogitProcessor>? requestSteps = null)
     {
         options.Validate();
-        var steps = new List<ILogitProcessor>();
+        var steps = new List<ILogitProcessor>(requestSteps ?? []);
         if (options.RepetitionPenalty != 1f) steps.Add(new RepetitionPenalty(options.RepetitionPenalty));
         if (options.PresencePenalty != 0f) steps.Add(new PresencePenalty(options.PresencePenalty));
         if (options.FrequencyPenalty != 0f) steps.Add(new FrequencyPenalty(options.FrequencyPenalty));

@@ -1,45 +1,33 @@
-// One choice of a chat completion as it streams: token ids -> text (stop strings applied) ->
-// reasoning / content / tool-call deltas, with the OpenAI logprobs entries of its tokens.
-using SharpSeek.Extensions.AI.Text;
+// One choice of a chat completion as it streams: token ids -> the one chat text path
+// (ChatCompletionText: UTF-8, stop strings, EOS, DSML deltas) and the OpenAI logprobs entries.
 using SharpSeek.Runtime.Generation;
-using SharpSeek.Server.Scheduling;
 using SharpSeek.Tokenization;
 using SharpSeek.Tokenization.Chat;
-using SharpSeek.Tokenization.Decoding;
+using SharpSeek.Tokenization.Text;
 
 namespace SharpSeek.Server.Api;
 
-public sealed class ChatChoice(int index, Tokenizer tokenizer, ThinkingMode mode, IReadOnlyList<string> stops)
+public sealed class ChatChoice(int index, Tokenizer tokenizer, ThinkingMode mode, IReadOnlyList<string> stops, IReadOnlyList<int> endIds)
 {
-    private readonly StreamingDecoder _decoder = new(tokenizer, skipSpecialTokens: false, stops);
-    private readonly CompletionAssembler _assembler = new(mode);
-    private int _toolCalls;
+    private readonly ChatCompletionText _text = new(tokenizer, mode, stops, endIds);
 
     public int Index => index;
-    public int Tokens { get; private set; }
-    public bool StoppedByString { get; private set; }
+    /// <summary>Generated tokens (an EOS id included).</summary>
+    public int Tokens => Ids.Count;
     public List<int> Ids { get; } = new();
 
     /// <summary>Takes the next token; returns the deltas it makes certain.</summary>
-    public IReadOnlyList<CompletionDelta> Push(SequenceToken token)
+    public IReadOnlyList<CompletionDelta> Push(GeneratedToken token)
     {
-        if (StoppedByString) return [];
-        Tokens++;
         Ids.Add(token.Id);
-        StreamChunk chunk = _decoder.Push(token.Id);
-        if (chunk.Stopped) StoppedByString = true;
-        return Count(_assembler.Append(chunk.Text));
+        return _text.Push(token.Id);
     }
 
     /// <summary>Ends the choice: remaining deltas, the final message and the OpenAI finish reason.</summary>
-    public IReadOnlyList<CompletionDelta> Finish(FinishReason reason, out ParsedCompletion message, out string finishReason)
+    public IReadOnlyList<CompletionDelta> Finish(GenerationResult result, out ParsedCompletion message, out string finishReason)
     {
-        var deltas = new List<CompletionDelta>();
-        if (!StoppedByString) deltas.AddRange(Count(_assembler.Append(_decoder.Flush().Text)));
-        deltas.AddRange(Count(_assembler.Finish(out message)));
-        finishReason = _toolCalls > 0 ? "tool_calls"
-            : StoppedByString ? "stop"
-            : reason is FinishReason.MaxTokens or FinishReason.ContextLimit ? "length" : "stop";
+        IReadOnlyList<CompletionDelta> deltas = _text.Finish(out message);
+        finishReason = ChoiceRun.FinishReason(result, _text.ToolCalls > 0);
         return deltas;
     }
 
@@ -53,10 +41,4 @@ public sealed class ChatChoice(int index, Tokenizer tokenizer, ThinkingMode mode
 
     // OpenAI sends bytes as an array of integers (a byte[] would serialise as base64).
     private int[] Bytes(int id) => System.Text.Encoding.UTF8.GetBytes(tokenizer.Decode([id])).Select(b => (int)b).ToArray();
-
-    private IReadOnlyList<CompletionDelta> Count(IReadOnlyList<CompletionDelta> deltas)
-    {
-        foreach (CompletionDelta d in deltas) if (d.Kind == CompletionDeltaKind.ToolCall) _toolCalls++;
-        return deltas;
-    }
 }

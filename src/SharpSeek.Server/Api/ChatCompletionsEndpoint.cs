@@ -1,11 +1,10 @@
-// POST /v1/chat/completions: render the conversation with the V4 encoder, submit one sequence per
-// choice to the batch scheduler, and answer as one JSON message or as SSE chunks (role, reasoning
+// POST /v1/chat/completions: render the conversation with the V4 encoder, submit one request per
+// choice to the engine (the end of the system message is a prefix-cache point), and answer as one JSON message or as SSE chunks (role, reasoning
 // and content deltas, tool calls, finish, optional usage, [DONE]). The request's abort token
 // cancels its sequences, which frees their memory at the next scheduler iteration.
 using Microsoft.AspNetCore.Http;
-using SharpSeek.Extensions.AI.Text;
+using SharpSeek.Runtime.Generation;
 using SharpSeek.Server.Hosting;
-using SharpSeek.Server.Scheduling;
 using SharpSeek.Tokenization;
 using SharpSeek.Tokenization.Chat;
 
@@ -21,17 +20,20 @@ public static class ChatCompletionsEndpoint
         engine.CheckModel(req.Common.Model);
         Tokenizer tokenizer = engine.RequireTokenizer("chat messages");
         string prompt;
+        int[] cachePoints;
         try
         {
             var messages = PromptComposer.WithToolsAndFormat(req.Messages, req.Tools, req.ResponseFormat);
-            prompt = ChatEncoder.Encode(messages, new ChatEncodeOptions { ThinkingMode = req.Mode, ReasoningEffort = req.Effort });
+            var encode = new ChatEncodeOptions { ThinkingMode = req.Mode, ReasoningEffort = req.Effort };
+            prompt = ChatEncoder.Encode(messages, encode);
+            cachePoints = SystemPrefix(messages, encode, tokenizer, prompt);
         }
         catch (ChatFormatException e) { throw ApiError.BadRequest(e.Message, "messages"); }
         int[] ids = tokenizer.Encode(prompt);
         int maxTokens = engine.Budget(ids.Length, req.Common.MaxTokens, "messages");
         using IDisposable slot = engine.Acquire(req.Common.N);
-        using var run = new ChoiceRun(engine, ids, req.Common, maxTokens, http.RequestAborted, ToolChoiceForcing.For(req, tokenizer));
-        var choices = Enumerable.Range(0, req.Common.N).Select(i => new ChatChoice(i, tokenizer, req.Mode, req.Common.Stop)).ToArray();
+        using var run = new ChoiceRun(engine, ids, req.Common, maxTokens, http.RequestAborted, ToolChoiceForcing.For(req, tokenizer), cachePoints);
+        var choices = Enumerable.Range(0, req.Common.N).Select(i => new ChatChoice(i, tokenizer, req.Mode, req.Common.Stop, engine.Model.EosTokenIds)).ToArray();
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         if (req.Common.Stream) await ChatStreaming.WriteAsync(http, engine, req.Common, run, choices, id, created);
@@ -43,13 +45,12 @@ public static class ChatCompletionsEndpoint
         var results = await Task.WhenAll(choices.Select(async c =>
         {
             var logprobs = new List<object>();
-            SequenceOutcome outcome = await run.ConsumeAsync(c.Index, t =>
+            GenerationResult outcome = await run.ConsumeAsync(c.Index, t =>
             {
                 c.Push(t);
                 if (t.Logprob is not null) logprobs.Add(c.LogprobEntry(t.Logprob));
-                return c.StoppedByString;
             });
-            c.Finish(outcome.Finish, out ParsedCompletion message, out string finish);
+            c.Finish(outcome, out ParsedCompletion message, out string finish);
             return new
             {
                 index = c.Index,
@@ -71,8 +72,30 @@ public static class ChatCompletionsEndpoint
         {
             id, @object = "chat.completion", created, model = engine.Options.ModelId, system_fingerprint = "sharpseek",
             choices = results,
-            usage = new { prompt_tokens = run.PromptTokens, completion_tokens = completion, total_tokens = run.PromptTokens + completion },
+            usage = Usage(run, completion),
         }, ApiJson.Options, http.RequestAborted);
+    }
+
+    /// <summary>OpenAI usage, with the prompt tokens the prefix cache provided as cached_tokens.</summary>
+    public static object Usage(ChoiceRun run, int completion) => new
+    {
+        prompt_tokens = run.PromptTokens, completion_tokens = completion, total_tokens = run.PromptTokens + completion,
+        prompt_tokens_details = new { cached_tokens = run.CachedPromptTokens },
+    };
+
+    // The token length of the system message(s) at the start of the conversation (tools and response
+    // format included): shared across requests, so the engine snapshots its memory there. The V4
+    // template closes the system part before the first special token of the next message, so its
+    // ids do not depend on what follows; only a prefix of the prompt text counts.
+    private static int[] SystemPrefix(IReadOnlyList<ChatMessage> messages, ChatEncodeOptions encode, Tokenizer tokenizer, string prompt)
+    {
+        int n = 0;
+        while (n < messages.Count && messages[n].Role == ChatRole.System) n++;
+        if (n == 0 || n == messages.Count) return [];
+        string head;
+        try { head = ChatEncoder.Encode(messages.Take(n).ToList(), encode); }
+        catch (ChatFormatException) { return []; }
+        return prompt.StartsWith(head, StringComparison.Ordinal) ? [tokenizer.Encode(head).Length] : [];
     }
 
     public static object ToolCallJson(ParsedToolCall call, int index, string callId) =>

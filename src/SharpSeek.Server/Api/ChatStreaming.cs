@@ -49,14 +49,13 @@ public static class ChatStreaming
                     pending.Add(new { index = c.Index, delta = new { }, logprobs = lp, finish_reason = (string?)null, token_ids = ids });
                 for (int k = 0; k < deltas.Count; k++)
                     pending.Add(new { index = c.Index, delta = Delta(deltas[k]), logprobs = k == 0 ? lp : null, finish_reason = (string?)null, token_ids = k == 0 ? ids : null });
-                return c.StoppedByString;
             }, async () =>
             {
                 foreach (object p in pending) await Send(p);
                 pending.Clear();
             });
             foreach (object p in pending) await Send(p);
-            IReadOnlyList<CompletionDelta> rest = c.Finish(outcome.Finish, out _, out string finish);
+            IReadOnlyList<CompletionDelta> rest = c.Finish(outcome, out _, out string finish);
             foreach (CompletionDelta d in rest)
                 await Send(new { index = c.Index, delta = Delta(d), logprobs = (object?)null, finish_reason = (string?)null });
             await Send(new { index = c.Index, delta = new { }, logprobs = (object?)null, finish_reason = finish });
@@ -66,7 +65,7 @@ public static class ChatStreaming
         if (common.IncludeUsage)
         {
             int completion = choices.Sum(c => c.Tokens);
-            await Send(null!, new { prompt_tokens = run.PromptTokens, completion_tokens = completion, total_tokens = run.PromptTokens + completion });
+            await Send(null!, ChatCompletionsEndpoint.Usage(run, completion));
         }
         await Sse.WriteDoneAsync(http.Response, ct);
     }

@@ -1,9 +1,12 @@
-// The sequences of one request (one per choice, seeds seed, seed+1, ...): submitted together, each
-// with its own cancellation (a stop string ends only its choice) under the request's abort token.
-// Disposing cancels whatever still runs, so an early exit never leaves memory behind.
+// The requests of one HTTP call (one per choice, seeds seed, seed+1, ...): submitted together to the
+// engine, each with the text path's stop-string check as its engine-side stop condition, the
+// tool_choice forcing as a logit processor, and its own cancellation under the request's abort
+// token. Disposing cancels whatever still runs, so an early exit never leaves memory behind.
+using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Generation;
+using SharpSeek.Runtime.Sampling;
 using SharpSeek.Server.Hosting;
-using SharpSeek.Server.Scheduling;
+using SharpSeek.Tokenization.Text;
 
 namespace SharpSeek.Server.Api;
 
@@ -13,51 +16,63 @@ public sealed class ChoiceRun : IDisposable
     private readonly CancellationTokenSource[] _cancel;
     private readonly SequenceHandle[] _handles;
 
-    public ChoiceRun(ServingContext engine, IReadOnlyList<int> promptIds, CommonParams common, int maxTokens, CancellationToken aborted, ForcedTokens? forced = null)
+    public ChoiceRun(ServingContext engine, IReadOnlyList<int> promptIds, CommonParams common, int maxTokens, CancellationToken aborted,
+        ForcedTokens? forced = null, IReadOnlyList<int>? cachePoints = null)
     {
         _engine = engine;
         PromptTokens = promptIds.Count;
         _cancel = new CancellationTokenSource[common.N];
         _handles = new SequenceHandle[common.N];
-        for (int i = 0; i < common.N; i++)
+        try
         {
-            _cancel[i] = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            var sampling = common.Sampling.Seed is ulong s ? common.Sampling with { Seed = s + (ulong)i } : common.Sampling;
-            _handles[i] = engine.Scheduler.Submit(new SequenceRequest
+            for (int i = 0; i < common.N; i++)
             {
-                PromptIds = promptIds, Sampling = sampling, MaxNewTokens = maxTokens, TopLogprobs = common.TopLogprobs, Forced = forced,
-            }, _cancel[i].Token);
+                _cancel[i] = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                var sampling = common.Sampling.Seed is ulong s ? common.Sampling with { Seed = s + (ulong)i } : common.Sampling;
+                IStopCondition? stop = common.Stop.Count > 0 && engine.Tokenizer is { } tok
+                    ? StopCondition.From(new CompletionText(tok, common.Stop, engine.Model.EosTokenIds).StopsAfter)
+                    : null;
+                _handles[i] = engine.Engine.Submit(new GenerationRequest
+                {
+                    PromptIds = promptIds, Sampling = sampling, MaxNewTokens = maxTokens, TopLogprobs = common.TopLogprobs,
+                    LogitProcessors = forced is null ? null : [forced], StopCondition = stop, Speculative = engine.Options.Speculative,
+                    CachePoints = cachePoints,
+                }, _cancel[i].Token);
+            }
         }
+        catch (ArgumentException e) { Dispose(); throw ApiError.BadRequest(e.Message, null); }
     }
 
     public int PromptTokens { get; }
+    public int CachedPromptTokens { get; private set; }
 
-    /// <summary>
-    /// Reads choice <paramref name="index"/>'s tokens; <paramref name="onToken"/> returns true to end
-    /// the choice early (stop string). Returns the outcome (Finish = Stop when ended early).
-    /// </summary>
-    public async Task<SequenceOutcome> ConsumeAsync(int index, Func<SequenceToken, bool> onToken, Func<Task>? afterToken = null)
+    /// <summary>Reads choice <paramref name="index"/>'s tokens as they come; returns its result.</summary>
+    public async Task<GenerationResult> ConsumeAsync(int index, Action<GeneratedToken> onToken, Func<Task>? afterToken = null)
     {
         SequenceHandle h = _handles[index];
-        bool early = false;
-        await foreach (SequenceToken t in h.Tokens.ReadAllAsync(CancellationToken.None))
+        await foreach (GeneratedToken t in h.Tokens.ReadAllAsync(CancellationToken.None))
         {
-            if (onToken(t)) { early = true; _cancel[index].Cancel(); break; }
+            onToken(t);
             if (afterToken is not null) await afterToken();
         }
-        SequenceOutcome outcome = await h.Completion;
-        _engine.Metrics.Sequence(outcome);
-        return early ? outcome with { Finish = FinishReason.Stop } : outcome;
+        GenerationResult result = await h.Completion;
+        _engine.Metrics.Sequence(result);
+        if (index == 0) CachedPromptTokens = result.CachedPromptTokens;
+        return result;
     }
+
+    /// <summary>The OpenAI finish_reason of a choice.</summary>
+    public static string FinishReason(GenerationResult result, bool toolCalls) =>
+        toolCalls ? "tool_calls" : result.Finish is Runtime.Generation.FinishReason.MaxTokens or Runtime.Generation.FinishReason.ContextLimit ? "length" : "stop";
 
     public void Dispose()
     {
-        foreach (CancellationTokenSource c in _cancel)
+        foreach (CancellationTokenSource? c in _cancel)
         {
-            try { c.Cancel(); } catch (ObjectDisposedException) { }
+            try { c?.Cancel(); } catch (ObjectDisposedException) { }
         }
         // Observe outcomes so faulted sequences do not surface as unobserved task exceptions.
-        foreach (SequenceHandle h in _handles) _ = h.Completion.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
-        foreach (CancellationTokenSource c in _cancel) c.Dispose();
+        foreach (SequenceHandle? h in _handles) _ = h?.Completion.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        foreach (CancellationTokenSource? c in _cancel) c?.Dispose();
     }
 }

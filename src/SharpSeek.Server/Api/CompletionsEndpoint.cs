@@ -3,10 +3,10 @@
 // chunks; `return_token_ids` adds the generated ids to each choice.
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using SharpSeek.Runtime.Generation;
 using SharpSeek.Server.Hosting;
-using SharpSeek.Server.Scheduling;
 using SharpSeek.Tokenization;
-using SharpSeek.Tokenization.Decoding;
+using SharpSeek.Tokenization.Text;
 
 namespace SharpSeek.Server.Api;
 
@@ -49,33 +49,27 @@ public static class CompletionsEndpoint
         var finishes = new string[common.N];
         await Task.WhenAll(Enumerable.Range(0, common.N).Select(async i =>
         {
-            var decoder = tokenizer is null ? null : new StreamingDecoder(tokenizer, skipSpecialTokens: false, common.Stop);
+            var decoder = tokenizer is null ? null : new CompletionText(tokenizer, common.Stop, engine.Model.EosTokenIds);
             var text = new System.Text.StringBuilder(echo && tokenizer is not null ? tokenizer.Decode(ids) : "");
             tokenIds[i] = new List<int>();
-            string? pendingText = null;
+            string pendingText = "";
             int[]? pendingIds = null;
-            bool stopped = false;
-            SequenceOutcome outcome = await run.ConsumeAsync(i, t =>
+            GenerationResult outcome = await run.ConsumeAsync(i, t =>
             {
                 counts[i]++;
                 tokenIds[i].Add(t.Id);
-                StreamChunk c = decoder?.Push(t.Id) ?? default;
-                text.Append(c.Text);
-                pendingText = c.Text ?? "";
+                pendingText = decoder?.Push(t.Id).Text ?? "";
+                text.Append(pendingText);
                 pendingIds = [t.Id];
-                stopped = c.Stopped;
-                return stopped;
             }, common.Stream ? async () => await Send(Chunk(new { index = i, text = pendingText, logprobs = (object?)null, finish_reason = (string?)null, token_ids = common.ReturnTokenIds ? pendingIds : null })) : null);
-            if (common.Stream && stopped && pendingText!.Length > 0)
-                await Send(Chunk(new { index = i, text = pendingText, logprobs = (object?)null, finish_reason = (string?)null, token_ids = common.ReturnTokenIds ? pendingIds : null }));
-            string tail = decoder is not null && !stopped ? decoder.Flush().Text : "";
+            string tail = decoder?.Flush().Text ?? "";
             text.Append(tail);
             texts[i] = text.ToString();
-            finishes[i] = outcome.Finish is Runtime.Generation.FinishReason.MaxTokens or Runtime.Generation.FinishReason.ContextLimit ? "length" : "stop";
+            finishes[i] = ChoiceRun.FinishReason(outcome, toolCalls: false);
             if (common.Stream) await Send(Chunk(new { index = i, text = tail, logprobs = (object?)null, finish_reason = finishes[i] }));
         }));
         int completion = counts.Sum();
-        var usage = new { prompt_tokens = ids.Length, completion_tokens = completion, total_tokens = ids.Length + completion };
+        object usage = ChatCompletionsEndpoint.Usage(run, completion);
         if (common.Stream)
         {
             if (common.IncludeUsage) await Send(new { id, @object = "text_completion", created, model, choices = Array.Empty<object>(), usage });

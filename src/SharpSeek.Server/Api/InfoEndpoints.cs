@@ -16,12 +16,12 @@ public static class InfoEndpoints
     {
         status = "ok",
         model = engine.Options.ModelId,
-        active_sequences = engine.Scheduler.ActiveCount,
-        queue_length = engine.Scheduler.QueueLength,
+        active_sequences = engine.Engine.ActiveCount,
+        queue_length = engine.Engine.QueueLength,
         live_memory_sequences = engine.Pool.LiveSequences,
         tokenizer = engine.Tokenizer is not null,
     }, ApiJson.Options);
 
     public static IResult Metrics(ServingContext engine) =>
-        Results.Text(engine.Metrics.Render(engine.Scheduler), "text/plain; version=0.0.4; charset=utf-8");
+        Results.Text(engine.Metrics.Render(engine.Engine), "text/plain; version=0.0.4; charset=utf-8");
 }

@@ -2,7 +2,7 @@
 // right after the reasoning ends (thinking mode: once "</think>" is generated; chat mode: at once)
 // the output continues with "\n\n<｜DSML｜tool_calls>\n<｜DSML｜invoke name=\"" -- and, for a named
 // function, its name and "\">\n" -- so the model only writes the arguments (and any further calls).
-using SharpSeek.Server.Scheduling;
+using SharpSeek.Runtime.Sampling;
 using SharpSeek.Tokenization;
 using SharpSeek.Tokenization.Chat;
 

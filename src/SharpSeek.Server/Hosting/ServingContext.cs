@@ -1,11 +1,12 @@
 // Everything a request handler needs: the served model id, tokenizer (optional: without one only
-// token-id prompts work), the batch scheduler and its memory pool, metrics, and the in-flight
-// request budget behind the 429.
+// token-id prompts work), the runtime's InferenceEngine (the one scheduler, its memory pool and
+// prefix cache), metrics, and the in-flight request budget behind the 429.
+using SharpSeek.Runtime.Engine;
+using SharpSeek.Runtime.Generation;
 using SharpSeek.Runtime.Memory;
 using SharpSeek.Runtime.Models;
 using SharpSeek.Server.Api;
 using SharpSeek.Server.Metrics;
-using SharpSeek.Server.Scheduling;
 using SharpSeek.Tokenization;
 
 namespace SharpSeek.Server.Hosting;
@@ -21,15 +22,20 @@ public sealed class ServingContext : IDisposable
         Model = model;
         Tokenizer = tokenizer;
         Options = options;
-        Pool = new MemoryPool(model);
-        Scheduler = new BatchScheduler(model, Pool, new SchedulerOptions { MaxBatch = Math.Max(1, options.MaxConcurrent), PrefillChunk = options.PrefillChunk });
+        if (options.Speculative && !model.HasDraftHead) throw new ArgumentException("speculative decoding needs a model with an MTP (draft) head; this one has none");
+        Engine = new InferenceEngine(model, new EngineOptions
+        {
+            MaxBatch = Math.Max(1, options.MaxConcurrent),
+            PrefillChunk = options.PrefillChunk,
+            PrefixCacheBytes = options.PrefixCacheBytes,
+        });
     }
 
     public ILanguageModel Model { get; }
     public Tokenizer? Tokenizer { get; }
     public ServerOptions Options { get; }
-    public MemoryPool Pool { get; }
-    public BatchScheduler Scheduler { get; }
+    public MemoryPool Pool => Engine.Pool;
+    public InferenceEngine Engine { get; }
     public ServerMetrics Metrics { get; } = new();
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -47,12 +53,12 @@ public sealed class ServingContext : IDisposable
     {
         int limit = Model.MaxContext;
         if (promptTokens == 0) throw ApiError.BadRequest("the prompt is empty", param);
-        if (promptTokens >= limit || promptTokens + (requested ?? 0) > limit)
+        if (!ContextRule.PromptFits(promptTokens, limit) || ContextRule.Room(promptTokens, limit) < (requested ?? 0))
             throw ApiError.BadRequest(
                 $"This model's maximum context length is {limit} tokens. However, you requested {promptTokens + (requested ?? 1)} tokens " +
                 $"({promptTokens} in the prompt, {requested ?? 1} in the completion). Please reduce the length of the prompt or the completion.",
                 param, "context_length_exceeded");
-        return Math.Min(requested ?? Options.DefaultMaxTokens, limit - promptTokens);
+        return Math.Min(requested ?? Options.DefaultMaxTokens, ContextRule.Room(promptTokens, limit));
     }
 
     /// <summary>Reserves <paramref name="n"/> generation slots; 429 when the server is full.</summary>
@@ -69,7 +75,7 @@ public sealed class ServingContext : IDisposable
 
     public void Dispose()
     {
-        Scheduler.Dispose();
+        Engine.Dispose();
         Pool.Clear();
     }
 

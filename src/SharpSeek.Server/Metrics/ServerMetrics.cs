@@ -3,7 +3,8 @@
 // memory pool, time-to-first-token histogram and aggregate generation throughput.
 using System.Globalization;
 using System.Text;
-using SharpSeek.Server.Scheduling;
+using SharpSeek.Runtime.Engine;
+using SharpSeek.Runtime.Generation;
 
 namespace SharpSeek.Server.Metrics;
 
@@ -23,11 +24,11 @@ public sealed class ServerMetrics
         lock (_gate) _requests[(endpoint, status)] = _requests.GetValueOrDefault((endpoint, status)) + 1;
     }
 
-    public void Sequence(SequenceOutcome outcome)
+    public void Sequence(GenerationResult outcome)
     {
         Interlocked.Add(ref _promptTokens, outcome.PromptTokens);
-        Interlocked.Add(ref _completionTokens, outcome.GeneratedTokens);
-        if (outcome.GeneratedTokens == 0) return;
+        Interlocked.Add(ref _completionTokens, outcome.Ids.Count);
+        if (outcome.Ids.Count == 0) return;
         double s = outcome.TimeToFirstToken.TotalSeconds;
         lock (_gate)
         {
@@ -41,7 +42,7 @@ public sealed class ServerMetrics
     public long PromptTokens => Interlocked.Read(ref _promptTokens);
     public long CompletionTokens => Interlocked.Read(ref _completionTokens);
 
-    public string Render(BatchScheduler scheduler)
+    public string Render(InferenceEngine scheduler)
     {
         var sb = new StringBuilder();
         lock (_gate)
@@ -66,6 +67,10 @@ public sealed class ServerMetrics
         Metric(sb, "sharpseek_active_sequences", "gauge", "Sequences in the running batch.", scheduler.ActiveCount);
         Metric(sb, "sharpseek_memory_pool_sequences", "gauge", "Live sequence memories.", scheduler.Pool.LiveSequences);
         Metric(sb, "sharpseek_memory_pool_bytes", "gauge", "Bytes held by live sequence memories.", scheduler.Pool.BytesInUse);
+        Metric(sb, "sharpseek_prompt_tokens_cached_total", "counter", "Prompt tokens taken from the prefix cache instead of being computed.", scheduler.PromptTokensCached);
+        Metric(sb, "sharpseek_prompt_tokens_computed_total", "counter", "Prompt tokens computed by prefill.", scheduler.PromptTokensComputed);
+        Metric(sb, "sharpseek_prefix_cache_entries", "gauge", "Sequence snapshots kept for prefix reuse.", scheduler.Cache.Count);
+        Metric(sb, "sharpseek_prefix_cache_bytes", "gauge", "Bytes held by the prefix cache.", scheduler.Cache.BytesInUse);
         Metric(sb, "sharpseek_generated_tokens_total", "counter", "Tokens sampled by the scheduler.", scheduler.GeneratedTokens);
         double busy = scheduler.BusyTime.TotalSeconds;
         Header(sb, "sharpseek_tokens_per_second", "gauge", "Generated tokens per second of scheduler busy time (aggregate over the batch).");

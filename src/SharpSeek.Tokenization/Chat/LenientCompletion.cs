@@ -1,9 +1,8 @@
 // Turns generated text into reasoning, content and tool calls even when the model did not finish
 // cleanly (max tokens, stop string, random weights): the strict V4 parser first, then a forgiving
 // split at </think>, the tool-calls opener and EOS. Serving must never fail on the model's output.
-using SharpSeek.Tokenization.Chat;
 
-namespace SharpSeek.Extensions.AI.Text;
+namespace SharpSeek.Tokenization.Chat;
 
 public static class LenientCompletion
 {

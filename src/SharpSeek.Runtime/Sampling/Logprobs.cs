@@ -1,6 +1,8 @@
 // Log-softmax of one logits row and the k most likely ids, as OpenAI's logprobs report them: the
 // model's own distribution (before temperature and truncation), ties broken by the lower id.
-namespace SharpSeek.Server.Scheduling;
+using SharpSeek.Runtime.Generation;
+
+namespace SharpSeek.Runtime.Sampling;
 
 public static class Logprobs
 {

@@ -4,9 +4,8 @@
 // deltas and lets LenientCompletion decide the rest at Finish, so every delta sent stays a prefix
 // of the final message.
 using System.Text;
-using SharpSeek.Tokenization.Chat;
 
-namespace SharpSeek.Extensions.AI.Text;
+namespace SharpSeek.Tokenization.Chat;
 
 public sealed class CompletionAssembler
 {

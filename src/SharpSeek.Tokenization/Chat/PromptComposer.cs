@@ -1,9 +1,8 @@
 // Places request-level tools and response_format where the V4 template expects them: on the
 // system message (one is inserted at the start when the conversation has none).
 using System.Text.Json;
-using SharpSeek.Tokenization.Chat;
 
-namespace SharpSeek.Extensions.AI.Text;
+namespace SharpSeek.Tokenization.Chat;
 
 public static class PromptComposer
 {
