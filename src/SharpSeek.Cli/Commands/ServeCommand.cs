@@ -1,4 +1,5 @@
-// `sharpseek serve --model DIR [--host H] [--port P] [--api-key K] [--max-concurrent N] [--max-context T]`:
+// `sharpseek serve --model DIR [--host H] [--port P] [--api-key K] [--max-concurrent N] [--max-context T]
+// [--speculative] [--prefix-cache-mb M]`:
 // the OpenAI-compatible HTTP server (SharpSeek.Server) on Kestrel until Ctrl+C.
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
@@ -21,7 +22,9 @@ public static class ServeCommand
         var maxConcurrent = new Option<int>("--max-concurrent") { Description = "Generations in flight (also the batch size); more get 429", DefaultValueFactory = _ => 16 };
         var maxContext = new Option<int?>("--max-context") { Description = "Context limit per sequence (default: the model's)" };
         var name = new Option<string?>("--served-model-name") { Description = "Model id clients send (default: the directory name)" };
-        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API") { model, host, port, apiKey, maxConcurrent, maxContext, name };
+        var speculative = new Option<bool>("--speculative") { Description = "Decode speculatively with the model's MTP head (same tokens as without)" };
+        var prefixCache = new Option<int>("--prefix-cache-mb") { Description = "Memory kept for prefix reuse across requests, in MiB (0 = off)", DefaultValueFactory = _ => 256 };
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -29,15 +32,21 @@ public static class ServeCommand
             if (p is < 0 or > 65535) throw new CliException($"--port {p} is not a TCP port");
             if (mc < 1) throw new CliException("--max-concurrent must be >= 1");
             if (parse.GetValue(maxContext) is < 2) throw new CliException("--max-context must be >= 2");
+            if (parse.GetValue(prefixCache) < 0) throw new CliException($"--prefix-cache-mb must be >= 0 (got {parse.GetValue(prefixCache)})");
             if (!Directory.Exists(dir)) throw new CliException($"model directory '{dir}' does not exist");
             using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext));
             Tokenizer? tokenizer = md.TokenizerPath is null ? null : Tokenizer.Load(md.TokenizerPath);
             string id = parse.GetValue(name) ?? Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
-            var options = new ServerOptions { ModelId = id, ApiKey = parse.GetValue(apiKey), MaxConcurrent = mc };
+            if (parse.GetValue(speculative) && !md.Model.HasDraftHead) throw new CliException("--speculative needs a model with an MTP block; this checkpoint has none");
+            var options = new ServerOptions
+            {
+                ModelId = id, ApiKey = parse.GetValue(apiKey), MaxConcurrent = mc,
+                Speculative = parse.GetValue(speculative), PrefixCacheBytes = (long)parse.GetValue(prefixCache) << 20,
+            };
             using var engine = new ServingContext(md.Model, tokenizer, options);
             string url = $"http://{parse.GetValue(host)}:{p}";
             WebApplication app = SharpSeekServer.Build(engine, b => b.WebHost.UseUrls(url));
-            Console.Error.WriteLine($"serving '{id}' on {url} (context {md.Model.MaxContext}, max concurrent {mc}{(tokenizer is null ? ", no tokenizer: token-id prompts only" : "")})");
+            Console.Error.WriteLine($"serving '{id}' on {url} (context {md.Model.MaxContext}, max concurrent {mc}{(options.Speculative ? ", speculative" : "")}, prefix cache {parse.GetValue(prefixCache)} MiB{(tokenizer is null ? ", no tokenizer: token-id prompts only" : "")})");
             app.Run();
             return 0;
         });

@@ -75,7 +75,7 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
             for (int p = from; p < to; p++)
             {
                 int i = p - from;
-                if (p < start) s.HiddenAt(p).CopyTo(h.AsSpan(i * w, w)); else hidden.AsSpan((p - start) * w, w).CopyTo(h.AsSpan(i * w, w));
+                if (p < start) s.HiddenAt(p, start).CopyTo(h.AsSpan(i * w, w)); else hidden.AsSpan((p - start) * w, w).CopyTo(h.AsSpan(i * w, w));
                 next[i] = ids[p + 1 - start];
             }
             model.ForwardMtp(h, next, s.State, new float[m * VocabSize]);
@@ -89,7 +89,7 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
         if (!s.UseDraft) throw new InvalidOperationException("the sequence was created without useDraftHead");
         if (s.State.MtpLength != s.State.Length - 1)
             throw new InvalidOperationException($"the draft head is at position {s.State.MtpLength}, the main model at {s.State.Length}: draft needs exactly one pending position");
-        model.ForwardMtp(s.HiddenAt(s.State.Length - 1).ToArray(), [nextId], s.State, logits);
+        model.ForwardMtp(s.HiddenAt(s.State.Length - 1, s.State.Length).ToArray(), [nextId], s.State, logits);
     }
 
     private static V4Sequence Cast(ISequence s) => s as V4Sequence ?? throw new ArgumentException("sequence was not created by this model");
@@ -116,9 +116,10 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
                 rows.AsSpan(i * hiddenWidth, hiddenWidth).CopyTo(_hidden.AsSpan((firstPos + i) % Slots * hiddenWidth, hiddenWidth));
         }
 
-        public ReadOnlySpan<float> HiddenAt(int pos)
+        /// <summary>Kept streams of position <paramref name="pos"/>, while the ring still holds the positions before <paramref name="length"/>.</summary>
+        public ReadOnlySpan<float> HiddenAt(int pos, int length)
         {
-            if (pos < state.Length - Slots || pos >= state.Length) throw new InvalidOperationException($"hidden state of position {pos} is no longer kept");
+            if (pos < length - Slots || pos >= length) throw new InvalidOperationException($"hidden state of position {pos} is no longer kept");
             return _hidden.AsSpan(pos % Slots * hiddenWidth, hiddenWidth);
         }
 
