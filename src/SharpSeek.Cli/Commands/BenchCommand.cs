@@ -1,4 +1,5 @@
-// `sharpseek bench --model DIR [--prompt N] [--gen M]`: prefill and decode tokens/s, peak memory.
+// `sharpseek bench --model DIR [--prompt N] [--gen M]`: prefill and decode tokens/s, peak memory;
+// with --shared-prefix N, prefix reuse (PrefixReuseBench).
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -14,7 +15,8 @@ public static class BenchCommand
         var prompt = new Option<int>("--prompt") { Description = "Prompt tokens", DefaultValueFactory = _ => 128 };
         var gen = new Option<int>("--gen") { Description = "Tokens to decode", DefaultValueFactory = _ => 32 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json };
+        var sharedPrefix = new Option<int>("--shared-prefix") { Description = "Measure prefix reuse: time to first token of two requests sharing this many tokens (each adds --prompt tokens)" };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -25,6 +27,8 @@ public static class BenchCommand
             using var md = ModelDirectory.Open(dir);
             double loadS = load.Elapsed.TotalSeconds;
             ILanguageModel lm = md.Model;
+            if (parse.GetValue(sharedPrefix) is int shared and > 0) return PrefixReuseBench.Run(lm, dir, shared, n, parse.GetValue(json));
+            if (parse.GetValue(sharedPrefix) < 0) throw new CliException("--shared-prefix must be >= 0");
             if (n + m > lm.MaxContext) throw new CliException($"--prompt + --gen = {n + m} exceeds the context limit {lm.MaxContext}");
             var rng = new Random(1234);
             int[] ids = Enumerable.Range(0, n).Select(_ => rng.Next(lm.VocabSize)).ToArray();
