@@ -175,20 +175,13 @@ public sealed class ChatSession : IDisposable
         return 0;
     }
 
+    // Prefill through the engine (no generation): restores memory, and gives the logits there.
     private float[] Feed(ReadOnlySpan<int> ids)
     {
-        int v = _model.VocabSize;
-        float[] last = new float[v];
-        const int chunk = 256;
-        for (int s = 0; s < ids.Length; s += chunk)
-        {
-            int n = Math.Min(chunk, ids.Length - s);
-            float[] rows = new float[n * v];
-            _model.Forward(_sequence, ids.Slice(s, n), rows);
-            rows.AsSpan((n - 1) * v, v).CopyTo(last);
-            Record(ids.Slice(s, n));
-        }
-        return last;
+        if (ids.IsEmpty) return new float[_model.VocabSize];
+        GenerationResult r = _generator.Generate(new GenerationRequest { PromptIds = ids.ToArray(), Sequence = _sequence, PrefillOnly = true });
+        Record(ids);
+        return r.LastLogits!;
     }
 
     // Notes ids the generator (or Feed) has put into the memory.

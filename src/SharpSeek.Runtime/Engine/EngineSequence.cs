@@ -87,6 +87,7 @@ internal sealed class EngineSequence
     public void PrefillDone()
     {
         _prefillClock.Stop();
+        if (Request.PrefillOnly) { Finish = FinishReason.MaxTokens; return; }
         _decodeClock.Start();
         SampleAndEmit();
     }
@@ -144,6 +145,6 @@ internal sealed class EngineSequence
         _tokens.Writer.TryComplete();
         _done.TrySetResult(new GenerationResult(Index, _ids.ToArray(), Finish ?? FinishReason.Cancelled, PromptIds.Length,
             _prefillClock.Elapsed, _decodeClock.Elapsed, Stats?.Snapshot())
-        { CachedPromptTokens = CachedPromptTokens, TimeToFirstToken = _firstToken });
+        { CachedPromptTokens = CachedPromptTokens, TimeToFirstToken = _firstToken, LastLogits = Request.PrefillOnly && !Prefilling ? (float[])Logits.Clone() : null });
     }
 }

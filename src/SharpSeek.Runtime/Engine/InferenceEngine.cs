@@ -224,7 +224,7 @@ public sealed class InferenceEngine : IDisposable
         if (s.Prefilling) return;
         rows.AsSpan((to - from - 1) * v, v).CopyTo(s.Logits);
         s.PrefillDone();
-        Interlocked.Increment(ref _generated);
+        Interlocked.Add(ref _generated, s.Generated);
     }
 
     // Frees the memory (or keeps it as a cached prefix) and completes the caller's handle.

@@ -69,6 +69,8 @@ public sealed record GenerationRequest
     public int MaxRollback { get; init; } = 16;
     /// <summary>Tokens per prefill Forward; null = the engine's setting.</summary>
     public int? PrefillChunk { get; init; }
+    /// <summary>Feed the prompt and generate nothing; the result carries the last position's logits (restoring memory, diagnostics).</summary>
+    public bool PrefillOnly { get; init; }
     /// <summary>Prompt lengths worth keeping in the prefix cache (e.g. the end of a shared system prompt).</summary>
     public IReadOnlyList<int>? CachePoints { get; init; }
 
@@ -92,6 +94,8 @@ public sealed record GenerationResult(
 {
     /// <summary>Prompt tokens taken from the prefix cache instead of being computed.</summary>
     public int CachedPromptTokens { get; init; }
+    /// <summary>Logits [VocabSize] after the last prompt id, for a PrefillOnly request.</summary>
+    public float[]? LastLogits { get; init; }
     /// <summary>From submission to the first generated token (queueing and prefill included).</summary>
     public TimeSpan TimeToFirstToken { get; init; }
     /// <summary>Tokens after the first (which comes from the prefill) per second of decoding.</summary>
