@@ -59,8 +59,10 @@ internal static class MessageMapping
         return defs.Count > 0 ? defs : null;
     }
 
-    public static SamplingOptions Sampling(ChatOptions? options, float defaultTemperature) => new()
+    /// <param name="vocabLimit">Never sample ids the tokenizer cannot decode (an embedding padded past the vocabulary).</param>
+    public static SamplingOptions Sampling(ChatOptions? options, float defaultTemperature, int? vocabLimit = null) => new()
     {
+        VocabLimit = vocabLimit,
         Temperature = options?.Temperature ?? defaultTemperature,
         TopP = options?.TopP ?? 1,
         TopK = options?.TopK ?? 0,

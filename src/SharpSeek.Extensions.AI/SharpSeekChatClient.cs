@@ -132,8 +132,7 @@ public sealed class SharpSeekChatClient : IChatClient
         var request = new GenerationRequest
         {
             PromptIds = ids,
-            Sampling = MessageMapping.Sampling(options, _options.DefaultTemperature) is var sampling && _tokenizer.VocabSize < _model.VocabSize
-                ? sampling with { VocabLimit = _tokenizer.VocabSize } : MessageMapping.Sampling(options, _options.DefaultTemperature),
+            Sampling = MessageMapping.Sampling(options, _options.DefaultTemperature, _tokenizer.VocabSize < _model.VocabSize ? _tokenizer.VocabSize : null),
             MaxNewTokens = Math.Max(1, maxTokens),
             StopCondition = stop,
         };
@@ -150,6 +149,7 @@ public sealed class SharpSeekChatClient : IChatClient
     private static UsageDetails Usage(GenerationResult r) => new()
     {
         InputTokenCount = r.PromptTokens,
+        CachedInputTokenCount = r.CachedPromptTokens,
         OutputTokenCount = r.Ids.Count,
         TotalTokenCount = r.PromptTokens + r.Ids.Count,
     };

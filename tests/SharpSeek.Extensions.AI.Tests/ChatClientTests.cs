@@ -135,4 +135,22 @@ public sealed class ChatClientTests(TestAssets assets)
         // Measured from the moment of cancellation (the producer may run ahead of a slow consumer before it).
         Assert.True(model.Forwards <= forwardsAtCancel + 2, $"generation went on after the cancellation ({forwardsAtCancel} -> {model.Forwards} forwards)");
     }
+
+    [Fact]
+    public async Task An_agent_loop_resending_its_history_is_served_from_the_prefix_cache()
+    {
+        using var warm = new SharpSeekChatClient(assets.Tiny, assets.Tokenizer);
+        using var cold = new SharpSeekChatClient(assets.Tiny, assets.Tokenizer, NoCache);
+        var o = Chat.Clone(); o.MaxOutputTokens = 6; o.Temperature = 0;
+        var history = new List<AiMessage> { new(ChatRole.System, "You answer questions about the weather, briefly and exactly."), new(ChatRole.User, "What is the weather in Paris today?") };
+        ChatResponse first = await warm.GetResponseAsync(history, o);
+        Assert.Equal(0, first.Usage!.CachedInputTokenCount);
+        history.AddRange(first.Messages);
+        history.Add(new AiMessage(ChatRole.User, "And in Rome?"));
+        ChatResponse second = await warm.GetResponseAsync(history, o);
+        Assert.True(second.Usage!.CachedInputTokenCount > 20, $"cached {second.Usage.CachedInputTokenCount}");
+        ChatResponse reference = await cold.GetResponseAsync(history, o);
+        Assert.Equal(reference.Text, second.Text);
+        Assert.True(warm.Pool.IsEmpty);
+    }
 }
