@@ -43,8 +43,8 @@ public sealed class CompletionAssembler
     {
         result = LenientCompletion.Parse(_text.ToString(), _mode);
         var deltas = new List<CompletionDelta>();
-        Remainder(deltas, CompletionDeltaKind.Reasoning, _reasoning, result.Reasoning);
-        Remainder(deltas, CompletionDeltaKind.Content, _content, result.Content);
+        IncrementalCompletionParser.TryAddRemainder(deltas, CompletionDeltaKind.Reasoning, _reasoning, result.Reasoning);
+        IncrementalCompletionParser.TryAddRemainder(deltas, CompletionDeltaKind.Content, _content, result.Content);
         for (int i = _callsSent; i < result.ToolCalls.Count; i++)
             deltas.Add(new CompletionDelta(CompletionDeltaKind.ToolCall, "", result.ToolCalls[i]));
         _callsSent = Math.Max(_callsSent, result.ToolCalls.Count);
@@ -62,13 +62,5 @@ public sealed class CompletionAssembler
             case CompletionDeltaKind.Content: _content.Append(d.Text); break;
             default: _callsSent++; break;
         }
-    }
-
-    private static void Remainder(List<CompletionDelta> deltas, CompletionDeltaKind kind, StringBuilder sent, string final)
-    {
-        string s = sent.ToString();
-        if (final.Length <= s.Length || !final.StartsWith(s, StringComparison.Ordinal)) return;
-        deltas.Add(new CompletionDelta(kind, final[s.Length..]));
-        sent.Append(final, s.Length, final.Length - s.Length);
     }
 }

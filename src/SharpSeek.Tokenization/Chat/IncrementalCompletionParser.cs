@@ -60,14 +60,24 @@ public sealed class IncrementalCompletionParser
 
     private static void AddRemainder(List<CompletionDelta> deltas, CompletionDeltaKind kind, StringBuilder emitted, string final)
     {
-        string sent = emitted.ToString();
-        if (!final.StartsWith(sent, StringComparison.Ordinal))
+        if (!TryAddRemainder(deltas, kind, emitted, final))
             throw new InvalidOperationException($"streamed {kind} diverged from the whole-text parse");
+    }
+
+    /// <summary>
+    /// The part of <paramref name="final"/> not streamed yet, as one delta (also appended to
+    /// <paramref name="emitted"/>); false when what was streamed is not a prefix of it.
+    /// </summary>
+    internal static bool TryAddRemainder(List<CompletionDelta> deltas, CompletionDeltaKind kind, StringBuilder emitted, string final)
+    {
+        string sent = emitted.ToString();
+        if (!final.StartsWith(sent, StringComparison.Ordinal)) return false;
         if (final.Length > sent.Length)
         {
             deltas.Add(new CompletionDelta(kind, final[sent.Length..]));
             emitted.Append(final, sent.Length, final.Length - sent.Length);
         }
+        return true;
     }
 
     // Advances one decision; returns true when another step may make progress.
