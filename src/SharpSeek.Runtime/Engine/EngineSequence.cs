@@ -81,6 +81,9 @@ internal sealed class EngineSequence
     /// <summary>Prompt + generated tokens: what the context rule counts.</summary>
     public int Total => StartLength + PromptIds.Length + _ids.Count;
 
+    /// <summary>Wakes the engine when the caller cancels; released when the request completes.</summary>
+    public CancellationTokenRegistration WakeOnCancel { get; set; }
+
     public void StartPrefill() => _prefillClock.Start();
 
     /// <summary>The prompt is in memory and its last row is in Logits: sample and emit the first token.</summary>
@@ -134,6 +137,7 @@ internal sealed class EngineSequence
     /// <summary>Completes the caller's handle (once); the engine has already freed or cached the memory.</summary>
     public void Complete()
     {
+        WakeOnCancel.Dispose();
         _prefillClock.Stop();
         _decodeClock.Stop();
         if (Error is not null)

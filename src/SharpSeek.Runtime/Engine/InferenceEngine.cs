@@ -78,7 +78,7 @@ public sealed class InferenceEngine : IDisposable
             }
         }
         _wake.Set();
-        if (ct.CanBeCanceled) ct.Register(() => { try { _wake.Set(); } catch (ObjectDisposedException) { } });
+        if (ct.CanBeCanceled) s.WakeOnCancel = ct.Register(() => { try { _wake.Set(); } catch (ObjectDisposedException) { } });
         return s.Handle;
     }
 
@@ -191,7 +191,9 @@ public sealed class InferenceEngine : IDisposable
         bool draft = s.UsesDraftHead;
         if (Cache.Enabled && Cache.Find(s.PromptIds, draft, rollback) is { } hit)
         {
-            s.Lease = Pool.Adopt(Cache.Fork(hit));
+            ISequence fork = Cache.Fork(hit);
+            try { s.Lease = Pool.Adopt(fork); }
+            catch { fork.Dispose(); throw; }
             s.Prefilled = s.CachedPromptTokens = hit.Length;
             Interlocked.Add(ref _promptCached, hit.Length);
         }
