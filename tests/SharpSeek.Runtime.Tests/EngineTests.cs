@@ -3,6 +3,7 @@
 // EOS streamed like any token, and speculative + plain requests in one batched call.
 using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Generation;
+using SharpSeek.Runtime.Models;
 using SharpSeek.Runtime.Sampling;
 
 namespace SharpSeek.Runtime.Tests;
@@ -155,6 +156,48 @@ public sealed class EngineTests
         Assert.Throws<ArgumentException>(() => e.Submit(new GenerationRequest { PromptIds = [1], Sampling = new SamplingOptions { TopP = 2 } }));
         Assert.Throws<ArgumentException>(() => new InferenceEngine(new MockModel(), new EngineOptions { MaxBatch = 0 }));
         Assert.Equal(FinishReason.MaxTokens, Run(e, new GenerationRequest { PromptIds = Ids(1, 9), MaxNewTokens = 1 }).Finish);
+        Assert.True(e.Pool.IsEmpty);
+    }
+
+    // Holds the engine inside its first model call until released, so a test can queue requests behind it.
+    private sealed class GatedModel(MockModel inner) : ILanguageModel
+    {
+        public readonly ManualResetEventSlim Entered = new(), Release = new();
+        public int VocabSize => inner.VocabSize;
+        public int MaxContext => inner.MaxContext;
+        public IReadOnlyList<int> EosTokenIds => inner.EosTokenIds;
+        public bool HasDraftHead => inner.HasDraftHead;
+        public int TokensFed => inner.TokensFed;
+        public ISequence CreateSequence(int maxRollback = 16, bool useDraftHead = false) => inner.CreateSequence(maxRollback, useDraftHead);
+        public void ForwardDraft(ISequence sequence, int nextId, Span<float> logits) => inner.ForwardDraft(sequence, nextId, logits);
+        public void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits)
+        {
+            Entered.Set();
+            Release.Wait();
+            inner.Forward(sequence, ids, logits);
+        }
+    }
+
+    [Fact]
+    public void RequestsQueuedBehindOneWithTheSamePromptWaitForItsSnapshot()
+    {
+        int[] prompt = Ids(30, 120);
+        var m = new GatedModel(new MockModel());
+        using var e = new InferenceEngine(m, new EngineOptions { PrefixCacheBytes = 1 << 20, PrefixMinTokens = 8, PrefillChunk = 32 });
+        var handles = new List<SequenceHandle> { e.Submit(Sampled(prompt, 0)) };
+        Assert.True(m.Entered.Wait(10_000));
+        // n choices of one prompt, and a request sharing its first 100 ids, queued while it prefills.
+        handles.AddRange(Enumerable.Range(1, 3).Select(i => e.Submit(Sampled(prompt, (ulong)i))));
+        handles.Add(e.Submit(Sampled([.. prompt[..100], .. Ids(31, 30)], 9)));
+        m.Release.Set();
+        GenerationResult[] results = handles.Select(h => h.Completion.GetAwaiter().GetResult()).ToArray();
+        Assert.Equal(0, results[0].CachedPromptTokens);
+        Assert.All(results[1..4], r => Assert.Equal(119, r.CachedPromptTokens));
+        Assert.Equal(100, results[4].CachedPromptTokens);
+        Assert.Equal(120 + 3 * 1 + 30, e.PromptTokensComputed);
+        using var cold = new InferenceEngine(new MockModel());
+        for (int i = 0; i < 4; i++) Assert.Equal(Run(cold, Sampled(prompt, (ulong)i)).Ids, results[i].Ids);
+        Assert.Equal(Run(cold, Sampled([.. prompt[..100], .. Ids(31, 30)], 9)).Ids, results[4].Ids);
         Assert.True(e.Pool.IsEmpty);
     }
 }

@@ -71,7 +71,9 @@ internal sealed class EngineSequence
     public int Prefilled { get; set; }
     public int CachedPromptTokens { get; set; }
     /// <summary>Prompt lengths at which the prefix cache wants a snapshot, ascending.</summary>
-    public Queue<int> CachePoints { get; } = new();
+    public SortedSet<int> CachePoints { get; } = new();
+    /// <summary>A running request whose prefill will snapshot the prefix this one shares; admission waits for it.</summary>
+    public (EngineSequence Leader, int Length)? WaitsFor { get; set; }
     public bool Prefilling => Prefilled < PromptIds.Length;
     public int Pending { get; private set; } = -1;
     public FinishReason? Finish { get; private set; }

@@ -24,12 +24,13 @@ public sealed class InferenceEngine : IDisposable
     private readonly EngineOptions _options;
     private readonly ConcurrentQueue<EngineSequence> _queue = new();
     private readonly List<EngineSequence> _active = new();
+    private readonly List<EngineSequence> _waiting = new();
     private readonly object _gate = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly StepBatch _step;
     private Thread? _worker;
     private bool _stopping;
-    private int _activeCount, _nextIndex;
+    private int _activeCount, _waitingCount, _nextIndex;
     private long _generated, _busyTicks, _promptCached, _promptComputed;
 
     public InferenceEngine(ILanguageModel model, EngineOptions? options = null, MemoryPool? pool = null)
@@ -49,7 +50,7 @@ public sealed class InferenceEngine : IDisposable
     public MemoryPool Pool { get; }
     /// <summary>Snapshots kept for prefix reuse (owned by the worker; read its counters only).</summary>
     public PrefixCache Cache { get; }
-    public int QueueLength => _queue.Count;
+    public int QueueLength => _queue.Count + Volatile.Read(ref _waitingCount);
     public int ActiveCount => Volatile.Read(ref _activeCount);
     public long GeneratedTokens => Interlocked.Read(ref _generated);
     /// <summary>Prompt tokens taken from the prefix cache / computed by prefill since start.</summary>
@@ -119,11 +120,11 @@ public sealed class InferenceEngine : IDisposable
         while (true)
         {
             // Idle: linger briefly (back-to-back requests reuse the thread), then exit.
-            if (_active.Count == 0 && _queue.IsEmpty) _wake.WaitOne(IdleLingerMs);
+            if (_active.Count == 0 && _queue.IsEmpty && _waiting.Count == 0) _wake.WaitOne(IdleLingerMs);
             lock (_gate)
             {
                 if (_stopping) break;
-                if (_active.Count == 0 && _queue.IsEmpty) { _worker = null; return; }
+                if (_active.Count == 0 && _queue.IsEmpty && _waiting.Count == 0) { _worker = null; return; }
             }
             long start = Stopwatch.GetTimestamp();
             Iterate();
@@ -132,7 +133,9 @@ public sealed class InferenceEngine : IDisposable
             if (_active.Count == 0 && !_queue.IsEmpty) _wake.WaitOne(50);
         }
         foreach (EngineSequence s in _active) { s.Cancel(); Retire(s); }
+        foreach (EngineSequence s in _waiting) { s.Cancel(); s.Complete(); }
         _active.Clear();
+        _waiting.Clear();
     }
 
     private void Iterate()
@@ -156,19 +159,57 @@ public sealed class InferenceEngine : IDisposable
             _active.RemoveAt(i);
         }
         Volatile.Write(ref _activeCount, _active.Count);
+        Volatile.Write(ref _waitingCount, _waiting.Count);
     }
 
     private void Admit()
     {
+        // Requests waiting for a leader's snapshot first: they are admitted once it exists.
+        for (int i = 0; i < _waiting.Count && _active.Count < _options.MaxBatch; i++)
+        {
+            EngineSequence s = _waiting[i];
+            var (leader, length) = s.WaitsFor!.Value;
+            bool cancelled = s.Cancellation.IsCancellationRequested;
+            if (!cancelled && !leader.Done && leader.Prefilled < length) continue;
+            if (!cancelled && !HasRoom()) break;
+            _waiting.RemoveAt(i--);
+            if (cancelled) { s.Cancel(); s.Complete(); continue; }
+            Start(s);
+        }
         while (_active.Count < _options.MaxBatch && _queue.TryPeek(out EngineSequence? s))
         {
             if (s.Cancellation.IsCancellationRequested) { _queue.TryDequeue(out _); s.Cancel(); s.Complete(); continue; }
             if (s.Request.Sequence is null && !HasRoom()) break;
             _queue.TryDequeue(out _);
-            try { Attach(s); }
-            catch (Exception e) { s.Fail(e); s.Complete(); continue; }
-            _active.Add(s);
+            if (FollowLeader(s)) { _waiting.Add(s); continue; }
+            Start(s);
         }
+    }
+
+    private void Start(EngineSequence s)
+    {
+        try { Attach(s); }
+        catch (Exception e) { s.Fail(e); s.Complete(); return; }
+        _active.Add(s);
+    }
+
+    // A request sharing a long prefix with one still prefilling it (n choices of one prompt, a burst
+    // of requests with one system prompt) waits for that leader to snapshot the shared prefix
+    // instead of computing it a second time.
+    private bool FollowLeader(EngineSequence s)
+    {
+        if (!Cache.Enabled || s.Request.Sequence is not null) return false;
+        int cached = Cache.Find(s.PromptIds, s.UsesDraftHead, Math.Max(s.Request.MaxRollback, s.UsesDraftHead ? 1 : 0), touch: false)?.Length ?? 0;
+        foreach (EngineSequence a in _active)
+        {
+            if (a.Done || a.Request.Sequence is not null || a.UsesDraftHead != s.UsesDraftHead) continue;
+            int shared = Math.Min(a.PromptIds.AsSpan().CommonPrefixLength(s.PromptIds), s.PromptIds.Length - 1);
+            if (shared < Cache.MinTokens || shared <= cached + _options.PrefillChunk / 4 || a.Prefilled >= shared) continue;
+            a.CachePoints.Add(shared);
+            s.WaitsFor = (a, shared);
+            return true;
+        }
+        return false;
     }
 
     // Memory budget: cached prefixes give way first; running requests are never preempted.
@@ -204,7 +245,7 @@ public sealed class InferenceEngine : IDisposable
             // the points the front end named, and at the end of the prompt.
             var points = new SortedSet<int>(r.CachePoints ?? []) { Cache.LongestShared(s.PromptIds, draft), n };
             foreach (int p in points)
-                if (p > s.Prefilled && p <= n && p >= Cache.MinTokens) s.CachePoints.Enqueue(p);
+                if (p > s.Prefilled && p <= n && p >= Cache.MinTokens) s.CachePoints.Add(p);
         }
         s.StartPrefill();
     }
@@ -213,14 +254,14 @@ public sealed class InferenceEngine : IDisposable
     {
         int v = _model.VocabSize, n = s.PromptIds.Length, from = s.Prefilled;
         int to = Math.Min(n, from + (s.Request.PrefillChunk ?? _options.PrefillChunk));
-        if (s.CachePoints.TryPeek(out int point) && point < to) to = point;
+        if (s.CachePoints.Count > 0 && s.CachePoints.Min < to) to = s.CachePoints.Min;
         float[] rows = _step.Scratch((to - from) * v);
         _model.Forward(s.Sequence, s.PromptIds.AsSpan(from, to - from), rows);
         s.Prefilled = to;
         Interlocked.Add(ref _promptComputed, to - from);
-        if (s.CachePoints.TryPeek(out point) && point == to)
+        if (s.CachePoints.Count > 0 && s.CachePoints.Min == to)
         {
-            s.CachePoints.Dequeue();
+            s.CachePoints.Remove(to);
             Cache.Add(s.PromptIds.AsSpan(0, to), s.Sequence.Fork(), s.UsesDraftHead);
         }
         if (s.Prefilling) return;

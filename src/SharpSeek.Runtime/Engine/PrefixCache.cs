@@ -33,7 +33,7 @@ public sealed class PrefixCache : IDisposable
     public long BytesInUse => Interlocked.Read(ref _bytes);
 
     /// <summary>A usable snapshot for <paramref name="prompt"/>: the longest reusable prefix (at most prompt.Length - 1 ids).</summary>
-    public Match? Find(ReadOnlySpan<int> prompt, bool draft, int maxRollback)
+    public Match? Find(ReadOnlySpan<int> prompt, bool draft, int maxRollback, bool touch = true)
     {
         Match? best = null;
         foreach (Entry e in _entries)
@@ -45,7 +45,7 @@ public sealed class PrefixCache : IDisposable
             if (use < MinTokens || e.Ids.Length - use > e.Sequence.MaxRollback) continue;
             if (best is null || use > best.Value.Length) best = new Match(e, use);
         }
-        if (best is { } m) m.Entry.LastUse = ++_clock;
+        if (touch && best is { } m) m.Entry.LastUse = ++_clock;
         return best;
     }
 
