@@ -6,6 +6,7 @@ using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.State;
+using SharpSeek.Model.Weights;
 using SharpSeek.Training.Autograd;
 using SharpSeek.Training.Export;
 using SharpSeek.Training.Modeling;

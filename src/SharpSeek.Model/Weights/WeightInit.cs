@@ -1,0 +1,90 @@
+// The one seeded initialiser of a V4 checkpoint's values, used by `sharpseek init-random`
+// (RandomCheckpoint, which then quantises to the official layout) and by the trainer (ParameterSet,
+// whose fp32 masters start here). Every tensor draws from its own SplitMix64 seeded by (seed, name),
+// so values do not depend on enumeration order. The distribution per tensor kind is the table below.
+using System.Text;
+using SharpSeek.Model.Config;
+using SharpSeek.Tensors;
+
+namespace SharpSeek.Model.Weights;
+
+public static class WeightInit
+{
+    /// <summary>
+    /// The logical matrix a spec holds, as the initialiser and the trainer see it: 1-D tensors are one
+    /// row; 2-D and higher are [shape[0], product of the rest]; packed FP4 (I8) has two values per byte.
+    /// </summary>
+    public static (int Rows, int Cols) Logical(WeightSpec s)
+    {
+        if (s.Shape.Length == 1) return (1, (int)s.Shape[0]);
+        long cols = s.Shape.Skip(1).Aggregate(1L, (a, b) => a * b) * (s.DType == DType.I8 ? 2 : 1);
+        return ((int)s.Shape[0], (int)cols);
+    }
+
+    /// <summary>
+    /// Float values of the tensor <paramref name="name"/> holding rows x cols values, fan-in = cols:
+    /// norm weights 1; biases, mHC bases, APE and attention sinks 0; mHC scales 0.5; the embedding
+    /// U(±sqrt 3) (std 1); every other matrix std 1/sqrt(fan-in), times 0.3 for the head, 0.1 for the mHC
+    /// mixing matrices (start near equal stream mixing), 1/sqrt(2 x blocks) for the residual-branch
+    /// outputs wo_b and w2.
+    /// </summary>
+    public static float[] Floats(string name, int rows, int cols, ModelConfig c, ulong seed)
+    {
+        string n = name;
+        var f = new float[(long)rows * cols];
+        var rng = new SplitMix64(Hash(seed, n));
+        if (n.EndsWith("norm.weight", StringComparison.Ordinal)) { Array.Fill(f, 1f); return f; }
+        if (n.EndsWith("_base", StringComparison.Ordinal) || n.EndsWith("gate.bias", StringComparison.Ordinal)
+            || n.EndsWith(".ape", StringComparison.Ordinal) || n.EndsWith("attn_sink", StringComparison.Ordinal)) return f;
+        if (n.EndsWith("_scale", StringComparison.Ordinal)) { Array.Fill(f, 0.5f); return f; }
+        int fanIn = cols;
+        double std = n == "embed.weight" ? 1.0 : n == "head.weight" ? 0.3 / Math.Sqrt(fanIn) : 1.0 / Math.Sqrt(fanIn);
+        if (n.Contains("hc_", StringComparison.Ordinal)) std *= 0.1;
+        if (n.EndsWith("wo_b.weight", StringComparison.Ordinal) || n.EndsWith("w2.weight", StringComparison.Ordinal))
+            std /= Math.Sqrt(2.0 * (c.NumLayers + c.NumMtpLayers));
+        double a = std * Math.Sqrt(3.0);
+        for (long i = 0; i < f.LongLength; i++) f[i] = (float)((rng.NextDouble() * 2 - 1) * a);
+        return f;
+    }
+
+    /// <summary>A hash-routing table (tid2eid [rows, k]): k distinct experts per token, drawn uniformly.</summary>
+    public static int[] HashTable(string name, int rows, int k, ModelConfig c, ulong seed)
+    {
+        var rng = new SplitMix64(Hash(seed, name));
+        var t = new int[rows * k];
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < k; i++)
+            {
+                int e;
+                do e = (int)(rng.Next() % (ulong)c.NumRoutedExperts); while (Array.IndexOf(t, e, r * k, i) >= 0);
+                t[r * k + i] = e;
+            }
+        return t;
+    }
+
+    /// <summary>FNV-1a of the UTF-8 name, offset by the seed: the per-tensor stream.</summary>
+    public static ulong Hash(ulong seed, string name)
+    {
+        ulong h = 14695981039346656037UL ^ seed;
+        foreach (byte b in Encoding.UTF8.GetBytes(name)) { h ^= b; h *= 1099511628211UL; }
+        return h;
+    }
+}
+
+/// <summary>SplitMix64: the seeded generator of initialisation and training data (one ulong of state, so it checkpoints exactly).</summary>
+public struct SplitMix64(ulong state)
+{
+    public ulong State = state;
+
+    public ulong Next()
+    {
+        ulong z = State += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
+    public int NextInt(int n) => (int)(Next() % (ulong)n);
+    public int NextInt(int lo, int hi) => lo + NextInt(hi - lo);
+}
