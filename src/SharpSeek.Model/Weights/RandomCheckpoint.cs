@@ -35,10 +35,10 @@ public static class RandomCheckpoint
     private static byte[] Generate(WeightSpec s, IReadOnlyDictionary<string, WeightSpec> all, ModelConfig c, ulong seed)
     {
         string n = s.Name;
-        if (n.EndsWith(".scale", StringComparison.Ordinal))
+        if (s.DType == DType.F8_E8M0)
         {
             // Scale of a quantised linear: regenerate the linear's floats and quantise them again.
-            WeightSpec w = all[n[..^".scale".Length] + ".weight"];
+            WeightSpec w = all[WeightScope.WeightOfScale(n)];
             return Quantized(w, c, seed).Scales;
         }
         var (rows, cols) = WeightInit.Logical(s);

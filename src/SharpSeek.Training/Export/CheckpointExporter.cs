@@ -34,7 +34,7 @@ public static class CheckpointExporter
     {
         if (s.DType == DType.F8_E8M0)
         {
-            Parameter w = p[s.Name[..^".scale".Length] + ".weight"];
+            Parameter w = p[WeightScope.WeightOfScale(s.Name)];
             return w.Storage == DType.I8 ? WeightQuantizer.QuantizeFp4Block32(w.Master, w.Rows, w.Cols).Scales
                                          : WeightQuantizer.QuantizeFp8Block128(w.Master, w.Rows, w.Cols).Scales;
         }
