@@ -1,9 +1,12 @@
-// The trainer and the inference model share one description of the network: the same seeded
-// initialiser (an init-random checkpoint is the trainer's step-0 export, byte for byte), and
-// SharpSeek.Training depends on Tensors, Formats, Model and Tokenization only (not Runtime).
+// The trainer and the inference model share one description of the network: the training graph
+// binds its parameters through WeightScope's own construction (an unknown name, a wrong shape or
+// an unused tensor fails at construction), the same seeded initialiser (an init-random checkpoint
+// is the trainer's step-0 export, byte for byte), and SharpSeek.Training depends on Tensors,
+// Formats, Model and Tokenization only (not Runtime).
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Weights;
+using SharpSeek.Tensors;
 using SharpSeek.Training.Export;
 using SharpSeek.Training.Modeling;
 
@@ -38,6 +41,28 @@ public sealed class OneModelDescriptionTests
             }
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
+    public void TheGraphBindsEveryTensorOfTheWeightMapByWeightScopeNames()
+    {
+        var p = new ParameterSet(ModelConfigParser.Parse(Presets.Get("micro").ConfigJson), seed: 1);
+        _ = new V4Graph(p);   // CheckAllBound inside: the graph asked for every tensor once
+        ParameterScope root = ParameterScope.Root(p);
+        ParameterScope attn = root.Scope("layers").Scope(0).Scope("attn");
+        int dim = p.Config.Dim, q = p.Config.QLoraRank;
+        Assert.Same(p["layers.0.attn.wq_a.weight"].Value, attn.Linear("wq_a", q, dim, LinearKind.Dense));
+        Assert.Same(p["layers.0.attn.q_norm.weight"].Value, attn.Norm("q_norm", q));
+        Assert.Same(p["layers.0.hc_attn_base"], root.Scope("layers").Scope(0).Vector(SharpSeek.Model.Layers.HyperNames.Base("attn"), DType.F32, p.Config.MixHc));
+        Assert.Equal(3, root.Bound.Count);
+        // a name the weight map does not hold, a shape or dtype it disagrees with, a second binding
+        Assert.Contains("'layers.0.attn.wq_c.weight'", Assert.Throws<KeyNotFoundException>(() => attn.Linear("wq_c", q, dim, LinearKind.Dense)).Message);
+        Assert.Contains("layers.0.attn.wq_b.weight", Assert.Throws<InvalidOperationException>(() => attn.Linear("wq_b", 3, q, LinearKind.Dense)).Message);
+        Assert.Contains("bound twice", Assert.Throws<InvalidOperationException>(() => attn.Linear("wq_a", q, dim, LinearKind.Dense)).Message);
+        Assert.Throws<InvalidOperationException>(() => attn.Linear("wkv", p.Config.HeadDim, dim, LinearKind.Bf16));   // FP8 in this config
+        // a graph that leaves tensors out is refused
+        var e = Assert.Throws<InvalidOperationException>(root.CheckAllBound);
+        Assert.Contains("embed.weight", e.Message);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class TrainForwardEqualsInferenceTests
             for (int i = 0; i < T; i++) next[i] = (i + 1) % T;
             for (int i = 0; i < T - 1; i++) next[i] = ids[i + 1];
             Tensor hm = graph.MtpStreams(tape, h, next, 1, T, aux);
-            Tensor mtpLogits = graph.Logits(tape, hm, Enumerable.Range(0, T - 1).ToArray(), "mtp.0.");
+            Tensor mtpLogits = graph.MtpLogits(tape, hm, Enumerable.Range(0, T - 1).ToArray());
 
             using ITensorSource src = Checkpoint.Open(dir);
             var model = DeepSeekV4<float>.Load(config, src);

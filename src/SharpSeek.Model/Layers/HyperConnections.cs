@@ -88,9 +88,14 @@ public static class HyperNames
     /// <summary>The head's collapse site (model and MTP scopes).</summary>
     public const string HeadSite = "head";
 
-    public static string Fn(string site) => $"hc_{site}_fn";
-    public static string Base(string site) => $"hc_{site}_base";
-    public static string Scale(string site) => $"hc_{site}_scale";
+    private const string Prefix = "hc_";
+
+    public static string Fn(string site) => $"{Prefix}{site}_fn";
+    public static string Base(string site) => $"{Prefix}{site}_base";
+    public static string Scale(string site) => $"{Prefix}{site}_scale";
+
+    /// <summary>Whether the full tensor name is one of an mHC site's tensors.</summary>
+    public static bool IsHyper(string fullName) => fullName.AsSpan(fullName.LastIndexOf('.') + 1).StartsWith(Prefix, StringComparison.Ordinal);
 }
 
 /// <summary>The head's stream collapse: y = sum_i (sigmoid(mix_i * scale + base_i) + eps) h_i, no Sinkhorn.</summary>

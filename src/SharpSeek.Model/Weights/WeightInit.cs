@@ -4,6 +4,7 @@
 // so values do not depend on enumeration order. The distribution per tensor kind is the table below.
 using System.Text;
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Layers;
 using SharpSeek.Tensors;
 
 namespace SharpSeek.Model.Weights;
@@ -39,13 +40,19 @@ public static class WeightInit
         if (n.EndsWith("_scale", StringComparison.Ordinal)) { Array.Fill(f, 0.5f); return f; }
         int fanIn = cols;
         double std = n == "embed.weight" ? 1.0 : n == "head.weight" ? 0.3 / Math.Sqrt(fanIn) : 1.0 / Math.Sqrt(fanIn);
-        if (n.Contains("hc_", StringComparison.Ordinal)) std *= 0.1;
+        if (HyperNames.IsHyper(n)) std *= 0.1;
         if (n.EndsWith("wo_b.weight", StringComparison.Ordinal) || n.EndsWith("w2.weight", StringComparison.Ordinal))
             std /= Math.Sqrt(2.0 * (c.NumLayers + c.NumMtpLayers));
         double a = std * Math.Sqrt(3.0);
         for (long i = 0; i < f.LongLength; i++) f[i] = (float)((rng.NextDouble() * 2 - 1) * a);
         return f;
     }
+
+    /// <summary>
+    /// Whether the trainer's decoupled weight decay applies: to matrices (more than one logical row),
+    /// not to the mHC mixing matrices, norms, biases, sinks or mHC scalars.
+    /// </summary>
+    public static bool Decays(WeightSpec s) => Logical(s).Rows > 1 && !HyperNames.IsHyper(s.Name);
 
     /// <summary>A hash-routing table (tid2eid [rows, k]): k distinct experts per token, drawn uniformly.</summary>
     public static int[] HashTable(string name, int rows, int k, ModelConfig c, ulong seed)

@@ -29,7 +29,7 @@ public sealed class ParameterSet
             if (s.DType == DType.F8_E8M0) continue;             // block scales: derived at export
             if (s.DType == DType.I64) { _tables[s.Name] = WeightInit.HashTable(s.Name, (int)s.Shape[0], (int)s.Shape[1], config, seed); continue; }
             var (rows, cols) = WeightInit.Logical(s);
-            var p = new Parameter(s.Name, s.DType, rows, cols, WeightInit.Floats(s.Name, rows, cols, config, seed), decay: rows > 1 && !s.Name.Contains("hc_"));
+            var p = new Parameter(s.Name, s.DType, rows, cols, WeightInit.Floats(s.Name, rows, cols, config, seed), decay: WeightInit.Decays(s));
             _byName[s.Name] = p;
             all.Add(p);
         }
