@@ -1,7 +1,12 @@
 // The training graph is a second implementation of the forward (it must keep activations for the
 // backward), so this pins it to the inference model: same random weights, exported in the
 // official quantised layout and reloaded by DeepSeekV4<float>, give the same logits (main head
-// and MTP head) within 1e-3, with the indexer choosing among more entries than its top-k.
+// and MTP head) within 1e-5 (measured: 7.7e-7 main / 8.3e-7 MTP on v4-tiny, 7.2e-7 / 7.7e-7 on
+// nano), with the indexer choosing among more entries than its top-k. The two forwards sum in
+// different orders (training: Gemm, k in order; inference: MatMul's vector dots), so a value that
+// lands within an ulp of an FP8 rounding midpoint can round to the neighbouring code on one side:
+// nano-hd144 has two such flips on these inputs (layer 1 KV row 57, a layer 0 compressed entry),
+// which move its logits by up to 3.5e-4; it keeps 1e-3 (see the Training README).
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
@@ -10,16 +15,17 @@ using SharpSeek.Model.Weights;
 using SharpSeek.Training.Autograd;
 using SharpSeek.Training.Export;
 using SharpSeek.Training.Modeling;
+using Xunit.Abstractions;
 
 namespace SharpSeek.Training.Tests;
 
-public sealed class TrainForwardEqualsInferenceTests
+public sealed class TrainForwardEqualsInferenceTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData("v4-tiny")]   // golden tiny geometry: head_dim 128, 64 RoPE
-    [InlineData("nano")]      // the shipped preset: head_dim 80, 16 RoPE
-    [InlineData("nano-hd144")] // the nano with head_dim 144 (two 64-wide FP8 KV blocks of non-RoPE dims)
-    public void TrainingLogitsMatchInferenceOnExportedWeights(string geometry)
+    [InlineData("v4-tiny", 1e-5)]     // golden tiny geometry: head_dim 128, 64 RoPE
+    [InlineData("nano", 1e-5)]        // the shipped preset: head_dim 80, 16 RoPE
+    [InlineData("nano-hd144", 1e-3)]  // head_dim 144 (two 64-wide FP8 KV blocks of non-RoPE dims): FP8 rounding flips, see above
+    public void TrainingLogitsMatchInferenceOnExportedWeights(string geometry, double tolerance)
     {
         string cfgJson = geometry switch
         {
@@ -62,12 +68,14 @@ public sealed class TrainForwardEqualsInferenceTests
             model.Forward(ids, state, want, hidden);
             double maxDiff = 0;
             for (int i = 0; i < want.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(want[i] - logits.Data[i]));
-            Assert.True(maxDiff < 1e-3, $"main logits differ by {maxDiff}");
+            output.WriteLine($"{geometry}: max |training - inference| main logits {maxDiff:E2}");
+            Assert.True(maxDiff < tolerance, $"main logits differ by {maxDiff}");
             float[] wantMtp = new float[(T - 1) * config.VocabSize];
             model.ForwardMtp(hidden.AsSpan(0, (T - 1) * config.HcMult * config.Dim), next.AsSpan(0, T - 1), state, wantMtp);
             double maxMtp = 0;
             for (int i = 0; i < wantMtp.Length; i++) maxMtp = Math.Max(maxMtp, Math.Abs(wantMtp[i] - mtpLogits.Data[i]));
-            Assert.True(maxMtp < 1e-3, $"MTP logits differ by {maxMtp}");
+            output.WriteLine($"{geometry}: max |training - inference| MTP logits {maxMtp:E2}");
+            Assert.True(maxMtp < tolerance, $"MTP logits differ by {maxMtp}");
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
