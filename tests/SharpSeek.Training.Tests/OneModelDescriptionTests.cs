@@ -66,6 +66,17 @@ public sealed class OneModelDescriptionTests
     }
 
     [Fact]
+    public void WeightDecayFollowsTheSharedRule()
+    {
+        var p = new ParameterSet(ModelConfigParser.Parse(Presets.Get("micro").ConfigJson), seed: 1);
+        foreach (WeightSpec s in p.Specs.Where(s => p.Contains(s.Name)))
+            Assert.Equal(WeightInit.Decays(s), p[s.Name].Decay);
+        // matrices decay; norms, biases, sinks, mHC matrices and scalars do not
+        Assert.True(p["layers.0.attn.wq_a.weight"].Decay && p["embed.weight"].Decay && p["layers.1.attn.compressor.ape"].Decay);
+        Assert.DoesNotContain(p.All, q => q.Decay && (q.Name.Contains("hc_") || q.Name.EndsWith("norm.weight") || q.Name.EndsWith("attn_sink") || q.Name.EndsWith("gate.bias")));
+    }
+
+    [Fact]
     public void TrainingDoesNotReferenceRuntime()
     {
         string csproj = File.ReadAllText(Path.Combine(TestPaths.Repo, "src", "SharpSeek.Training", "SharpSeek.Training.csproj"));

@@ -1,9 +1,13 @@
-// One V4 block and the MTP block in the training graph, built as Block and MtpBlock are at
-// inference (attn and ffn sub-scopes, attn_norm / ffn_norm, the two mHC sites; the MTP block's
-// e_proj / h_proj / enorm / hnorm / norm and its own head collapse), every tensor bound through the
-// same WeightScope construction. Forward mirrors Block.Forward and MtpBlock.Forward step for step.
+// One V4 block in the training graph, built as Block and HyperConnections are at inference (attn
+// and ffn sub-scopes, attn_norm / ffn_norm, the two mHC sites hc_attn_* / hc_ffn_*), every tensor
+// bound through the same WeightScope construction; Forward mirrors Block.Forward step for step.
+// mHC as HyperConnections / HyperHead compute it: the mix vector from the flattened streams, pre/post
+// sigmoid weights, the Sinkhorn-normalised combination matrix, the collapse into the sub-layer input
+// and the write-back; and the head's collapse (model and MTP block).
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Layers;
 using SharpSeek.Model.Weights;
+using SharpSeek.Tensors;
 using SharpSeek.Training.Autograd;
 
 namespace SharpSeek.Training.Modeling;
@@ -37,40 +41,58 @@ public sealed class BlockGraph
     }
 }
 
-/// <summary>The MTP block: from the main streams h at position p and the embedding of token p+1 it predicts token p+2.</summary>
-public sealed class MtpGraph
+public sealed class HyperGraph
 {
+    private readonly Tensor _fn, _base, _scale;   // [mix, hc*d], [mix], [3]
     private readonly ModelConfig _c;
-    private readonly Tensor _eProj, _hProj;            // [dim, dim]
-    private readonly Tensor _enorm, _hnorm;            // [dim]
 
-    public BlockGraph Block { get; }
-    public HyperHeadGraph HcHead { get; }
-    /// <summary>The final norm before the shared head [dim].</summary>
-    public Tensor Norm { get; }
-
-    public MtpGraph(ParameterScope scope, int blockIndex)
+    public HyperGraph(ParameterScope scope, string site)
     {
         var c = _c = scope.Config;
-        Block = new BlockGraph(scope, c.CompressRatio(blockIndex), hashRouted: false);
-        _eProj = scope.Linear("e_proj", c.Dim, c.Dim, LinearKind.Dense);
-        _hProj = scope.Linear("h_proj", c.Dim, c.Dim, LinearKind.Dense);
-        _enorm = scope.Norm("enorm", c.Dim);
-        _hnorm = scope.Norm("hnorm", c.Dim);
-        Norm = scope.Norm("norm", c.Dim);
-        HcHead = new HyperHeadGraph(scope);
+        _fn = scope.RawMatrix(HyperNames.Fn(site), c.MixHc, c.HcMult * c.Dim);
+        _base = scope.Vector(HyperNames.Base(site), DType.F32, c.MixHc).Value;
+        _scale = scope.Vector(HyperNames.Scale(site), DType.F32, 3).Value;
     }
 
-    /// <summary>h [N, hc*d] (main final streams), e [N, d] (embeddings of the next ids) -> this block's final streams.</summary>
-    public Tensor Streams(Tape tape, Tensor h, Tensor e, int[] nextIds, int batch, int seqLen, List<Tensor> aux)
+    /// <summary>h [N, hc*d] -> h' after the sub-layer f = sublayer(x), x = sum_i pre_i h_i.</summary>
+    public Tensor Forward(Tape tape, Tensor h, Func<Tensor, Tensor> sublayer)
     {
-        float eps = (float)_c.NormEps;
-        int hc = _c.HcMult, d = _c.Dim, N = h.Rows;
-        // 1. x = e_proj(enorm(e)) (on every stream) + h_proj(hnorm(h))        [N, hc*d]
-        Tensor ep = tape.Linear(tape.RmsNorm(e, _enorm, eps), _eProj);
-        Tensor hp = tape.Linear(tape.RmsNorm(h.View(N * hc, d), _hnorm, eps), _hProj);
-        Tensor x = tape.Repeat(ep, hc, hp.View(N, hc * d));
-        // 2. the block
-        return Block.Forward(tape, x, nextIds, batch, seqLen, aux);
+        int hc = _c.HcMult;
+        float eps = (float)_c.HcEps;
+        // 1. mix = (fn @ h) * rsqrt(mean(h^2) + eps)                        [N, mix]
+        Tensor mix = tape.MulRowRms(tape.Linear(h, _fn), h, (float)_c.NormEps);
+        // 2. pre, post                                                       [N, hc]
+        Tensor pre = tape.AddConst(tape.Sigmoid(tape.AddBias(tape.MulScalar(tape.SliceCols(mix, 0, hc), _scale, 0), _base, 0)), eps);
+        Tensor post = tape.Scale(tape.Sigmoid(tape.AddBias(tape.MulScalar(tape.SliceCols(mix, hc, hc), _scale, 1), _base, hc)), 2f);
+        // 3. comb = Sinkhorn(mix * s2 + b)                                   [N, hc*hc]
+        Tensor comb = tape.AddBias(tape.MulScalar(tape.SliceCols(mix, 2 * hc, hc * hc), _scale, 2), _base, 2 * hc);
+        comb = tape.AddConst(tape.Softmax(comb.View(comb.Rows * hc, hc)), eps).View(h.Rows, hc * hc);
+        comb = tape.Sinkhorn(comb, hc, _c.HcSinkhornIters, eps);     // columns, then (iters - 1) x rows and columns
+        // 4. sub-layer on the collapsed input, write back                    [N, hc*d]
+        Tensor f = sublayer(tape.Collapse(h, pre));
+        return tape.HcPost(f, h, post, comb);
+    }
+}
+
+/// <summary>The head's collapse (model and MTP block): y = sum_i (sigmoid(mix_i * scale + base_i) + eps) h_i.</summary>
+public sealed class HyperHeadGraph
+{
+    private readonly Tensor _fn, _base, _scale;   // [hc, hc*d], [hc], [1]
+    private readonly ModelConfig _c;
+
+    public HyperHeadGraph(ParameterScope scope)
+    {
+        var c = _c = scope.Config;
+        _fn = scope.RawMatrix(HyperNames.Fn(HyperNames.HeadSite), c.HcMult, c.HcMult * c.Dim);
+        _base = scope.Vector(HyperNames.Base(HyperNames.HeadSite), DType.F32, c.HcMult).Value;
+        _scale = scope.Vector(HyperNames.Scale(HyperNames.HeadSite), DType.F32, 1).Value;
+    }
+
+    /// <summary>h [N, hc*d] -> y [N, d].</summary>
+    public Tensor Forward(Tape tape, Tensor h)
+    {
+        Tensor mix = tape.MulRowRms(tape.Linear(h, _fn), h, (float)_c.NormEps);
+        Tensor pre = tape.AddConst(tape.Sigmoid(tape.AddBias(tape.MulScalar(mix, _scale, 0), _base)), (float)_c.HcEps);
+        return tape.Collapse(h, pre);
     }
 }

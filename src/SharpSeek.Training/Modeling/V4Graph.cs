@@ -2,8 +2,9 @@
 // hc_head, mtp.{k}) from a ParameterScope over the trainer's parameters, so every tensor comes
 // from the same WeightScope construction and the graph provably uses the whole weight map. Forward
 // top to bottom as DeepSeekV4 runs it: embedding -> hc copies -> blocks -> hc head -> norm -> head;
-// then the MTP block on the final streams and the next token's embedding. Loss = next-token CE +
-// mtpWeight * MTP CE (+ indexerWeight * indexer KL, which only reaches the indexer). Heads are
+// then the MTP block (as MtpBlock: e_proj(enorm(e)) + h_proj(hnorm(h)), a block, its own collapse
+// and norm, the shared head) on the final streams and the next token's embedding. Loss = next-token
+// CE + mtpWeight * MTP CE (+ indexerWeight * indexer KL, which only reaches the indexer). Heads are
 // evaluated only on rows that have a target.
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Weights;
@@ -99,5 +100,43 @@ public sealed class V4Graph
         var rows = new List<int>();
         for (int i = 0; i < targets.Length; i++) if (targets[i] >= 0) rows.Add(i);
         return (rows.ToArray(), rows.Select(r => targets[r]).ToArray());
+    }
+}
+
+/// <summary>The MTP block: from the main streams h at position p and the embedding of token p+1 it predicts token p+2.</summary>
+public sealed class MtpGraph
+{
+    private readonly ModelConfig _c;
+    private readonly Tensor _eProj, _hProj;            // [dim, dim]
+    private readonly Tensor _enorm, _hnorm;            // [dim]
+
+    public BlockGraph Block { get; }
+    public HyperHeadGraph HcHead { get; }
+    /// <summary>The final norm before the shared head [dim].</summary>
+    public Tensor Norm { get; }
+
+    public MtpGraph(ParameterScope scope, int blockIndex)
+    {
+        var c = _c = scope.Config;
+        Block = new BlockGraph(scope, c.CompressRatio(blockIndex), hashRouted: false);
+        _eProj = scope.Linear("e_proj", c.Dim, c.Dim, LinearKind.Dense);
+        _hProj = scope.Linear("h_proj", c.Dim, c.Dim, LinearKind.Dense);
+        _enorm = scope.Norm("enorm", c.Dim);
+        _hnorm = scope.Norm("hnorm", c.Dim);
+        Norm = scope.Norm("norm", c.Dim);
+        HcHead = new HyperHeadGraph(scope);
+    }
+
+    /// <summary>h [N, hc*d] (main final streams), e [N, d] (embeddings of the next ids) -> this block's final streams.</summary>
+    public Tensor Streams(Tape tape, Tensor h, Tensor e, int[] nextIds, int batch, int seqLen, List<Tensor> aux)
+    {
+        float eps = (float)_c.NormEps;
+        int hc = _c.HcMult, d = _c.Dim, N = h.Rows;
+        // 1. x = e_proj(enorm(e)) (on every stream) + h_proj(hnorm(h))        [N, hc*d]
+        Tensor ep = tape.Linear(tape.RmsNorm(e, _enorm, eps), _eProj);
+        Tensor hp = tape.Linear(tape.RmsNorm(h.View(N * hc, d), _hnorm, eps), _hProj);
+        Tensor x = tape.Repeat(ep, hc, hp.View(N, hc * d));
+        // 2. the block
+        return Block.Forward(tape, x, nextIds, batch, seqLen, aux);
     }
 }
