@@ -14,6 +14,7 @@ using SharpSeek.Tensors.Codecs;
 
 namespace SharpSeek.Model.Weights;
 
+/// <summary>The seeded initial values of every tensor kind, for init-random and the trainer.</summary>
 public static class WeightInit
 {
     /// <summary>
@@ -101,6 +102,7 @@ public struct SplitMix64(ulong state)
     public int NextInt(int lo, int hi) => lo + NextInt(hi - lo);
 }
 
+/// <summary>`sharpseek init-random`: WeightInit's values written as an official-layout checkpoint.</summary>
 public static class RandomCheckpoint
 {
     /// <summary>Writes config.json (copied), the shards and a RANDOM_WEIGHTS marker into <paramref name="outDir"/>.</summary>

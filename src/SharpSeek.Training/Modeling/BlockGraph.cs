@@ -41,6 +41,7 @@ public sealed class BlockGraph
     }
 }
 
+/// <summary>One mHC site ("attn" or "ffn") of a block.</summary>
 public sealed class HyperGraph
 {
     private readonly Tensor _fn, _base, _scale;   // [mix, hc*d], [mix], [3]

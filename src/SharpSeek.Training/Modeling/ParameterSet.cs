@@ -13,6 +13,7 @@ using SharpSeek.Training.Autograd;
 
 namespace SharpSeek.Training.Modeling;
 
+/// <summary>The trainable tensors of one geometry, in weight-map order, and the fixed hash tables.</summary>
 public sealed class ParameterSet
 {
     private readonly Dictionary<string, Parameter> _byName = new(StringComparer.Ordinal);
@@ -53,6 +54,7 @@ public sealed class ParameterSet
     public void ZeroGrad() { foreach (Parameter p in All) Array.Clear(p.Value.G); }
 }
 
+/// <summary>One trainable tensor: fp32 master and the quantised view the forward sees.</summary>
 public sealed class Parameter
 {
     public string Name { get; }
