@@ -10,7 +10,6 @@ using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
 using SharpSeek.Tensors;
-using SharpSeek.Tensors.Codecs;
 
 namespace SharpSeek.Model.Weights;
 
@@ -128,43 +127,11 @@ public static class RandomCheckpoint
 
     private static byte[] Generate(WeightSpec s, IReadOnlyDictionary<string, WeightSpec> all, ModelConfig c, ulong seed)
     {
-        string n = s.Name;
-        if (s.DType == DType.F8_E8M0)
-        {
-            // Scale of a quantised linear: regenerate the linear's floats and quantise them again.
-            WeightSpec w = all[WeightScope.WeightOfScale(n)];
-            return Quantized(w, c, seed).Scales;
-        }
-        var (rows, cols) = WeightInit.Logical(s);
-        switch (s.DType)
-        {
-            case DType.F8_E4M3:
-            case DType.I8:
-                return Quantized(s, c, seed).Codes;
-            case DType.BF16:
-                return WeightQuantizer.ToBf16Bytes(WeightInit.Floats(n, rows, cols, c, seed));
-            case DType.F32:
-            {
-                float[] f = WeightInit.Floats(n, rows, cols, c, seed);
-                var bytes = new byte[f.Length * 4];
-                Buffer.BlockCopy(f, 0, bytes, 0, bytes.Length);
-                return bytes;
-            }
-            case DType.I64:
-            {
-                int[] table = WeightInit.HashTable(n, (int)s.Shape[0], (int)s.Shape[1], c, seed);
-                var bytes = new byte[table.Length * 8];
-                for (int i = 0; i < table.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 8, 8), (long)table[i]);
-                return bytes;
-            }
-            default: throw new NotSupportedException($"{n}: no random initialiser for {s.DType}");
-        }
-    }
-
-    private static (byte[] Codes, byte[] Scales) Quantized(WeightSpec w, ModelConfig c, ulong seed)
-    {
+        if (s.DType == DType.I64) return WeightEncoding.I64(WeightInit.HashTable(s.Name, (int)s.Shape[0], (int)s.Shape[1], c, seed));
+        // a block scale: regenerate its linear's floats and quantise them again
+        WeightSpec w = s.DType == DType.F8_E8M0 ? all[WeightScope.WeightOfScale(s.Name)] : s;
         var (rows, cols) = WeightInit.Logical(w);
         float[] f = WeightInit.Floats(w.Name, rows, cols, c, seed);
-        return w.DType == DType.I8 ? WeightQuantizer.QuantizeFp4Block32(f, rows, cols) : WeightQuantizer.QuantizeFp8Block128(f, rows, cols);
+        return s.DType == DType.F8_E8M0 ? WeightEncoding.Scales(w.DType, f, rows, cols) : WeightEncoding.Encode(w.DType, f, rows, cols);
     }
 }
