@@ -4,7 +4,9 @@
 // quant of its nope part), compressed entries (ratio 4 overlapping, ratio r plain), the lightning
 // indexer's top-k for ratio 4 (the inference TopKSelect kernel), sink attention, inverse RoPE and
 // the grouped low-rank output. The indexer sees detached inputs and learns only from its KL loss.
+// Taps (optional, named as the inference taps): attn_kv, cmp_kv, idx_cmp_kv, indexed by row.
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Layers;
 using SharpSeek.Model.Weights;
 using SharpSeek.Tensors;
 using SharpSeek.Tensors.Kernels;
@@ -22,13 +24,14 @@ public sealed class AttentionGraph
     private readonly Tensor _woA, _woB;                // [G*o_lora, H*D/G], [dim, G*o_lora]
     private readonly CompressorGraph? _compressor;
     private readonly IndexerGraph? _indexer;
+    private readonly int _layer;
 
     public int Ratio { get; }
 
-    public AttentionGraph(ParameterScope scope, int ratio)
+    public AttentionGraph(ParameterScope scope, int layer, int ratio)
     {
         var c = _c = scope.Config;
-        Ratio = ratio;
+        _layer = layer; Ratio = ratio;
         int H = c.NumHeads, D = c.HeadDim;
         _rope = new RopeTable<float>(c.RopeFor(ratio));
         _sink = scope.Vector("attn_sink", DType.F32, H).Value;
@@ -46,8 +49,11 @@ public sealed class AttentionGraph
         }
     }
 
-    /// <summary>x [B*T, dim] -> y [B*T, dim]; adds the indexer KL loss (if any) to <paramref name="aux"/>.</summary>
-    public Tensor Forward(Tape tape, Tensor x, int batch, int seqLen, List<Tensor> aux)
+    /// <summary>
+    /// x [B*T, dim] -> y [B*T, dim]; adds the indexer KL loss (if any) to <paramref name="aux"/>. Taps record
+    /// the quantised KV rows, compressed entries and index keys by row (the position / entry when B = 1).
+    /// </summary>
+    public Tensor Forward(Tape tape, Tensor x, int batch, int seqLen, List<Tensor> aux, ITapSink<float>? taps = null)
     {
         int H = _c.NumHeads, D = _c.HeadDim, nope = _c.NopeHeadDim, N = x.Rows;
         float eps = (float)_c.NormEps;
@@ -61,6 +67,7 @@ public sealed class AttentionGraph
         // 2. kv = kv_norm(wkv x), RoPE, FP8 fake quant of the nope part          [N, D]
         Tensor kv = tape.RmsNorm(tape.Linear(x, _wkv), _kvNorm, eps);
         kv = tape.FakeQuantSte(tape.Rope(kv, D, _rope, pos), D, nope, 64, fp4: false);
+        Tap(taps, "attn_kv", kv);
         // 3. compressed entries and the indexer's choice                        [B*M, D]
         Tensor? cmp = null;
         int[][]? chosen = null;
@@ -69,11 +76,13 @@ public sealed class AttentionGraph
         if (_compressor is not null)
         {
             cmp = _compressor.Forward(tape, x, batch, seqLen);
+            Tap(taps, "cmp_kv", cmp);
             int M = seqLen / Ratio;
             chosen = new int[N][];
             if (_indexer is not null)
             {
-                scores = _indexer.Scores(tape, qr.Detach(), x.Detach(), batch, seqLen);
+                scores = _indexer.Scores(tape, qr.Detach(), x.Detach(), batch, seqLen, out Tensor keys);
+                Tap(taps, "idx_cmp_kv", keys);
                 int topK = _c.IndexTopK;
                 for (int r = 0; r < N; r++)
                 {
@@ -94,5 +103,11 @@ public sealed class AttentionGraph
         o = tape.Rope(o, D, _rope, pos, inverse: true);
         Tensor u = tape.GroupedLinear(o, _woA, _c.OGroups);
         return tape.Linear(u, _woB);
+    }
+
+    private void Tap(ITapSink<float>? taps, string name, Tensor t)
+    {
+        if (!(taps?.Wants(_layer) ?? false)) return;
+        for (int r = 0; r < t.Rows; r++) taps.Record(_layer, name, r, t.Data.AsSpan(r * t.Cols, t.Cols));
     }
 }

@@ -21,10 +21,10 @@ public sealed class BlockGraph
 
     public MoeGraph Ffn { get; }
 
-    public BlockGraph(ParameterScope scope, int ratio, bool hashRouted)
+    public BlockGraph(ParameterScope scope, int blockIndex, bool hashRouted)
     {
         var c = _c = scope.Config;
-        _attn = new AttentionGraph(scope.Scope("attn"), ratio);
+        _attn = new AttentionGraph(scope.Scope("attn"), blockIndex, c.CompressRatio(blockIndex));
         Ffn = new MoeGraph(scope.Scope("ffn"), hashRouted);
         _attnNorm = scope.Norm("attn_norm", c.Dim);
         _ffnNorm = scope.Norm("ffn_norm", c.Dim);
@@ -33,10 +33,10 @@ public sealed class BlockGraph
     }
 
     /// <summary>h [B*T, hc*d] -> h' [B*T, hc*d]: mHC(attention site), then mHC(FFN site); ids route hash layers.</summary>
-    public Tensor Forward(Tape tape, Tensor h, int[] ids, int batch, int seqLen, List<Tensor> aux)
+    public Tensor Forward(Tape tape, Tensor h, int[] ids, int batch, int seqLen, List<Tensor> aux, ITapSink<float>? taps = null)
     {
         float eps = (float)_c.NormEps;
-        h = _hcAttn.Forward(tape, h, x => _attn.Forward(tape, tape.RmsNorm(x, _attnNorm, eps), batch, seqLen, aux));
+        h = _hcAttn.Forward(tape, h, x => _attn.Forward(tape, tape.RmsNorm(x, _attnNorm, eps), batch, seqLen, aux, taps));
         return _hcFfn.Forward(tape, h, x => Ffn.Forward(tape, tape.RmsNorm(x, _ffnNorm, eps), ids));
     }
 }

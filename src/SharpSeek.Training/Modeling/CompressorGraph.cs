@@ -67,8 +67,8 @@ public sealed class IndexerGraph
         _compressor = new CompressorGraph(scope.Scope("compressor"), 4, c.IndexHeadDim, rotate: true, rope);
     }
 
-    /// <summary>Scores [B*T, M] of every compressed entry for every query (-inf where not yet visible).</summary>
-    public Tensor Scores(Tape tape, Tensor qr, Tensor x, int batch, int seqLen)
+    /// <summary>Scores [B*T, M] of every compressed entry for every query (-inf where not yet visible); keys [B*M, id].</summary>
+    public Tensor Scores(Tape tape, Tensor qr, Tensor x, int batch, int seqLen, out Tensor keys)
     {
         int ih = _c.IndexHeads, id = _c.IndexHeadDim, N = x.Rows;
         long[] pos = new long[N];
@@ -78,7 +78,7 @@ public sealed class IndexerGraph
         iq = tape.FakeQuantSte(tape.Hadamard(iq, id, 1f / MathF.Sqrt(id)), iq.Length, iq.Length, 32, fp4: true);
         Tensor iw = tape.Scale(tape.Linear(x, _weightsProj), 1f / MathF.Sqrt(id) / MathF.Sqrt(ih));
         // 2. keys from the indexer's own compressor, 3. scores
-        Tensor ik = _compressor.Forward(tape, x, batch, seqLen);
+        Tensor ik = keys = _compressor.Forward(tape, x, batch, seqLen);
         return tape.IndexerScores(iq.View(N, ih * id), iw, ik, batch, seqLen, 4);
     }
 }

@@ -7,6 +7,7 @@
 // CE + mtpWeight * MTP CE (+ indexerWeight * indexer KL, which only reaches the indexer). Heads are
 // evaluated only on rows that have a target.
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Layers;
 using SharpSeek.Model.Weights;
 using SharpSeek.Training.Autograd;
 
@@ -34,7 +35,7 @@ public sealed class V4Graph
         ParameterScope scope = ParameterScope.Root(p);
         _embed = scope.Linear("embed", c.VocabSize, c.Dim, LinearKind.Bf16);
         _layers = new BlockGraph[c.NumLayers];
-        for (int i = 0; i < c.NumLayers; i++) _layers[i] = new BlockGraph(scope.Scope("layers").Scope(i), c.CompressRatio(i), c.IsHashLayer(i));
+        for (int i = 0; i < c.NumLayers; i++) _layers[i] = new BlockGraph(scope.Scope("layers").Scope(i), i, c.IsHashLayer(i));
         _norm = scope.Norm("norm", c.Dim);
         _head = scope.Linear("head", c.VocabSize, c.Dim, LinearKind.Bf16);
         _hcHead = new HyperHeadGraph(scope);
@@ -44,11 +45,11 @@ public sealed class V4Graph
         Moes = _layers.Select(b => b.Ffn).Concat(_mtp.Select(m => m.Block.Ffn)).ToArray();
     }
 
-    /// <summary>Main model: ids -> final streams [B*T, hc*d].</summary>
-    public Tensor Streams(Tape tape, int[] ids, int batch, int seqLen, List<Tensor> aux)
+    /// <summary>Main model: ids -> final streams [B*T, hc*d]; taps as the inference model names them (see AttentionGraph).</summary>
+    public Tensor Streams(Tape tape, int[] ids, int batch, int seqLen, List<Tensor> aux, ITapSink<float>? taps = null)
     {
         Tensor h = tape.Repeat(tape.Embedding(_embed, ids), _c.HcMult);
-        foreach (BlockGraph b in _layers) h = b.Forward(tape, h, ids, batch, seqLen, aux);
+        foreach (BlockGraph b in _layers) h = b.Forward(tape, h, ids, batch, seqLen, aux, taps);
         return h;
     }
 
@@ -66,8 +67,8 @@ public sealed class V4Graph
     }
 
     /// <summary>MTP block k: streams h of positions t and next ids t+1 -> its final streams.</summary>
-    public Tensor MtpStreams(Tape tape, Tensor h, int[] nextIds, int batch, int seqLen, List<Tensor> aux, int k = 0) =>
-        _mtp[k].Streams(tape, h, tape.Embedding(_embed, nextIds), nextIds, batch, seqLen, aux);
+    public Tensor MtpStreams(Tape tape, Tensor h, int[] nextIds, int batch, int seqLen, List<Tensor> aux, int k = 0, ITapSink<float>? taps = null) =>
+        _mtp[k].Streams(tape, h, tape.Embedding(_embed, nextIds), nextIds, batch, seqLen, aux, taps);
 
     /// <summary>Builds the whole loss of a batch on the tape.</summary>
     public (Tensor Loss, StepLosses Parts) Loss(Tape tape, TrainBatch b)
@@ -118,7 +119,7 @@ public sealed class MtpGraph
     public MtpGraph(ParameterScope scope, int blockIndex)
     {
         var c = _c = scope.Config;
-        Block = new BlockGraph(scope, c.CompressRatio(blockIndex), hashRouted: false);
+        Block = new BlockGraph(scope, blockIndex, hashRouted: false);
         _eProj = scope.Linear("e_proj", c.Dim, c.Dim, LinearKind.Dense);
         _hProj = scope.Linear("h_proj", c.Dim, c.Dim, LinearKind.Dense);
         _enorm = scope.Norm("enorm", c.Dim);
@@ -128,7 +129,7 @@ public sealed class MtpGraph
     }
 
     /// <summary>h [N, hc*d] (main final streams), e [N, d] (embeddings of the next ids) -> this block's final streams.</summary>
-    public Tensor Streams(Tape tape, Tensor h, Tensor e, int[] nextIds, int batch, int seqLen, List<Tensor> aux)
+    public Tensor Streams(Tape tape, Tensor h, Tensor e, int[] nextIds, int batch, int seqLen, List<Tensor> aux, ITapSink<float>? taps = null)
     {
         float eps = (float)_c.NormEps;
         int hc = _c.HcMult, d = _c.Dim, N = h.Rows;
@@ -137,6 +138,6 @@ public sealed class MtpGraph
         Tensor hp = tape.Linear(tape.RmsNorm(h.View(N * hc, d), _hnorm, eps), _hProj);
         Tensor x = tape.Repeat(ep, hc, hp.View(N, hc * d));
         // 2. the block
-        return Block.Forward(tape, x, nextIds, batch, seqLen, aux);
+        return Block.Forward(tape, x, nextIds, batch, seqLen, aux, taps);
     }
 }
