@@ -155,9 +155,10 @@ public sealed class Trainer
 
     private void BalanceExperts()
     {
-        foreach (var (scope, loads) in _graph.Loads)
+        foreach (MoeGraph moe in _graph.Moes)
         {
-            Parameter bias = _p[scope + "gate.bias"];
+            if (moe.Bias is not Parameter bias) continue;       // hash layers have no bias to steer
+            long[] loads = moe.Loads;
             double mean = loads.Average();
             for (int e = 0; e < loads.Length; e++) bias.Master[e] += _o.BiasUpdateRate * Math.Sign(mean - loads[e]);
         }

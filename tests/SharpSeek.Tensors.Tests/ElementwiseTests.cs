@@ -1,5 +1,6 @@
 // Element-wise and row kernels (float fast paths) against their scalar twins for lengths 0..300;
-// Hadamard bit-identical and on basis vectors; Sinkhorn doubly stochastic; TopK against a sort.
+// Hadamard bit-identical and on basis vectors; Sinkhorn doubly stochastic; TopK against a sort;
+// the compressor's SoftmaxPool against a float64 softmax pool, missing slots weighted zero.
 using SharpSeek.Tensors.Kernels;
 using SharpSeek.Tensors.Kernels.Reference;
 
@@ -135,5 +136,27 @@ public class ElementwiseTests
         Elementwise.TopK<float>(withNan, 6, got);
         Assert.Equal(new[] { 2, 3, 5, 0, 1, 4 }, got);
         Assert.Throws<ArgumentOutOfRangeException>(() => Elementwise.TopK<float>(withNan, 7, new int[7]));
+    }
+
+    [Fact]
+    public void SoftmaxPoolIsTheSoftmaxWeightedSumAndSkipsMissingSlots()
+    {
+        var rng = new Random(5);
+        for (int slots = 1; slots <= 16; slots++)
+            for (int trial = 0; trial < 20; trial++)
+            {
+                float[] scores = TestWeights.RandomFloats(slots, rng, 6), values = TestWeights.RandomFloats(slots, rng, 3);
+                int missing = slots > 1 ? rng.Next(slots) : -1;      // one slot that does not exist (previous block at j = 0)
+                if (missing >= 0) { scores[missing] = float.NegativeInfinity; values[missing] = float.NaN; }
+                double max = scores.Max(), z = scores.Sum(v => Math.Exp(v - max)), want = 0;
+                for (int s = 0; s < slots; s++) if (s != missing) want += Math.Exp(scores[s] - max) / z * values[s];
+                float[] w = (float[])scores.Clone();
+                float got = SoftmaxPool.Channel<float>(w, values);
+                Close((float)want, got, 1e-5, $"pool slots={slots}");
+                Assert.Equal(1.0, w.Sum(v => (double)v), 5);
+                if (missing >= 0) Assert.Equal(0f, w[missing]);
+                double[] wd = scores.Select(v => (double)v).ToArray();
+                Close(got, (float)SoftmaxPool.Channel<double>(wd, values.Select(v => (double)v).ToArray()), 1e-5, "double twin");
+            }
     }
 }

@@ -1,7 +1,6 @@
-// The corpus is deterministic and its reference completions score as correct under the
-// evaluator's own judges (so a 0% score means the model, not the scoring).
+// The corpus is deterministic, its worked reasoning is right and its keys have the intended form
+// (the evaluator's judges are checked against it in SharpSeek.Cli.Tests/EvaluatorTests).
 using SharpSeek.Training.Data;
-using SharpSeek.Training.Eval;
 
 namespace SharpSeek.Training.Tests;
 
@@ -15,21 +14,17 @@ public sealed class CorpusAndScoringTests
     }
 
     [Fact]
-    public void ReferenceCompletionsAreJudgedCorrect()
+    public void ReferenceAnswersMatchTheirPrompts()
     {
         var g = new CorpusGenerator(7);
         for (int i = 0; i < 40; i++)
         {
             Sample s = g.Arithmetic();
-            Assert.True(Evaluator.AnswerCorrect(s, s.Completion), s.Text);
             Assert.Equal(s.Answer, EvaluateExpression(s.Prompt));
             Sample p = g.PassKey(300);
-            Assert.True(Evaluator.AnswerCorrect(p, p.Completion));
             Assert.Contains($"The pass key is {p.Answer}.", p.Prompt);
-            var (call, answer) = g.ToolEpisode();
-            Assert.Equal((true, true), Evaluator.JudgeCall(call, call.Completion));
+            var (_, answer) = g.ToolEpisode();
             Assert.Contains(answer.Answer, answer.Completion);
-            Assert.False(Evaluator.AnswerCorrect(s, s.Completion.Replace("</think>", "</think>x")));
         }
     }
 

@@ -3,6 +3,7 @@
 // evaluated in double from float forwards. Tolerance: |analytic - numeric| <= atol + rtol |numeric|
 // with h = 1e-2, atol = 2e-3, rtol = 2e-2 unless a test says otherwise (float32 forward noise is
 // about 1e-7 * |loss| / h).
+using SharpSeek.Model.Weights;
 using SharpSeek.Training.Autograd;
 using SharpSeek.Training.Modeling;
 

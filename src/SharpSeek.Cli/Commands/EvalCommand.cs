@@ -2,8 +2,8 @@
 // greedy held-out evaluation of a model directory through the inference engine.
 using System.CommandLine;
 using System.Text.Json;
+using SharpSeek.Cli.Eval;
 using SharpSeek.Runtime.Models;
-using SharpSeek.Training.Eval;
 
 namespace SharpSeek.Cli.Commands;
 

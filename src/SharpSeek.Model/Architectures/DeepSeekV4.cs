@@ -27,12 +27,12 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         _embed = scope.Linear("embed", c.VocabSize, c.Dim, LinearKind.Bf16);
         Layers = new Block<T>[c.NumLayers];
         for (int i = 0; i < c.NumLayers; i++)
-            Layers[i] = new Block<T>(scope.Scope("layers").Scope(i.ToString()), i, c.CompressRatio(i), c.IsHashLayer(i));
+            Layers[i] = new Block<T>(scope.Scope("layers").Scope(i), i, c.CompressRatio(i), c.IsHashLayer(i));
         _norm = new RmsNorm<T>(scope, "norm", c.Dim, c.NormEps);
         _head = scope.Linear("head", c.VocabSize, c.Dim, LinearKind.Bf16);
         _hcHead = new HyperHead<T>(scope, c.HcMult, c.Dim, c.HcEps, c.NormEps);
         Mtp = new MtpBlock<T>[c.NumMtpLayers];
-        for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i.ToString()), c.NumLayers + i);
+        for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i), c.NumLayers + i);
     }
 
     /// <summary>Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope).</summary>

@@ -1,5 +1,7 @@
 // Typed, validated hyper-parameters of a DeepSeek V4 checkpoint, parsed once from the official
 // Hugging Face config.json (V4 key names). Everything downstream reads this record, never JSON.
+using SharpSeek.Tensors.Kernels;
+
 namespace SharpSeek.Model.Config;
 
 public enum ScoringFunction { SqrtSoftplus, Sigmoid, Softmax }
@@ -58,6 +60,18 @@ public sealed record ModelConfig
 
     /// <summary>YaRN is applied to compressed layers when the context exceeds the original length.</summary>
     public bool UsesYarn => RopeScaling is { Type: "yarn" } rs && rs.OriginalMaxPositions > 0 && MaxPositions > rs.OriginalMaxPositions;
+
+    /// <summary>
+    /// The RoPE of a block with compression ratio <paramref name="ratio"/>: compressed layers rotate with
+    /// compress_rope_theta and YaRN (when it applies), window-only layers with rope_theta and no scaling.
+    /// </summary>
+    public RopeParameters RopeFor(int ratio)
+    {
+        var rs = RopeScaling;
+        return ratio > 0
+            ? new RopeParameters(RopeHeadDim, CompressRopeTheta, UsesYarn, rs?.Factor ?? 1, rs?.OriginalMaxPositions ?? 0, rs?.BetaFast ?? 32, rs?.BetaSlow ?? 1)
+            : new RopeParameters(RopeHeadDim, RopeTheta, false, 1, 0, 0, 0);
+    }
 
     public static ModelConfig Load(string path) => ModelConfigParser.Parse(File.ReadAllText(path), path);
 }

@@ -62,26 +62,11 @@ public sealed class Compressor<T> where T : unmanaged, IFloatingPointIeee754<T>
         long first = pos + 1 - r;             // first position of this block
         bool hasPrev = Overlap && first >= r;
         int slots = Overlap ? 2 * r : r;
-        Span<T> w = stackalloc T[slots];
+        Span<T> w = stackalloc T[slots], v = stackalloc T[slots];
         for (int ch = 0; ch < hd; ch++)
         {
-            T m = T.NegativeInfinity;
-            for (int s = 0; s < slots; s++)
-            {
-                T v = Slot(rows, first, s, ch, hasPrev, out _);
-                w[s] = v;
-                if (v > m) m = v;
-            }
-            T sum = T.Zero;
-            for (int s = 0; s < slots; s++) { w[s] = T.IsNegativeInfinity(w[s]) ? T.Zero : T.Exp(w[s] - m); sum += w[s]; }
-            T acc = T.Zero;
-            for (int s = 0; s < slots; s++)
-            {
-                if (w[s] == T.Zero) continue;
-                Slot(rows, first, s, ch, hasPrev, out T kvValue);
-                acc += w[s] / sum * kvValue;
-            }
-            entry[ch] = acc;
+            for (int s = 0; s < slots; s++) w[s] = Slot(rows, first, s, ch, hasPrev, out v[s]);
+            entry[ch] = SoftmaxPool.Channel<T>(w, v);
         }
         // 3. norm, RoPE at the block's first position                         [hd]
         _norm.ForwardInPlace(entry[..hd]);

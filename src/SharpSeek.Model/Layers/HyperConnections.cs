@@ -19,9 +19,9 @@ public sealed class HyperConnections<T> where T : unmanaged, IFloatingPointIeee7
     public HyperConnections(WeightScope scope, string site, int hc, int dim, int iters, double hcEps, double normEps)
     {
         int mix = (2 + hc) * hc;
-        _fn = scope.RawMatrix($"hc_{site}_fn", mix, hc * dim);
-        _base = scope.Vector<T>($"hc_{site}_base", DType.F32, mix);
-        _scale = scope.Vector<T>($"hc_{site}_scale", DType.F32, 3);
+        _fn = scope.RawMatrix(HyperNames.Fn(site), mix, hc * dim);
+        _base = scope.Vector<T>(HyperNames.Base(site), DType.F32, mix);
+        _scale = scope.Vector<T>(HyperNames.Scale(site), DType.F32, 3);
         _hc = hc; _dim = dim; _iters = iters;
         _eps = T.CreateTruncating(hcEps); _normEps = T.CreateTruncating(normEps);
     }
@@ -79,6 +79,25 @@ public sealed class HyperConnections<T> where T : unmanaged, IFloatingPointIeee7
     }
 }
 
+/// <summary>
+/// Tensor names of an mHC site (hc_{site}_fn / _base / _scale, in the scope of its block or model):
+/// written once, for the inference layers and the training graph.
+/// </summary>
+public static class HyperNames
+{
+    /// <summary>The head's collapse site (model and MTP scopes).</summary>
+    public const string HeadSite = "head";
+
+    private const string Prefix = "hc_";
+
+    public static string Fn(string site) => $"{Prefix}{site}_fn";
+    public static string Base(string site) => $"{Prefix}{site}_base";
+    public static string Scale(string site) => $"{Prefix}{site}_scale";
+
+    /// <summary>Whether the full tensor name is one of an mHC site's tensors.</summary>
+    public static bool IsHyper(string fullName) => fullName.AsSpan(fullName.LastIndexOf('.') + 1).StartsWith(Prefix, StringComparison.Ordinal);
+}
+
 /// <summary>The head's stream collapse: y = sum_i (sigmoid(mix_i * scale + base_i) + eps) h_i, no Sinkhorn.</summary>
 public sealed class HyperHead<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -90,9 +109,9 @@ public sealed class HyperHead<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public HyperHead(WeightScope scope, int hc, int dim, double hcEps, double normEps)
     {
-        _fn = scope.RawMatrix("hc_head_fn", hc, hc * dim);
-        _base = scope.Vector<T>("hc_head_base", DType.F32, hc);
-        _scale = scope.Vector<T>("hc_head_scale", DType.F32, 1);
+        _fn = scope.RawMatrix(HyperNames.Fn(HyperNames.HeadSite), hc, hc * dim);
+        _base = scope.Vector<T>(HyperNames.Base(HyperNames.HeadSite), DType.F32, hc);
+        _scale = scope.Vector<T>(HyperNames.Scale(HyperNames.HeadSite), DType.F32, 1);
         _hc = hc; _dim = dim; _eps = T.CreateTruncating(hcEps); _normEps = T.CreateTruncating(normEps);
     }
 

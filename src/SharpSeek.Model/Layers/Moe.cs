@@ -20,7 +20,7 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
         _layer = layer; _dim = c.Dim;
         _gate = new MoeGate<T>(scope.Scope("gate"), hash);
         _experts = new Expert<T>[c.NumRoutedExperts];
-        for (int e = 0; e < _experts.Length; e++) _experts[e] = new Expert<T>(scope.Scope("experts").Scope(e.ToString()), LinearKind.Expert);
+        for (int e = 0; e < _experts.Length; e++) _experts[e] = new Expert<T>(scope.Scope("experts").Scope(e), LinearKind.Expert);
         _shared = new Expert<T>(scope.Scope("shared_experts"), LinearKind.Dense);
     }
 

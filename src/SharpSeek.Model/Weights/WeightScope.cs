@@ -38,12 +38,22 @@ public sealed class WeightScope
     public bool IsRecording => _source is null;
     public IReadOnlyList<WeightSpec> Specs => _specs;
     public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant);
+    /// <summary>A numbered child (layers.3, experts.12): the index in invariant digits.</summary>
+    public WeightScope Scope(int index) => Scope(index.ToString(System.Globalization.CultureInfo.InvariantCulture));
     public string FullName(string name) => _prefix + name;
+
+    /// <summary>A linear's tensors: <c>name.weight</c> and, for FP8/FP4 blocks, <c>name.scale</c>.</summary>
+    public const string WeightSuffix = ".weight", ScaleSuffix = ".scale";
+
+    /// <summary>The weight tensor a block-scale tensor belongs to ("x.scale" -> "x.weight").</summary>
+    public static string WeightOfScale(string scaleName) =>
+        scaleName.EndsWith(ScaleSuffix, StringComparison.Ordinal) ? scaleName[..^ScaleSuffix.Length] + WeightSuffix
+            : throw new ArgumentException($"'{scaleName}' is not a block-scale tensor name");
 
     /// <summary>A linear layer <c>name.weight</c> (+ <c>name.scale</c>) of shape [outFeatures, inFeatures].</summary>
     public unsafe Linear Linear(string name, int outFeatures, int inFeatures, LinearKind kind)
     {
-        string wName = FullName(name + ".weight"), sName = FullName(name + ".scale");
+        string wName = FullName(name + WeightSuffix), sName = FullName(name + ScaleSuffix);
         WeightFormat format = kind switch
         {
             LinearKind.F32 => WeightFormat.F32,

@@ -1,6 +1,6 @@
 // The compressor's pooling (per-channel softmax over the slots of a block, weighted sum of the
-// kv rows; ratio 4 overlaps with the previous block through the first half of the channels), and
-// the lightning indexer's scores and KL loss.
+// kv rows; ratio 4 overlaps with the previous block through the first half of the channels) on
+// the inference kernel SoftmaxPool, with its backward; the lightning indexer's scores and KL loss.
 using SharpSeek.Tensors.Kernels;
 
 namespace SharpSeek.Training.Autograd;
@@ -20,28 +20,21 @@ public static class CompressorOps
         bool Valid(int j, int sl) => !overlap || sl >= ratio || j > 0;
         Par.For(batch * M, 4, (s0, e0) =>
         {
-            Span<float> w = stackalloc float[slots];
+            Span<float> v = stackalloc float[slots];
             for (int e = s0; e < e0; e++)
             {
                 int b = e / M, j = e % M;
                 for (int ch = 0; ch < hd; ch++)
                 {
-                    float m = float.NegativeInfinity;
+                    // the inference Compressor's pooling kernel; it leaves the slot weights for the backward
+                    Span<float> w = wts.AsSpan((e * hd + ch) * slots, slots);
                     for (int sl = 0; sl < slots; sl++)
                     {
-                        w[sl] = Valid(j, sl) ? s.Data[Row(b, j, sl) * W + Col(sl, ch)] : float.NegativeInfinity;
-                        m = MathF.Max(m, w[sl]);
+                        bool valid = Valid(j, sl);
+                        w[sl] = valid ? s.Data[Row(b, j, sl) * W + Col(sl, ch)] : float.NegativeInfinity;
+                        v[sl] = valid ? a.Data[Row(b, j, sl) * W + Col(sl, ch)] : 0f;
                     }
-                    float sum = 0;
-                    for (int sl = 0; sl < slots; sl++) { w[sl] = float.IsNegativeInfinity(w[sl]) ? 0f : MathF.Exp(w[sl] - m); sum += w[sl]; }
-                    float acc = 0;
-                    for (int sl = 0; sl < slots; sl++)
-                    {
-                        float wn = w[sl] / sum;
-                        wts[(e * hd + ch) * slots + sl] = wn;
-                        if (w[sl] != 0f) acc += wn * a.Data[Row(b, j, sl) * W + Col(sl, ch)];
-                    }
-                    c.Data[e * hd + ch] = acc;
+                    c.Data[e * hd + ch] = SoftmaxPool.Channel<float>(w, v);
                 }
             }
         });

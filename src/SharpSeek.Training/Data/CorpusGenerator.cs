@@ -5,6 +5,7 @@
 // training text and evaluation prompts are rendered exactly as the inference chat path renders them.
 using System.Text;
 using System.Text.Json;
+using SharpSeek.Model.Weights;
 using SharpSeek.Tokenization.Chat;
 using SharpSeek.Training.Modeling;
 

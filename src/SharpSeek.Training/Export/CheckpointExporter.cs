@@ -5,7 +5,6 @@
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Weights;
 using SharpSeek.Tensors;
-using SharpSeek.Tensors.Codecs;
 using SharpSeek.Training.Modeling;
 
 namespace SharpSeek.Training.Export;
@@ -32,33 +31,14 @@ public static class CheckpointExporter
 
     private static byte[] Bytes(ParameterSet p, WeightSpec s)
     {
+        if (s.DType == DType.I64) return WeightEncoding.I64(p.Table(s.Name));
         if (s.DType == DType.F8_E8M0)
         {
-            Parameter w = p[s.Name[..^".scale".Length] + ".weight"];
-            return w.Storage == DType.I8 ? WeightQuantizer.QuantizeFp4Block32(w.Master, w.Rows, w.Cols).Scales
-                                         : WeightQuantizer.QuantizeFp8Block128(w.Master, w.Rows, w.Cols).Scales;
-        }
-        if (s.DType == DType.I64)
-        {
-            int[] t = p.Table(s.Name);
-            var b = new byte[t.Length * 8];
-            for (int i = 0; i < t.Length; i++) BitConverter.TryWriteBytes(b.AsSpan(i * 8, 8), (long)t[i]);
-            return b;
+            Parameter w = p[WeightScope.WeightOfScale(s.Name)];
+            return WeightEncoding.Scales(w.Storage, w.Master, w.Rows, w.Cols);
         }
         Parameter q = p[s.Name];
-        switch (s.DType)
-        {
-            case DType.F8_E4M3: return WeightQuantizer.QuantizeFp8Block128(q.Master, q.Rows, q.Cols).Codes;
-            case DType.I8: return WeightQuantizer.QuantizeFp4Block32(q.Master, q.Rows, q.Cols).Packed;
-            case DType.BF16: return WeightQuantizer.ToBf16Bytes(q.Master);
-            case DType.F32:
-            {
-                var b = new byte[q.Master.Length * 4];
-                Buffer.BlockCopy(q.Master, 0, b, 0, b.Length);
-                return b;
-            }
-            default: throw new NotSupportedException($"{s.Name}: cannot export {s.DType}");
-        }
+        return WeightEncoding.Encode(s.DType, q.Master, q.Rows, q.Cols);
     }
 }
 

@@ -1,15 +1,19 @@
-// All trainable tensors of a V4 geometry, named and shaped by the inference model's own weight
-// map (DeepSeekV4<float>.WeightMap), plus the fixed hash-routing tables (tid2eid). Initialisation
-// is seeded per tensor name, so it does not depend on enumeration order.
-using System.Text;
+// The trainer's parameters. ParameterSet: every trainable tensor of a V4 geometry, named and shaped
+// by the inference model's own weight map (DeepSeekV4<float>.WeightMap), plus the fixed hash-routing
+// tables (tid2eid); initial values come from the model's seeded initialiser (WeightInit), the one
+// `sharpseek init-random` uses. Parameter: one tensor's fp32 master and the values the forward
+// sees -- the master rounded exactly as the export stores it (FP8 e4m3 128x128 blocks, FP4 e2m1
+// 1x32 blocks, BF16, or F32 as is). Gradients flow straight through the rounding.
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Weights;
 using SharpSeek.Tensors;
+using SharpSeek.Tensors.Codecs;
 using SharpSeek.Training.Autograd;
 
 namespace SharpSeek.Training.Modeling;
 
+/// <summary>The trainable tensors of one geometry, in weight-map order, and the fixed hash tables.</summary>
 public sealed class ParameterSet
 {
     private readonly Dictionary<string, Parameter> _byName = new(StringComparer.Ordinal);
@@ -28,11 +32,9 @@ public sealed class ParameterSet
         foreach (WeightSpec s in Specs)
         {
             if (s.DType == DType.F8_E8M0) continue;             // block scales: derived at export
-            if (s.DType == DType.I64) { _tables[s.Name] = HashTable(s, config, seed); continue; }
-            int rows = (int)s.Shape[0];
-            int cols = s.Shape.Length == 1 ? 1 : (int)(s.Shape.Skip(1).Aggregate(1L, (a, b) => a * b) * (s.DType == DType.I8 ? 2 : 1));
-            if (s.Shape.Length == 1) { cols = rows; rows = 1; }
-            var p = new Parameter(s.Name, s.DType, rows, cols, Init(s.Name, rows * cols, cols, config, seed), decay: rows > 1 && !s.Name.Contains("hc_"));
+            if (s.DType == DType.I64) { _tables[s.Name] = WeightInit.HashTable(s.Name, (int)s.Shape[0], (int)s.Shape[1], config, seed); continue; }
+            var (rows, cols) = WeightInit.Logical(s);
+            var p = new Parameter(s.Name, s.DType, rows, cols, WeightInit.Floats(s.Name, rows, cols, config, seed), decay: WeightInit.Decays(s));
             _byName[s.Name] = p;
             all.Add(p);
         }
@@ -50,61 +52,61 @@ public sealed class ParameterSet
     public void RefreshAll() => Par.For(All.Count, 1, (s, e) => { for (int i = s; i < e; i++) All[i].Refresh(); });
 
     public void ZeroGrad() { foreach (Parameter p in All) Array.Clear(p.Value.G); }
-
-    private static float[] Init(string n, int count, int fanIn, ModelConfig c, ulong seed)
-    {
-        var f = new float[count];
-        var rng = new SplitMix64(Hash(seed, n));
-        if (n.EndsWith("norm.weight", StringComparison.Ordinal)) { Array.Fill(f, 1f); return f; }
-        if (n.EndsWith("_base", StringComparison.Ordinal) || n.EndsWith("gate.bias", StringComparison.Ordinal)
-            || n.EndsWith(".ape", StringComparison.Ordinal) || n.EndsWith("attn_sink", StringComparison.Ordinal)) return f;
-        if (n.EndsWith("_scale", StringComparison.Ordinal)) { Array.Fill(f, 0.5f); return f; }
-        double std = n == "embed.weight" ? 1.0 : n == "head.weight" ? 0.3 / Math.Sqrt(fanIn) : 1.0 / Math.Sqrt(fanIn);
-        if (n.Contains("hc_", StringComparison.Ordinal)) std *= 0.1;   // start close to equal stream mixing
-        if (n.EndsWith("wo_b.weight", StringComparison.Ordinal) || n.EndsWith("w2.weight", StringComparison.Ordinal))
-            std /= Math.Sqrt(2.0 * (c.NumLayers + c.NumMtpLayers));
-        double a = std * Math.Sqrt(3.0);
-        for (int i = 0; i < count; i++) f[i] = (float)((rng.NextDouble() * 2 - 1) * a);
-        return f;
-    }
-
-    private static int[] HashTable(WeightSpec s, ModelConfig c, ulong seed)
-    {
-        int rows = (int)s.Shape[0], k = (int)s.Shape[1];
-        var rng = new SplitMix64(Hash(seed, s.Name));
-        var t = new int[rows * k];
-        for (int r = 0; r < rows; r++)
-            for (int i = 0; i < k; i++)
-            {
-                int e;
-                do e = (int)(rng.Next() % (ulong)c.NumRoutedExperts); while (Array.IndexOf(t, e, r * k, i) >= 0);
-                t[r * k + i] = e;
-            }
-        return t;
-    }
-
-    internal static ulong Hash(ulong seed, string name)
-    {
-        ulong h = 14695981039346656037UL ^ seed;
-        foreach (byte b in Encoding.UTF8.GetBytes(name)) { h ^= b; h *= 1099511628211UL; }
-        return h;
-    }
 }
 
-/// <summary>SplitMix64: the trainer's seeded generator (state is one ulong, so it checkpoints exactly).</summary>
-public struct SplitMix64(ulong state)
+/// <summary>One trainable tensor: fp32 master and the quantised view the forward sees.</summary>
+public sealed class Parameter
 {
-    public ulong State = state;
+    public string Name { get; }
+    /// <summary>The storage dtype of the official checkpoint (F8_E4M3, I8 = packed FP4, BF16, F32).</summary>
+    public DType Storage { get; }
+    public int Rows { get; }
+    public int Cols { get; }
+    public float[] Master { get; }
+    /// <summary>The quantised view used by the forward; its Grad is the master's gradient.</summary>
+    public Tensor Value { get; }
+    /// <summary>Decoupled weight decay applies to matrices, not to norms, biases, sinks or mHC scalars.</summary>
+    public bool Decay { get; }
 
-    public ulong Next()
+    public Parameter(string name, DType storage, int rows, int cols, float[] master, bool decay)
     {
-        ulong z = State += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        Name = name; Storage = storage; Rows = rows; Cols = cols; Master = master; Decay = decay;
+        Value = new Tensor(storage == DType.F32 ? master : new float[master.Length], new float[master.Length], rows, cols);
+        Refresh();
     }
 
-    public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
-    public int NextInt(int n) => (int)(Next() % (ulong)n);
-    public int NextInt(int lo, int hi) => lo + NextInt(hi - lo);
+    /// <summary>Recomputes the forward's values from the master (after every optimizer step).</summary>
+    public void Refresh()
+    {
+        float[] v = Value.Data;
+        switch (Storage)
+        {
+            case DType.F32: break;
+            case DType.BF16:
+                for (int i = 0; i < v.Length; i++) v[i] = Bf16.Decode(Bf16.Encode(Master[i]));
+                break;
+            case DType.F8_E4M3:
+            {
+                var (codes, scales) = WeightQuantizer.QuantizeFp8Block128(Master, Rows, Cols);
+                int sc = (Cols + 127) / 128;
+                ReadOnlySpan<float> table = Fp8E4M3.Table;
+                for (int r = 0; r < Rows; r++)
+                    for (int c = 0; c < Cols; c++)
+                        v[r * Cols + c] = table[codes[r * Cols + c]] * Fp8E8M0.Decode(scales[(r / 128) * sc + c / 128]);
+                break;
+            }
+            case DType.I8:
+            {
+                var (packed, scales) = WeightQuantizer.QuantizeFp4Block32(Master, Rows, Cols);
+                for (int r = 0; r < Rows; r++)
+                    for (int c = 0; c < Cols; c++)
+                    {
+                        byte b = packed[(r * Cols + c) / 2];
+                        v[r * Cols + c] = Fp4E2M1.Decode(c % 2 == 0 ? b & 0xF : b >> 4) * Fp8E8M0.Decode(scales[r * (Cols / 32) + c / 32]);
+                    }
+                break;
+            }
+            default: throw new NotSupportedException($"{Name}: no training storage for {Storage}");
+        }
+    }
 }

@@ -1,4 +1,5 @@
-// Held-out evaluation through the inference engine (ModelDirectory + Runtime Generator, greedy):
+// Held-out evaluation through the inference engine (ModelDirectory + Runtime Generator, greedy),
+// for `sharpseek eval`: a front end of the engine, so it lives in the CLI, not in Training:
 // arithmetic exact match, DSML tool calls (well-formed; right tool and arguments and an answer
 // that quotes the tool result), pass-key retrieval at a given context length, and the MTP
 // draft acceptance rate in speculative decoding. Prompts come from CorpusGenerator with the given
@@ -10,7 +11,7 @@ using SharpSeek.Tokenization;
 using SharpSeek.Tokenization.Chat;
 using SharpSeek.Training.Data;
 
-namespace SharpSeek.Training.Eval;
+namespace SharpSeek.Cli.Eval;
 
 /// <summary>Scores of one task; Failures holds (expected answer or call, completion) of every missed prompt.</summary>
 public sealed record EvalResult(string Task, int N, IReadOnlyDictionary<string, double> Scores)
