@@ -1,11 +1,8 @@
-// How rows of sequence memory are stored: a codec turns a row of T into bytes and back (window and
-// compressed KV: FP8 nope + rope in T; indexer keys: FP4), and a RowStore keeps rows of one codec
-// in one byte array addressed by slot. Which codec a kind of row uses is stated in the layer's
-// LayerMemoryPlan, so another format (e.g. FP4 compressed KV) is one more codec here. A store knows
-// nothing of positions: the slot arithmetic lives in AttentionState.
+// The stores of sequence memory. RowStore<T> keeps encoded rows of one codec (RowCodecs.cs) in one
+// byte array addressed by slot: the window uses it as a ring, compressed entries and index keys as
+// growing arrays; it knows nothing of positions (the slot arithmetic lives in AttentionState).
+// CompressorHistory<T> keeps the compressors' raw partial-block rows by position, in a ring.
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace SharpSeek.Model.State;
 
@@ -58,67 +55,39 @@ public sealed class RowStore<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 }
 
-/// <summary>Storage formats of memory rows.</summary>
-public enum RowFormat
+public sealed class CompressorHistory<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>KV row: nope part FP8 e4m3 codes + ue8m0 exponent per 64 values, rope part kept in T.</summary>
-    Fp8KvWithRope,
-    /// <summary>Index key: packed FP4 e2m1 codes + ue8m0 exponent per 32 values.</summary>
-    Fp4Key,
-}
+    private readonly T[] _kv;
+    private readonly T[] _score;
 
-/// <summary>Encodes a row of Width values into BytesPerRow bytes and back (decode(encode(x)) is the stored value).</summary>
-public interface IRowCodec<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    int Width { get; }
-    int BytesPerRow { get; }
-    void Encode(ReadOnlySpan<T> row, Span<byte> dst);
-    void Decode(ReadOnlySpan<byte> src, Span<T> row);
-}
+    public int Width { get; }
+    public int Capacity { get; }
 
-public static class RowCodecs
-{
-    /// <summary>The codec of <paramref name="format"/> for rows of <paramref name="width"/> values (the last <paramref name="ropeDim"/> kept exactly).</summary>
-    public static IRowCodec<T> Create<T>(RowFormat format, int width, int ropeDim) where T : unmanaged, IFloatingPointIeee754<T> => format switch
+    public CompressorHistory(int width, int capacity)
     {
-        RowFormat.Fp8KvWithRope => new Fp8KvCodec<T>(width - ropeDim, ropeDim),
-        RowFormat.Fp4Key => new Fp4KeyCodec<T>(width),
-        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "no codec for this row format"),
-    };
-}
-
-/// <summary>Layout [nope FP8 codes][nope/64 exponents][rope values of T, raw bytes].</summary>
-internal sealed class Fp8KvCodec<T>(int nope, int ropeDim) : IRowCodec<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    private readonly int _nope = nope, _rope = ropeDim, _blocks = nope / KvCodec.Fp8Block;
-
-    public int Width => _nope + _rope;
-    public int BytesPerRow => _nope + _blocks + _rope * Unsafe.SizeOf<T>();
-
-    public void Encode(ReadOnlySpan<T> row, Span<byte> dst)
-    {
-        KvCodec.EncodeFp8(row[.._nope], dst[.._nope], MemoryMarshal.Cast<byte, sbyte>(dst.Slice(_nope, _blocks)));
-        MemoryMarshal.AsBytes(row.Slice(_nope, _rope)).CopyTo(dst[(_nope + _blocks)..]);
+        Width = width; Capacity = capacity;
+        _kv = new T[width * capacity];
+        _score = new T[width * capacity];
     }
 
-    public void Decode(ReadOnlySpan<byte> src, Span<T> row)
+    public long BytesAllocated => 2L * Width * Capacity * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
+    public void Write(long pos, ReadOnlySpan<T> kv, ReadOnlySpan<T> score)
     {
-        KvCodec.DecodeFp8(src[.._nope], MemoryMarshal.Cast<byte, sbyte>(src.Slice(_nope, _blocks)), row[.._nope]);
-        src.Slice(_nope + _blocks, _rope * Unsafe.SizeOf<T>()).CopyTo(MemoryMarshal.AsBytes(row.Slice(_nope, _rope)));
+        int slot = (int)(pos % Capacity);
+        kv.CopyTo(_kv.AsSpan(slot * Width, Width));
+        score.CopyTo(_score.AsSpan(slot * Width, Width));
     }
-}
 
-/// <summary>Layout [dim/2 packed FP4 codes (low nibble = even index)][dim/32 exponents].</summary>
-internal sealed class Fp4KeyCodec<T>(int dim) : IRowCodec<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    private readonly int _dim = dim, _blocks = dim / KvCodec.Fp4Block;
+    public ReadOnlySpan<T> Kv(long pos) => _kv.AsSpan((int)(pos % Capacity) * Width, Width);
+    public ReadOnlySpan<T> Score(long pos) => _score.AsSpan((int)(pos % Capacity) * Width, Width);
 
-    public int Width => _dim;
-    public int BytesPerRow => _dim / 2 + _blocks;
-
-    public void Encode(ReadOnlySpan<T> row, Span<byte> dst)
-        => KvCodec.EncodeFp4(row[.._dim], dst[..(_dim / 2)], MemoryMarshal.Cast<byte, sbyte>(dst.Slice(_dim / 2, _blocks)));
-
-    public void Decode(ReadOnlySpan<byte> src, Span<T> row)
-        => KvCodec.DecodeFp4(src[..(_dim / 2)], MemoryMarshal.Cast<byte, sbyte>(src.Slice(_dim / 2, _blocks)), row[.._dim]);
+    /// <summary>An independent copy of the whole ring.</summary>
+    public CompressorHistory<T> Clone()
+    {
+        var copy = new CompressorHistory<T>(Width, Capacity);
+        _kv.CopyTo(copy._kv, 0);
+        _score.CopyTo(copy._score, 0);
+        return copy;
+    }
 }

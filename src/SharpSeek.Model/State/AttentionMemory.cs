@@ -1,6 +1,11 @@
-// What memory one block's attention needs, as the architecture states it (DeepSeekV4.MemoryPlan):
-// its kind, ratio, window and the row formats of each store. SequenceState is built from these
-// records; nothing downstream re-derives "ratio 4 means indexed" (that rule is ModelConfig.KindOfRatio).
+// What a block's attention memory is: the statement of what it needs (LayerMemoryPlan, made by the
+// architecture file, DeepSeekV4.MemoryPlan) and the operations attention performs on it
+// (IAttentionMemory). The layer never sees slots, rings, capacities or codecs; AttentionState is the
+// implementation. A layer gets its memory by block index (SequenceState.Memory), which is where
+// V4.1's cross-layer sharing of compressed entries would plug in; a row format (e.g. FP4 compressed
+// KV) is one more codec in RowCodecs.cs named by the plan. Nothing downstream re-derives "ratio 4
+// means indexed": that rule is ModelConfig.KindOfRatio.
+using System.Numerics;
 using SharpSeek.Model.Config;
 
 namespace SharpSeek.Model.State;
@@ -55,3 +60,42 @@ public sealed record LayerMemoryPlan
 
 /// <summary>The memory plan of a whole model: one entry per main layer, one per MTP block.</summary>
 public sealed record ModelMemoryPlan(IReadOnlyList<LayerMemoryPlan> Layers, IReadOnlyList<LayerMemoryPlan> Mtp);
+
+public interface IAttentionMemory<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The statement this memory was built from (kind, ratio, window, formats).</summary>
+    LayerMemoryPlan Plan { get; }
+
+    /// <summary>Stores the window row (HeadDim values) of position <paramref name="pos"/>.</summary>
+    void AppendWindow(long pos, ReadOnlySpan<T> row);
+
+    /// <summary>The stored (decoded) window row of position <paramref name="pos"/>.</summary>
+    void ReadWindow(long pos, Span<T> dst);
+
+    /// <summary>
+    /// The window rows a query at <paramref name="pos"/> sees, oldest first, into dst [n, HeadDim];
+    /// returns n = Plan.WindowRowsAt(pos).
+    /// </summary>
+    int GatherWindow(long pos, Span<T> dst);
+
+    /// <summary>Partial-block rows of the layer's KV compressor.</summary>
+    CompressorHistory<T> CompressorRows { get; }
+
+    /// <summary>Partial-block rows of the indexer's compressor (indexed layers).</summary>
+    CompressorHistory<T> IndexerRows { get; }
+
+    /// <summary>Stores compressed entry <paramref name="entry"/> (HeadDim values, encoded by the plan's codec).</summary>
+    void AppendCompressed(int entry, ReadOnlySpan<T> row);
+
+    /// <summary>The stored (decoded) compressed entry.</summary>
+    void ReadCompressed(int entry, Span<T> dst);
+
+    /// <summary>The chosen compressed entries, in the given order, into dst [entries.Length, HeadDim].</summary>
+    void GatherCompressed(ReadOnlySpan<int> entries, Span<T> dst);
+
+    /// <summary>Stores the indexer key of compressed entry <paramref name="entry"/> (IndexHeadDim values).</summary>
+    void AppendIndexKey(int entry, ReadOnlySpan<T> key);
+
+    /// <summary>The stored (decoded) indexer key of entry <paramref name="entry"/>.</summary>
+    void ReadIndexKey(int entry, Span<T> dst);
+}
