@@ -4,6 +4,7 @@
 // once into an L1-sized buffer on the worker's stack (F32 rows are read in place) and dotted with every token
 // row, two tokens at a time. Large products split row groups across cores with Parallel.For.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SharpSeek.Tensors.Kernels.Reference;
 
@@ -55,6 +56,7 @@ public static class MatMul
         }
     }
 
+    [SkipLocalsInit]   // the stack panel is written before it is read: no need to zero 16 KB per call
     private static unsafe void RunGroups(float* x, WeightMatrix w, float* y, int tokens, int g0, int g1)
     {
         int n = w.Cols, m = w.Rows;
