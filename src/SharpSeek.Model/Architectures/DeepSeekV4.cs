@@ -14,13 +14,29 @@ namespace SharpSeek.Model.Architectures;
 public static class DeepSeekV4
 {
     /// <summary>
-    /// Per block: its attention kind (ModelConfig.KindOfRatio of compress_ratios), ratio and the memory
-    /// it needs. Main layers are Window / Compressed / Indexed as configured; the MTP blocks are
-    /// window-only. Layers and SequenceState are both built from this one statement.
+    /// What each block's attention is and which memory it needs: main layers take their kind from
+    /// compress_ratios by the one rule (ModelConfig.KindOfRatio: 0 window, 4 indexed, else compressed);
+    /// MTP blocks are window-only. Layers and SequenceState are both built from this statement.
     /// </summary>
-    public static ModelMemoryPlan MemoryPlan(ModelConfig c) => new(
-        Enumerable.Range(0, c.NumLayers).Select(i => LayerMemoryPlan.For(c, i)).ToArray(),
-        Enumerable.Range(c.NumLayers, c.NumMtpLayers).Select(i => LayerMemoryPlan.For(c, i)).ToArray());
+    public static ModelMemoryPlan MemoryPlan(ModelConfig c)
+    {
+        LayerMemoryPlan Block(int block, AttentionKind kind) => new()
+        {
+            Block = block,
+            Kind = kind,
+            Ratio = c.CompressRatio(block),
+            WindowSize = c.WindowSize,
+            HeadDim = c.HeadDim,
+            RopeDim = c.RopeHeadDim,
+            IndexHeadDim = c.IndexHeadDim,
+            WindowFormat = RowFormat.Fp8KvWithRope,       // FP8 nope + ue8m0, RoPE part exact
+            CompressedFormat = RowFormat.Fp8KvWithRope,   // the same layout (FP4 compressed KV would be another codec)
+            IndexKeyFormat = RowFormat.Fp4Key,            // FP4 e2m1 + ue8m0 per 32
+        };
+        var layers = Enumerable.Range(0, c.NumLayers).Select(i => Block(i, c.AttentionKindOf(i)));
+        var mtp = Enumerable.Range(c.NumLayers, c.NumMtpLayers).Select(i => Block(i, AttentionKind.Window));
+        return new ModelMemoryPlan(layers.ToArray(), mtp.ToArray());
+    }
 }
 
 public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -22,9 +22,9 @@ public sealed record LayerMemoryPlan
     public required int RopeDim { get; init; }
     /// <summary>Width of an indexer key (used by indexed layers only).</summary>
     public required int IndexHeadDim { get; init; }
-    public RowFormat WindowFormat { get; init; } = RowFormat.Fp8KvWithRope;
-    public RowFormat CompressedFormat { get; init; } = RowFormat.Fp8KvWithRope;
-    public RowFormat IndexKeyFormat { get; init; } = RowFormat.Fp4Key;
+    public required RowFormat WindowFormat { get; init; }
+    public required RowFormat CompressedFormat { get; init; }
+    public required RowFormat IndexKeyFormat { get; init; }
 
     public bool HasCompressed => Kind != AttentionKind.Window;
     public bool HasIndexKeys => Kind == AttentionKind.Indexed;
@@ -45,17 +45,6 @@ public sealed record LayerMemoryPlan
 
     /// <summary>Window rows a query at <paramref name="pos"/> sees: positions [pos - n + 1, pos].</summary>
     public int WindowRowsAt(long pos) => (int)Math.Min(WindowSize, pos + 1);
-
-    public static LayerMemoryPlan For(ModelConfig c, int block) => new()
-    {
-        Block = block,
-        Kind = c.AttentionKindOf(block),
-        Ratio = c.CompressRatio(block),
-        WindowSize = c.WindowSize,
-        HeadDim = c.HeadDim,
-        RopeDim = c.RopeHeadDim,
-        IndexHeadDim = c.IndexHeadDim,
-    };
 }
 
 /// <summary>The memory plan of a whole model: one entry per main layer, one per MTP block.</summary>
