@@ -1,4 +1,5 @@
-// DeepSeek V4 as a whole, top to bottom: embedding -> hc_mult copies -> blocks -> hc_head ->
+// DeepSeek V4 as a whole, top to bottom: the per-block statement of attention kind and memory
+// (DeepSeekV4.MemoryPlan), then the network: embedding -> hc_mult copies -> blocks -> hc_head ->
 // norm -> fp32 head; plus the MTP blocks. Built from a WeightScope (names follow the official
 // checkpoint), generic in the arithmetic precision T (float: fast kernels; double: reference).
 using System.Numerics;
@@ -10,6 +11,34 @@ using SharpSeek.Model.Weights;
 
 namespace SharpSeek.Model.Architectures;
 
+public static class DeepSeekV4
+{
+    /// <summary>
+    /// What each block's attention is and which memory it needs: main layers take their kind from
+    /// compress_ratios by the one rule (ModelConfig.KindOfRatio: 0 window, 4 indexed, else compressed);
+    /// MTP blocks are window-only. Layers and SequenceState are both built from this statement.
+    /// </summary>
+    public static ModelMemoryPlan MemoryPlan(ModelConfig c)
+    {
+        LayerMemoryPlan Block(int block, AttentionKind kind) => new()
+        {
+            Block = block,
+            Kind = kind,
+            Ratio = c.CompressRatio(block),
+            WindowSize = c.WindowSize,
+            HeadDim = c.HeadDim,
+            RopeDim = c.RopeHeadDim,
+            IndexHeadDim = c.IndexHeadDim,
+            WindowFormat = RowFormat.Fp8KvWithRope,       // FP8 nope + ue8m0, RoPE part exact
+            CompressedFormat = RowFormat.Fp8KvWithRope,   // the same layout (FP4 compressed KV would be another codec)
+            IndexKeyFormat = RowFormat.Fp4Key,            // FP4 e2m1 + ue8m0 per 32
+        };
+        var layers = Enumerable.Range(0, c.NumLayers).Select(i => Block(i, c.AttentionKindOf(i)));
+        var mtp = Enumerable.Range(c.NumLayers, c.NumMtpLayers).Select(i => Block(i, AttentionKind.Window));
+        return new ModelMemoryPlan(layers.ToArray(), mtp.ToArray());
+    }
+}
+
 public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Linear _embed;    // [vocab, dim] BF16
@@ -18,21 +47,23 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly HyperHead<T> _hcHead;
 
     public ModelConfig Config { get; }
+    public ModelMemoryPlan MemoryPlan { get; }
     public Block<T>[] Layers { get; }
     public MtpBlock<T>[] Mtp { get; }
 
     public DeepSeekV4(WeightScope scope)
     {
         var c = Config = scope.Config;
+        var plan = MemoryPlan = DeepSeekV4.MemoryPlan(c);
         _embed = scope.Linear("embed", c.VocabSize, c.Dim, LinearKind.Bf16);
         Layers = new Block<T>[c.NumLayers];
         for (int i = 0; i < c.NumLayers; i++)
-            Layers[i] = new Block<T>(scope.Scope("layers").Scope(i), i, c.CompressRatio(i), c.IsHashLayer(i));
+            Layers[i] = new Block<T>(scope.Scope("layers").Scope(i), plan.Layers[i], c.IsHashLayer(i));
         _norm = new RmsNorm<T>(scope, "norm", c.Dim, c.NormEps);
         _head = scope.Linear("head", c.VocabSize, c.Dim, LinearKind.Bf16);
         _hcHead = new HyperHead<T>(scope, c.HcMult, c.Dim, c.HcEps, c.NormEps);
         Mtp = new MtpBlock<T>[c.NumMtpLayers];
-        for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i), c.NumLayers + i);
+        for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i), plan.Mtp[i]);
     }
 
     /// <summary>Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope).</summary>
@@ -52,43 +83,32 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Feeds ids at positions state.Length.. (prefill, a chunk, one decode step or a multi-token
     /// verification: all the same computation) and writes logits [T, vocab]. When
     /// <paramref name="hidden"/> is given it receives the final streams [T, hc, dim] (MTP input).
+    /// A thin wrapper over ForwardBatch with every token in the one sequence.
     /// </summary>
     public void Forward(ReadOnlySpan<int> ids, SequenceState<T> state, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null)
     {
-        int tokens = ids.Length, d = Config.Dim, hc = Config.HcMult;
+        int tokens = ids.Length;
         if (tokens == 0) return;
-        if (logits.Length < tokens * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {tokens} x {VocabSize}");
-        long start = state.Length;
-        if (start + tokens > Config.MaxPositions)
-            throw new ArgumentOutOfRangeException(nameof(ids), $"context of {start + tokens} tokens exceeds max_position_embeddings {Config.MaxPositions}");
-        // 1. embed and copy into hc streams                                  [T, hc, dim]
-        T[] h = new T[tokens * hc * d];
-        Embed(ids, h);
-        // 2. blocks
-        for (int l = 0; l < Layers.Length; l++)
-        {
-            Layers[l].Forward(h, ids, start, tokens, state.Layers[l], taps);
-            if (taps?.Wants(l) ?? false)
-                for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", start + t, h.AsSpan(t * hc * d, hc * d));
-        }
-        state.Length = (int)(start + tokens);
-        if (!hidden.IsEmpty) h.CopyTo(hidden);
-        // 3. head: collapse streams, norm, logits                            [T, vocab]
-        Logits(h, tokens, _hcHead, _norm, logits);
+        if (state.Length + tokens > Config.MaxPositions)
+            throw new ArgumentOutOfRangeException(nameof(ids), $"context of {state.Length + tokens} tokens exceeds max_position_embeddings {Config.MaxPositions}");
+        var states = new SequenceState<T>[tokens];
+        Array.Fill(states, state);
+        ForwardBatch(ids, states, logits, hidden, taps);
     }
 
     /// <summary>
-    /// Several sequences in one call: token i is appended to states[i] (a sequence may appear more than
-    /// once; its tokens then follow in order). Every weight matrix is read once for the whole batch;
-    /// each token attends only its own sequence's memory. Logits [ids.Length, vocab]; hidden optional.
+    /// The forward pass. Token i is appended to states[i] (a sequence may appear more than once; its
+    /// tokens then follow in order). Every weight matrix is read once for the whole batch; each token
+    /// attends only its own sequence's memory. Logits [ids.Length, vocab]; hidden [ids.Length, hc, dim]
+    /// optional; taps are recorded at each token's position.
     /// </summary>
-    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<SequenceState<T>> states, Span<T> logits, Span<T> hidden = default)
+    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<SequenceState<T>> states, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null)
     {
         int tokens = ids.Length, d = Config.Dim, hc = Config.HcMult;
         if (states.Count != tokens) throw new ArgumentException($"{tokens} ids for {states.Count} sequences");
         if (tokens == 0) return;
         if (logits.Length < tokens * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {tokens} x {VocabSize}");
-        // 1. positions: each sequence's next free positions, in order of appearance
+        // 1. positions: each sequence's next free positions, in order of appearance      [T]
         long[] positions = new long[tokens];
         var next = new Dictionary<SequenceState<T>, int>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < tokens; i++)
@@ -98,17 +118,22 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
             positions[i] = p;
             next[states[i]] = p + 1;
         }
-        // 2. embed, blocks (per-token memory), head
+        // 2. embed and copy into hc streams                                              [T, hc, dim]
         T[] h = new T[tokens * hc * d];
         Embed(ids, h);
-        var perToken = new AttentionState<T>[tokens];
+        // 3. blocks, each token against its own sequence's memory of the block            [T, hc, dim]
+        using var work = new AttentionWorkspace<T>();
+        var memories = new IAttentionMemory<T>[tokens];
         for (int l = 0; l < Layers.Length; l++)
         {
-            for (int i = 0; i < tokens; i++) perToken[i] = states[i].Layers[l];
-            Layers[l].Forward(h, ids, positions, perToken, null);
+            for (int i = 0; i < tokens; i++) memories[i] = states[i].Memory(l);
+            Layers[l].Forward(h, ids, positions, memories, work, taps);
+            if (taps?.Wants(l) ?? false)
+                for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
         }
         foreach (var (st, len) in next) st.Length = len;
         if (!hidden.IsEmpty) h.CopyTo(hidden);
+        // 4. head: collapse streams, norm, logits                                        [T, vocab]
         Logits(h, tokens, _hcHead, _norm, logits);
     }
 
@@ -123,7 +148,8 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         T[] e = new T[tokens * d];
         for (int t = 0; t < tokens; t++) { CheckId(nextIds[t]); _embed.Row<T>(nextIds[t], e.AsSpan(t * d, d)); }
         T[] y = new T[tokens * d];
-        Mtp[k].Forward(h, e, nextIds, state.MtpLength, tokens, state.Mtp[k], y, taps);
+        using var work = new AttentionWorkspace<T>();
+        Mtp[k].Forward(h, e, nextIds, state.MtpLength, tokens, state.Memory(Mtp[k].BlockIndex), work, y, taps);
         state.MtpLength += tokens;
         _head.Forward<T>(y, logits, tokens);
     }

@@ -57,16 +57,11 @@ public sealed record ModelInspection
         {
             var st = probe.Layers[i];
             int r = st.Ratio;
-            int entry = st.Window.BytesPerRow, entryProd = c.NopeHeadDim + c.NopeHeadDim / 64 + 2 * c.RopeHeadDim + 1;
-            fixedBytes += st.Window.BytesAllocated + (st.CompressorRows?.BytesAllocated ?? 0) + (st.IndexerRows?.BytesAllocated ?? 0);
-            if (r == 0) continue;
-            perToken += (double)entry / r;
-            perTokenProd += (double)entryProd / r;
-            if (st.IndexKeys is not null)
-            {
-                perToken += (double)st.IndexKeys.BytesPerRow / r;
-                perTokenProd += (double)(st.IndexKeys.BytesPerRow) / r;
-            }
+            int entryProd = c.NopeHeadDim + c.NopeHeadDim / 64 + 2 * c.RopeHeadDim + 1;
+            fixedBytes += st.FixedBytes;
+            if (!st.Plan.HasCompressed) continue;
+            perToken += (double)st.EntryBytes / r;
+            perTokenProd += (double)(entryProd + st.IndexKeyBytes) / r;
         }
         foreach (var m in probe.Mtp) fixedBytes += m.BytesAllocated;
 
@@ -80,9 +75,9 @@ public sealed record ModelInspection
         {
             Variant = variant,
             Layers = c.NumLayers,
-            WindowOnlyLayers = Enumerable.Range(0, c.NumLayers).Count(i => c.CompressRatio(i) == 0),
-            IndexedLayers = Enumerable.Range(0, c.NumLayers).Count(i => c.CompressRatio(i) == 4),
-            HeavilyCompressedLayers = Enumerable.Range(0, c.NumLayers).Count(i => c.CompressRatio(i) > 4),
+            WindowOnlyLayers = Enumerable.Range(0, c.NumLayers).Count(i => c.AttentionKindOf(i) == AttentionKind.Window),
+            IndexedLayers = Enumerable.Range(0, c.NumLayers).Count(i => c.AttentionKindOf(i) == AttentionKind.Indexed),
+            HeavilyCompressedLayers = Enumerable.Range(0, c.NumLayers).Count(i => c.AttentionKindOf(i) == AttentionKind.Compressed),
             HashLayers = c.NumHashLayers,
             MtpBlocks = c.NumMtpLayers,
             TotalParams = total,

@@ -8,6 +8,18 @@ public enum ScoringFunction { SqrtSoftplus, Sigmoid, Softmax }
 
 public enum ExpertFormat { Fp8, Fp4, Bf16 }
 
+/// <summary>What a block's attention reads besides its sliding window.</summary>
+public enum AttentionKind
+{
+    /// <summary>Ratio 0: the sliding window only.</summary>
+    Window,
+    /// <summary>Ratio > 0 (not the indexed ratio): the window and every compressed entry.</summary>
+    Compressed,
+    /// <summary>The indexed ratio: the window and the lightning indexer's top-k compressed entries
+    /// (its compressor overlaps two blocks).</summary>
+    Indexed,
+}
+
 public sealed record RopeScaling(string Type, double Factor, int OriginalMaxPositions, double BetaFast, double BetaSlow);
 
 public sealed record ModelConfig
@@ -56,6 +68,18 @@ public sealed record ModelConfig
     public int MixHc => (2 + HcMult) * HcMult;
     public int NopeHeadDim => HeadDim - RopeHeadDim;
     public int CompressRatio(int block) => CompressRatios[block];
+    public AttentionKind AttentionKindOf(int block) => KindOfRatio(CompressRatios[block]);
+
+    /// <summary>The one compression ratio whose layers are indexed (and whose compressors overlap).</summary>
+    public const int IndexedRatio = 4;
+
+    /// <summary>The rule, written once: ratio 0 is window-only, ratio 4 indexed, any other ratio compressed.</summary>
+    public static AttentionKind KindOfRatio(int ratio) => ratio switch
+    {
+        0 => AttentionKind.Window,
+        IndexedRatio => AttentionKind.Indexed,
+        _ => AttentionKind.Compressed,
+    };
     public bool IsHashLayer(int layer) => layer < NumHashLayers;
 
     /// <summary>YaRN is applied to compressed layers when the context exceeds the original length.</summary>

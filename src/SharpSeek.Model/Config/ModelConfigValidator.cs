@@ -37,7 +37,7 @@ public static class ModelConfigValidator
         {
             int r = c.CompressRatios[i];
             if (r < 0) throw new ModelConfigException($"{source}: compress_ratios[{i}] = {r} must be >= 0");
-            if (r == 4)
+            if (ModelConfig.KindOfRatio(r) == AttentionKind.Indexed)
             {
                 if (c.IndexHeadDim <= 0 || (c.IndexHeadDim & (c.IndexHeadDim - 1)) != 0 || c.IndexHeadDim % 32 != 0 || c.IndexHeadDim <= c.RopeHeadDim)
                     throw new ModelConfigException($"{source}: index_head_dim {c.IndexHeadDim} must be a power of two, a multiple of 32 and larger than qk_rope_head_dim");

@@ -15,29 +15,32 @@ public sealed class Block<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Attention<T> Attn { get; }
     public Moe<T> Ffn { get; }
 
-    public Block(WeightScope scope, int layer, int ratio, bool hashRouted)
+    public Block(WeightScope scope, LayerMemoryPlan plan, bool hashRouted)
     {
         var c = scope.Config;
-        _layer = layer; _hc = c.HcMult; _dim = c.Dim;
-        Attn = new Attention<T>(scope.Scope("attn"), layer, ratio);
-        Ffn = new Moe<T>(scope.Scope("ffn"), layer, hashRouted);
+        _layer = plan.Block; _hc = c.HcMult; _dim = c.Dim;
+        Attn = new Attention<T>(scope.Scope("attn"), plan);
+        Ffn = new Moe<T>(scope.Scope("ffn"), _layer, hashRouted);
         _attnNorm = new RmsNorm<T>(scope, "attn_norm", c.Dim, c.NormEps);
         _ffnNorm = new RmsNorm<T>(scope, "ffn_norm", c.Dim, c.NormEps);
         _hcAttn = new HyperConnections<T>(scope, "attn", c.HcMult, c.Dim, c.HcSinkhornIters, c.HcEps, c.NormEps);
         _hcFfn = new HyperConnections<T>(scope, "ffn", c.HcMult, c.Dim, c.HcSinkhornIters, c.HcEps, c.NormEps);
     }
 
-    /// <summary>h [T, hc, dim] updated in place; ids [T] are the tokens (hash routing).</summary>
-    public void Forward(Span<T> h, ReadOnlySpan<int> ids, long startPos, int tokens, AttentionState<T> state, ITapSink<T>? taps)
+    /// <summary>One sequence: tokens at positions startPos.. of <paramref name="memory"/> (a thin wrapper over the batched form).</summary>
+    public void Forward(Span<T> h, ReadOnlySpan<int> ids, long startPos, int tokens, IAttentionMemory<T> memory, AttentionWorkspace<T> work, ITapSink<T>? taps)
     {
         long[] positions = new long[tokens];
-        var states = new AttentionState<T>[tokens];
-        for (int t = 0; t < tokens; t++) { positions[t] = startPos + t; states[t] = state; }
-        Forward(h, ids, positions, states, taps);
+        var memories = new IAttentionMemory<T>[tokens];
+        for (int t = 0; t < tokens; t++) { positions[t] = startPos + t; memories[t] = memory; }
+        Forward(h, ids, positions, memories, work, taps);
     }
 
-    /// <summary>Batched form: token t at positions[t] of the sequence whose memory is states[t].</summary>
-    public void Forward(Span<T> h, ReadOnlySpan<int> ids, long[] positions, AttentionState<T>[] states, ITapSink<T>? taps)
+    /// <summary>
+    /// h [T, hc, dim] updated in place; ids [T] are the tokens (hash routing); token t sits at
+    /// positions[t] of the sequence whose memory of this block is memories[t].
+    /// </summary>
+    public void Forward(Span<T> h, ReadOnlySpan<int> ids, long[] positions, IAttentionMemory<T>[] memories, AttentionWorkspace<T> work, ITapSink<T>? taps)
     {
         int hc = _hc, d = _dim, tokens = positions.Length;
         bool tap = taps?.Wants(_layer) ?? false;
@@ -49,7 +52,7 @@ public sealed class Block<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (tap) TapHc(taps!, "hc_attn", positions, post, comb);
         _attnNorm.ForwardInPlace(x);
         if (tap) for (int t = 0; t < tokens; t++) taps!.Record(_layer, "attn_in", positions[t], x.AsSpan(t * d, d));
-        Attn.Forward(x, positions, states, f, taps);
+        Attn.Forward(x, positions, memories, work, f, taps);
         _hcAttn.Post(f, residual, post, comb, tokens, h);
 
         // 2. FFN site                                                       [T, hc, dim]

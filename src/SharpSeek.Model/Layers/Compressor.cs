@@ -1,9 +1,10 @@
 // KV compressor of a compressed-attention layer (and of the lightning indexer). Every r tokens it
 // pools the per-token rows a = wkv x with a per-channel softmax over the gate scores
-// s = wgate x + ape[pos mod r]. Ratio 4 overlaps: an entry pools the previous block through
+// s = wgate x + ape[pos mod r]. The indexed ratio (4) overlaps: an entry pools the previous block through
 // channels [0, hd) and its own block through [hd, 2hd). The pooled row is normed, rotated by RoPE
 // at the block's first position and then FP8- (attention) or Hadamard+FP4- (indexer) quantised.
 using System.Numerics;
+using SharpSeek.Model.Config;
 using SharpSeek.Model.State;
 using SharpSeek.Model.Weights;
 using SharpSeek.Tensors;
@@ -20,7 +21,8 @@ public sealed class Compressor<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public int Ratio { get; }
     public int HeadDim { get; }
-    public bool Overlap => Ratio == 4;
+    /// <summary>Indexed-ratio compressors pool two overlapping blocks (ModelConfig.KindOfRatio).</summary>
+    public bool Overlap { get; }
     /// <summary>Indexer compressor: Hadamard rotation then FP4 instead of FP8.</summary>
     public bool Rotate { get; }
     public int Width => (Overlap ? 2 : 1) * HeadDim;
@@ -30,7 +32,8 @@ public sealed class Compressor<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c = scope.Config;
         Ratio = ratio; HeadDim = headDim; Rotate = rotate; _rope = rope; _ropeDim = c.RopeHeadDim;
-        int width = (ratio == 4 ? 2 : 1) * headDim;
+        Overlap = ModelConfig.KindOfRatio(ratio) == AttentionKind.Indexed;
+        int width = Width;
         _ape = scope.Vector<T>("ape", DType.F32, ratio, width);
         _norm = new RmsNorm<T>(scope, "norm", headDim, c.NormEps);
         _wgate = scope.Linear("wgate", width, c.Dim, LinearKind.Bf16);

@@ -1,7 +1,8 @@
-// The lightning indexer of ratio-4 layers: scores every visible compressed entry for a query,
+// The lightning indexer of Indexed layers (ratio 4): scores every visible compressed entry for a query,
 // score_j = sum_h w_h * ReLU(q_h . k_j), and keeps the top index_topk. Queries come from the
 // attention's low-rank qr (RoPE, Hadamard, FP4 fake quant); keys from its own compressor.
 using System.Numerics;
+using SharpSeek.Model.Config;
 using SharpSeek.Model.State;
 using SharpSeek.Model.Weights;
 using SharpSeek.Tensors.Kernels;
@@ -25,7 +26,7 @@ public sealed class Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _heads = c.IndexHeads; _headDim = c.IndexHeadDim; _ropeDim = c.RopeHeadDim; TopK = c.IndexTopK; _rope = rope;
         _wqB = scope.Linear("wq_b", _heads * _headDim, c.QLoraRank, LinearKind.Dense);
         _weightsProj = scope.Linear("weights_proj", _heads, c.Dim, LinearKind.Bf16);
-        Compressor = new Compressor<T>(scope.Scope("compressor"), 4, _headDim, rotate: true, rope);
+        Compressor = new Compressor<T>(scope.Scope("compressor"), ModelConfig.IndexedRatio, _headDim, rotate: true, rope);
         _weightScale = T.One / T.Sqrt(T.CreateTruncating(_headDim)) / T.Sqrt(T.CreateTruncating(_heads));
     }
 
@@ -54,15 +55,15 @@ public sealed class Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// Scores the <paramref name="visible"/> first index keys for one query into scores, and writes the
-    /// chosen entry ids (top min(TopK, visible), best first) into chosen; returns how many.
+    /// Scores the <paramref name="visible"/> first index keys of <paramref name="memory"/> for one query into
+    /// scores, and writes the chosen entry ids (top min(TopK, visible), best first) into chosen; returns how many.
     /// </summary>
-    public int Select(ReadOnlySpan<T> iq, ReadOnlySpan<T> iw, IndexKeyStore<T> keys, int visible, Span<T> scores, Span<int> chosen)
+    public int Select(ReadOnlySpan<T> iq, ReadOnlySpan<T> iw, IAttentionMemory<T> memory, int visible, Span<T> scores, Span<int> chosen)
     {
         Span<T> k = stackalloc T[_headDim];
         for (int j = 0; j < visible; j++)
         {
-            keys.Read(j, k);
+            memory.ReadIndexKey(j, k);
             T s = T.Zero;
             for (int h = 0; h < _heads; h++)
             {

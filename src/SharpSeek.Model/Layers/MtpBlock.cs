@@ -19,11 +19,11 @@ public sealed class MtpBlock<T> where T : unmanaged, IFloatingPointIeee754<T>
     public RmsNorm<T> Norm { get; }
     public int BlockIndex { get; }
 
-    public MtpBlock(WeightScope scope, int blockIndex)
+    public MtpBlock(WeightScope scope, LayerMemoryPlan plan)
     {
         var c = scope.Config;
-        _hc = c.HcMult; _dim = c.Dim; BlockIndex = blockIndex;
-        Block = new Block<T>(scope, blockIndex, c.CompressRatio(blockIndex), hashRouted: false);
+        _hc = c.HcMult; _dim = c.Dim; BlockIndex = plan.Block;
+        Block = new Block<T>(scope, plan, hashRouted: false);
         _eProj = scope.Linear("e_proj", c.Dim, c.Dim, LinearKind.Dense);
         _hProj = scope.Linear("h_proj", c.Dim, c.Dim, LinearKind.Dense);
         _enorm = new RmsNorm<T>(scope, "enorm", c.Dim, c.NormEps);
@@ -36,7 +36,7 @@ public sealed class MtpBlock<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// h [T, hc, dim] (main model's final streams), e [T, dim] (embeddings of the next ids) ->
     /// y [T, dim] (normed, ready for the head) at positions startPos..; updates the MTP memory.
     /// </summary>
-    public void Forward(ReadOnlySpan<T> h, ReadOnlySpan<T> e, ReadOnlySpan<int> nextIds, long startPos, int tokens, AttentionState<T> state, Span<T> y, ITapSink<T>? taps)
+    public void Forward(ReadOnlySpan<T> h, ReadOnlySpan<T> e, ReadOnlySpan<int> nextIds, long startPos, int tokens, IAttentionMemory<T> memory, AttentionWorkspace<T> work, Span<T> y, ITapSink<T>? taps)
     {
         int hc = _hc, d = _dim;
         // 1. x = e_proj(enorm(e)) + h_proj(hnorm(h))                         [T, hc, dim]
@@ -56,7 +56,7 @@ public sealed class MtpBlock<T> where T : unmanaged, IFloatingPointIeee754<T>
                 for (int i = 0; i < d; i++) row[i] += add[i];
             }
         // 2. the block, 3. collapse and norm                                 [T, dim]
-        Block.Forward(x, nextIds, startPos, tokens, state, taps);
+        Block.Forward(x, nextIds, startPos, tokens, memory, work, taps);
         HcHead.Forward(x, tokens, y);
         Norm.ForwardInPlace(y[..(tokens * d)]);
     }

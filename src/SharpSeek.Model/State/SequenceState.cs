@@ -1,55 +1,55 @@
-// All memory of one sequence: its length and one AttentionState per block (main layers and MTP).
+// All memory of one sequence: its ledger (length, high-water mark, rollback slack) and one
+// AttentionState per block (main layers and MTP), built from the architecture's memory plan.
 // Created by the runtime's memory pool and passed to every forward call: the model holds none.
 using System.Numerics;
+using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
 
 namespace SharpSeek.Model.State;
 
 public sealed class SequenceState<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private int _length, _mtpLength;
+    private readonly SequenceLedger _ledger;
 
     public int Length
     {
-        get => _length;
-        internal set { _length = value; HighWater = Math.Max(HighWater, value); }
+        get => _ledger.Length;
+        internal set => _ledger.Length = value;
     }
 
-    /// <summary>
-    /// The most positions ever written. Ring slots beyond Length may hold positions that were rolled
-    /// back, so how far a sequence can roll back is measured from here, not from Length.
-    /// </summary>
-    public int HighWater { get; private set; }
+    /// <summary>The most positions ever written: rollback is measured from here (see SequenceLedger).</summary>
+    public int HighWater => _ledger.HighWater;
+
     /// <summary>Positions already consumed by the MTP block (its own window memory).</summary>
     public int MtpLength
     {
-        get => _mtpLength;
-        internal set { _mtpLength = value; MtpHighWater = Math.Max(MtpHighWater, value); }
+        get => _ledger.MtpLength;
+        internal set => _ledger.MtpLength = value;
     }
 
-    public int MtpHighWater { get; private set; }
-    public int MaxRollback { get; }
+    public int MtpHighWater => _ledger.MtpHighWater;
+    public int MaxRollback => _ledger.MaxRollback;
+    public ModelMemoryPlan Plan { get; }
     public AttentionState<T>[] Layers { get; }
     public AttentionState<T>[] Mtp { get; }
 
-    public SequenceState(ModelConfig config, int maxRollback = 16)
+    public SequenceState(ModelConfig config, int maxRollback = 16) : this(DeepSeekV4.MemoryPlan(config), maxRollback) { }
+
+    public SequenceState(ModelMemoryPlan plan, int maxRollback = 16)
     {
-        if (maxRollback < 0) throw new ArgumentOutOfRangeException(nameof(maxRollback));
-        MaxRollback = maxRollback;
-        Layers = new AttentionState<T>[config.NumLayers];
-        for (int i = 0; i < Layers.Length; i++) Layers[i] = new AttentionState<T>(config, config.CompressRatio(i), maxRollback);
-        Mtp = new AttentionState<T>[config.NumMtpLayers];
-        for (int i = 0; i < Mtp.Length; i++) Mtp[i] = new AttentionState<T>(config, 0, maxRollback + 1);
+        _ledger = new SequenceLedger(maxRollback);
+        Plan = plan;
+        Layers = plan.Layers.Select(p => new AttentionState<T>(p, _ledger, isMtp: false, maxRollback)).ToArray();
+        Mtp = plan.Mtp.Select(p => new AttentionState<T>(p, _ledger, isMtp: true, _ledger.MtpRollback)).ToArray();
     }
 
     private SequenceState(SequenceState<T> o)
     {
-        MaxRollback = o.MaxRollback;
-        _length = o._length; HighWater = o.HighWater;
-        _mtpLength = o._mtpLength; MtpHighWater = o.MtpHighWater;
+        _ledger = o._ledger.Clone();
+        Plan = o.Plan;
         // Entries up to the high-water mark: a later Truncate may expose them again.
-        Layers = o.Layers.Select(l => l.Clone(l.Ratio > 0 ? o.HighWater / l.Ratio : 0)).ToArray();
-        Mtp = o.Mtp.Select(l => l.Clone(0)).ToArray();
+        Layers = o.Layers.Select(l => l.Clone(_ledger, l.Plan.EntriesWithin(o.HighWater))).ToArray();
+        Mtp = o.Mtp.Select(l => l.Clone(_ledger, l.Plan.EntriesWithin(o.MtpHighWater))).ToArray();
     }
 
     /// <summary>
@@ -58,30 +58,18 @@ public sealed class SequenceState<T> where T : unmanaged, IFloatingPointIeee754<
     /// </summary>
     public SequenceState<T> Clone() => new(this);
 
+    /// <summary>The memory block <paramref name="block"/> attends (main layers 0.., then the MTP blocks).</summary>
+    public IAttentionMemory<T> Memory(int block) => block < Layers.Length ? Layers[block] : Mtp[block - Layers.Length];
+
     public long BytesAllocated => Layers.Sum(l => l.BytesAllocated) + Mtp.Sum(l => l.BytesAllocated);
 
     /// <summary>
     /// Rolls the sequence back to <paramref name="length"/> tokens, exactly as if the later tokens had
     /// never been fed (speculative-decoding rejection). At most MaxRollback positions can be undone.
+    /// Stores need no change: what they show is derived from the ledger's length.
     /// </summary>
-    public void Truncate(int length)
-    {
-        if (length < 0 || length > Length) throw new ArgumentOutOfRangeException(nameof(length), $"cannot truncate a sequence of {Length} tokens to {length}");
-        if (HighWater - length > MaxRollback)
-            throw new InvalidOperationException(HighWater == Length
-                ? $"cannot roll back {Length - length} tokens: this sequence keeps {MaxRollback} positions of slack"
-                : $"cannot roll back to {length} tokens: positions up to {HighWater} were written and this sequence keeps {MaxRollback} positions of slack");
-        Length = length;
-        foreach (var l in Layers) l.Truncate(length);
-        // MTP position p consumed token p + 1: position length - 1 saw a forgotten token.
-        MtpLength = Math.Min(MtpLength, Math.Max(0, length - 1));
-    }
+    public void Truncate(int length) => _ledger.Truncate(length);
 
     /// <summary>Rolls back only the MTP block's memory.</summary>
-    public void TruncateMtp(int length)
-    {
-        if (length < 0 || length > MtpLength) throw new ArgumentOutOfRangeException(nameof(length));
-        if (MtpHighWater - length > MaxRollback + 1) throw new InvalidOperationException($"cannot roll back the MTP memory by {MtpLength - length} positions");
-        MtpLength = length;
-    }
+    public void TruncateMtp(int length) => _ledger.TruncateMtp(length);
 }

@@ -9,7 +9,6 @@
 //      for speculative requests (DraftStep), then samples / verifies,
 //   5. retires finished requests: memory back to the pool or into the prefix cache.
 // A request's tokens depend only on its own prompt, sampler and seed, never on the batch.
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using SharpSeek.Runtime.Generation;
 using SharpSeek.Runtime.Memory;
@@ -22,7 +21,8 @@ public sealed class InferenceEngine : IDisposable
     private const int IdleLingerMs = 200;
     private readonly ILanguageModel _model;
     private readonly EngineOptions _options;
-    private readonly ConcurrentQueue<EngineSequence> _queue = new();
+    private readonly List<EngineSequence> _incoming = new();     // submitted, guarded by _gate
+    private readonly Queue<EngineSequence> _queue = new();       // taken in by the worker, admitted in order
     private readonly List<EngineSequence> _active = new();
     private readonly List<EngineSequence> _waiting = new();
     private readonly object _gate = new();
@@ -30,7 +30,7 @@ public sealed class InferenceEngine : IDisposable
     private readonly StepBatch _step;
     private Thread? _worker;
     private bool _stopping;
-    private int _activeCount, _waitingCount, _nextIndex;
+    private int _activeCount, _queuedCount, _waitingCount, _nextIndex;
     private long _generated, _busyTicks, _promptCached, _promptComputed;
 
     public InferenceEngine(ILanguageModel model, EngineOptions? options = null, MemoryPool? pool = null)
@@ -50,7 +50,7 @@ public sealed class InferenceEngine : IDisposable
     public MemoryPool Pool { get; }
     /// <summary>Snapshots kept for prefix reuse (owned by the worker; read its counters only).</summary>
     public PrefixCache Cache { get; }
-    public int QueueLength => _queue.Count + Volatile.Read(ref _waitingCount);
+    public int QueueLength { get { lock (_gate) return _incoming.Count + Volatile.Read(ref _queuedCount) + Volatile.Read(ref _waitingCount); } }
     public int ActiveCount => Volatile.Read(ref _activeCount);
     public long GeneratedTokens => Interlocked.Read(ref _generated);
     /// <summary>Prompt tokens taken from the prefix cache / computed by prefill since start.</summary>
@@ -64,14 +64,24 @@ public sealed class InferenceEngine : IDisposable
     /// sees each token on the worker thread as it is decided (keep it short); cancelling
     /// <paramref name="ct"/> ends the request and frees its memory.
     /// </summary>
-    public SequenceHandle Submit(GenerationRequest request, CancellationToken ct = default, Action<GeneratedToken>? observer = null, int index = -1)
+    public SequenceHandle Submit(GenerationRequest request, CancellationToken ct = default, Action<GeneratedToken>? observer = null, int index = -1) =>
+        SubmitBatch([request], ct, observer, index)[0];
+
+    /// <summary>
+    /// Queues several requests at once: the worker admits them in the same iteration (as far as
+    /// batch slots allow), so they are decoded together. All are validated before any is queued;
+    /// request i gets index <paramref name="firstIndex"/> + i when given.
+    /// </summary>
+    public SequenceHandle[] SubmitBatch(IReadOnlyList<GenerationRequest> requests, CancellationToken ct = default, Action<GeneratedToken>? observer = null, int firstIndex = -1)
     {
-        Validate(request);
-        var s = new EngineSequence(index >= 0 ? index : Interlocked.Increment(ref _nextIndex) - 1, request, _model, observer, ct);
+        foreach (GenerationRequest r in requests) Validate(r);
+        var batch = new EngineSequence[requests.Count];
+        for (int i = 0; i < batch.Length; i++)
+            batch[i] = new EngineSequence(firstIndex >= 0 ? firstIndex + i : Interlocked.Increment(ref _nextIndex) - 1, requests[i], _model, observer, ct);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
-            _queue.Enqueue(s);
+            _incoming.AddRange(batch);
             if (_worker is null)
             {
                 _worker = new Thread(Loop) { IsBackground = true, Name = "sharpseek-engine" };
@@ -79,8 +89,9 @@ public sealed class InferenceEngine : IDisposable
             }
         }
         _wake.Set();
-        if (ct.CanBeCanceled) s.WakeOnCancel = ct.Register(() => { try { _wake.Set(); } catch (ObjectDisposedException) { } });
-        return s.Handle;
+        if (ct.CanBeCanceled)
+            foreach (EngineSequence s in batch) s.WakeOnCancel = ct.Register(() => { try { _wake.Set(); } catch (ObjectDisposedException) { } });
+        return batch.Select(s => s.Handle).ToArray();
     }
 
     private void Validate(GenerationRequest r)
@@ -110,7 +121,9 @@ public sealed class InferenceEngine : IDisposable
         }
         _wake.Set();
         worker?.Join();
-        while (_queue.TryDequeue(out EngineSequence? s)) { s.Cancel(); s.Complete(); }
+        foreach (EngineSequence s in _incoming.Concat(_queue)) { s.Cancel(); s.Complete(); }
+        _incoming.Clear();
+        _queue.Clear();
         Cache.Dispose();
         _wake.Dispose();
     }
@@ -120,23 +133,28 @@ public sealed class InferenceEngine : IDisposable
         while (true)
         {
             // Idle: linger briefly (back-to-back requests reuse the thread), then exit.
-            if (_active.Count == 0 && _queue.IsEmpty && _waiting.Count == 0) _wake.WaitOne(IdleLingerMs);
+            if (Idle) _wake.WaitOne(IdleLingerMs);
             lock (_gate)
             {
                 if (_stopping) break;
-                if (_active.Count == 0 && _queue.IsEmpty && _waiting.Count == 0) { _worker = null; return; }
+                foreach (EngineSequence s in _incoming) _queue.Enqueue(s);
+                _incoming.Clear();
+                if (Idle) { _worker = null; return; }
             }
             long start = Stopwatch.GetTimestamp();
             Iterate();
             Interlocked.Add(ref _busyTicks, Stopwatch.GetElapsedTime(start).Ticks);
             // Nothing could run (memory budget): wait for a cancellation or a new request.
-            if (_active.Count == 0 && !_queue.IsEmpty) _wake.WaitOne(50);
+            if (_active.Count == 0 && _queue.Count > 0) _wake.WaitOne(50);
         }
         foreach (EngineSequence s in _active) { s.Cancel(); Retire(s); }
         foreach (EngineSequence s in _waiting) { s.Cancel(); s.Complete(); }
         _active.Clear();
         _waiting.Clear();
     }
+
+    // Worker-side: nothing running, queued or waiting (submissions are taken in under the gate).
+    private bool Idle => _active.Count == 0 && _queue.Count == 0 && _waiting.Count == 0;
 
     private void Iterate()
     {
@@ -160,6 +178,7 @@ public sealed class InferenceEngine : IDisposable
         }
         Volatile.Write(ref _activeCount, _active.Count);
         Volatile.Write(ref _waitingCount, _waiting.Count);
+        Volatile.Write(ref _queuedCount, _queue.Count);
     }
 
     private void Admit()
@@ -178,9 +197,9 @@ public sealed class InferenceEngine : IDisposable
         }
         while (_active.Count < _options.MaxBatch && _queue.TryPeek(out EngineSequence? s))
         {
-            if (s.Cancellation.IsCancellationRequested) { _queue.TryDequeue(out _); s.Cancel(); s.Complete(); continue; }
+            if (s.Cancellation.IsCancellationRequested) { _queue.Dequeue(); s.Cancel(); s.Complete(); continue; }
             if (s.Request.Sequence is null && !HasRoom()) break;
-            _queue.TryDequeue(out _);
+            _queue.Dequeue();
             if (FollowLeader(s)) { _waiting.Add(s); continue; }
             Start(s);
         }

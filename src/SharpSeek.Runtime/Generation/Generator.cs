@@ -29,18 +29,8 @@ public sealed class Generator
     /// <summary>Generates for several requests decoded together; results in request order.</summary>
     public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<GenerationRequest> requests, Action<GeneratedToken>? onToken = null, CancellationToken ct = default)
     {
-        var handles = new SequenceHandle[requests.Count];
         using var all = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        try
-        {
-            for (int i = 0; i < requests.Count; i++) handles[i] = Engine.Submit(requests[i], all.Token, onToken, i);
-        }
-        catch
-        {
-            all.Cancel();
-            foreach (SequenceHandle? h in handles) h?.Completion.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
-            throw;
-        }
+        SequenceHandle[] handles = Engine.SubmitBatch(requests, all.Token, onToken, firstIndex: 0);
         var results = new GenerationResult[requests.Count];
         for (int i = 0; i < handles.Length; i++)
         {
@@ -54,8 +44,7 @@ public sealed class Generator
     public async IAsyncEnumerable<GenerationEvent> StreamAsync(IReadOnlyList<GenerationRequest> requests, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var channel = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true });
-        var handles = new SequenceHandle[requests.Count];
-        for (int i = 0; i < requests.Count; i++) handles[i] = Engine.Submit(requests[i], ct, t => channel.Writer.TryWrite(new GenerationEvent(t, null)), i);
+        SequenceHandle[] handles = Engine.SubmitBatch(requests, ct, t => channel.Writer.TryWrite(new GenerationEvent(t, null)), firstIndex: 0);
         _ = Task.Run(async () =>
         {
             try

@@ -4,6 +4,7 @@
 // GemmReference (bit-identical, on every vector width and core count). Rows of C are split across
 // cores; each row is written by one worker. Vector512 where the CPU has it, else Vector<float>
 // (AVX2, Arm AdvSimd); column tails run scalar.
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -71,9 +72,6 @@ public static unsafe class Gemm
         }
     }
 
-    // Per-thread packed A panel (K x 4, k-major), grown on demand; ThreadStatic keeps workers apart.
-    [ThreadStatic] private static float[]? t_panel;
-
     /// <summary>Rows [i0, i1) of C, one column panel at a time (its slice of B stays in L2): each 4-row block
     /// of A is packed k-major (one contiguous stream, whatever A's layout), then multiplied into vector
     /// column blocks of C; a scalar tail finishes the columns.</summary>
@@ -82,28 +80,38 @@ public static unsafe class Gemm
         int w = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector.IsHardwareAccelerated ? Vector<float>.Count : 0;
         int vecEnd = w == 0 ? 0 : n / (2 * w) * (2 * w);
         int panelCols = w == 0 || k > PanelMaxK ? n : Math.Max(8 * w, PanelBytes / 4 / k / (2 * w) * (2 * w));
-        if (t_panel is null || t_panel.Length < k * Mr) t_panel = new float[Math.Max(k * Mr, 1024)];
-        fixed (float* panel = t_panel)
-            for (int j0 = 0; j0 < n; j0 += panelCols)
+        // The packed A panel (K x 4, k-major) is rented per call: each worker has its own, none is kept.
+        float[] rented = ArrayPool<float>.Shared.Rent(Math.Max(k * Mr, 1024));
+        try
+        {
+            fixed (float* panel = rented)
+                RowsInPanels(a, rs, cs, b, ldb, c, ldc, i0, i1, n, k, w, vecEnd, panelCols, panel);
+        }
+        finally { ArrayPool<float>.Shared.Return(rented); }
+    }
+
+    private static void RowsInPanels(float* a, int rs, int cs, float* b, int ldb, float* c, int ldc, int i0, int i1, int n, int k, int w, int vecEnd, int panelCols, float* panel)
+    {
+        for (int j0 = 0; j0 < n; j0 += panelCols)
+        {
+            int j1 = Math.Min(n, j0 + panelCols), jv = Math.Min(j1, vecEnd);
+            for (int i = i0; i < i1; i += Mr)
             {
-                int j1 = Math.Min(n, j0 + panelCols), jv = Math.Min(j1, vecEnd);
-                for (int i = i0; i < i1; i += Mr)
+                // 1. pack A rows i .. i+3: panel[p * 4 + r] = A(i + r, p)
+                int rows = Math.Min(Mr, i1 - i);
+                Pack(a + (long)i * rs, rs, cs, rows, k, panel);
+                // 2. 4 x 2-vector tiles of C, then the scalar column tail
+                float* ci = c + (long)i * ldc;
+                for (int j = j0; j < jv; j += 2 * w)
                 {
-                    // 1. pack A rows i .. i+3: panel[p * 4 + r] = A(i + r, p)
-                    int rows = Math.Min(Mr, i1 - i);
-                    Pack(a + (long)i * rs, rs, cs, rows, k, panel);
-                    // 2. 4 x 2-vector tiles of C, then the scalar column tail
-                    float* ci = c + (long)i * ldc;
-                    for (int j = j0; j < jv; j += 2 * w)
-                    {
-                        if (rows == Mr && w == Vector512<float>.Count && Vector512.IsHardwareAccelerated) Tile512(panel, b + j, ldb, ci + j, ldc, k);
-                        else if (rows == Mr) TileVector(panel, b + j, ldb, ci + j, ldc, k);
-                        else for (int r = 0; r < rows; r++) Scalar(panel + r, b + j, ldb, ci + (long)r * ldc + j, 2 * w, k);
-                    }
-                    if (jv < j1)
-                        for (int r = 0; r < rows; r++) Scalar(panel + r, b + jv, ldb, ci + (long)r * ldc + jv, j1 - jv, k);
+                    if (rows == Mr && w == Vector512<float>.Count && Vector512.IsHardwareAccelerated) Tile512(panel, b + j, ldb, ci + j, ldc, k);
+                    else if (rows == Mr) TileVector(panel, b + j, ldb, ci + j, ldc, k);
+                    else for (int r = 0; r < rows; r++) Scalar(panel + r, b + j, ldb, ci + (long)r * ldc + j, 2 * w, k);
                 }
+                if (jv < j1)
+                    for (int r = 0; r < rows; r++) Scalar(panel + r, b + jv, ldb, ci + (long)r * ldc + jv, j1 - jv, k);
             }
+        }
     }
 
     /// <summary>panel[p * 4 + r] = A(r, p) for r below rows, zero above.</summary>

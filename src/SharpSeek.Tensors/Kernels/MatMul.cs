@@ -1,9 +1,10 @@
 // y[T, out] = x[T, in] · W^T for every weight format, decoding W on the fly (no dequantised copy
 // is kept). float32 runs the vectorised, multi-threaded path; other precisions run the reference.
 // Fast path: output rows in groups of 4; each group's row panel (up to 1024 columns) is decoded
-// once into a per-thread L1-sized buffer (F32 rows are read in place) and dotted with every token
+// once into an L1-sized buffer on the worker's stack (F32 rows are read in place) and dotted with every token
 // row, two tokens at a time. Large products split row groups across cores with Parallel.For.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SharpSeek.Tensors.Kernels.Reference;
 
@@ -16,10 +17,6 @@ public static class MatMul
     private const int Panel = 1024;
     /// <summary>Multiply-adds below which the product stays on the calling thread.</summary>
     private const long ParallelWork = 1L << 19;
-
-    // Per-thread decode scratch (RowGroup x Panel floats), allocated once per thread: ThreadStatic
-    // keeps it free of sharing, so concurrent callers and Parallel.For workers never race on it.
-    [ThreadStatic] private static float[]? t_panel;
 
     /// <summary>y[t, o] = sum_i x[t, i] * W[o, i] (x row-major [tokens, Cols], y row-major [tokens, Rows]).</summary>
     public static void Forward<T>(ReadOnlySpan<T> x, WeightMatrix w, Span<T> y, int tokens) where T : unmanaged, IFloatingPointIeee754<T>
@@ -59,44 +56,43 @@ public static class MatMul
         }
     }
 
+    [SkipLocalsInit]   // the stack panel is written before it is read: no need to zero 16 KB per call
     private static unsafe void RunGroups(float* x, WeightMatrix w, float* y, int tokens, int g0, int g1)
     {
         int n = w.Cols, m = w.Rows;
-        float[] buf = t_panel ??= new float[RowGroup * Panel];
+        // Decode scratch (RowGroup x Panel floats, 16 KB) on this call's stack: never shared, never allocated.
+        float* pb = stackalloc float[RowGroup * Panel];
         float* s = stackalloc float[2 * RowGroup];
         float** r = stackalloc float*[RowGroup];
-        fixed (float* pb = buf)
+        for (int g = g0; g < g1; g++)
         {
-            for (int g = g0; g < g1; g++)
+            int o0 = g * RowGroup, valid = Math.Min(RowGroup, m - o0);
+            for (int c0 = 0; c0 < n; c0 += Panel)
             {
-                int o0 = g * RowGroup, valid = Math.Min(RowGroup, m - o0);
-                for (int c0 = 0; c0 < n; c0 += Panel)
+                int len = Math.Min(Panel, n - c0);
+                // Rows past the end of W repeat the last valid row; their sums are discarded.
+                for (int k = 0; k < RowGroup; k++)
                 {
-                    int len = Math.Min(Panel, n - c0);
-                    // Rows past the end of W repeat the last valid row; their sums are discarded.
-                    for (int k = 0; k < RowGroup; k++)
+                    int kk = Math.Min(k, valid - 1);
+                    if (w.Format == WeightFormat.F32) r[k] = (float*)w.Data + (long)(o0 + kk) * n + c0;
+                    else
                     {
-                        int kk = Math.Min(k, valid - 1);
-                        if (w.Format == WeightFormat.F32) r[k] = (float*)w.Data + (long)(o0 + kk) * n + c0;
-                        else
-                        {
-                            r[k] = pb + kk * Panel;
-                            if (k == kk) DecodeRun(w, o0 + k, c0, len, r[k]);
-                        }
+                        r[k] = pb + kk * Panel;
+                        if (k == kk) DecodeRun(w, o0 + k, c0, len, r[k]);
                     }
-                    int t = 0;
-                    for (; t + 1 < tokens; t += 2)
-                    {
-                        float* xt = x + (long)t * n + c0;
-                        MatMulDot.Rows4Tokens2(xt, xt + n, r[0], r[1], r[2], r[3], len, s);
-                        Store(y + (long)t * m + o0, s, valid, c0 == 0);
-                        Store(y + (long)(t + 1) * m + o0, s + RowGroup, valid, c0 == 0);
-                    }
-                    if (t < tokens)
-                    {
-                        MatMulDot.Rows4(x + (long)t * n + c0, r[0], r[1], r[2], r[3], len, s);
-                        Store(y + (long)t * m + o0, s, valid, c0 == 0);
-                    }
+                }
+                int t = 0;
+                for (; t + 1 < tokens; t += 2)
+                {
+                    float* xt = x + (long)t * n + c0;
+                    MatMulDot.Rows4Tokens2(xt, xt + n, r[0], r[1], r[2], r[3], len, s);
+                    Store(y + (long)t * m + o0, s, valid, c0 == 0);
+                    Store(y + (long)(t + 1) * m + o0, s + RowGroup, valid, c0 == 0);
+                }
+                if (t < tokens)
+                {
+                    MatMulDot.Rows4(x + (long)t * n + c0, r[0], r[1], r[2], r[3], len, s);
+                    Store(y + (long)t * m + o0, s, valid, c0 == 0);
                 }
             }
         }
