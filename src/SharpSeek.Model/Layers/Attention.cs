@@ -36,11 +36,8 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         _qLora = c.QLoraRank; _groups = c.OGroups; _oLora = c.OLoraRank; _dim = c.Dim;
         _eps = T.CreateTruncating(c.NormEps);
         _softmaxScale = T.One / T.Sqrt(T.CreateTruncating(_headDim));
-        // Compressed layers rotate with compress_rope_theta and YaRN; window-only layers with rope_theta.
-        var rs = c.RopeScaling;
-        _rope = plan.Kind != AttentionKind.Window
-            ? new RopeTable<T>(new RopeParameters(_ropeDim, c.CompressRopeTheta, c.UsesYarn, rs?.Factor ?? 1, rs?.OriginalMaxPositions ?? 0, rs?.BetaFast ?? 32, rs?.BetaSlow ?? 1))
-            : new RopeTable<T>(new RopeParameters(_ropeDim, c.RopeTheta, false, 1, 0, 0, 0));
+        // Compressed layers rotate with compress_rope_theta and YaRN; window-only layers with rope_theta (one rule, shared with training).
+        _rope = new RopeTable<T>(c.RopeFor(plan.Ratio));
 
         _sink = scope.Vector<T>("attn_sink", DType.F32, _heads);
         _wqA = scope.Linear("wq_a", _qLora, _dim, LinearKind.Dense);

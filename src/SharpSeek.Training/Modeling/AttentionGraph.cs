@@ -45,7 +45,7 @@ public sealed class AttentionGraph
         if (ratio > 0)
         {
             _compressor = new CompressorGraph(scope.Scope("compressor"), ratio, D, rotate: false, _rope);
-            if (ratio == 4) _indexer = new IndexerGraph(scope.Scope("indexer"), _rope);
+            if (ModelConfig.KindOfRatio(ratio) == AttentionKind.Indexed) _indexer = new IndexerGraph(scope.Scope("indexer"), _rope);
         }
     }
 

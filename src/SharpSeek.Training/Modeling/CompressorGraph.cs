@@ -20,11 +20,14 @@ public sealed class CompressorGraph
     private readonly bool _rotate;
 
     /// <param name="rotate">Indexer keys: Hadamard rotation and FP4 instead of FP8.</param>
+    // Indexed-ratio compressors pool two overlapping blocks, as the inference Compressor (ModelConfig.KindOfRatio).
+    private static bool Overlapping(int ratio) => ModelConfig.KindOfRatio(ratio) == AttentionKind.Indexed;
+
     public CompressorGraph(ParameterScope scope, int ratio, int headDim, bool rotate, RopeTable<float> rope)
     {
         var c = _c = scope.Config;
         _ratio = ratio; _headDim = headDim; _rotate = rotate; _rope = rope;
-        int width = (ratio == 4 ? 2 : 1) * headDim;
+        int width = (Overlapping(ratio) ? 2 : 1) * headDim;
         _ape = scope.Vector("ape", DType.F32, ratio, width).Value;
         _norm = scope.Norm("norm", headDim);
         _wgate = scope.Linear("wgate", width, c.Dim, LinearKind.Bf16);
@@ -38,7 +41,7 @@ public sealed class CompressorGraph
         // 1. rows a = wkv x, scores s = wgate x + ape[pos mod r]; pool per channel     [B*M, hd]
         Tensor a = tape.Linear(x, _wkv);
         Tensor s = tape.AddPositional(tape.Linear(x, _wgate), _ape, seqLen, ratio);
-        Tensor c = tape.CompressorPool(a, s, batch, seqLen, ratio, hd, overlap: ratio == 4);
+        Tensor c = tape.CompressorPool(a, s, batch, seqLen, ratio, hd, overlap: Overlapping(ratio));
         // 2. norm, RoPE at the block's first position
         c = tape.RmsNorm(c, _norm, (float)_c.NormEps);
         long[] first = new long[c.Rows];
