@@ -1,4 +1,4 @@
-// `sharpseek inspect --model DIR [--json]`: what a V4 geometry implies (works on a directory
+// `sharpseek inspect --model DIR|FILE.gguf [--json]`: what a V4 geometry implies (works on a directory
 // holding only config.json): layers by kind, parameters, bytes by dtype, KV bytes per token.
 using System.CommandLine;
 using System.Text.Json;
@@ -17,6 +17,7 @@ public static class InspectCommand
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
+            if (dir.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) return GgufInspect.Run(dir, parse.GetValue(json));
             string cfgPath = File.Exists(dir) && dir.EndsWith(".json", StringComparison.Ordinal) ? dir : Path.Combine(dir, "config.json");
             if (!File.Exists(cfgPath)) throw new CliException($"no config.json in '{dir}'");
             ModelConfig c = ModelConfig.Load(cfgPath);
