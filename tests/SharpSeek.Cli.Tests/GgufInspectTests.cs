@@ -1,8 +1,10 @@
 // `sharpseek inspect` on a GGUF file: the summary of a valid file (JSON and text) and a clean
 // one-line error with a non-zero exit for a broken one.
 using System.Text.Json;
+
 using SharpSeek.Formats.Gguf;
 using static SharpSeek.Cli.Tests.SharpSeekProcess;
+using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Cli.Tests;
 

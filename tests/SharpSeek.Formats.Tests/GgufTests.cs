@@ -4,7 +4,9 @@
 // InvalidDataException naming the defect — never another exception, never a hang.
 using System.Buffers.Binary;
 using System.Text;
+
 using SharpSeek.Formats.Gguf;
+using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Formats.Tests;
 

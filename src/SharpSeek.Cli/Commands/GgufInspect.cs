@@ -1,7 +1,9 @@
 // `sharpseek inspect --model FILE.gguf [--json]`: what a GGUF file (or split set) holds — version,
 // architecture, tensors and bytes by ggml type, metadata keys — validated by the strict reader.
 using System.Text.Json;
+
 using SharpSeek.Formats.Gguf;
+using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Cli.Commands;
 

@@ -3,6 +3,8 @@
 // (known type, whole blocks per row, dims within int64), alignment, and each tensor's bytes inside
 // the data section without overlap. No model knowledge.
 
+using SharpSeek.Tensors.Ggml;
+
 namespace SharpSeek.Formats.Gguf;
 
 internal static class GgufParser

@@ -1,5 +1,8 @@
 // Boundary: what a GGUF file says about one tensor — name, ggml type, dimensions and where its
 // bytes lie in the data section — after validation. ggml lists dimensions innermost first.
+
+using SharpSeek.Tensors.Ggml;
+
 namespace SharpSeek.Formats.Gguf;
 
 public sealed record GgufTensorInfo(string Name, GgmlTypeInfo Type, long[] Dims, long Offset, long ByteLength)

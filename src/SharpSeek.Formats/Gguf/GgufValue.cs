@@ -1,5 +1,6 @@
 // Boundary: one GGUF metadata value (every type the format defines, arrays of any of them, nested
 // arrays) with typed accessors that say what was expected when a key holds something else.
+
 namespace SharpSeek.Formats.Gguf;
 
 /// <summary>gguf_type: how a metadata value is stored.</summary>

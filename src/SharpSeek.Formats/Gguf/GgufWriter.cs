@@ -1,6 +1,7 @@
 // Boundary: writes a GGUF v3 file — metadata (every value type), tensor infos, aligned tensor data —
 // streaming each tensor's bytes from its producer, through AtomicFile-style temp-then-rename.
 using System.Text;
+using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Formats.Gguf;
 

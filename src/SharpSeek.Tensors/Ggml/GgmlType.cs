@@ -2,7 +2,7 @@
 // block geometry (elements per block, bytes per block). Knows nothing of how blocks decode.
 using System.Collections.Frozen;
 
-namespace SharpSeek.Formats.Gguf;
+namespace SharpSeek.Tensors.Ggml;
 
 /// <summary>ggml_type ids as stored in GGUF tensor infos (gaps are ids ggml retired).</summary>
 public enum GgmlType : uint

@@ -1,0 +1,59 @@
+// ggml block formats decode bit-identically to ggml's own dequantize_row_* on vectors ggml made
+// (tests/fixtures/ggml/ggml-quants.gguf, from bench/GgmlVectors): ordinary, tiny (subnormal f16
+// scales), huge and sparse rows; formats not decoded yet are listed and refused by name.
+using SharpSeek.Formats.Gguf;
+using SharpSeek.Tensors.Ggml;
+
+namespace SharpSeek.Formats.Tests;
+
+public sealed class GgmlDequantTests
+{
+    private static string FixturePath()
+    {
+        for (string? d = AppContext.BaseDirectory; d != null; d = Path.GetDirectoryName(d))
+            if (File.Exists(Path.Combine(d, "SharpSeek.sln"))) return Path.Combine(d, "tests", "fixtures", "ggml", "ggml-quants.gguf");
+        throw new DirectoryNotFoundException("SharpSeek.sln not found");
+    }
+
+    public static TheoryData<string> Formats() => new(Enum.GetValues<GgmlType>().Where(GgmlBlocks.CanDequantize).Where(t => t != GgmlType.F32).Select(t => GgmlTypes.Info(t).Name));
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void DecodesExactlyAsGgml(string name)
+    {
+        using GgufFile f = GgufFile.Open(FixturePath());
+        GgufTensorInfo q = f.Tensor(name.ToLowerInvariant() + ".q"), expected = f.Tensor(name.ToLowerInvariant() + ".f32");
+        var type = (GgmlType)Enum.Parse(typeof(GgmlType), name);
+        Assert.Equal(type, q.Type.Type);
+        float[] want = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.Bytes(expected)).ToArray();
+        float[] got = new float[q.Elements];
+        GgmlBlocks.Dequantize(type, f.Bytes(q), got);
+        for (int i = 0; i < got.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(got[i]) == BitConverter.SingleToInt32Bits(want[i]),
+                $"{name} element {i} (row {i / q.RowElements}): {got[i]:R} vs ggml {want[i]:R}");
+    }
+
+    [Fact]
+    public void EveryFormatInTheFixtureIsDecodedOrRefusedByName()
+    {
+        using GgufFile f = GgufFile.Open(FixturePath());
+        var refused = new List<string>();
+        foreach (GgufTensorInfo t in f.Tensors.Where(t => t.Name.EndsWith(".q", StringComparison.Ordinal)))
+        {
+            if (GgmlBlocks.CanDequantize(t.Type.Type)) continue;
+            var ex = Assert.Throws<NotSupportedException>(() => GgmlBlocks.Dequantize(t.Type.Type, f.Bytes(t), new float[t.Elements]));
+            Assert.Contains(t.Type.Name, ex.Message);
+            refused.Add(t.Type.Name);
+        }
+        // Decoded so far: the legacy, K and 4-bit code-book formats; the IQ1/IQ2/IQ3 grids and TQ formats remain.
+        Assert.Equal(["IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ3_S", "IQ2_S", "IQ1_M", "TQ1_0", "TQ2_0"], refused);
+    }
+
+    [Fact]
+    public void WrongSizesAreRefused()
+    {
+        Assert.Throws<ArgumentException>(() => GgmlBlocks.Dequantize(GgmlType.Q8_0, new byte[34], new float[33]));
+        Assert.Throws<ArgumentException>(() => GgmlBlocks.Dequantize(GgmlType.Q8_0, new byte[33], new float[32]));
+        Assert.Throws<ArgumentException>(() => GgmlBlocks.Dequantize(GgmlType.Q4_K, new byte[144], new float[512]));
+    }
+}
