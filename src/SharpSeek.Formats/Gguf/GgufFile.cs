@@ -1,23 +1,20 @@
 // Boundary: one GGUF file, memory-mapped read-only and validated on open (GgufParser); metadata,
 // tensor infos and zero-copy spans of tensor bytes. Split sets are GgufModelFiles.
-using System.IO.MemoryMappedFiles;
 
 namespace SharpSeek.Formats.Gguf;
 
 public sealed unsafe class GgufFile : IDisposable
 {
-    private readonly MemoryMappedFile? _map;
-    private readonly MemoryMappedViewAccessor? _accessor;
+    private readonly MappedFile _file;
     private readonly byte* _base;
     private readonly Dictionary<string, GgufTensorInfo> _byName;
     private bool _disposed;
 
-    private GgufFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? accessor, byte* basePtr, GgufParser.Parsed parsed)
+    private GgufFile(MappedFile file, GgufParser.Parsed parsed)
     {
-        Path = path;
-        _map = map;
-        _accessor = accessor;
-        _base = basePtr;
+        Path = file.Path;
+        _file = file;
+        _base = file.Base;
         Version = parsed.Version;
         Metadata = parsed.Metadata;
         Tensors = parsed.Tensors;
@@ -39,33 +36,11 @@ public sealed unsafe class GgufFile : IDisposable
     public static GgufFile Open(string path)
     {
         path = System.IO.Path.GetFullPath(path);
-        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
-        long length = fs.Length;
-        if (length < 24)
-        {
-            fs.Dispose();
-            throw new InvalidDataException($"{path}: file is {length} bytes, too short for a GGUF header (24 bytes)");
-        }
-        MemoryMappedFile? map = null;
-        MemoryMappedViewAccessor? accessor = null;
-        bool acquired = false;
-        try
-        {
-            map = MemoryMappedFile.CreateFromFile(fs, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-            accessor = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            byte* p = null;
-            accessor.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            acquired = true;
-            p += accessor.PointerOffset;
-            GgufParser.Parsed parsed = GgufParser.Parse(new GgufCursor(p, length, path));
-            return new GgufFile(path, map, accessor, p, parsed);
-        }
+        MappedFile file = MappedFile.Open(path, 24, n => $"file is {n} bytes, too short for a GGUF header (24 bytes)");
+        try { return new GgufFile(file, GgufParser.Parse(new GgufCursor(file.Base, file.Length, path))); }
         catch
         {
-            if (acquired) accessor!.SafeMemoryMappedViewHandle.ReleasePointer();
-            accessor?.Dispose();
-            map?.Dispose();
-            fs.Dispose();
+            file.Dispose();
             throw;
         }
     }
@@ -96,9 +71,7 @@ public sealed unsafe class GgufFile : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _accessor?.SafeMemoryMappedViewHandle.ReleasePointer();
-        _accessor?.Dispose();
-        _map?.Dispose();
+        _file.Dispose();
     }
 
     public override string ToString() => $"{Path} (GGUF v{Version}, {Tensors.Count} tensors, {Metadata.Count} metadata keys)";

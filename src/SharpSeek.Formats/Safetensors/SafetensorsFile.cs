@@ -2,25 +2,21 @@
 // and the JSON header; tensor bytes are paged in by the OS when a view is first touched.
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
-using System.IO.MemoryMappedFiles;
 
 namespace SharpSeek.Formats.Safetensors;
 
 /// <summary>A memory-mapped safetensors file with zero-copy <see cref="TensorView"/>s.</summary>
 public sealed unsafe class SafetensorsFile : ITensorSource, ITensorMemoryOwner
 {
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _accessor;
+    private readonly MappedFile _file;
     private readonly Dictionary<string, TensorView> _views;
     private readonly string[] _names;
     private bool _disposed;
 
-    private SafetensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor accessor,
-        Dictionary<string, TensorView> views, string[] names, IReadOnlyDictionary<string, string> metadata, long dataOffset)
+    private SafetensorsFile(MappedFile file, Dictionary<string, TensorView> views, string[] names, IReadOnlyDictionary<string, string> metadata, long dataOffset)
     {
-        Path = path;
-        _map = map;
-        _accessor = accessor;
+        Path = file.Path;
+        _file = file;
         _views = views;
         _names = names;
         Metadata = metadata;
@@ -49,27 +45,11 @@ public sealed unsafe class SafetensorsFile : ITensorSource, ITensorMemoryOwner
     public static SafetensorsFile Open(string path)
     {
         path = System.IO.Path.GetFullPath(path);
-        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
-        long fileLength = fs.Length;
-        if (fileLength < 8)
-        {
-            fs.Dispose();
-            throw SafetensorsErrors.Invalid(path, $"file is {fileLength} bytes, shorter than the 8-byte header length");
-        }
-
-        MemoryMappedFile? map = null;
-        MemoryMappedViewAccessor? accessor = null;
-        bool acquired = false;
+        MappedFile mapped = MappedFile.Open(path, 8, n => $"file is {n} bytes, shorter than the 8-byte header length");
         try
         {
-            map = MemoryMappedFile.CreateFromFile(fs, mapName: null, capacity: 0, MemoryMappedFileAccess.Read,
-                HandleInheritability.None, leaveOpen: false);
-            accessor = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            byte* basePtr = null;
-            accessor.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
-            acquired = true;
-            basePtr += accessor.PointerOffset;
-
+            byte* basePtr = mapped.Base;
+            long fileLength = mapped.Length;
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(basePtr, 8));
             if (headerLength > SafetensorsHeader.MaxHeaderBytes)
             {
@@ -86,7 +66,7 @@ public sealed unsafe class SafetensorsFile : ITensorSource, ITensorMemoryOwner
 
             var views = new Dictionary<string, TensorView>(header.Entries.Count, StringComparer.Ordinal);
             var names = new string[header.Entries.Count];
-            var file = new SafetensorsFile(path, map, accessor, views, names, header.Metadata, dataOffset);
+            var file = new SafetensorsFile(mapped, views, names, header.Metadata, dataOffset);
             byte* data = basePtr + dataOffset;
             for (int i = 0; i < names.Length; i++)
             {
@@ -98,13 +78,7 @@ public sealed unsafe class SafetensorsFile : ITensorSource, ITensorMemoryOwner
         }
         catch
         {
-            if (acquired)
-            {
-                accessor!.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
-            accessor?.Dispose();
-            map?.Dispose();
-            fs.Dispose();
+            mapped.Dispose();
             throw;
         }
     }
@@ -127,9 +101,7 @@ public sealed unsafe class SafetensorsFile : ITensorSource, ITensorMemoryOwner
             return;
         }
         _disposed = true;
-        _accessor.SafeMemoryMappedViewHandle.ReleasePointer();
-        _accessor.Dispose();
-        _map.Dispose();
+        _file.Dispose();
     }
 
     public override string ToString() => $"{Path} ({_names.Length} tensors)";
