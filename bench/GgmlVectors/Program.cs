@@ -8,14 +8,16 @@ using System.Runtime.InteropServices;
 using SharpSeek.Formats.Gguf;
 using SharpSeek.Tensors.Ggml;
 
-string? lib = null, outPath = null;
+string? lib = null, outPath = null, gridsPath = null;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     if (args[i] == "--ggml") lib = args[i + 1];
     else if (args[i] == "--out") outPath = args[i + 1];
+    else if (args[i] == "--grids-out") gridsPath = args[i + 1];
 }
-if (lib is null || outPath is null) { Console.Error.WriteLine("usage: --ggml libggml-base.so --out FILE.gguf"); return 2; }
+if (lib is null || (outPath is null && gridsPath is null)) { Console.Error.WriteLine("usage: --ggml libggml-base.so [--out FILE.gguf] [--grids-out GgmlGrids.cs]"); return 2; }
 var ggml = new Ggml(NativeLibrary.Load(lib));
+if (gridsPath is not null) { GridExtractor.Write(ggml, gridsPath); if (outPath is null) return 0; }
 
 const int Rows = 4, PerRow = 512;
 float[] src = new float[Rows * PerRow];
@@ -44,7 +46,7 @@ foreach (GgmlType type in Enum.GetValues<GgmlType>())
     tensors.Add(GgufTensorToWrite.FromBytes($"{name}.f32", GgmlType.F32, [PerRow, Rows], MemoryMarshal.AsBytes(back.AsSpan()).ToArray()));
     Console.WriteLine($"{info.Name,-8} {q.Length,6} bytes, max |x - deq| = {src.Zip(back, (a, b) => Math.Abs(a - b)).Max():G3}");
 }
-GgufWriter.Write(outPath, [new("general.description", GgufValue.Of("ggml dequantisation vectors (bench/GgmlVectors)")),
+GgufWriter.Write(outPath!, [new("general.description", GgufValue.Of("ggml dequantisation vectors (bench/GgmlVectors)")),
     new("vectors.rows", GgufValue.Of((uint)Rows)), new("vectors.per_row", GgufValue.Of((uint)PerRow))], tensors);
 Console.WriteLine($"wrote {tensors.Count} tensors to {outPath}");
 return 0;
@@ -78,6 +80,14 @@ internal sealed unsafe class Ggml(IntPtr lib)
         if (type != GgmlType.Q8_K) return false;
         f = (delegate* unmanaged<float*, void*, long, void>)NativeLibrary.GetExport(lib, "quantize_row_q8_K_ref");
         return true;
+    }
+
+    public float[] Dequantize(GgmlType type, byte[] q)
+    {
+        GgmlTypeInfo info = GgmlTypes.Info(type);
+        float[] y = new float[q.Length / info.BlockBytes * info.BlockElements];
+        Dequantize(type, q, y);
+        return y;
     }
 
     public void Dequantize(GgmlType type, byte[] q, float[] dst)

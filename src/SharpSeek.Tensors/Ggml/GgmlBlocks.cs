@@ -10,7 +10,9 @@ public static class GgmlBlocks
     public static bool CanDequantize(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16
         or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q8_0 or GgmlType.Q8_K
         or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K
-        or GgmlType.IQ4_NL or GgmlType.IQ4_XS or GgmlType.MXFP4;
+        or GgmlType.IQ4_NL or GgmlType.IQ4_XS or GgmlType.MXFP4
+        or GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS or GgmlType.IQ3_S
+        or GgmlType.IQ1_S or GgmlType.IQ1_M or GgmlType.TQ1_0 or GgmlType.TQ2_0;
 
     /// <summary>
     /// Decodes whole blocks: <paramref name="src"/> holds dst.Length / BlockElements blocks of
@@ -45,6 +47,15 @@ public static class GgmlBlocks
                 case GgmlType.IQ4_NL: GgmlNonLinearBlocks.IQ4_NL(x, y); break;
                 case GgmlType.IQ4_XS: GgmlNonLinearBlocks.IQ4_XS(x, y); break;
                 case GgmlType.MXFP4: GgmlNonLinearBlocks.MXFP4(x, y); break;
+                case GgmlType.IQ2_XXS: GgmlGridBlocks.IQ2_XXS(x, y); break;
+                case GgmlType.IQ2_XS: GgmlGridBlocks.IQ2_XS(x, y); break;
+                case GgmlType.IQ2_S: GgmlGridBlocks.IQ2_S(x, y); break;
+                case GgmlType.IQ3_XXS: GgmlGridBlocks.IQ3_XXS(x, y); break;
+                case GgmlType.IQ3_S: GgmlGridBlocks.IQ3_S(x, y); break;
+                case GgmlType.IQ1_S: GgmlGridBlocks.IQ1_S(x, y); break;
+                case GgmlType.IQ1_M: GgmlGridBlocks.IQ1_M(x, y); break;
+                case GgmlType.TQ1_0: GgmlGridBlocks.TQ1_0(x, y); break;
+                case GgmlType.TQ2_0: GgmlGridBlocks.TQ2_0(x, y); break;
                 default: throw new NotSupportedException($"dequantisation of ggml {info.Name} blocks is not implemented yet");
             }
         }
