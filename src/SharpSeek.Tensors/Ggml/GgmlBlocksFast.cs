@@ -1,0 +1,67 @@
+// Boundary: vectorised decoding of the ggml block formats llama.cpp's V4 conversion produces
+// (Q8_0 for FP8 matrices, MXFP4 for FP4 experts) and Q4_0, into float32 panels for the matmul.
+// Every output is one product (code x scale) exactly as in GgmlBlocks, so the vector path equals
+// its scalar twin bit for bit (tested); other formats, and CPUs without 256-bit vectors, take the twin.
+using System.Runtime.Intrinsics;
+
+namespace SharpSeek.Tensors.Ggml;
+
+public static class GgmlBlocksFast
+{
+    public static bool IsVectorised(GgmlType type) =>
+        Vector256.IsHardwareAccelerated && type is GgmlType.Q8_0 or GgmlType.MXFP4 or GgmlType.Q4_0;
+
+    /// <summary>Same contract and values as <see cref="GgmlBlocks.Dequantize"/>.</summary>
+    public static void Dequantize(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
+    {
+        if (!IsVectorised(type)) { GgmlBlocks.Dequantize(type, src, dst); return; }
+        GgmlTypeInfo info = GgmlTypes.Info(type);
+        if (dst.Length % info.BlockElements != 0 || src.Length != (long)dst.Length / info.BlockElements * info.BlockBytes)
+        {
+            GgmlBlocks.Dequantize(type, src, dst);   // the twin names the size error
+            return;
+        }
+        int blocks = dst.Length / 32;
+        Span<float> codes = stackalloc float[32];
+        for (int b = 0; b < blocks; b++)
+        {
+            ReadOnlySpan<byte> x = src.Slice(b * info.BlockBytes, info.BlockBytes);
+            float d;
+            switch (type)
+            {
+                case GgmlType.Q8_0:
+                {
+                    // 32 signed codes widened to float in vectors: sbyte -> short -> int -> float.
+                    d = GgmlBlocks.Half(x, 0);
+                    Vector256<sbyte> q = Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(x.Slice(2, 32)));
+                    var (lo, hi) = Vector256.Widen(q);
+                    var (a, b2) = Vector256.Widen(lo);
+                    var (c, e2) = Vector256.Widen(hi);
+                    Vector256.ConvertToSingle(a).CopyTo(codes);
+                    Vector256.ConvertToSingle(b2).CopyTo(codes[8..]);
+                    Vector256.ConvertToSingle(c).CopyTo(codes[16..]);
+                    Vector256.ConvertToSingle(e2).CopyTo(codes[24..]);
+                    break;
+                }
+                case GgmlType.Q4_0:
+                    d = GgmlBlocks.Half(x, 0);
+                    for (int j = 0; j < 16; j++) { codes[j] = (x[2 + j] & 0x0F) - 8; codes[j + 16] = (x[2 + j] >> 4) - 8; }
+                    break;
+                default:   // MXFP4
+                    int e = x[0];
+                    d = BitConverter.Int32BitsToSingle(e < 2 ? 0x00200000 << e : (e - 1) << 23);
+                    for (int j = 0; j < 16; j++) { codes[j] = Mxfp4(x[1 + j] & 0xF); codes[j + 16] = Mxfp4(x[1 + j] >> 4); }
+                    break;
+            }
+            // 4. 32 products code x scale, eight lanes at a time                     [32]
+            var scale = Vector256.Create(d);
+            Span<float> y = dst.Slice(32 * b, 32);
+            for (int j = 0; j < 32; j += 8) (Vector256.Create<float>(codes.Slice(j, 8)) * scale).CopyTo(y.Slice(j, 8));
+        }
+    }
+
+    // E2M1 values doubled (the block scale carries the half), as floats.
+    private static ReadOnlySpan<float> Mxfp4Values => [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
+
+    private static float Mxfp4(int code) => Mxfp4Values[code];
+}
