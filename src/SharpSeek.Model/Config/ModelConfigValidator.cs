@@ -55,6 +55,7 @@ public static class ModelConfigValidator
         }
         Tensor("embed/head (vocab_size x hidden_size)", c.VocabSize, d);
         Tensor("wq_a (q_lora_rank x hidden_size)", c.QLoraRank, d);
+        Tensor("mtp e_proj/h_proj (hidden_size x hidden_size)", d, d);
         Tensor("wq_b (num_attention_heads*head_dim x q_lora_rank)", heads * hd, c.QLoraRank);
         Tensor("wkv (head_dim x hidden_size)", hd, d);
         Tensor("wo_a (o_groups*o_lora_rank x num_attention_heads*head_dim/o_groups)", c.OGroups * (long)c.OLoraRank, heads * hd / c.OGroups);
