@@ -28,7 +28,8 @@ public static class Fuzz
         for (int done = 0; done < count; done += Batch)
         {
             int n = Math.Min(Batch, count - done);
-            T[] cases = Gen.Sample(gen, size, rnd, n);
+            T[] cases = Gen.Sample(gen, n, rnd, size);   // (generator, number of samples, seed, size)
+            if (cases.Length != n) throw new InvalidOperationException($"asked FsCheck for {n} samples, got {cases.Length}");
             rnd = new Rnd(Seed + (ulong)(done + n), 0x9E3779B97F4A7C15UL);
             for (int i = 0; i < cases.Length; i++)
             {
