@@ -64,7 +64,7 @@ public static class TokenizeCommands
                 }
                 return 0;
             }
-            string input = parse.GetValue(text) ?? Console.In.ReadToEnd();
+            string input = parse.GetValue(text) ?? TextInput.ReadStdin();
             Console.Out.WriteLine(IdsJson(tok.Encode(input)));
             return 0;
         }));
@@ -108,7 +108,7 @@ public static class TokenizeCommands
             string prompt;
             try
             {
-                var list = ChatMessageJson.Parse(File.ReadAllText(path));
+                var list = ChatMessageJson.Parse(TextInput.ReadFile(path, "messages file"));
                 var options = new ChatEncodeOptions
                 {
                     ThinkingMode = parse.GetValue(thinking) ? ThinkingMode.Thinking : ThinkingMode.Chat,
