@@ -40,6 +40,7 @@ public sealed class BadRequestTests(TestAssets assets)
     [InlineData("\"min_p\": -0.1", "min_p")]
     [InlineData("\"repetition_penalty\": -1", "repetition_penalty")]
     [InlineData("\"repetition_penalty\": 0", "repetition_penalty")]
+    [InlineData("\"repetition_penalty\": 1e-45", "repetition_penalty")]   // found by the HTTP fuzz (case 13930): was a 500
     [InlineData("\"repetition_penalty\": true", "repetition_penalty")]
     [InlineData("\"repetition_penalty\": [1]", "repetition_penalty")]
     [InlineData("\"logprobs\": true, \"top_logprobs\": -1", "top_logprobs")]

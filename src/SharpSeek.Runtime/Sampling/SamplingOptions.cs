@@ -23,6 +23,9 @@ public sealed record SamplingOptions
     /// <summary>The smallest non-zero temperature: below it logits / T overflows float (use 0 for greedy).</summary>
     public const float MinTemperature = 1e-4f;
 
+    /// <summary>The repetition penalty's range: outside it seen logits overflow or vanish (1 = off).</summary>
+    public const float MinRepetitionPenalty = 1e-2f, MaxRepetitionPenalty = 100f;
+
     public bool IsGreedy => Temperature == 0;
 
     /// <summary>Throws ArgumentException naming the first invalid setting.</summary>
@@ -33,7 +36,8 @@ public sealed record SamplingOptions
         if (TopK < 0) throw new ArgumentException($"top-k must be >= 0 (got {TopK})");
         if (!(TopP > 0 && TopP <= 1)) throw new ArgumentException($"top-p must be in (0, 1] (got {TopP})");
         if (!(MinP >= 0 && MinP <= 1)) throw new ArgumentException($"min-p must be in [0, 1] (got {MinP})");
-        if (!(RepetitionPenalty > 0) || float.IsInfinity(RepetitionPenalty)) throw new ArgumentException($"repetition penalty must be > 0 (got {RepetitionPenalty})");
+        if (!(RepetitionPenalty >= MinRepetitionPenalty && RepetitionPenalty <= MaxRepetitionPenalty))
+            throw new ArgumentException($"repetition penalty must be in [{MinRepetitionPenalty}, {MaxRepetitionPenalty}] (got {RepetitionPenalty})");
         if (VocabLimit is < 1) throw new ArgumentException($"vocab limit must be >= 1 (got {VocabLimit})");
         if (!float.IsFinite(PresencePenalty)) throw new ArgumentException("presence penalty must be finite");
         if (!float.IsFinite(FrequencyPenalty)) throw new ArgumentException("frequency penalty must be finite");

@@ -36,7 +36,7 @@ public static class RequestFields
             throw ApiError.BadRequest($"temperature must be 0 (greedy) or in [{SamplingOptions.MinTemperature}, {MaxTemperature}] (got {temperature})", "temperature");
         double topP = InRange(root, "top_p", 1, 0, 1, minInclusive: false);
         double minP = InRange(root, "min_p", 0, 0, 1, minInclusive: true);
-        double repetition = InRange(root, "repetition_penalty", 1, 0, MaxRepetitionPenalty, minInclusive: false);
+        double repetition = InRange(root, "repetition_penalty", 1, SamplingOptions.MinRepetitionPenalty, MaxRepetitionPenalty, minInclusive: true);
         double presence = InRange(root, "presence_penalty", 0, -MaxPenalty, MaxPenalty, minInclusive: true);
         double frequency = InRange(root, "frequency_penalty", 0, -MaxPenalty, MaxPenalty, minInclusive: true);
         int topK = Int(root, "top_k") ?? 0;
