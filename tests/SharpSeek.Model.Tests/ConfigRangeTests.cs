@@ -87,6 +87,11 @@ public sealed class ConfigRangeTests
     }
 
     [Fact]
+    public void LoneSurrogateInAStringIsAConfigError() =>
+        Assert.Contains("not valid Unicode", Assert.Throws<ModelConfigException>(() =>
+            ModelConfigParser.Parse(Tiny().ToJsonString().Replace("\"deepseek_v4\"", "\"\\ud800\""))).Message);
+
+    [Fact]
     public void TensorsThatCannotExistAreRefusedWithTheNumber()
     {
         // Every key inside its range, but embed would have 2^24 x 2^16 = 2^40 elements.

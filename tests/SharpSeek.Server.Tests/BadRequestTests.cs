@@ -93,6 +93,19 @@ public sealed class BadRequestTests(TestAssets assets)
     }
 
     [Fact]
+    public async Task InvalidUtf8InsideAStringIs400()   // found by the soak (corrupted bodies): was a 500
+    {
+        await using var h = await ServerHarness.StartAsync(assets.Scripted("ok"), assets.Tokenizer);
+        byte[] body = Encoding.UTF8.GetBytes($"{{\"model\":\"tiny\",\"messages\":[{{\"role\":\"user\",\"content\":\"a__b\"}}]}}");
+        int at = Array.IndexOf(body, (byte)'_');
+        body[at] = 0xFF; body[at + 1] = 0xC3;
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var r = await h.Client.PostAsync("/v1/chat/completions", content);
+        await ExpectErrorAsync(r, 400, "messages[0].content");
+    }
+
+    [Fact]
     public async Task AssistantWithToolCallsNeedsNoContent()
     {
         await using var h = await ServerHarness.StartAsync(assets.Scripted("ok"), assets.Tokenizer);

@@ -39,7 +39,7 @@ public sealed class RequestFuzzTests(TestAssets assets)
         "[{\"type\":\"function\",\"function\":{\"name\":\"\"}}]", "\"" + new string('a', 2000) + "\"",
     ];
 
-    private sealed record Case(string Path, string Body, string Edits);
+    private sealed record Case(string Path, string Body, string Edits, int BadByteAt = -1, byte BadByte = 0);
 
     private static IEnumerable<string> Paths(JsonNode node, string prefix)
     {
@@ -65,9 +65,14 @@ public sealed class RequestFuzzTests(TestAssets assets)
             from c in Gen.Elements('"', '{', '}', '[', ',', ':', '\\', 'x', '0', '\u00e9', '\n')
             from cut in Gen.Elements(true, false)
             select new Case(b.Url, cut ? b.Json[..pos] : b.Json[..pos] + c + b.Json[(pos + 1)..], cut ? $"cut at {pos}" : $"char {pos} = {c}");
+        // Raw bytes that are not UTF-8 (the parser lets them through inside strings).
+        Gen<Case> Bytewise((string Url, string Json) b) =>
+            from pos in Gen.Choose(0, b.Json.Length - 1)
+            from x in Gen.Elements<byte>(0xFF, 0xC3, 0x80, 0xED, 0xF4)
+            select new Case(b.Url, b.Json, $"byte {pos} = 0x{x:X2}", pos, x);
         return Gen.OneOf(
-            Gen.Frequency((6, Structural(bases[0])), (1, Textual(bases[0]))),
-            Gen.Frequency((6, Structural(bases[1])), (1, Textual(bases[1]))));
+            Gen.Frequency((6, Structural(bases[0])), (1, Textual(bases[0])), (1, Bytewise(bases[0]))),
+            Gen.Frequency((6, Structural(bases[1])), (1, Textual(bases[1])), (1, Bytewise(bases[1]))));
     }
 
     private static Case Apply(string url, string json, IEnumerable<(string Path, int Value, bool Remove)> edits)
@@ -98,7 +103,11 @@ public sealed class RequestFuzzTests(TestAssets assets)
         for (int i = 0; i < cases.Count; i++)
         {
             Case c = cases[i];
-            using var r = await h.Client.PostAsync(c.Path, new StringContent(c.Body, Encoding.UTF8, "application/json"));
+            byte[] bytes = Encoding.UTF8.GetBytes(c.Body);
+            if (c.BadByteAt >= 0) bytes[c.BadByteAt % bytes.Length] = c.BadByte;
+            using var content = new ByteArrayContent(bytes);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var r = await h.Client.PostAsync(c.Path, content);
             string text = await r.Content.ReadAsStringAsync();
             int status = (int)r.StatusCode;
             statuses[status] = statuses.GetValueOrDefault(status) + 1;

@@ -31,103 +31,109 @@ public static class ModelConfigParser
         catch (JsonException e) { throw new ModelConfigException($"{source}: not valid JSON ({e.Message})"); }
         using (doc)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ModelConfigException($"{source}: the top level must be a JSON object");
-            var r = new Reader(doc.RootElement, source);
-            string modelType = r.Str("model_type", "deepseek_v4");
-            if (modelType != "deepseek_v4") throw new ModelConfigException($"{source}: model_type '{modelType}' is not supported (expected 'deepseek_v4')");
-            int layers = r.Int(R.NumHiddenLayers);
-            int mtp = r.Int(R.NumNextnPredictLayers, 0);
-            string scoring = r.Str("scoring_func", "sqrtsoftplus");
-            ScoringFunction score = scoring switch
-            {
-                "sqrtsoftplus" => ScoringFunction.SqrtSoftplus,
-                "sigmoid" => ScoringFunction.Sigmoid,
-                "softmax" => ScoringFunction.Softmax,
-                _ => throw new ModelConfigException($"{source}: scoring_func '{scoring}' is not supported (sqrtsoftplus, sigmoid or softmax)"),
-            };
-            string topkMethod = r.Str("topk_method", "noaux_tc");
-            if (topkMethod != "noaux_tc") throw new ModelConfigException($"{source}: topk_method '{topkMethod}' is not supported (expected 'noaux_tc')");
-            r.Int(R.NumKeyValueHeads, 1); // V4 attention is multi-query: the range [1, 1] is the whole rule
-            string act = r.Str("hidden_act", "silu");
-            if (act != "silu") throw new ModelConfigException($"{source}: hidden_act '{act}' is not supported (expected 'silu')");
-
-            List<int> ratios = r.IntList("compress_ratios", R.CompressRatio, (int)(R.NumHiddenLayers.Max + R.NumNextnPredictLayers.Max));
-            if (ratios.Count < layers + mtp)
-                throw new ModelConfigException($"{source}: compress_ratios has {ratios.Count} entries, need num_hidden_layers + num_nextn_predict_layers = {layers + mtp}");
-
-            RopeScaling? rope = null;
-            if (doc.RootElement.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind == JsonValueKind.Object)
-            {
-                var rr = new Reader(rs, source);
-                string type = rr.Str("type", rr.Str("rope_type", "yarn"));
-                if (type != "yarn") throw new ModelConfigException($"{source}: rope_scaling.type '{type}' is not supported (expected 'yarn')");
-                rope = new RopeScaling(type, rr.Dbl(R.RopeScalingFactor), rr.Int(R.OriginalMaxPositionEmbeddings), rr.Dbl(R.BetaFast, 32), rr.Dbl(R.BetaSlow, 1));
-            }
-
-            bool fp8 = false;
-            if (doc.RootElement.TryGetProperty("quantization_config", out var q) && q.ValueKind == JsonValueKind.Object)
-            {
-                var qr = new Reader(q, source + ": quantization_config");
-                string method = qr.Str("quant_method", "fp8");
-                if (method != "fp8") throw new ModelConfigException($"{source}: quantization_config.quant_method '{method}' is not supported (expected 'fp8')");
-                string fmt = qr.Str("fmt", "e4m3");
-                if (fmt != "e4m3") throw new ModelConfigException($"{source}: quantization_config.fmt '{fmt}' is not supported (expected 'e4m3')");
-                List<int> block = qr.IntList("weight_block_size", new IntRange("weight_block_size[i]", 1, 1 << 16), 8, [128, 128]);
-                if (block.Count != 2 || block[0] != 128 || block[1] != 128)
-                    throw new ModelConfigException($"{source}: quantization_config.weight_block_size [{string.Join(", ", block)}] is not supported (expected [128, 128])");
-                fp8 = true;
-            }
-            string expertDtype = r.Str("expert_dtype", fp8 ? "fp4" : "bf16");
-            ExpertFormat experts = expertDtype switch
-            {
-                "fp4" => ExpertFormat.Fp4,
-                "fp8" => ExpertFormat.Fp8,
-                "bf16" or "bfloat16" => ExpertFormat.Bf16,
-                _ => throw new ModelConfigException($"{source}: expert_dtype '{expertDtype}' is not supported (fp4, fp8 or bf16)"),
-            };
-
-            var cfg = new ModelConfig
-            {
-                ModelType = modelType,
-                VocabSize = r.Int(R.VocabSize),
-                Dim = r.Int(R.HiddenSize),
-                NumLayers = layers,
-                NumHeads = r.Int(R.NumAttentionHeads),
-                HeadDim = r.Int(R.HeadDim),
-                RopeHeadDim = r.Int(R.QkRopeHeadDim),
-                QLoraRank = r.Int(R.QLoraRank),
-                OLoraRank = r.Int(R.OLoraRank),
-                OGroups = r.Int(R.OGroups),
-                WindowSize = r.Int(R.SlidingWindow),
-                IndexHeads = r.Int(R.IndexNHeads),
-                IndexHeadDim = r.Int(R.IndexHeadDim),
-                IndexTopK = r.Int(R.IndexTopK),
-                NumRoutedExperts = r.Int(R.NRoutedExperts),
-                NumSharedExperts = r.Int(R.NSharedExperts, 1),
-                NumActivatedExperts = r.Int(R.NumExpertsPerTok),
-                MoeInterDim = r.Int(R.MoeIntermediateSize),
-                ScoreFunc = score,
-                RouteScale = r.Dbl(R.RoutedScalingFactor, 1.0),
-                NumHashLayers = r.Int(R.NumHashLayers, 0),
-                SwigluLimit = r.Dbl(R.SwigluLimit, 0.0),
-                HcMult = r.Int(R.HcMult, 4),
-                HcSinkhornIters = r.Int(R.HcSinkhornIters, 20),
-                HcEps = r.Dbl(R.HcEps, 1e-6),
-                NormEps = r.Dbl(R.RmsNormEps, 1e-6),
-                RopeTheta = r.Dbl(R.RopeTheta, 10000),
-                CompressRopeTheta = r.Dbl(R.CompressRopeTheta, 160000),
-                RopeScaling = rope,
-                MaxPositions = r.Int(R.MaxPositionEmbeddings),
-                NumMtpLayers = mtp,
-                CompressRatios = ratios,
-                Fp8Weights = fp8,
-                ExpertFormat = experts,
-                BosTokenId = r.Int(R.TokenId with { Key = "bos_token_id" }, 0),
-                EosTokenId = r.Int(R.TokenId with { Key = "eos_token_id" }, 1),
-            };
-            ModelConfigValidator.Validate(cfg, source);
-            return cfg;
+            try { return Read(doc, source); }
+            catch (InvalidOperationException) { throw new ModelConfigException($"{source}: a string is not valid Unicode (a lone surrogate escape)"); }
         }
+    }
+
+    private static ModelConfig Read(JsonDocument doc, string source)
+    {
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ModelConfigException($"{source}: the top level must be a JSON object");
+        var r = new Reader(doc.RootElement, source);
+        string modelType = r.Str("model_type", "deepseek_v4");
+        if (modelType != "deepseek_v4") throw new ModelConfigException($"{source}: model_type '{modelType}' is not supported (expected 'deepseek_v4')");
+        int layers = r.Int(R.NumHiddenLayers);
+        int mtp = r.Int(R.NumNextnPredictLayers, 0);
+        string scoring = r.Str("scoring_func", "sqrtsoftplus");
+        ScoringFunction score = scoring switch
+        {
+            "sqrtsoftplus" => ScoringFunction.SqrtSoftplus,
+            "sigmoid" => ScoringFunction.Sigmoid,
+            "softmax" => ScoringFunction.Softmax,
+            _ => throw new ModelConfigException($"{source}: scoring_func '{scoring}' is not supported (sqrtsoftplus, sigmoid or softmax)"),
+        };
+        string topkMethod = r.Str("topk_method", "noaux_tc");
+        if (topkMethod != "noaux_tc") throw new ModelConfigException($"{source}: topk_method '{topkMethod}' is not supported (expected 'noaux_tc')");
+        r.Int(R.NumKeyValueHeads, 1); // V4 attention is multi-query: the range [1, 1] is the whole rule
+        string act = r.Str("hidden_act", "silu");
+        if (act != "silu") throw new ModelConfigException($"{source}: hidden_act '{act}' is not supported (expected 'silu')");
+
+        List<int> ratios = r.IntList("compress_ratios", R.CompressRatio, (int)(R.NumHiddenLayers.Max + R.NumNextnPredictLayers.Max));
+        if (ratios.Count < layers + mtp)
+            throw new ModelConfigException($"{source}: compress_ratios has {ratios.Count} entries, need num_hidden_layers + num_nextn_predict_layers = {layers + mtp}");
+
+        RopeScaling? rope = null;
+        if (doc.RootElement.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind == JsonValueKind.Object)
+        {
+            var rr = new Reader(rs, source);
+            string type = rr.Str("type", rr.Str("rope_type", "yarn"));
+            if (type != "yarn") throw new ModelConfigException($"{source}: rope_scaling.type '{type}' is not supported (expected 'yarn')");
+            rope = new RopeScaling(type, rr.Dbl(R.RopeScalingFactor), rr.Int(R.OriginalMaxPositionEmbeddings), rr.Dbl(R.BetaFast, 32), rr.Dbl(R.BetaSlow, 1));
+        }
+
+        bool fp8 = false;
+        if (doc.RootElement.TryGetProperty("quantization_config", out var q) && q.ValueKind == JsonValueKind.Object)
+        {
+            var qr = new Reader(q, source + ": quantization_config");
+            string method = qr.Str("quant_method", "fp8");
+            if (method != "fp8") throw new ModelConfigException($"{source}: quantization_config.quant_method '{method}' is not supported (expected 'fp8')");
+            string fmt = qr.Str("fmt", "e4m3");
+            if (fmt != "e4m3") throw new ModelConfigException($"{source}: quantization_config.fmt '{fmt}' is not supported (expected 'e4m3')");
+            List<int> block = qr.IntList("weight_block_size", new IntRange("weight_block_size[i]", 1, 1 << 16), 8, [128, 128]);
+            if (block.Count != 2 || block[0] != 128 || block[1] != 128)
+                throw new ModelConfigException($"{source}: quantization_config.weight_block_size [{string.Join(", ", block)}] is not supported (expected [128, 128])");
+            fp8 = true;
+        }
+        string expertDtype = r.Str("expert_dtype", fp8 ? "fp4" : "bf16");
+        ExpertFormat experts = expertDtype switch
+        {
+            "fp4" => ExpertFormat.Fp4,
+            "fp8" => ExpertFormat.Fp8,
+            "bf16" or "bfloat16" => ExpertFormat.Bf16,
+            _ => throw new ModelConfigException($"{source}: expert_dtype '{expertDtype}' is not supported (fp4, fp8 or bf16)"),
+        };
+
+        var cfg = new ModelConfig
+        {
+            ModelType = modelType,
+            VocabSize = r.Int(R.VocabSize),
+            Dim = r.Int(R.HiddenSize),
+            NumLayers = layers,
+            NumHeads = r.Int(R.NumAttentionHeads),
+            HeadDim = r.Int(R.HeadDim),
+            RopeHeadDim = r.Int(R.QkRopeHeadDim),
+            QLoraRank = r.Int(R.QLoraRank),
+            OLoraRank = r.Int(R.OLoraRank),
+            OGroups = r.Int(R.OGroups),
+            WindowSize = r.Int(R.SlidingWindow),
+            IndexHeads = r.Int(R.IndexNHeads),
+            IndexHeadDim = r.Int(R.IndexHeadDim),
+            IndexTopK = r.Int(R.IndexTopK),
+            NumRoutedExperts = r.Int(R.NRoutedExperts),
+            NumSharedExperts = r.Int(R.NSharedExperts, 1),
+            NumActivatedExperts = r.Int(R.NumExpertsPerTok),
+            MoeInterDim = r.Int(R.MoeIntermediateSize),
+            ScoreFunc = score,
+            RouteScale = r.Dbl(R.RoutedScalingFactor, 1.0),
+            NumHashLayers = r.Int(R.NumHashLayers, 0),
+            SwigluLimit = r.Dbl(R.SwigluLimit, 0.0),
+            HcMult = r.Int(R.HcMult, 4),
+            HcSinkhornIters = r.Int(R.HcSinkhornIters, 20),
+            HcEps = r.Dbl(R.HcEps, 1e-6),
+            NormEps = r.Dbl(R.RmsNormEps, 1e-6),
+            RopeTheta = r.Dbl(R.RopeTheta, 10000),
+            CompressRopeTheta = r.Dbl(R.CompressRopeTheta, 160000),
+            RopeScaling = rope,
+            MaxPositions = r.Int(R.MaxPositionEmbeddings),
+            NumMtpLayers = mtp,
+            CompressRatios = ratios,
+            Fp8Weights = fp8,
+            ExpertFormat = experts,
+            BosTokenId = r.Int(R.TokenId with { Key = "bos_token_id" }, 0),
+            EosTokenId = r.Int(R.TokenId with { Key = "eos_token_id" }, 1),
+        };
+        ModelConfigValidator.Validate(cfg, source);
+        return cfg;
     }
 
     private readonly struct Reader(JsonElement e, string source)

@@ -1,7 +1,7 @@
 // Reads a JSON request body under the size limit: 413 when Content-Length or the bytes read exceed
 // it, 400 with the parser's position when the JSON is malformed or not an object, or when a string
-// or key escapes a lone surrogate ("\ud83d"), which JSON allows but UTF-16 text cannot hold: checked
-// here once, so no later GetString can throw.
+// or key holds invalid UTF-8 or escapes a lone surrogate ("\ud83d"), which the JSON parser lets
+// through but UTF-16 text cannot hold: checked here once, so no later GetString can throw.
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
@@ -34,7 +34,7 @@ public static class RequestBody
         if (FirstInvalidString(doc.RootElement, "") is string path)
         {
             doc.Dispose();
-            throw ApiError.BadRequest($"The request body has a string that is not valid Unicode (a lone surrogate escape) at {(path.Length == 0 ? "the top level" : path)}.", path.Length == 0 ? null : path);
+            throw ApiError.BadRequest($"The request body has a string that is not valid Unicode (invalid UTF-8 or a lone surrogate escape) at {(path.Length == 0 ? "the top level" : path)}.", path.Length == 0 ? null : path);
         }
         return doc;
     }
@@ -67,8 +67,7 @@ public static class RequestBody
 
     private static bool Decodes(JsonElement s)
     {
-        // Only escaped text can hold a lone surrogate (the UTF-8 reader already refuses invalid bytes).
-        if (!s.GetRawText().Contains("\\u", StringComparison.OrdinalIgnoreCase)) return true;
+        // The parser accepts invalid UTF-8 inside strings and escaped lone surrogates; decoding refuses both.
         try { _ = s.GetString(); return true; }
         catch (InvalidOperationException) { return false; }
     }
