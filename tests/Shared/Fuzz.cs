@@ -2,6 +2,7 @@
 // case count that fits the normal test time, both overridable for a long run:
 //   SHARPSEEK_FUZZ_CASES=200000 SHARPSEEK_FUZZ_SEED=7 dotnet test --filter Fuzz
 // Inputs come from FsCheck generators sampled with that seed, so a failure names a reproducible case.
+using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -42,5 +43,32 @@ public static class Fuzz
                 }
             }
         }
+    }
+
+    /// <summary>Every path ("a/b/0") below <paramref name="node"/>, leaves and inner nodes, including keys whose value is null.</summary>
+    public static IEnumerable<string> Paths(JsonNode node, string prefix = "")
+    {
+        if (prefix.Length > 0) yield return prefix;
+        if (node is JsonObject o)
+            foreach (var (k, v) in o)
+            {
+                string p = prefix.Length == 0 ? k : prefix + "/" + k;
+                if (v is null) yield return p;
+                else foreach (string q in Paths(v, p)) yield return q;
+            }
+        else if (node is JsonArray a)
+            for (int i = 0; i < a.Count; i++)
+                if (a[i] is { } v) foreach (string q in Paths(v, prefix + "/" + i)) yield return q;
+    }
+
+    /// <summary>Sets (or with <paramref name="remove"/> deletes) the node at <paramref name="path"/>; a path that no longer exists is skipped.</summary>
+    public static void Edit(JsonNode root, string path, JsonNode? value, bool remove = false)
+    {
+        string[] parts = path.Split('/');
+        JsonNode? parent = root;
+        for (int i = 0; i < parts.Length - 1 && parent is not null; i++)
+            parent = parent is JsonObject o ? o[parts[i]] : parent is JsonArray a && int.TryParse(parts[i], out int j) && j < a.Count ? a[j] : null;
+        if (parent is JsonObject po) { if (remove) po.Remove(parts[^1]); else po[parts[^1]] = value; }
+        else if (parent is JsonArray pa && int.TryParse(parts[^1], out int k) && k < pa.Count) { if (remove) pa.RemoveAt(k); else pa[k] = value; }
     }
 }

@@ -51,13 +51,7 @@ public sealed class SafetensorsFuzzTests
         var log = new StringBuilder();
         foreach (var (path, v) in edits)
         {
-            string[] parts = path.Split('/');
-            JsonNode? parent = root;
-            for (int i = 0; i < parts.Length - 1 && parent is not null; i++)
-                parent = parent is JsonObject o ? o[parts[i]] : null;
-            JsonNode? value = JsonNode.Parse(s_hostile[v]);
-            if (parent is JsonObject po) po[parts[^1]] = value;
-            else if (parent is JsonArray pa && int.TryParse(parts[^1], out int k) && k < pa.Count) pa[k] = value;
+            Fuzz.Edit(root, path, JsonNode.Parse(s_hostile[v]));
             log.Append($"{path}={s_hostile[v]} ");
         }
         return new Case(RawSafetensors.Build(root.ToJsonString(), new byte[33]), log.ToString());

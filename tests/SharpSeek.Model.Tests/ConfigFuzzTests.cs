@@ -55,14 +55,7 @@ public sealed class ConfigFuzzTests
         var log = new StringBuilder();
         foreach (var (key, v, remove) in edits)
         {
-            string[] path = key.Split('.');
-            JsonNode? parent = root;
-            for (int i = 0; i < path.Length - 1 && parent is not null; i++)
-                parent = parent is JsonObject o ? o[path[i]] : null;
-            string last = path[^1];
-            JsonNode? value = remove ? null : JsonNode.Parse(s_hostile[v]);
-            if (parent is JsonObject po) { if (remove) po.Remove(last); else po[last] = value; }
-            else if (parent is JsonArray pa && int.TryParse(last, out int idx) && idx < pa.Count && !remove) pa[idx] = value;
+            Fuzz.Edit(root, key.Replace('.', '/'), remove ? null : JsonNode.Parse(s_hostile[v]), remove);
             log.Append(remove ? $"-{key} " : $"{key}={(s_hostile[v].Length > 30 ? "<long>" : s_hostile[v])} ");
         }
         return new Case(root.ToJsonString().Replace("\"LONE\"", "\"\\ud800\""), log.ToString());

@@ -41,19 +41,12 @@ public sealed class RequestFuzzTests(TestAssets assets)
 
     private sealed record Case(string Path, string Body, string Edits, int BadByteAt = -1, byte BadByte = 0);
 
-    private static IEnumerable<string> Paths(JsonNode node, string prefix)
-    {
-        if (prefix.Length > 0) yield return prefix;
-        if (node is JsonObject o) foreach (var (k, v) in o) { if (v is not null) foreach (var p in Paths(v, prefix.Length == 0 ? k : prefix + "/" + k)) yield return p; else yield return prefix.Length == 0 ? k : prefix + "/" + k; }
-        else if (node is JsonArray a) for (int i = 0; i < a.Count; i++) if (a[i] is { } v) foreach (var p in Paths(v, prefix + "/" + i)) yield return p;
-    }
-
     private static Gen<Case> Mutations()
     {
         var bases = new[] { ("/v1/chat/completions", Chat), ("/v1/completions", Completion) };
         Gen<Case> Structural((string Url, string Json) b)
         {
-            string[] paths = Paths(JsonNode.Parse(b.Json)!, "").ToArray();
+            string[] paths = Fuzz.Paths(JsonNode.Parse(b.Json)!).ToArray();
             Gen<(string, int, bool)> edit =
                 from p in Gen.Elements(paths) from v in Gen.Choose(0, s_hostile.Length - 1)
                 from remove in Gen.Frequency((8, Gen.Constant(false)), (1, Gen.Constant(true)))
@@ -81,13 +74,7 @@ public sealed class RequestFuzzTests(TestAssets assets)
         var log = new StringBuilder();
         foreach (var (path, v, remove) in edits)
         {
-            string[] parts = path.Split('/');
-            JsonNode? parent = root;
-            for (int i = 0; i < parts.Length - 1 && parent is not null; i++)
-                parent = parent is JsonObject o ? o[parts[i]] : parent is JsonArray a && int.TryParse(parts[i], out int j) && j < a.Count ? a[j] : null;
-            JsonNode? value = JsonNode.Parse(s_hostile[v] == "NaN_STR" ? "\"NaN\"" : s_hostile[v]);
-            if (parent is JsonObject po) { if (remove) po.Remove(parts[^1]); else po[parts[^1]] = value; }
-            else if (parent is JsonArray pa && int.TryParse(parts[^1], out int k) && k < pa.Count) { if (remove) pa.RemoveAt(k); else pa[k] = value; }
+            Fuzz.Edit(root, path, JsonNode.Parse(s_hostile[v] == "NaN_STR" ? "\"NaN\"" : s_hostile[v]), remove);
             log.Append(remove ? $"-{path} " : $"{path}={(s_hostile[v].Length > 40 ? "<long>" : s_hostile[v])} ");
         }
         return new Case(url, root.ToJsonString().Replace("\"LONE\"", "\"\\ud83d\""), log.ToString());

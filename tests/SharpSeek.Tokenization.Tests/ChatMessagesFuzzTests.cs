@@ -32,16 +32,9 @@ public sealed class ChatMessagesFuzzTests
 
     private sealed record Case(string Json, string Edits);
 
-    private static IEnumerable<string> Paths(JsonNode node, string prefix)
-    {
-        if (prefix.Length > 0) yield return prefix;
-        if (node is JsonObject o) foreach (var (k, v) in o) { string p = prefix.Length == 0 ? k : prefix + "/" + k; if (v is null) yield return p; else foreach (var q in Paths(v, p)) yield return q; }
-        else if (node is JsonArray a) for (int i = 0; i < a.Count; i++) if (a[i] is { } v) foreach (var q in Paths(v, prefix + "/" + i)) yield return q;
-    }
-
     private static Gen<Case> Mutations()
     {
-        string[] paths = Paths(JsonNode.Parse(Messages)!, "").Select(p => p.TrimStart('/')).Where(p => p.Length > 0).ToArray();
+        string[] paths = Fuzz.Paths(JsonNode.Parse(Messages)!).Select(p => p.TrimStart('/')).Where(p => p.Length > 0).ToArray();
         Gen<(string, int, bool)> edit =
             from p in Gen.Elements(paths) from v in Gen.Choose(0, s_hostile.Length - 1)
             from remove in Gen.Frequency((6, Gen.Constant(false)), (1, Gen.Constant(true)))
@@ -55,13 +48,7 @@ public sealed class ChatMessagesFuzzTests
         var log = new StringBuilder();
         foreach (var (path, v, remove) in edits)
         {
-            string[] parts = path.Split('/');
-            JsonNode? parent = root;
-            for (int i = 0; i < parts.Length - 1 && parent is not null; i++)
-                parent = parent is JsonObject o ? o[parts[i]] : parent is JsonArray a && int.TryParse(parts[i], out int j) && j < a.Count ? a[j] : null;
-            JsonNode? value = JsonNode.Parse(s_hostile[v]);
-            if (parent is JsonObject po) { if (remove) po.Remove(parts[^1]); else po[parts[^1]] = value; }
-            else if (parent is JsonArray pa && int.TryParse(parts[^1], out int k) && k < pa.Count) { if (remove) pa.RemoveAt(k); else pa[k] = value; }
+            Fuzz.Edit(root, path, JsonNode.Parse(s_hostile[v]), remove);
             log.Append(remove ? $"-{path} " : $"{path}={(s_hostile[v].Length > 40 ? "<long>" : s_hostile[v])} ");
         }
         return new Case(root.ToJsonString(), log.ToString());

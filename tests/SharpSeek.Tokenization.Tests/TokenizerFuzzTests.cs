@@ -98,16 +98,9 @@ public sealed class TokenizerFuzzTests
 
     private sealed record Case(string Json, string Text, string Edits);
 
-    private static IEnumerable<string> Paths(JsonNode node, string prefix)
-    {
-        if (prefix.Length > 0) yield return prefix;
-        if (node is JsonObject o) foreach (var (k, v) in o) { if (v is not null) foreach (var p in Paths(v, prefix.Length == 0 ? k : prefix + "/" + k)) yield return p; }
-        else if (node is JsonArray a) for (int i = 0; i < a.Count; i++) if (a[i] is { } v) foreach (var p in Paths(v, prefix + "/" + i)) yield return p;
-    }
-
     private static Gen<Case> Mutations()
     {
-        string[] paths = Paths(JsonNode.Parse(Base)!, "").ToArray();
+        string[] paths = Fuzz.Paths(JsonNode.Parse(Base)!).ToArray();
         string[] texts = ["ab ab", "", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "<eos><x> c", "\ud83d\ude00 é\u0301 0123", "\u0000\t\r\n", "ab\ud800ab"];
         Gen<(string, int)> edit = from p in Gen.Elements(paths) from v in Gen.Choose(0, s_hostile.Length - 1) select (p, v);
         return from n in Gen.Choose(1, 3)
@@ -122,13 +115,7 @@ public sealed class TokenizerFuzzTests
         var log = new StringBuilder();
         foreach (var (path, v) in edits)
         {
-            string[] parts = path.Split('/');
-            JsonNode? parent = root;
-            for (int i = 0; i < parts.Length - 1 && parent is not null; i++)
-                parent = parent is JsonObject o ? o[parts[i]] : parent is JsonArray a && int.TryParse(parts[i], out int j) && j < a.Count ? a[j] : null;
-            JsonNode? value = JsonNode.Parse(s_hostile[v]);
-            if (parent is JsonObject po) po[parts[^1]] = value;
-            else if (parent is JsonArray pa && int.TryParse(parts[^1], out int k) && k < pa.Count) pa[k] = value;
+            Fuzz.Edit(root, path, JsonNode.Parse(s_hostile[v]));
             log.Append($"{path}={s_hostile[v]} ");
         }
         return new Case(root.ToJsonString().Replace("LONE_SURROGATE", "\\ud800"), text, log.ToString());
