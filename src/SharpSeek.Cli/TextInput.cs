@@ -30,6 +30,38 @@ public static class TextInput
         return Decode(ReadBounded(stdin, what), what);
     }
 
+    /// <summary>
+    /// The lines of a (possibly large) text file, each at most MaxBytes characters, as strict UTF-8:
+    /// a file without line breaks (/dev/zero) fails at the limit instead of growing one line forever.
+    /// </summary>
+    public static IEnumerable<string> ReadLines(string path, string what)
+    {
+        if (!File.Exists(path)) throw new CliException($"{what} '{path}' does not exist");
+        using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        var line = new StringBuilder();
+        char[] buffer = new char[1 << 14];
+        int lineNo = 1, n;
+        while (true)
+        {
+            try { n = reader.Read(buffer, 0, buffer.Length); }
+            catch (DecoderFallbackException) { throw new CliException($"{what} '{path}' line {lineNo} is not valid UTF-8 text"); }
+            if (n == 0) break;
+            for (int i = 0; i < n; i++)
+            {
+                char c = buffer[i];
+                if (c == '\n')
+                {
+                    yield return line.ToString().TrimEnd('\r');
+                    line.Clear();
+                    lineNo++;
+                }
+                else if (line.Length >= MaxBytes) throw new CliException($"{what} '{path}' line {lineNo} is longer than {MaxBytes:N0} characters");
+                else line.Append(c);
+            }
+        }
+        if (line.Length > 0) yield return line.ToString().TrimEnd('\r');
+    }
+
     private static byte[] ReadBounded(Stream s, string what)
     {
         using var buffer = new MemoryStream();

@@ -76,6 +76,23 @@ public sealed class BadInputCommandTests
         OneLineError(r, "standard input", "larger than");
     }
 
+    [Fact]
+    public void TokenizeBatchFileIsBoundedAndStrict()
+    {
+        if (File.Exists("/dev/zero"))
+            OneLineError(SharpSeekProcess.Run("tokenize", "--tokenizer", TokenizerPath, "--input-jsonl", "/dev/zero"), "/dev/zero", "longer than");
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "{\"text\": \"ok\"}\n{\"text\": \"\\ud800\"}\n");
+            var r = SharpSeekProcess.Run("tokenize", "--tokenizer", TokenizerPath, "--input-jsonl", file);
+            OneLineError(r, ":2:", "not valid Unicode");
+            File.WriteAllBytes(file, [(byte)'{', 0xFF, (byte)'}', (byte)'\n']);
+            OneLineError(SharpSeekProcess.Run("tokenize", "--tokenizer", TokenizerPath, "--input-jsonl", file), "line 1", "not valid UTF-8");
+        }
+        finally { File.Delete(file); }
+    }
+
     [Theory]
     [InlineData("hc_sinkhorn_iters", "1000000000", "[1, 1000]")]
     [InlineData("vocab_size", "2147483647", "[1, 16777216]")]

@@ -45,9 +45,8 @@ public static class TokenizeCommands
             string? batch = parse.GetValue(jsonl);
             if (batch != null)
             {
-                if (!File.Exists(batch)) throw new CliException($"input file not found: {batch}");
                 int lineNo = 0;
-                foreach (string line in File.ReadLines(batch))
+                foreach (string line in TextInput.ReadLines(batch, "input file"))
                 {
                     lineNo++;
                     if (line.Length == 0) continue;
@@ -60,6 +59,7 @@ public static class TokenizeCommands
                         value = t.GetString()!;
                     }
                     catch (JsonException e) { throw new CliException($"{batch}:{lineNo}: invalid JSON ({e.Message})"); }
+                    catch (InvalidOperationException) { throw new CliException($"{batch}:{lineNo}: \"text\" is not valid Unicode (a lone surrogate escape)"); }
                     Console.Out.WriteLine("{\"ids\": " + IdsJson(tok.Encode(value)) + "}");
                 }
                 return 0;
