@@ -60,6 +60,12 @@ public sealed class BadRequestTests(TestAssets assets)
     [InlineData("\"stream_options\": 3", "stream_options")]
     [InlineData("\"seed\": 1.5", "seed")]
     [InlineData("\"n\": 1e400", "n")]
+    [InlineData("\"functions\": [{\"name\": \"f\"}]", "functions")]
+    [InlineData("\"function_call\": \"auto\"", "function_call")]
+    [InlineData("\"audio\": {\"voice\": \"alloy\"}", "audio")]
+    [InlineData("\"modalities\": [\"text\", \"audio\"]", "modalities")]
+    [InlineData("\"parallel_tool_calls\": \"yes\"", "parallel_tool_calls")]
+    [InlineData("\"user\": 5", "user")]
     public async Task HostileFieldIs400NamingIt(string field, string? param)
     {
         await using var h = await ServerHarness.StartAsync(assets.Scripted("ok"), assets.Tokenizer);
@@ -103,6 +109,16 @@ public sealed class BadRequestTests(TestAssets assets)
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         using var r = await h.Client.PostAsync("/v1/chat/completions", content);
         await ExpectErrorAsync(r, 400, "messages[0].content");
+    }
+
+    [Theory]
+    [InlineData("\"suffix\": \"tail\"", "suffix")]
+    [InlineData("\"best_of\": 3", "best_of")]
+    public async Task UnsupportedCompletionFieldsAreRefusedByName(string field, string param)
+    {
+        await using var h = await ServerHarness.StartAsync(assets.Scripted("ok"), assets.Tokenizer);
+        using var r = await h.Client.PostAsync("/v1/completions", Raw($"{{\"model\":\"tiny\",\"prompt\":\"hi\",\"max_tokens\":2,{field}}}"));
+        await ExpectErrorAsync(r, 400, param);
     }
 
     [Fact]

@@ -28,6 +28,7 @@ public static class RequestFields
 
     public static CommonParams Common(JsonElement root, bool chat)
     {
+        RefuseUnsupported(root, chat);
         string model = String(root, "model") ?? throw ApiError.BadRequest("you must provide a model parameter", "model");
         int? maxTokens = Int(root, "max_completion_tokens") ?? Int(root, "max_tokens");
         if (maxTokens is < 1) throw ApiError.BadRequest($"max_tokens must be >= 1 (got {maxTokens})", "max_tokens");
@@ -81,6 +82,36 @@ public static class RequestFields
             Model = model, MaxTokens = maxTokens, Sampling = sampling, Stop = Stop(root), N = n, Stream = stream,
             IncludeUsage = includeUsage, TopLogprobs = topLogprobs, ReturnTokenIds = Bool(root, "return_token_ids") ?? false,
         };
+    }
+
+    /// <summary>
+    /// OpenAI fields this server knows but does not implement: refused by name when they ask for
+    /// something (an explicit null or the neutral value passes), never silently ignored. Fields that
+    /// change nothing here (user, metadata, store, service_tier, parallel_tool_calls) are type-checked only.
+    /// </summary>
+    private static void RefuseUnsupported(JsonElement root, bool chat)
+    {
+        static bool Present(JsonElement o, string name, out JsonElement v) => o.TryGetProperty(name, out v) && v.ValueKind != JsonValueKind.Null;
+        if (chat)
+        {
+            foreach (string name in new[] { "functions", "function_call" })
+                if (Present(root, name, out _)) throw ApiError.BadRequest($"{name} (the legacy function API) is not supported; use tools and tool_choice", name);
+            foreach (string name in new[] { "audio", "prediction", "web_search_options" })
+                if (Present(root, name, out _)) throw ApiError.BadRequest($"{name} is not supported by this server", name);
+            if (Present(root, "modalities", out JsonElement m)
+                && (m.ValueKind != JsonValueKind.Array || m.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || x.GetString() != "text")))
+                throw ApiError.BadRequest("modalities: only [\"text\"] is supported", "modalities");
+            _ = Bool(root, "parallel_tool_calls");
+        }
+        else
+        {
+            if (Present(root, "suffix", out JsonElement sfx) && !(sfx.ValueKind == JsonValueKind.String && sfx.GetString()!.Length == 0))
+                throw ApiError.BadRequest("suffix (fill-in-the-middle) is not supported", "suffix");
+            if (Int(root, "best_of") is int bestOf && bestOf != 1) throw ApiError.BadRequest($"best_of {bestOf} is not supported (only 1)", "best_of");
+        }
+        _ = String(root, "user");
+        _ = Bool(root, "store");
+        if (Present(root, "metadata", out JsonElement md) && md.ValueKind != JsonValueKind.Object) throw ApiError.BadRequest("metadata must be an object", "metadata");
     }
 
     /// <summary>A number in (min, max] or [min, max]; every value outside, including ones a float cannot hold, is a 400.</summary>
