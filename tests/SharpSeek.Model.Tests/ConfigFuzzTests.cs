@@ -91,6 +91,7 @@ public sealed class ConfigFuzzTests
     [InlineData("num_hidden_layers", 2147483647L)]
     [InlineData("hc_mult", 2147483647L)]
     [InlineData("num_nextn_predict_layers", 2147483647L)]
+    [InlineData("hidden_size", 65536L)]   // found by this fuzz test: mtp e_proj [65536, 65536] was accepted
     public void RegressionsFromIssue25(string key, long value)
     {
         var root = JsonNode.Parse(s_tiny)!.AsObject();

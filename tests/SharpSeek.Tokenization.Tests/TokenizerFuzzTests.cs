@@ -84,6 +84,11 @@ public sealed class TokenizerFuzzTests
         Assert.Throws<TokenizerFormatException>(() => Load(Base.Replace("\"c\":4", "\"\\ud800\":4")));
 
     [Fact]
+    public void NonStringNormalizerRegexIsAFormatError() =>   // found by the fuzz test: was InvalidOperationException
+        Assert.Contains("normalizer.normalizers[1].pattern", Assert.Throws<TokenizerFormatException>(() =>
+            Load(Base.Replace("{\"Regex\":\"\\\\s+\"}", "{\"Regex\":16777216}"))).Message);
+
+    [Fact]
     public void InvalidRegexNamesThePath() =>
         Assert.Contains("pre_tokenizer Split pattern", Assert.Throws<TokenizerFormatException>(() => Load(WithSplit("(a"))).Message);
 
