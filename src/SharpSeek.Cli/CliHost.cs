@@ -17,12 +17,34 @@ public static class CliHost
         try
         {
             ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One line per error, in words (not .NET type names), and no help dump.
+                foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {FlagError(error.Message)}");
+                return 1;
+            }
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
         {
             return Report(e);
         }
+    }
+
+    /// <summary>A parse error of a flag's value, with the expected .NET type replaced by what the flag accepts.</summary>
+    public static string FlagError(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, @"^Cannot parse argument '(.*)' for option '(.*)' as expected type '(.*)'\.?$");
+        if (!m.Success) return message.ReplaceLineEndings(" ").Trim();
+        string type = m.Groups[3].Value;
+        string kind =
+            type.Contains("UInt64") ? $"an integer in [0, {ulong.MaxValue}]" :
+            type.Contains("UInt32") ? $"an integer in [0, {uint.MaxValue}]" :
+            type.Contains("Int64") ? $"an integer in [{long.MinValue}, {long.MaxValue}]" :
+            type.Contains("Int32") ? $"an integer in [{int.MinValue}, {int.MaxValue}]" :
+            type.Contains("Single") || type.Contains("Double") ? "a number" :
+            type.Contains("Boolean") ? "true or false" : "a valid value";
+        return $"{m.Groups[2].Value} must be {kind}, got '{m.Groups[1].Value}'";
     }
 
     /// <summary>Writes the message of a failure to stderr and returns the exit code to use.</summary>

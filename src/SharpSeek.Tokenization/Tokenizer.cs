@@ -51,12 +51,34 @@ public sealed class Tokenizer
     public static Tokenizer Load(string path)
     {
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try { bytes = ReadBounded(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TokenizerFormatException($"cannot read tokenizer file '{path}': {e.Message}", e);
         }
         return FromJson(bytes);
+    }
+
+    private static bool FromJsonLibrary(Exception e) => e.TargetSite?.DeclaringType?.Assembly == typeof(JsonDocument).Assembly;
+
+    private static TokenizerFormatException Unreadable(InvalidOperationException e) =>
+        new($"tokenizer.json has a value of the wrong type or a string that is not valid Unicode: {e.Message}", e);
+
+    private static byte[] ReadBounded(string path)
+    {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        if (f.CanSeek && f.Length > TokenizerLimits.MaxFileBytes)
+            throw new TokenizerFormatException($"tokenizer file '{path}' is {f.Length:N0} bytes, more than the {TokenizerLimits.MaxFileBytes:N0} allowed");
+        using var buffer = new MemoryStream();
+        var chunk = new byte[1 << 20];
+        int n;
+        while ((n = f.Read(chunk)) > 0)
+        {
+            if (buffer.Length + n > TokenizerLimits.MaxFileBytes)
+                throw new TokenizerFormatException($"tokenizer file '{path}' is more than the {TokenizerLimits.MaxFileBytes:N0} bytes allowed");
+            buffer.Write(chunk, 0, n);
+        }
+        return buffer.ToArray();
     }
 
     /// <summary>Parses tokenizer.json content (UTF-8).</summary>
@@ -80,6 +102,7 @@ public sealed class Tokenizer
             }
         }
         catch (JsonException e) { throw new TokenizerFormatException($"tokenizer.json is not valid JSON: {e.Message}", e); }
+        catch (InvalidOperationException e) when (FromJsonLibrary(e)) { throw Unreadable(e); }
         try
         {
             JsonElement Get(string name) => sections.TryGetValue(name, out JsonDocument? v) ? v.RootElement : default;
@@ -105,7 +128,10 @@ public sealed class Tokenizer
                 {
                     string path = $"added_tokens[{i++}]";
                     JsonElement idNode = JsonFields.Required(t, "id", path);
-                    if (!idNode.TryGetInt32(out int id) || id < 0) throw new TokenizerFormatException($"{path}.id must be a non-negative integer");
+                    if (idNode.ValueKind != JsonValueKind.Number || !idNode.TryGetInt64(out long id64))
+                        throw new TokenizerFormatException($"{path}.id must be an integer id in [0, {TokenizerLimits.MaxId}]");
+                    TokenizerLimits.CheckId(id64, $"{path}.id");
+                    int id = (int)id64;
                     bool special = JsonFields.OptionalBool(t, "special", false);
                     added.Add(new AddedToken(id, JsonFields.RequiredString(t, "content", path), special,
                         JsonFields.OptionalBool(t, "lstrip", false), JsonFields.OptionalBool(t, "rstrip", false),
@@ -114,6 +140,9 @@ public sealed class Tokenizer
             }
             return new Tokenizer(model, normalizer, pre, added, byteLevelDecoder);
         }
+        // A value of the wrong JSON type read by a section's factory, or a string JSON accepts but
+        // UTF-16 cannot hold (an escaped lone surrogate "\ud800").
+        catch (InvalidOperationException e) when (FromJsonLibrary(e)) { throw Unreadable(e); }
         finally
         {
             foreach (JsonDocument d in sections.Values) d.Dispose();

@@ -3,6 +3,7 @@
 // the quantised views and nudges the MoE gate biases (auxiliary-loss-free balancing). Saves the
 // resumable state and an exported model every SaveEvery steps and at the end.
 using System.Diagnostics;
+using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Tokenization;
 using SharpSeek.Training.Autograd;
@@ -39,7 +40,7 @@ public sealed class Trainer
         Config = ModelConfigParser.Parse(configJson, "training config");
         Validate(Config, options);
         EnsureWritable(outDir);
-        File.WriteAllText(Path.Combine(outDir, "config.json"), configJson);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), configJson);
         if (!File.Exists(TokenizerPath))
         {
             if (resume) throw new CheckpointException($"cannot resume: '{TokenizerPath}' is missing");
@@ -88,6 +89,9 @@ public sealed class Trainer
         {
             Directory.CreateDirectory(dir);
             Directory.CreateDirectory(Path.Combine(dir, "checkpoint"));
+            // Temp files of a run or export killed mid-write (AtomicFile names them; a live writer's stay).
+            AtomicFile.CleanStale(dir);
+            AtomicFile.CleanStale(Path.Combine(dir, "checkpoint"));
             string probe = Path.Combine(dir, ".write-probe");
             File.WriteAllText(probe, "");
             File.Delete(probe);

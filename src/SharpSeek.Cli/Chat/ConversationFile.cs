@@ -47,10 +47,7 @@ public static class ConversationFile
 
     public static IReadOnlyList<ChatMessage> Load(string path)
     {
-        if (!File.Exists(path)) throw new CliException($"conversation file '{path}' does not exist");
-        string json;
-        try { json = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read '{path}': {e.Message}"); }
+        string json = TextInput.ReadFile(path, "conversation file");
         try { return ChatMessageJson.Parse(json); }
         catch (ChatFormatException e) { throw new CliException($"{path}: {e.Message}"); }
     }

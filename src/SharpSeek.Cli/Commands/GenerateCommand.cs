@@ -102,15 +102,7 @@ public static class GenerateCommand
 
     private static string ReadPromptFile(string file)
     {
-        if (!File.Exists(file)) throw new CliException($"prompt file '{file}' does not exist");
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(file); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot read prompt file '{file}': {e.Message}"); }
-        string text;
-        try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes); }
-        catch (DecoderFallbackException) { throw new CliException($"prompt file '{file}' is not valid UTF-8 text"); }
-        if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
-        if (text.Contains('\0')) throw new CliException($"prompt file '{file}' contains NUL bytes: not a text file");
+        string text = TextInput.ReadFile(file, "prompt file");
         if (text.Length == 0) throw new CliException($"prompt file '{file}' is empty");
         return text;
     }

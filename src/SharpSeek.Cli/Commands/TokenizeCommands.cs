@@ -45,9 +45,8 @@ public static class TokenizeCommands
             string? batch = parse.GetValue(jsonl);
             if (batch != null)
             {
-                if (!File.Exists(batch)) throw new CliException($"input file not found: {batch}");
                 int lineNo = 0;
-                foreach (string line in File.ReadLines(batch))
+                foreach (string line in TextInput.ReadLines(batch, "input file"))
                 {
                     lineNo++;
                     if (line.Length == 0) continue;
@@ -60,11 +59,12 @@ public static class TokenizeCommands
                         value = t.GetString()!;
                     }
                     catch (JsonException e) { throw new CliException($"{batch}:{lineNo}: invalid JSON ({e.Message})"); }
+                    catch (InvalidOperationException) { throw new CliException($"{batch}:{lineNo}: \"text\" is not valid Unicode (a lone surrogate escape)"); }
                     Console.Out.WriteLine("{\"ids\": " + IdsJson(tok.Encode(value)) + "}");
                 }
                 return 0;
             }
-            string input = parse.GetValue(text) ?? Console.In.ReadToEnd();
+            string input = parse.GetValue(text) ?? TextInput.ReadStdin();
             Console.Out.WriteLine(IdsJson(tok.Encode(input)));
             return 0;
         }));
@@ -108,7 +108,7 @@ public static class TokenizeCommands
             string prompt;
             try
             {
-                var list = ChatMessageJson.Parse(File.ReadAllText(path));
+                var list = ChatMessageJson.Parse(TextInput.ReadFile(path, "messages file"));
                 var options = new ChatEncodeOptions
                 {
                     ThinkingMode = parse.GetValue(thinking) ? ThinkingMode.Thinking : ThinkingMode.Chat,

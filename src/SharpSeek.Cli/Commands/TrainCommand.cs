@@ -40,7 +40,7 @@ public static class TrainCommand
             if (parse.GetValue(config) is string cfg)
             {
                 if (!File.Exists(cfg)) throw new CliException($"config file '{cfg}' does not exist");
-                json = File.ReadAllText(cfg);
+                json = SharpSeek.Model.Config.ModelConfigParser.ReadFile(cfg);
             }
             CorpusMix corpusMix = p.o.Mix;
             if (parse.GetValue(mix) is string mixText)

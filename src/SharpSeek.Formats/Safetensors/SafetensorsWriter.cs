@@ -39,7 +39,11 @@ public sealed class SafetensorsWriter
     public void Add(TensorView view) => Enqueue(PendingTensor.FromView(view));
 
     /// <summary>Writes the file atomically (temp file in the same directory, then rename).</summary>
-    public void Save(string path) => Write(path, _tensors, Metadata);
+    public void Save(string path)
+    {
+        AtomicFile.CleanStale(Path.GetDirectoryName(Path.GetFullPath(path))!);   // temp files of a killed earlier save
+        Write(path, _tensors, Metadata);
+    }
 
     internal void Enqueue(PendingTensor t)
     {

@@ -47,6 +47,7 @@ public sealed class ShardedWriter
     public IReadOnlyList<string> Save(string directory)
     {
         Directory.CreateDirectory(directory);
+        AtomicFile.CleanStale(directory);   // temp files of a killed earlier export
         List<List<PendingTensor>> shards = Plan();
         var fileNames = new List<string>(shards.Count);
         var weightMap = new SortedDictionary<string, string>(StringComparer.Ordinal);

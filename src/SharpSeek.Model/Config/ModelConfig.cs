@@ -97,5 +97,5 @@ public sealed record ModelConfig
             : new RopeParameters(RopeHeadDim, RopeTheta, false, 1, 0, 0, 0);
     }
 
-    public static ModelConfig Load(string path) => ModelConfigParser.Parse(File.ReadAllText(path), path);
+    public static ModelConfig Load(string path) => ModelConfigParser.Parse(ModelConfigParser.ReadFile(path), path);
 }

@@ -108,6 +108,9 @@ public sealed class InferenceEngine : IDisposable
         if (r.UsesDraft && r.DraftSource is null && !_model.HasDraftHead)
             throw new ArgumentException("speculative decoding needs a model with an MTP (draft) head; this one has none");
         r.Sampling.Validate();
+        if (r.Sampling.LogitBias is { } bias)
+            foreach (int id in bias.Keys)
+                if (id >= _model.VocabSize) throw new ArgumentException($"logit bias id {id} is outside the vocabulary (0..{_model.VocabSize - 1})");
     }
 
     public void Dispose()

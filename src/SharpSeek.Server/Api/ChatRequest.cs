@@ -24,8 +24,10 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
         if (choice.Mode == ToolChoiceMode.None) tools = null;
 
         JsonElement? format = null;
-        if (root.TryGetProperty("response_format", out JsonElement rf) && rf.ValueKind == JsonValueKind.Object)
+        if (root.TryGetProperty("response_format", out JsonElement rf) && rf.ValueKind != JsonValueKind.Null)
         {
+            if (rf.ValueKind != JsonValueKind.Object)
+                throw ApiError.BadRequest("response_format must be an object such as {\"type\": \"json_object\"}", "response_format");
             string? type = RequestFields.String(rf, "type");
             if (type is not ("text" or "json_object" or "json_schema")) throw ApiError.BadRequest($"response_format.type \"{type}\" is not text, json_object or json_schema", "response_format");
             if (type != "text") format = rf.Clone();
@@ -92,15 +94,20 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
             "tool" => ChatRole.Tool,
             _ => throw ApiError.BadRequest($"{path}.role \"{role}\" is not system, developer, user, assistant or tool", path + ".role"),
         };
+        // Content is required except on an assistant message that carries tool calls (OpenAI's schema).
         if (r == ChatRole.Tool)
         {
             string id = RequestFields.String(m, "tool_call_id") ?? throw ApiError.BadRequest($"{path}.tool_call_id is missing", path + ".tool_call_id");
-            return ChatMessage.ToolResult(id, content ?? "");
+            return ChatMessage.ToolResult(id, content ?? throw ContentMissing(path, role));
         }
-        if (r == ChatRole.Developer && string.IsNullOrEmpty(content)) throw ApiError.BadRequest($"{path}.content is missing", path + ".content");
-        if (r != ChatRole.Assistant) return new ChatMessage(r, content ?? "") { Name = RequestFields.String(m, "name") };
-        return ChatMessage.Assistant(content ?? "", RequestFields.String(m, "reasoning_content"), ToolCalls(m, path));
+        if (r == ChatRole.Developer && string.IsNullOrEmpty(content)) throw ContentMissing(path, role);
+        if (r != ChatRole.Assistant) return new ChatMessage(r, content ?? throw ContentMissing(path, role)) { Name = RequestFields.String(m, "name") };
+        IReadOnlyList<ToolCall>? calls = ToolCalls(m, path);
+        if (content is null && calls is null) throw ApiError.BadRequest($"{path}: an assistant message needs content or tool_calls", path + ".content");
+        return ChatMessage.Assistant(content ?? "", RequestFields.String(m, "reasoning_content"), calls);
     }
+
+    private static ApiError ContentMissing(string path, string role) => ApiError.BadRequest($"{path}.content is missing (required on a {role} message)", path + ".content");
 
     // A string, or a list of {type: "text", text} parts (joined); other part types are refused.
     private static string? Content(JsonElement m, string path)
@@ -128,9 +135,16 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
             if (t.ValueKind != JsonValueKind.Object || !t.TryGetProperty("function", out JsonElement f) || f.ValueKind != JsonValueKind.Object)
                 throw ApiError.BadRequest($"{path}.tool_calls[].function is missing", path + ".tool_calls");
             string name = RequestFields.String(f, "name") ?? throw ApiError.BadRequest($"{path}.tool_calls[].function.name is missing", path + ".tool_calls");
+            CheckFunctionName(name, path + ".tool_calls[].function.name");
             calls.Add(new ToolCall(name, RequestFields.String(f, "arguments") ?? "{}", RequestFields.String(t, "id")));
         }
         return calls.Count > 0 ? calls : null;
+    }
+
+    private static void CheckFunctionName(string name, string path)
+    {
+        if (!ChatRequestRules.FunctionName().IsMatch(name))
+            throw ApiError.BadRequest($"{path} \"{(name.Length <= 64 ? name : name[..64] + "...")}\" must be 1 to 64 characters of a-z, A-Z, 0-9, _ and -", path);
     }
 
     private static IReadOnlyList<ToolDefinition>? ParseTools(JsonElement root)
@@ -143,10 +157,20 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
             if (t.ValueKind != JsonValueKind.Object || !t.TryGetProperty("function", out JsonElement f) || f.ValueKind != JsonValueKind.Object
                 || RequestFields.String(f, "name") is null)
                 throw ApiError.BadRequest("each tool must be {\"type\": \"function\", \"function\": {\"name\", ...}}", "tools");
+            CheckFunctionName(RequestFields.String(f, "name")!, $"tools[{list.Count}].function.name");
+            if (f.TryGetProperty("parameters", out JsonElement ps) && ps.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+                throw ApiError.BadRequest($"tools[{list.Count}].function.parameters must be a JSON Schema object", "tools");
             list.Add(new ToolDefinition(f.Clone()));
         }
         return list.Count > 0 ? list : null;
     }
+}
+
+public static partial class ChatRequestRules
+{
+    /// <summary>OpenAI's rule for a function name: 1 to 64 of a-z, A-Z, 0-9, underscore, dash.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9_-]{1,64}$")]
+    public static partial System.Text.RegularExpressions.Regex FunctionName();
 }
 
 public enum ToolChoiceMode { Auto, None, Required, Function }

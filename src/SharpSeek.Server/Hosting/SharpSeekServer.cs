@@ -26,9 +26,11 @@ public static class SharpSeekServer
         app.UseMiddleware<AuthMiddleware>();
         app.MapPost("/v1/chat/completions", (HttpContext http) => ChatCompletionsEndpoint.HandleAsync(http, engine));
         app.MapPost("/v1/completions", (HttpContext http) => CompletionsEndpoint.HandleAsync(http, engine));
-        app.MapGet("/v1/models", () => InfoEndpoints.Models(engine));
-        app.MapGet("/health", () => InfoEndpoints.Health(engine));
-        app.MapGet("/metrics", () => InfoEndpoints.Metrics(engine));
+        // GET and HEAD alike on the read-only endpoints (load balancers probe /health with HEAD; Kestrel drops the body).
+        string[] read = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/v1/models", read, () => InfoEndpoints.Models(engine));
+        app.MapMethods("/health", read, () => InfoEndpoints.Health(engine));
+        app.MapMethods("/metrics", read, () => InfoEndpoints.Metrics(engine));
         app.MapFallback((HttpContext http) => throw new ApiError(404, $"Unknown route {http.Request.Method} {http.Request.Path}.", "invalid_request_error", null, "not_found"));
         return app;
     }

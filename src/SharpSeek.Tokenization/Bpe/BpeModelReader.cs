@@ -58,12 +58,15 @@ internal static class BpeModelReader
         {
             string token = reader.GetString()!;
             reader.Read();
-            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int id) || id < 0)
-                throw new TokenizerFormatException($"model.vocab[\"{token}\"] must be a non-negative integer id");
-            vocab[token] = id;
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long id))
+                throw new TokenizerFormatException($"model.vocab[\"{Clip(token)}\"] must be an integer id in [0, {TokenizerLimits.MaxId}]");
+            TokenizerLimits.CheckId(id, $"model.vocab[\"{Clip(token)}\"]");
+            vocab[token] = (int)id;
         }
         return vocab;
     }
+
+    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "...";
 
     private static List<MergeSource> ReadMerges(ref Utf8JsonReader reader)
     {

@@ -108,17 +108,23 @@ internal static class NormalizerFactory
             {
                 string content = JsonFields.RequiredString(node, "content", path);
                 JsonElement pattern = JsonFields.Required(node, "pattern", path);
-                if (pattern.TryGetProperty("String", out JsonElement lit))
+                if (pattern.ValueKind != JsonValueKind.Object) throw new TokenizerFormatException($"{path}.pattern must be {{\"String\": ...}} or {{\"Regex\": ...}}");
+                if (pattern.TryGetProperty("String", out JsonElement lit) && lit.ValueKind == JsonValueKind.String)
                 {
                     string literal = lit.GetString() ?? "";
                     return new ReplaceNormalizer(t => literal.Length == 0 ? t : t.Replace(literal, content, StringComparison.Ordinal));
                 }
-                if (pattern.TryGetProperty("Regex", out JsonElement rx))
+                if (pattern.TryGetProperty("Regex", out JsonElement rx) && rx.ValueKind == JsonValueKind.String)
                 {
-                    var regex = new Regex(rx.GetString() ?? "", RegexOptions.CultureInvariant);
-                    return new ReplaceNormalizer(t => regex.Replace(t, _ => content));
+                    var regex = TokenizerLimits.CompileRegex(rx.GetString() ?? "", $"{path}.pattern.Regex");
+                    string where = $"{path}.pattern.Regex";
+                    return new ReplaceNormalizer(t =>
+                    {
+                        try { return regex.Replace(t, _ => content); }
+                        catch (RegexMatchTimeoutException) { throw new TokenizerFormatException($"{where} took more than {TokenizerLimits.MatchTimeout.TotalSeconds} s on a {t.Length}-character input (catastrophic backtracking)"); }
+                    });
                 }
-                throw new TokenizerFormatException($"{path}.pattern must have a \"String\" or \"Regex\" key");
+                throw new TokenizerFormatException($"{path}.pattern must have a \"String\" or \"Regex\" key with a string value");
             }
             default:
                 throw new TokenizerFormatException($"{path}.type \"{type}\" is not a supported normalizer (supported: Sequence, NFC, NFD, NFKC, NFKD, Lowercase, Replace, Prepend, Strip, StripAccents)");

@@ -2,6 +2,7 @@
 // .NET Regex sees UTF-16 units, so astral code points (emoji, CJK Ext-B, math letters) would not
 // match \p{L} etc.; each surrogate pair is replaced by a BMP stand-in of the same general category
 // before matching and offsets are mapped back. Rust-only syntax differences remain a limitation.
+// Compiled by TokenizerLimits.CompileRegex: linear time, or a match timeout (never a hang).
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -17,14 +18,7 @@ internal sealed class RegexMatcher : ISplitMatcher
 
     public RegexMatcher(string pattern)
     {
-        try
-        {
-            _regex = new Regex(pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
-        }
-        catch (ArgumentException e)
-        {
-            throw new TokenizerFormatException($"pre_tokenizer Split pattern is not a valid regex ({e.Message}): {pattern}");
-        }
+        _regex = TokenizerLimits.CompileRegex(pattern, "pre_tokenizer Split pattern");
     }
 
     private static char[] BuildStandIns()
@@ -41,6 +35,16 @@ internal sealed class RegexMatcher : ISplitMatcher
     }
 
     public void FindAll(ReadOnlySpan<char> s, List<(int, int)> matches)
+    {
+        try { FindAllUnbounded(s, matches); }
+        catch (RegexMatchTimeoutException)
+        {
+            throw new TokenizerFormatException(
+                $"pre_tokenizer Split pattern {_regex} took more than {TokenizerLimits.MatchTimeout.TotalSeconds} s on a {s.Length}-character input (catastrophic backtracking)");
+        }
+    }
+
+    private void FindAllUnbounded(ReadOnlySpan<char> s, List<(int, int)> matches)
     {
         if (s.IndexOfAnyInRange('\uD800', '\uDFFF') < 0)
         {

@@ -1,8 +1,9 @@
 // Save and exact resume of a training run: step, the data generator's state, every parameter's
 // fp32 master with its AdamW moments, the hash tables and the MoE gate biases (they are
-// parameters). One file, written atomically (temp + rename), ending in an FNV-1a checksum of
+// parameters). One file, written atomically (temp + fsync + rename), ending in an FNV-1a checksum of
 // everything before it, so a truncated or altered file is rejected with a clear message.
 using System.Text;
+using SharpSeek.Formats.Safetensors;
 using SharpSeek.Training.Modeling;
 using SharpSeek.Training.Optim;
 
@@ -38,9 +39,8 @@ public static class TrainState
         }
         ulong sum = Fnv(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         ms.Write(BitConverter.GetBytes(sum));
-        string tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, ms.ToArray());
-        File.Move(tmp, path, overwrite: true);
+        // Temp file, fsync, rename: a kill at any point leaves the previous state file intact.
+        AtomicFile.Write(path, fs => fs.Write(ms.GetBuffer(), 0, (int)ms.Length));
     }
 
     /// <summary>Restores masters, moments and tables into p/opt; returns (step, data state, tokens).</summary>

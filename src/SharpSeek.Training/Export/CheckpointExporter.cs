@@ -23,8 +23,9 @@ public static class CheckpointExporter
         writer.Metadata["format"] = "pt";
         writer.Metadata["producer"] = "sharpseek train";
         writer.Save(outDir);
-        File.WriteAllText(Path.Combine(outDir, "config.json"), configJson);
-        if (tokenizerJsonPath is not null) File.Copy(tokenizerJsonPath, Path.Combine(outDir, "tokenizer.json"), overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), configJson);
+        if (tokenizerJsonPath is not null)
+            AtomicFile.Write(Path.Combine(outDir, "tokenizer.json"), fs => { using var src = File.OpenRead(tokenizerJsonPath); src.CopyTo(fs); });
         string marker = Path.Combine(outDir, "RANDOM_WEIGHTS");
         if (File.Exists(marker)) File.Delete(marker);
     }
