@@ -81,11 +81,13 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Feeds ids at positions state.Length.. (prefill, a chunk, one decode step or a multi-token
-    /// verification: all the same computation) and writes logits [T, vocab]. When
+    /// verification: all the same computation) and writes logits [T, vocab], or with
+    /// <paramref name="logitRows"/> = n only those of the last n tokens [n, vocab]. When
     /// <paramref name="hidden"/> is given it receives the final streams [T, hc, dim] (MTP input).
     /// A thin wrapper over ForwardBatch with every token in the one sequence.
     /// </summary>
-    public void Forward(ReadOnlySpan<int> ids, SequenceState<T> state, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null)
+    public void Forward(ReadOnlySpan<int> ids, SequenceState<T> state, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null,
+        int? logitRows = null, IForwardProfiler? profiler = null)
     {
         int tokens = ids.Length;
         if (tokens == 0) return;
@@ -93,21 +95,26 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentOutOfRangeException(nameof(ids), $"context of {state.Length + tokens} tokens exceeds max_position_embeddings {Config.MaxPositions}");
         var states = new SequenceState<T>[tokens];
         Array.Fill(states, state);
-        ForwardBatch(ids, states, logits, hidden, taps);
+        ForwardBatch(ids, states, logits, hidden, taps, logitRows, profiler);
     }
 
     /// <summary>
     /// The forward pass. Token i is appended to states[i] (a sequence may appear more than once; its
     /// tokens then follow in order). Every weight matrix is read once for the whole batch; each token
-    /// attends only its own sequence's memory. Logits [ids.Length, vocab]; hidden [ids.Length, hc, dim]
-    /// optional; taps are recorded at each token's position.
+    /// attends only its own sequence's memory. Logits [ids.Length, vocab] (or of the last
+    /// <paramref name="logitRows"/> tokens); hidden [ids.Length, hc, dim] optional; taps are recorded
+    /// at each token's position; <paramref name="profiler"/> is charged the time of each step.
     /// </summary>
-    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<SequenceState<T>> states, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null)
+    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<SequenceState<T>> states, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null,
+        int? logitRows = null, IForwardProfiler? profiler = null)
     {
         int tokens = ids.Length, d = Config.Dim, hc = Config.HcMult;
         if (states.Count != tokens) throw new ArgumentException($"{tokens} ids for {states.Count} sequences");
         if (tokens == 0) return;
-        if (logits.Length < tokens * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {tokens} x {VocabSize}");
+        int rows = logitRows ?? tokens;
+        if (rows < 0 || rows > tokens) throw new ArgumentOutOfRangeException(nameof(logitRows), $"{rows} logit rows for {tokens} tokens");
+        if (logits.Length < rows * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {rows} x {VocabSize}");
+        profiler?.Start();
         // 1. positions: each sequence's next free positions, in order of appearance      [T]
         long[] positions = new long[tokens];
         var next = new Dictionary<SequenceState<T>, int>(ReferenceEqualityComparer.Instance);
@@ -122,8 +129,9 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         T[] h = new T[tokens * hc * d];
         Embed(ids, h);
         // 3. blocks, each token against its own sequence's memory of the block            [T, hc, dim]
-        using var work = new AttentionWorkspace<T>();
+        using var work = new AttentionWorkspace<T> { Profiler = profiler };
         var memories = new IAttentionMemory<T>[tokens];
+        work.Lap(ForwardOp.Setup);
         for (int l = 0; l < Layers.Length; l++)
         {
             for (int i = 0; i < tokens; i++) memories[i] = states[i].Memory(l);
@@ -133,8 +141,9 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         foreach (var (st, len) in next) st.Length = len;
         if (!hidden.IsEmpty) h.CopyTo(hidden);
-        // 4. head: collapse streams, norm, logits                                        [T, vocab]
-        Logits(h, tokens, _hcHead, _norm, logits);
+        // 4. head: collapse streams, norm, logits of the last rows                       [rows, vocab]
+        Logits(h.AsSpan((tokens - rows) * hc * d), rows, _hcHead, _norm, logits);
+        work.Lap(ForwardOp.Head);
     }
 
     /// <summary>

@@ -83,8 +83,11 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         _kvNorm.ForwardInPlace(kv);
         for (int t = 0; t < tokens; t++) _rope.Apply(kv.AsSpan(t * D + _nope, _ropeDim), positions[t]);
 
+        work.Lap(ForwardOp.AttentionProjections);
+
         // 3. compressor rows and indexer queries for all tokens                       [T, ...]
         var rows = Project(x, qr, positions);
+        work.Lap(ForwardOp.CompressorIndexer);
 
         // 4. token by token: update the memory, choose the keys, attend              [T, H, D]
         T[] o = new T[tokens * H * D];
@@ -95,10 +98,12 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
             // 4a. window row                                                       [D]
             mem.AppendWindow(p, kv.AsSpan(t * D, D));
             if (taps is not null) { Span<T> row = work.Row(D); mem.ReadWindow(p, row); taps.Record(_layer, "attn_kv", p, row); }
+            work.Lap(ForwardOp.AttentionCore);
             // 4b. compressors: a finished block adds one compressed entry (and its indexer key)
             Compress(t, p, mem, rows, work, taps);
             // 4c. compressed entries to attend: all visible ones, or the indexer's top-k   [nCmp]
             ReadOnlySpan<int> chosen = Choose(t, p, mem, rows, work, taps);
+            work.Lap(ForwardOp.CompressorIndexer);
             // 4d. keys: window rows [p - nWin + 1, p], then the chosen entries        [nWin + nCmp, D]
             T[] keys = work.Keys((Plan.WindowRowsAt(p) + chosen.Length) * D);
             int nWin = mem.GatherWindow(p, keys);
@@ -110,6 +115,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
                 taps.Record(_layer, "attn_q", p, q.AsSpan(t * H * D, H * D));
                 taps.Record(_layer, "attn_o", p, o.AsSpan(t * H * D, H * D));
             }
+            work.Lap(ForwardOp.AttentionCore);
         }
 
         // 5. grouped low-rank output: u_g = wo_a[g] o_g; y = wo_b concat(u)             [T, dim]
@@ -125,6 +131,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         _woB.Forward(u, y, tokens);
         if (taps is not null) for (int t = 0; t < tokens; t++) taps.Record(_layer, "attn_out", positions[t], y.Slice(t * _dim, _dim));
+        work.Lap(ForwardOp.AttentionProjections);
     }
 
     /// <summary>Per-token rows of the compressors and the indexer's queries and head weights.</summary>

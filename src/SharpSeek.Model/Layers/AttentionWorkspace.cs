@@ -2,7 +2,7 @@
 // scores and choices, one-row buffers. Rented from ArrayPool<T>.Shared on first use, grown on
 // demand and returned on Dispose. The caller creates one per forward call (DeepSeekV4 does), so
 // concurrent calls never share it and nothing is static: a decode step of a large model would
-// otherwise allocate megabytes of keys per layer.
+// otherwise allocate megabytes of keys per layer. It also carries the call's optional profiler.
 using System.Buffers;
 using System.Numerics;
 
@@ -12,6 +12,12 @@ public sealed class AttentionWorkspace<T> : IDisposable where T : unmanaged, IFl
 {
     private T[] _keys = [], _headScores = [], _indexScores = [], _row = [], _entry = [], _indexEntry = [];
     private int[] _chosen = [];
+
+    /// <summary>The optional timing sink of this forward call (bench --profile).</summary>
+    public IForwardProfiler? Profiler { get; init; }
+
+    /// <summary>Charges the time since the previous lap to <paramref name="op"/> when profiling.</summary>
+    public void Lap(ForwardOp op) => Profiler?.Lap(op);
 
     /// <summary>Gathered key rows [n, D]: the array itself, so parallel heads can share it.</summary>
     public T[] Keys(int values) => Grow(ref _keys, values);

@@ -50,18 +50,24 @@ public sealed class Block<T> where T : unmanaged, IFloatingPointIeee754<T>
         // 1. attention site                                                 [T, hc, dim]
         _hcAttn.Pre(residual, tokens, x, post, comb);
         if (tap) TapHc(taps!, "hc_attn", positions, post, comb);
+        work.Lap(ForwardOp.HyperConnections);
         _attnNorm.ForwardInPlace(x);
+        work.Lap(ForwardOp.Norms);
         if (tap) for (int t = 0; t < tokens; t++) taps!.Record(_layer, "attn_in", positions[t], x.AsSpan(t * d, d));
         Attn.Forward(x, positions, memories, work, f, taps);
         _hcAttn.Post(f, residual, post, comb, tokens, h);
+        work.Lap(ForwardOp.HyperConnections);
 
         // 2. FFN site                                                       [T, hc, dim]
         h[..(tokens * hc * d)].CopyTo(residual);
         _hcFfn.Pre(residual, tokens, x, post, comb);
         if (tap) TapHc(taps!, "hc_ffn", positions, post, comb);
+        work.Lap(ForwardOp.HyperConnections);
         _ffnNorm.ForwardInPlace(x);
-        Ffn.Forward(x, ids, positions, f, taps);
+        work.Lap(ForwardOp.Norms);
+        Ffn.Forward(x, ids, positions, work, f, taps);
         _hcFfn.Post(f, residual, post, comb, tokens, h);
+        work.Lap(ForwardOp.HyperConnections);
     }
 
     private void TapHc(ITapSink<T> taps, string site, long[] positions, T[] post, T[] comb)

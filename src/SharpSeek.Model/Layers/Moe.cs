@@ -25,7 +25,7 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>x [T, dim] with token ids [T] -> y [T, dim].</summary>
-    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, long[] positions, Span<T> y, ITapSink<T>? taps)
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, long[] positions, AttentionWorkspace<T> work, Span<T> y, ITapSink<T>? taps)
     {
         int tokens = positions.Length;
         int k = _gate.TopK, d = _dim;
@@ -41,6 +41,7 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
                 for (int i = 0; i < k; i++) e[i] = T.CreateTruncating(chosen[t * k + i]);
                 taps.Record(_layer, "gate_ids", positions[t], e);
             }
+        work.Lap(ForwardOp.MoeGate);
 
         // 2. routed experts, each over the tokens sent to it                 [n_e, dim]
         y[..(tokens * d)].Clear();
@@ -63,12 +64,15 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
         }
 
+        work.Lap(ForwardOp.Experts);
+
         // 3. shared expert                                                   [T, dim]
         T[] ys = new T[tokens * d];
         _shared.Forward(x, default, tokens, ys);
         for (int i = 0; i < tokens * d; i++) y[i] += ys[i];
         if (taps?.Wants(_layer) ?? false)
             for (int t = 0; t < tokens; t++) taps.Record(_layer, "moe_out", positions[t], y.Slice(t * d, d));
+        work.Lap(ForwardOp.SharedExpert);
     }
 
     /// <summary>Expert ids chosen per token (for tests and the auxiliary-loss-free balancing).</summary>

@@ -1,6 +1,7 @@
 // ILanguageModel over the DeepSeek V4 network in float32. It holds only the model; each sequence
 // carries its SequenceState and the final hidden streams of the position the MTP head still needs.
 using SharpSeek.Model.Architectures;
+using SharpSeek.Model.Layers;
 using SharpSeek.Model.State;
 using SharpSeek.Runtime.Generation;
 
@@ -20,17 +21,37 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
         return new V4Sequence(new SequenceState<float>(model.Config, maxRollback), model.Config.HcMult * model.Config.Dim, useDraftHead);
     }
 
-    public void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits)
+    /// <summary>Tokens per network call: a long prompt goes in chunks so activations stay bounded (chunked = one-shot).</summary>
+    public const int MaxChunk = 512;
+
+    public void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits) => Forward(sequence, ids, logits, null);
+
+    public void ForwardLast(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits) => Forward(sequence, ids, logits, 1);
+
+    /// <summary>
+    /// Appends ids in chunks of at most <see cref="MaxChunk"/> tokens and writes the logits of the last
+    /// <paramref name="logitRows"/> ids [logitRows, VocabSize] (all by default); <paramref name="profiler"/>
+    /// is charged the time of every step.
+    /// </summary>
+    public void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits, int? logitRows, IForwardProfiler? profiler = null)
     {
         var s = Cast(sequence);
-        int start = s.State.Length, n = ids.Length;
+        int start = s.State.Length, n = ids.Length, rows = logitRows ?? n;
         if (n == 0) return;
         if (start + n > MaxContext)
             throw new ArgumentOutOfRangeException(nameof(ids), $"context of {start + n} tokens exceeds the limit of {MaxContext}");
-        int w = s.HiddenWidth;
-        float[] hidden = new float[n * w];
-        model.Forward(ids, s.State, logits, hidden);
-        FeedDraft(s, start, ids, hidden);
+        if (rows < 0 || rows > n) throw new ArgumentOutOfRangeException(nameof(logitRows), $"{rows} logit rows for {n} ids");
+        int firstRow = n - rows, v = VocabSize;
+        for (int c0 = 0; c0 < n; c0 += MaxChunk)
+        {
+            int c1 = Math.Min(n, c0 + MaxChunk), from = Math.Max(c0, firstRow), chunkStart = s.State.Length;
+            ReadOnlySpan<int> chunk = ids[c0..c1];
+            Span<float> chunkLogits = from < c1 ? logits.Slice((from - firstRow) * v, (c1 - from) * v) : default;
+            // The final streams are kept only for the draft head.
+            float[] hidden = s.UseDraft ? new float[chunk.Length * s.HiddenWidth] : [];
+            model.Forward(chunk, s.State, chunkLogits, hidden, logitRows: Math.Max(0, c1 - from), profiler: profiler);
+            FeedDraft(s, chunkStart, chunk, hidden);
+        }
     }
 
     /// <summary>
