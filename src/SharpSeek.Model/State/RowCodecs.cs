@@ -7,6 +7,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SharpSeek.Tensors.Codecs;
+using SharpSeek.Tensors.Kernels;
 
 namespace SharpSeek.Model.State;
 
@@ -29,6 +30,14 @@ public static class KvCodec
 
     public static void DecodeFp8<T>(ReadOnlySpan<byte> codes, ReadOnlySpan<sbyte> exps, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            // The same products, vectorised (E4M3Rows): every gathered key row of every token goes through here.
+            Span<float> f = MemoryMarshal.Cast<T, float>(dst);
+            for (int b = 0; b < exps.Length; b++)
+                E4M3Rows.Scaled(codes.Slice(b * Fp8Block, Fp8Block), MathF.ScaleB(1f, exps[b]), f.Slice(b * Fp8Block, Fp8Block));
+            return;
+        }
         ReadOnlySpan<float> table = Fp8E4M3.Table;
         for (int b = 0; b < exps.Length; b++)
         {
