@@ -1,8 +1,9 @@
 // y[T, out] = x[T, in] · W^T for every weight format, decoding W on the fly (no dequantised copy
 // is kept). float32 runs the vectorised, multi-threaded path; other precisions run the reference.
 // Fast path: output rows in groups of 4; each group's row panel (up to 1024 columns) is decoded
-// once into an L1-sized buffer on the worker's stack (F32 rows are read in place) and dotted with every token
-// row, two tokens at a time. Large products split row groups across cores with Parallel.For.
+// once into an L1-sized buffer on the worker's stack (F32 rows are read in place) and dotted with every
+// token row, four tokens at a time (then two, then one: a token's sums are the same in every block
+// shape, so a batch equals its tokens one by one). Large products split row groups across cores.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -62,7 +63,7 @@ public static class MatMul
         int n = w.Cols, m = w.Rows;
         // Decode scratch (RowGroup x Panel floats, 16 KB) on this call's stack: never shared, never allocated.
         float* pb = stackalloc float[RowGroup * Panel];
-        float* s = stackalloc float[2 * RowGroup];
+        float* s = stackalloc float[4 * RowGroup];
         float** r = stackalloc float*[RowGroup];
         for (int g = g0; g < g1; g++)
         {
@@ -82,6 +83,12 @@ public static class MatMul
                     }
                 }
                 int t = 0;
+                for (; t + 3 < tokens; t += 4)
+                {
+                    float* xt = x + (long)t * n + c0;
+                    MatMulDot.Rows4Tokens4(xt, xt + n, xt + 2 * n, xt + 3 * n, r[0], r[1], r[2], r[3], len, s);
+                    for (int k = 0; k < 4; k++) Store(y + (long)(t + k) * m + o0, s + k * RowGroup, valid, c0 == 0);
+                }
                 for (; t + 1 < tokens; t += 2)
                 {
                     float* xt = x + (long)t * n + c0;
