@@ -205,22 +205,24 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>All heads of one query (q and o rows at qBase): sink attention over nKeys keys, then inverse RoPE at p.
-    /// Heads run in parallel when the work is large.</summary>
+    /// Heads go in groups of four (each key row read once per group); groups run in parallel when the work is large.</summary>
     private void AttendHeads(T[] q, T[] o, int qBase, T[] keys, int nKeys, long p, ForwardWorkspace<T> work)
     {
-        int H = _heads;
+        int H = _heads, groups = (H + HeadGroup - 1) / HeadGroup;
         T[] scores = work.HeadScores(H * nKeys);
-        if ((long)H * nKeys * _headDim >= 1 << 18 && Environment.ProcessorCount > 1)
-            Parallel.For(0, H, h => AttendHead(h, q, o, qBase, keys, nKeys, scores, p));
+        if ((long)H * nKeys * _headDim >= 1 << 18 && groups > 1 && Environment.ProcessorCount > 1)
+            Parallel.For(0, groups, g => AttendGroup(g, q, o, qBase, keys, nKeys, scores, p));
         else
-            for (int h = 0; h < H; h++) AttendHead(h, q, o, qBase, keys, nKeys, scores, p);
+            for (int g = 0; g < groups; g++) AttendGroup(g, q, o, qBase, keys, nKeys, scores, p);
     }
 
-    private void AttendHead(int h, T[] q, T[] o, int qBase, T[] keys, int nKeys, T[] scores, long p)
+    private const int HeadGroup = 4;
+
+    private void AttendGroup(int g, T[] q, T[] o, int qBase, T[] keys, int nKeys, T[] scores, long p)
     {
-        int D = _headDim;
-        Span<T> oh = o.AsSpan(qBase + h * D, D);
-        SinkAttention.Attend<T>(q.AsSpan(qBase + h * D, D), keys.AsSpan(0, nKeys * D), _softmaxScale, _sink[h], scores.AsSpan(h * nKeys, nKeys), oh);
-        _rope.Apply(oh.Slice(_nope, _ropeDim), p, inverse: true);
+        int D = _headDim, h0 = g * HeadGroup, hn = Math.Min(HeadGroup, _heads - h0);
+        SinkAttentionHeads.Attend<T>(q.AsSpan(qBase + h0 * D, hn * D), keys.AsSpan(0, nKeys * D), _softmaxScale, _sink.AsSpan(h0, hn),
+            scores.AsSpan(h0 * nKeys, hn * nKeys), o.AsSpan(qBase + h0 * D, hn * D));
+        for (int h = h0; h < h0 + hn; h++) _rope.Apply(o.AsSpan(qBase + h * D + _nope, _ropeDim), p, inverse: true);
     }
 }
