@@ -71,3 +71,23 @@ public class E4M3RowsTests
             }
     }
 }
+
+public class E2M1RowsTests
+{
+    [Fact]
+    public void ScaledEqualsTheScalarTwinBitForBit()
+    {
+        var rng = new Random(13);
+        foreach (float scale in new[] { 1f, 0.25f, MathF.ScaleB(1f, -20), MathF.ScaleB(1f, 12), MathF.ScaleB(1f, -140) })
+            for (int count = 0; count <= 300; count += 2)
+            {
+                byte[] packed = new byte[count / 2];
+                rng.NextBytes(packed);
+                float[] fast = new float[count], slow = new float[count];
+                Kernels.E2M1Rows.Scaled(packed, count, scale, fast);
+                Kernels.Reference.E2M1RowsReference.Scaled(packed, count, scale, slow);
+                for (int j = 0; j < count; j++)
+                    Assert.True(BitConverter.SingleToUInt32Bits(slow[j]) == BitConverter.SingleToUInt32Bits(fast[j]), $"count {count} j {j} scale {scale}: {slow[j]} vs {fast[j]}");
+            }
+    }
+}
