@@ -7,6 +7,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SharpSeek.Tensors.Kernels.Reference;
 
 namespace SharpSeek.Tensors.Kernels;
@@ -58,6 +59,7 @@ public static class MatMul
     }
 
     [SkipLocalsInit]   // the stack panel is written before it is read: no need to zero 16 KB per call
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // the hot loop: fully optimised from the first call, no tier-0/OSR phase
     private static unsafe void RunGroups(float* x, WeightMatrix w, float* y, int tokens, int g0, int g1)
     {
         int n = w.Cols, m = w.Rows;
@@ -65,12 +67,33 @@ public static class MatMul
         float* pb = stackalloc float[RowGroup * Panel];
         float* s = stackalloc float[4 * RowGroup];
         float** r = stackalloc float*[RowGroup];
+        // One token (a decode step): BF16 and (with VBMI) FP8 rows are decoded in registers inside the
+        // dot instead of through the panel; the sums are the panel path's bit for bit.
+        bool fusedBf16 = tokens == 1 && w.Format == WeightFormat.BF16 && Vector512.IsHardwareAccelerated;
+        bool fusedFp8 = tokens == 1 && w.Format == WeightFormat.Fp8Block128 && MatMulDecodeVbmi.IsSupported;
+        var fp8Tables = fusedFp8 ? new MatMulDecodeVbmi.Tables() : default;
         for (int g = g0; g < g1; g++)
         {
             int o0 = g * RowGroup, valid = Math.Min(RowGroup, m - o0);
             for (int c0 = 0; c0 < n; c0 += Panel)
             {
                 int len = Math.Min(Panel, n - c0);
+                if (fusedBf16 && len >= 16)
+                {
+                    // Rows past the end repeat the last valid row (their sums are discarded).
+                    ushort* w0 = (ushort*)w.Data + (long)o0 * n + c0;
+                    ushort* wl = (ushort*)w.Data + (long)(o0 + valid - 1) * n + c0;
+                    MatMulDotBf16.Rows4(x + c0, w0, valid > 1 ? w0 + n : wl, valid > 2 ? w0 + 2 * n : wl, valid > 3 ? w0 + 3 * n : wl, len, s);
+                    Store(y + o0, s, valid, c0 == 0);
+                    continue;
+                }
+                if (fusedFp8 && len % 64 == 0)
+                {
+                    MatMulDecodeVbmi.Rows4(x + c0, Fp8Row(w, o0, valid, 0, c0), Fp8Row(w, o0, valid, 1, c0), Fp8Row(w, o0, valid, 2, c0), Fp8Row(w, o0, valid, 3, c0),
+                        Fp8Scales(w, o0, valid, 0, c0), Fp8Scales(w, o0, valid, 1, c0), Fp8Scales(w, o0, valid, 2, c0), Fp8Scales(w, o0, valid, 3, c0), len, fp8Tables, s);
+                    Store(y + o0, s, valid, c0 == 0);
+                    continue;
+                }
                 // Rows past the end of W repeat the last valid row; their sums are discarded.
                 for (int k = 0; k < RowGroup; k++)
                 {
@@ -104,6 +127,12 @@ public static class MatMul
             }
         }
     }
+
+    // Row k of the group at o0 from column c0, and its block scales (rows past the end repeat the last valid row).
+    private static unsafe byte* Fp8Row(WeightMatrix w, int o0, int valid, int k, int c0) => w.Data + (long)(o0 + Math.Min(k, valid - 1)) * w.Cols + c0;
+
+    private static unsafe byte* Fp8Scales(WeightMatrix w, int o0, int valid, int k, int c0) =>
+        w.Scales + (long)((o0 + Math.Min(k, valid - 1)) / WeightMatrix.Fp8Block) * w.ScaleCols + c0 / WeightMatrix.Fp8Block;
 
     private static unsafe void Store(float* y, float* s, int valid, bool first)
     {
