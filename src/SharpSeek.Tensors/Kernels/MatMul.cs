@@ -67,11 +67,12 @@ public static class MatMul
         float* pb = stackalloc float[RowGroup * Panel];
         float* s = stackalloc float[4 * RowGroup];
         float** r = stackalloc float*[RowGroup];
-        // One token (a decode step): BF16 and (with VBMI) FP8 rows are decoded in registers inside the
+        // One token (a decode step): BF16, FP4 and (with VBMI) FP8 rows are decoded in registers inside the
         // dot instead of through the panel; the sums are the panel path's bit for bit.
         bool fusedBf16 = tokens == 1 && w.Format == WeightFormat.BF16 && Vector512.IsHardwareAccelerated;
         bool fusedFp8 = tokens == 1 && w.Format == WeightFormat.Fp8Block128 && MatMulDecodeVbmi.IsSupported;
         var fp8Tables = fusedFp8 ? new MatMulDecodeVbmi.Tables() : default;
+        bool fusedFp4 = tokens == 1 && w.Format == WeightFormat.Fp4Block32 && MatMulDotFp4.IsSupported && Vector512.IsHardwareAccelerated;
         for (int g = g0; g < g1; g++)
         {
             int o0 = g * RowGroup, valid = Math.Min(RowGroup, m - o0);
@@ -84,6 +85,13 @@ public static class MatMul
                     ushort* w0 = (ushort*)w.Data + (long)o0 * n + c0;
                     ushort* wl = (ushort*)w.Data + (long)(o0 + valid - 1) * n + c0;
                     MatMulDotBf16.Rows4(x + c0, w0, valid > 1 ? w0 + n : wl, valid > 2 ? w0 + 2 * n : wl, valid > 3 ? w0 + 3 * n : wl, len, s);
+                    Store(y + o0, s, valid, c0 == 0);
+                    continue;
+                }
+                if (fusedFp4 && len >= 32)   // FP4 rows are whole 32-blocks
+                {
+                    MatMulDotFp4.Rows4(x + c0, Fp4Row(w, o0, valid, 0, c0), Fp4Row(w, o0, valid, 1, c0), Fp4Row(w, o0, valid, 2, c0), Fp4Row(w, o0, valid, 3, c0),
+                        Fp4Scales(w, o0, valid, 0, c0), Fp4Scales(w, o0, valid, 1, c0), Fp4Scales(w, o0, valid, 2, c0), Fp4Scales(w, o0, valid, 3, c0), len, s);
                     Store(y + o0, s, valid, c0 == 0);
                     continue;
                 }
@@ -133,6 +141,11 @@ public static class MatMul
 
     private static unsafe byte* Fp8Scales(WeightMatrix w, int o0, int valid, int k, int c0) =>
         w.Scales + (long)((o0 + Math.Min(k, valid - 1)) / WeightMatrix.Fp8Block) * w.ScaleCols + c0 / WeightMatrix.Fp8Block;
+
+    private static unsafe byte* Fp4Row(WeightMatrix w, int o0, int valid, int k, int c0) => w.Data + ((long)(o0 + Math.Min(k, valid - 1)) * w.Cols + c0) / 2;
+
+    private static unsafe byte* Fp4Scales(WeightMatrix w, int o0, int valid, int k, int c0) =>
+        w.Scales + (long)(o0 + Math.Min(k, valid - 1)) * w.ScaleCols + c0 / WeightMatrix.Fp4Block;
 
     private static unsafe void Store(float* y, float* s, int valid, bool first)
     {
