@@ -36,6 +36,24 @@ public class MatMulTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ATokenInABatchEqualsTheTokenAloneBitForBit(WeightFormat format, int rows, int cols)
+    {
+        var rng = new Random(rows * 104729 + cols);
+        var w = TestWeights.Make(format, rows, cols, rng);
+        const int tokens = 11;   // blocks of 4, 4, 2 and 1
+        var x = TestWeights.RandomFloats(tokens * cols, rng);
+        var all = new float[tokens * rows];
+        MatMul.ForwardF32(x, w, all, tokens);
+        var one = new float[rows];
+        for (int t = 0; t < tokens; t++)
+        {
+            MatMul.ForwardF32(x.AsSpan(t * cols, cols), w, one, 1);
+            Assert.True(one.AsSpan().SequenceEqual(all.AsSpan(t * rows, rows)), $"{format} [{rows}x{cols}] token {t} differs alone");
+        }
+    }
+
     /// <summary>|fast - ref| <= 1e-5 * sum_i |x_i w_i| for every output (both sum in fp32, in different orders).</summary>
     private static void AssertClose(WeightMatrix w, float[] x, float[] yFast, float[] yRef, int tokens)
     {

@@ -65,3 +65,50 @@ public class SinkAttentionTests
         Assert.Throws<ArgumentException>(() => SinkAttention.Attend<float>([1, 2], [1, 2], 1f, 0f, new float[1], new float[1]));
     }
 }
+
+public class SinkAttentionHeadsTests
+{
+    private static double[] ToDouble(float[] x) => Array.ConvertAll(x, v => (double)v);
+
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(4, 17)]
+    [InlineData(5, 16)]
+    [InlineData(8, 65)]
+    [InlineData(6, 129)]
+    public void FloatHeadsMatchTheReferencePerHead(int heads, int d)
+    {
+        var rng = new Random(heads * 31 + d);
+        for (int n = 0; n <= 300; n += n < 40 ? 1 : 13)
+        {
+            float[] q = TestWeights.RandomFloats(heads * d, rng, 2), keys = TestWeights.RandomFloats(n * d, rng, 2);
+            float[] sinks = TestWeights.RandomFloats(heads, rng, 2);
+            float scale = 1f / MathF.Sqrt(d);
+            float[] o = new float[heads * d], scores = new float[heads * n];
+            SinkAttentionHeads.Attend<float>(q, keys, scale, sinks, scores, o);
+            for (int h = 0; h < heads; h++)
+            {
+                double[] want = new double[d];
+                SinkAttentionReference.Attend<double>(ToDouble(q[(h * d)..((h + 1) * d)]), ToDouble(keys), scale, sinks[h], new double[n], want);
+                for (int j = 0; j < d; j++)
+                    Assert.True(Math.Abs(want[j] - o[h * d + j]) <= 2e-6 * Math.Max(1, Math.Abs(want[j])), $"heads={heads} n={n} d={d} h={h} j={j}: expected {want[j]:R} got {o[h * d + j]:R}");
+            }
+        }
+    }
+
+    [Fact]
+    public void DoubleRunsTheReferencePerHead()
+    {
+        var rng = new Random(6);
+        const int d = 20, n = 31, heads = 5;
+        double[] q = ToDouble(TestWeights.RandomFloats(heads * d, rng, 1)), keys = ToDouble(TestWeights.RandomFloats(n * d, rng, 1));
+        double[] sinks = [0.1, -0.2, 0.3, 0, 1], a = new double[heads * d];
+        SinkAttentionHeads.Attend<double>(q, keys, 0.25, sinks, new double[heads * n], a);
+        for (int h = 0; h < heads; h++)
+        {
+            double[] b = new double[d];
+            SinkAttentionReference.Attend<double>(q.AsSpan(h * d, d), keys, 0.25, sinks[h], new double[n], b);
+            Assert.Equal(b, a[(h * d)..((h + 1) * d)]);
+        }
+    }
+}

@@ -1,5 +1,6 @@
-// `sharpseek bench --model DIR [--prompt N] [--gen M]`: prefill and decode tokens/s, peak memory;
-// with --shared-prefix N, prefix reuse (PrefixReuseBench).
+// `sharpseek bench --model DIR [--prompt N] [--gen M] [--profile]`: prefill and decode tokens/s, peak
+// memory (the prefill computes the last position's logits only, as the engine does); --profile adds
+// the time per op kind (BenchProfile); with --shared-prefix N, prefix reuse (PrefixReuseBench).
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -16,7 +17,8 @@ public static class BenchCommand
         var gen = new Option<int>("--gen") { Description = "Tokens to decode", DefaultValueFactory = _ => 32 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var sharedPrefix = new Option<int>("--shared-prefix") { Description = "Measure prefix reuse: time to first token of two requests sharing this many tokens (each adds --prompt tokens)" };
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix };
+        var profile = new Option<bool>("--profile") { Description = "Print where prefill and decode time goes per op kind, and allocations/GCs" };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -33,19 +35,28 @@ public static class BenchCommand
             var rng = new Random(1234);
             int[] ids = Enumerable.Range(0, n).Select(_ => rng.Next(lm.VocabSize)).ToArray();
             using ISequence seq = lm.CreateSequence();
-            float[] logits = new float[n * lm.VocabSize];
-            var sw = Stopwatch.StartNew();
-            lm.Forward(seq, ids, logits);
-            double prefillS = sw.Elapsed.TotalSeconds;
-            int next = ArgMax(logits.AsSpan((n - 1) * lm.VocabSize, lm.VocabSize));
+            bool profiling = parse.GetValue(profile);
+            var v4 = lm as V4LanguageModel;
+            if (profiling && v4 is null) throw new CliException("--profile needs a DeepSeek V4 model");
+            BenchProfile? prefillProfile = profiling ? new("prefill", n) : null, decodeProfile = profiling ? new("decode", m) : null;
             float[] step = new float[lm.VocabSize];
+            prefillProfile?.BeginPhase();
+            var sw = Stopwatch.StartNew();
+            if (v4 is not null) v4.Forward(seq, ids, step, 1, prefillProfile); else lm.ForwardLast(seq, ids, step);
+            double prefillS = sw.Elapsed.TotalSeconds;
+            prefillProfile?.EndPhase();
+            int next = ArgMax(step);
+            int[] one = new int[1];
+            decodeProfile?.BeginPhase();
             sw.Restart();
             for (int i = 0; i < m; i++)
             {
-                lm.Forward(seq, [next], step);
+                one[0] = next;
+                if (v4 is not null) v4.Forward(seq, one, step, null, decodeProfile); else lm.Forward(seq, one, step);
                 next = ArgMax(step);
             }
             double decodeS = sw.Elapsed.TotalSeconds;
+            decodeProfile?.EndPhase();
             long peak = Process.GetCurrentProcess().PeakWorkingSet64;
             var r = new
             {
@@ -67,6 +78,8 @@ public static class BenchCommand
                 Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s");
                 Console.WriteLine($"memory    peak working set {InspectCommand.Bytes(peak)}, sequence memory {InspectCommand.Bytes(seq.BytesAllocated)}");
             }
+            prefillProfile?.Print(Console.Out);
+            decodeProfile?.Print(Console.Out);
             return 0;
         });
         return command;

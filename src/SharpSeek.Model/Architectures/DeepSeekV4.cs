@@ -81,11 +81,13 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Feeds ids at positions state.Length.. (prefill, a chunk, one decode step or a multi-token
-    /// verification: all the same computation) and writes logits [T, vocab]. When
+    /// verification: all the same computation) and writes logits [T, vocab], or with
+    /// <paramref name="logitRows"/> = n only those of the last n tokens [n, vocab]. When
     /// <paramref name="hidden"/> is given it receives the final streams [T, hc, dim] (MTP input).
     /// A thin wrapper over ForwardBatch with every token in the one sequence.
     /// </summary>
-    public void Forward(ReadOnlySpan<int> ids, SequenceState<T> state, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null)
+    public void Forward(ReadOnlySpan<int> ids, SequenceState<T> state, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null,
+        int? logitRows = null, ForwardWorkspace<T>? work = null)
     {
         int tokens = ids.Length;
         if (tokens == 0) return;
@@ -93,21 +95,29 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentOutOfRangeException(nameof(ids), $"context of {state.Length + tokens} tokens exceeds max_position_embeddings {Config.MaxPositions}");
         var states = new SequenceState<T>[tokens];
         Array.Fill(states, state);
-        ForwardBatch(ids, states, logits, hidden, taps);
+        ForwardBatch(ids, states, logits, hidden, taps, logitRows, work);
     }
 
     /// <summary>
     /// The forward pass. Token i is appended to states[i] (a sequence may appear more than once; its
     /// tokens then follow in order). Every weight matrix is read once for the whole batch; each token
-    /// attends only its own sequence's memory. Logits [ids.Length, vocab]; hidden [ids.Length, hc, dim]
-    /// optional; taps are recorded at each token's position.
+    /// attends only its own sequence's memory. Logits [ids.Length, vocab] (or of the last
+    /// <paramref name="logitRows"/> tokens); hidden [ids.Length, hc, dim] optional; taps are recorded
+    /// at each token's position. Scratch comes from <paramref name="work"/> (one kept by the caller across
+    /// calls makes a decode step allocation-free; a fresh one otherwise), whose profiler is charged each step.
     /// </summary>
-    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<SequenceState<T>> states, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null)
+    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<SequenceState<T>> states, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null,
+        int? logitRows = null, ForwardWorkspace<T>? work = null)
     {
         int tokens = ids.Length, d = Config.Dim, hc = Config.HcMult;
         if (states.Count != tokens) throw new ArgumentException($"{tokens} ids for {states.Count} sequences");
         if (tokens == 0) return;
-        if (logits.Length < tokens * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {tokens} x {VocabSize}");
+        int rows = logitRows ?? tokens;
+        if (rows < 0 || rows > tokens) throw new ArgumentOutOfRangeException(nameof(logitRows), $"{rows} logit rows for {tokens} tokens");
+        if (logits.Length < rows * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {rows} x {VocabSize}");
+        using ForwardWorkspace<T>? owned = work is null ? new() : null;
+        work ??= owned!;
+        work.Profiler?.Start();
         // 1. positions: each sequence's next free positions, in order of appearance      [T]
         long[] positions = new long[tokens];
         var next = new Dictionary<SequenceState<T>, int>(ReferenceEqualityComparer.Instance);
@@ -119,11 +129,11 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
             next[states[i]] = p + 1;
         }
         // 2. embed and copy into hc streams                                              [T, hc, dim]
-        T[] h = new T[tokens * hc * d];
+        T[] h = work.Array(Scratch.Streams, tokens * hc * d);
         Embed(ids, h);
         // 3. blocks, each token against its own sequence's memory of the block            [T, hc, dim]
-        using var work = new AttentionWorkspace<T>();
         var memories = new IAttentionMemory<T>[tokens];
+        work.Lap(ForwardOp.Setup);
         for (int l = 0; l < Layers.Length; l++)
         {
             for (int i = 0; i < tokens; i++) memories[i] = states[i].Memory(l);
@@ -132,26 +142,29 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
                 for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
         }
         foreach (var (st, len) in next) st.Length = len;
-        if (!hidden.IsEmpty) h.CopyTo(hidden);
-        // 4. head: collapse streams, norm, logits                                        [T, vocab]
-        Logits(h, tokens, _hcHead, _norm, logits);
+        if (!hidden.IsEmpty) h.AsSpan(0, tokens * hc * d).CopyTo(hidden);
+        // 4. head: collapse streams, norm, logits of the last rows                       [rows, vocab]
+        Logits(h.AsSpan((tokens - rows) * hc * d, rows * hc * d), rows, _hcHead, _norm, work.Span(Scratch.HeadY, rows * d), logits);
+        work.Lap(ForwardOp.Head);
     }
 
     /// <summary>
     /// MTP block <paramref name="k"/> at positions state.MtpLength..: final streams h [T, hc, dim] of those
-    /// positions and the ids that follow each of them -> logits [T, vocab] for the token after next.
+    /// positions and the ids that follow each of them -> logits [T, vocab] for the token after next
+    /// (none when <paramref name="logits"/> is empty: the MTP memory is still advanced).
     /// </summary>
-    public void ForwardMtp(ReadOnlySpan<T> h, ReadOnlySpan<int> nextIds, SequenceState<T> state, Span<T> logits, int k = 0, ITapSink<T>? taps = null)
+    public void ForwardMtp(ReadOnlySpan<T> h, ReadOnlySpan<int> nextIds, SequenceState<T> state, Span<T> logits, int k = 0, ITapSink<T>? taps = null, ForwardWorkspace<T>? work = null)
     {
         if (Mtp.Length <= k) throw new InvalidOperationException($"this checkpoint has {Mtp.Length} MTP blocks");
         int tokens = nextIds.Length, d = Config.Dim;
         T[] e = new T[tokens * d];
         for (int t = 0; t < tokens; t++) { CheckId(nextIds[t]); _embed.Row<T>(nextIds[t], e.AsSpan(t * d, d)); }
         T[] y = new T[tokens * d];
-        using var work = new AttentionWorkspace<T>();
+        using ForwardWorkspace<T>? owned = work is null ? new() : null;
+        work ??= owned!;
         Mtp[k].Forward(h, e, nextIds, state.MtpLength, tokens, state.Memory(Mtp[k].BlockIndex), work, y, taps);
         state.MtpLength += tokens;
-        _head.Forward<T>(y, logits, tokens);
+        if (!logits.IsEmpty) _head.Forward<T>(y, logits, tokens);   // empty: only the MTP memory is advanced
     }
 
     private void Embed(ReadOnlySpan<int> ids, Span<T> h)
@@ -171,9 +184,8 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         if ((uint)id >= (uint)VocabSize) throw new ArgumentOutOfRangeException(nameof(id), $"token id {id} is outside the vocabulary [0, {VocabSize})");
     }
 
-    private void Logits(ReadOnlySpan<T> h, int tokens, HyperHead<T> hcHead, RmsNorm<T> norm, Span<T> logits)
+    private void Logits(ReadOnlySpan<T> h, int tokens, HyperHead<T> hcHead, RmsNorm<T> norm, Span<T> y, Span<T> logits)
     {
-        T[] y = new T[tokens * Config.Dim];
         hcHead.Forward(h, tokens, y);
         norm.ForwardInPlace(y);
         _head.Forward<T>(y, logits, tokens);

@@ -58,16 +58,16 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// one sequence in order). x [T, dim] (the attn_norm output) -> y [T, dim]. Projections run once
     /// for all tokens; the memory updates per token (window row, compressed entries, indexer keys).
     /// </summary>
-    public void Forward(ReadOnlySpan<T> x, long[] positions, IAttentionMemory<T>[] memories, AttentionWorkspace<T> work, Span<T> y, ITapSink<T>? taps)
+    public void Forward(ReadOnlySpan<T> x, long[] positions, IAttentionMemory<T>[] memories, ForwardWorkspace<T> work, Span<T> y, ITapSink<T>? taps)
     {
         int H = _heads, D = _headDim, tokens = positions.Length;
         if (taps?.Wants(_layer) != true) taps = null;
 
         // 1. q = wq_b(q_norm(wq_a x)), per-head rsqrt norm, RoPE on the last rd dims   [T, H, D]
-        T[] qr = new T[tokens * _qLora];
+        Span<T> qr = work.Span(Scratch.AttnQr, tokens * _qLora);
         _wqA.Forward(x, qr, tokens);
         _qNorm.ForwardInPlace(qr);
-        T[] q = new T[tokens * H * D];
+        T[] q = work.Array(Scratch.AttnQ, tokens * H * D);   // an array: parallel heads share it
         _wqB.Forward(qr, q, tokens);
         for (int t = 0; t < tokens; t++)
             for (int h = 0; h < H; h++)
@@ -78,27 +78,32 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
 
         // 2. window kv = kv_norm(wkv x), RoPE; FP8 quantisation happens in the memory  [T, D]
-        T[] kv = new T[tokens * D];
+        Span<T> kv = work.Span(Scratch.AttnKv, tokens * D);
         _wkv.Forward(x, kv, tokens);
         _kvNorm.ForwardInPlace(kv);
-        for (int t = 0; t < tokens; t++) _rope.Apply(kv.AsSpan(t * D + _nope, _ropeDim), positions[t]);
+        for (int t = 0; t < tokens; t++) _rope.Apply(kv.Slice(t * D + _nope, _ropeDim), positions[t]);
+
+        work.Lap(ForwardOp.AttentionProjections);
 
         // 3. compressor rows and indexer queries for all tokens                       [T, ...]
-        var rows = Project(x, qr, positions);
+        var rows = Project(x, qr, positions, work);
+        work.Lap(ForwardOp.CompressorIndexer);
 
         // 4. token by token: update the memory, choose the keys, attend              [T, H, D]
-        T[] o = new T[tokens * H * D];
+        T[] o = work.Array(Scratch.AttnO, tokens * H * D);
         for (int t = 0; t < tokens; t++)
         {
             long p = positions[t];
             IAttentionMemory<T> mem = memories[t];
             // 4a. window row                                                       [D]
-            mem.AppendWindow(p, kv.AsSpan(t * D, D));
+            mem.AppendWindow(p, kv.Slice(t * D, D));
             if (taps is not null) { Span<T> row = work.Row(D); mem.ReadWindow(p, row); taps.Record(_layer, "attn_kv", p, row); }
+            work.Lap(ForwardOp.AttentionCore);
             // 4b. compressors: a finished block adds one compressed entry (and its indexer key)
             Compress(t, p, mem, rows, work, taps);
             // 4c. compressed entries to attend: all visible ones, or the indexer's top-k   [nCmp]
             ReadOnlySpan<int> chosen = Choose(t, p, mem, rows, work, taps);
+            work.Lap(ForwardOp.CompressorIndexer);
             // 4d. keys: window rows [p - nWin + 1, p], then the chosen entries        [nWin + nCmp, D]
             T[] keys = work.Keys((Plan.WindowRowsAt(p) + chosen.Length) * D);
             int nWin = mem.GatherWindow(p, keys);
@@ -110,48 +115,51 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
                 taps.Record(_layer, "attn_q", p, q.AsSpan(t * H * D, H * D));
                 taps.Record(_layer, "attn_o", p, o.AsSpan(t * H * D, H * D));
             }
+            work.Lap(ForwardOp.AttentionCore);
         }
 
         // 5. grouped low-rank output: u_g = wo_a[g] o_g; y = wo_b concat(u)             [T, dim]
         int gIn = H * D / _groups;
-        T[] og = new T[tokens * gIn];
-        T[] ug = new T[tokens * _oLora];
-        T[] u = new T[tokens * _groups * _oLora];
+        Span<T> og = work.Span(Scratch.AttnOg, tokens * gIn), ug = work.Span(Scratch.AttnUg, tokens * _oLora);
+        Span<T> u = work.Span(Scratch.AttnU, tokens * _groups * _oLora);
         for (int g = 0; g < _groups; g++)
         {
-            for (int t = 0; t < tokens; t++) o.AsSpan(t * H * D + g * gIn, gIn).CopyTo(og.AsSpan(t * gIn, gIn));
+            for (int t = 0; t < tokens; t++) o.AsSpan(t * H * D + g * gIn, gIn).CopyTo(og.Slice(t * gIn, gIn));
             MatMul.Forward<T>(og, _woA[g], ug, tokens);
-            for (int t = 0; t < tokens; t++) ug.AsSpan(t * _oLora, _oLora).CopyTo(u.AsSpan(t * _groups * _oLora + g * _oLora, _oLora));
+            for (int t = 0; t < tokens; t++) ug.Slice(t * _oLora, _oLora).CopyTo(u.Slice(t * _groups * _oLora + g * _oLora, _oLora));
         }
         _woB.Forward(u, y, tokens);
         if (taps is not null) for (int t = 0; t < tokens; t++) taps.Record(_layer, "attn_out", positions[t], y.Slice(t * _dim, _dim));
+        work.Lap(ForwardOp.AttentionProjections);
     }
 
     /// <summary>Per-token rows of the compressors and the indexer's queries and head weights.</summary>
     private sealed record ProjectedRows(T[] Kv, T[] Score, T[] IndexKv, T[] IndexScore, T[] IndexQ, T[] IndexW);
 
-    private ProjectedRows Project(ReadOnlySpan<T> x, T[] qr, long[] positions)
+    private ProjectedRows Project(ReadOnlySpan<T> x, ReadOnlySpan<T> qr, long[] positions, ForwardWorkspace<T> work)
     {
         int tokens = positions.Length;
         T[] ckv = [], cscore = [], ikv = [], iscore = [], iq = [], iw = [];
         if (_compressor is not null)
         {
-            ckv = new T[tokens * _compressor.Width]; cscore = new T[tokens * _compressor.Width];
-            _compressor.Project(x, tokens, ckv, cscore);                                   // [T, cw]
+            int n = tokens * _compressor.Width;
+            ckv = work.Array(Scratch.CmpKv, n); cscore = work.Array(Scratch.CmpScore, n);
+            _compressor.Project(x, tokens, ckv.AsSpan(0, n), cscore.AsSpan(0, n));         // [T, cw]
         }
         if (_indexer is not null)
         {
             var ic = _indexer.Compressor;
-            ikv = new T[tokens * ic.Width]; iscore = new T[tokens * ic.Width];
-            ic.Project(x, tokens, ikv, iscore);                                            // [T, iw]
-            iq = new T[tokens * _indexer.QueryWidth]; iw = new T[tokens * _indexer.Heads];
-            _indexer.Queries(qr, x, positions, iq, iw);                                    // [T, ih, id], [T, ih]
+            int n = tokens * ic.Width, nq = tokens * _indexer.QueryWidth, nw = tokens * _indexer.Heads;
+            ikv = work.Array(Scratch.IdxKv, n); iscore = work.Array(Scratch.IdxScore, n);
+            ic.Project(x, tokens, ikv.AsSpan(0, n), iscore.AsSpan(0, n));                   // [T, iw]
+            iq = work.Array(Scratch.IdxQ, nq); iw = work.Array(Scratch.IdxW, nw);
+            _indexer.Queries(qr, x, positions, iq.AsSpan(0, nq), iw.AsSpan(0, nw));         // [T, ih, id], [T, ih]
         }
         return new ProjectedRows(ckv, cscore, ikv, iscore, iq, iw);
     }
 
     /// <summary>Feeds token t's rows to the compressors; a finished block is appended to the memory.</summary>
-    private void Compress(int t, long p, IAttentionMemory<T> mem, ProjectedRows rows, AttentionWorkspace<T> work, ITapSink<T>? taps)
+    private void Compress(int t, long p, IAttentionMemory<T> mem, ProjectedRows rows, ForwardWorkspace<T> work, ITapSink<T>? taps)
     {
         if (_compressor is null) return;
         int w = _compressor.Width;
@@ -174,7 +182,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>The compressed entries token t attends: every visible one, or the indexer's top-k (best first).</summary>
-    private ReadOnlySpan<int> Choose(int t, long p, IAttentionMemory<T> mem, ProjectedRows rows, AttentionWorkspace<T> work, ITapSink<T>? taps)
+    private ReadOnlySpan<int> Choose(int t, long p, IAttentionMemory<T> mem, ProjectedRows rows, ForwardWorkspace<T> work, ITapSink<T>? taps)
     {
         int visible = Plan.EntriesWithin(p + 1);
         Span<int> chosen = work.Chosen(visible);
@@ -197,22 +205,24 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>All heads of one query (q and o rows at qBase): sink attention over nKeys keys, then inverse RoPE at p.
-    /// Heads run in parallel when the work is large.</summary>
-    private void AttendHeads(T[] q, T[] o, int qBase, T[] keys, int nKeys, long p, AttentionWorkspace<T> work)
+    /// Heads go in groups of four (each key row read once per group); groups run in parallel when the work is large.</summary>
+    private void AttendHeads(T[] q, T[] o, int qBase, T[] keys, int nKeys, long p, ForwardWorkspace<T> work)
     {
-        int H = _heads;
+        int H = _heads, groups = (H + HeadGroup - 1) / HeadGroup;
         T[] scores = work.HeadScores(H * nKeys);
-        if ((long)H * nKeys * _headDim >= 1 << 18 && Environment.ProcessorCount > 1)
-            Parallel.For(0, H, h => AttendHead(h, q, o, qBase, keys, nKeys, scores, p));
+        if ((long)H * nKeys * _headDim >= 1 << 18 && groups > 1 && Environment.ProcessorCount > 1)
+            Parallel.For(0, groups, g => AttendGroup(g, q, o, qBase, keys, nKeys, scores, p));
         else
-            for (int h = 0; h < H; h++) AttendHead(h, q, o, qBase, keys, nKeys, scores, p);
+            for (int g = 0; g < groups; g++) AttendGroup(g, q, o, qBase, keys, nKeys, scores, p);
     }
 
-    private void AttendHead(int h, T[] q, T[] o, int qBase, T[] keys, int nKeys, T[] scores, long p)
+    private const int HeadGroup = 4;
+
+    private void AttendGroup(int g, T[] q, T[] o, int qBase, T[] keys, int nKeys, T[] scores, long p)
     {
-        int D = _headDim;
-        Span<T> oh = o.AsSpan(qBase + h * D, D);
-        SinkAttention.Attend<T>(q.AsSpan(qBase + h * D, D), keys.AsSpan(0, nKeys * D), _softmaxScale, _sink[h], scores.AsSpan(h * nKeys, nKeys), oh);
-        _rope.Apply(oh.Slice(_nope, _ropeDim), p, inverse: true);
+        int D = _headDim, h0 = g * HeadGroup, hn = Math.Min(HeadGroup, _heads - h0);
+        SinkAttentionHeads.Attend<T>(q.AsSpan(qBase + h0 * D, hn * D), keys.AsSpan(0, nKeys * D), _softmaxScale, _sink.AsSpan(h0, hn),
+            scores.AsSpan(h0 * nKeys, hn * nKeys), o.AsSpan(qBase + h0 * D, hn * D));
+        for (int h = h0; h < h0 + hn; h++) _rope.Apply(o.AsSpan(qBase + h * D + _nope, _ropeDim), p, inverse: true);
     }
 }

@@ -28,7 +28,7 @@ public sealed class Block<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>One sequence: tokens at positions startPos.. of <paramref name="memory"/> (a thin wrapper over the batched form).</summary>
-    public void Forward(Span<T> h, ReadOnlySpan<int> ids, long startPos, int tokens, IAttentionMemory<T> memory, AttentionWorkspace<T> work, ITapSink<T>? taps)
+    public void Forward(Span<T> h, ReadOnlySpan<int> ids, long startPos, int tokens, IAttentionMemory<T> memory, ForwardWorkspace<T> work, ITapSink<T>? taps)
     {
         long[] positions = new long[tokens];
         var memories = new IAttentionMemory<T>[tokens];
@@ -40,38 +40,46 @@ public sealed class Block<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// h [T, hc, dim] updated in place; ids [T] are the tokens (hash routing); token t sits at
     /// positions[t] of the sequence whose memory of this block is memories[t].
     /// </summary>
-    public void Forward(Span<T> h, ReadOnlySpan<int> ids, long[] positions, IAttentionMemory<T>[] memories, AttentionWorkspace<T> work, ITapSink<T>? taps)
+    public void Forward(Span<T> h, ReadOnlySpan<int> ids, long[] positions, IAttentionMemory<T>[] memories, ForwardWorkspace<T> work, ITapSink<T>? taps)
     {
         int hc = _hc, d = _dim, tokens = positions.Length;
         bool tap = taps?.Wants(_layer) ?? false;
-        T[] x = new T[tokens * d], f = new T[tokens * d], post = new T[tokens * hc], comb = new T[tokens * hc * hc];
-        T[] residual = h[..(tokens * hc * d)].ToArray();
+        Span<T> x = work.Span(Scratch.BlockX, tokens * d), f = work.Span(Scratch.BlockF, tokens * d);
+        Span<T> post = work.Span(Scratch.BlockPost, tokens * hc), comb = work.Span(Scratch.BlockComb, tokens * hc * hc);
+        Span<T> residual = work.Span(Scratch.BlockResidual, tokens * hc * d);
+        h[..(tokens * hc * d)].CopyTo(residual);
 
         // 1. attention site                                                 [T, hc, dim]
-        _hcAttn.Pre(residual, tokens, x, post, comb);
+        _hcAttn.Pre(residual, tokens, work, x, post, comb);
         if (tap) TapHc(taps!, "hc_attn", positions, post, comb);
+        work.Lap(ForwardOp.HyperConnections);
         _attnNorm.ForwardInPlace(x);
-        if (tap) for (int t = 0; t < tokens; t++) taps!.Record(_layer, "attn_in", positions[t], x.AsSpan(t * d, d));
+        work.Lap(ForwardOp.Norms);
+        if (tap) for (int t = 0; t < tokens; t++) taps!.Record(_layer, "attn_in", positions[t], x.Slice(t * d, d));
         Attn.Forward(x, positions, memories, work, f, taps);
         _hcAttn.Post(f, residual, post, comb, tokens, h);
+        work.Lap(ForwardOp.HyperConnections);
 
         // 2. FFN site                                                       [T, hc, dim]
         h[..(tokens * hc * d)].CopyTo(residual);
-        _hcFfn.Pre(residual, tokens, x, post, comb);
+        _hcFfn.Pre(residual, tokens, work, x, post, comb);
         if (tap) TapHc(taps!, "hc_ffn", positions, post, comb);
+        work.Lap(ForwardOp.HyperConnections);
         _ffnNorm.ForwardInPlace(x);
-        Ffn.Forward(x, ids, positions, f, taps);
+        work.Lap(ForwardOp.Norms);
+        Ffn.Forward(x, ids, positions, work, f, taps);
         _hcFfn.Post(f, residual, post, comb, tokens, h);
+        work.Lap(ForwardOp.HyperConnections);
     }
 
-    private void TapHc(ITapSink<T> taps, string site, long[] positions, T[] post, T[] comb)
+    private void TapHc(ITapSink<T> taps, string site, long[] positions, ReadOnlySpan<T> post, ReadOnlySpan<T> comb)
     {
         int tokens = positions.Length;
         int hc = _hc;
         for (int t = 0; t < tokens; t++)
         {
-            taps.Record(_layer, site + "_post", positions[t], post.AsSpan(t * hc, hc));
-            taps.Record(_layer, site + "_comb", positions[t], comb.AsSpan(t * hc * hc, hc * hc));
+            taps.Record(_layer, site + "_post", positions[t], post.Slice(t * hc, hc));
+            taps.Record(_layer, site + "_comb", positions[t], comb.Slice(t * hc * hc, hc * hc));
         }
     }
 }

@@ -23,9 +23,9 @@ public sealed class Expert<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>y [T, dim] = w2((silu(g) * u) * weight[t]) for x [T, dim]; weights may be empty (= 1).</summary>
-    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, int tokens, Span<T> y)
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, int tokens, ForwardWorkspace<T> work, Span<T> y)
     {
-        T[] g = new T[tokens * _inter], u = new T[tokens * _inter];
+        Span<T> g = work.Span(Scratch.ExpertG, tokens * _inter), u = work.Span(Scratch.ExpertU, tokens * _inter);
         _w1.Forward(x, g, tokens);
         _w3.Forward(x, u, tokens);
         bool clamp = _limit > T.Zero;

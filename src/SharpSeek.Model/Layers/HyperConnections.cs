@@ -31,18 +31,18 @@ public sealed class HyperConnections<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>
     /// h [T, hc, dim] -> x [T, dim] = sum_i pre_i h_i, and per token post [T, hc], comb [T, hc, hc].
     /// </summary>
-    public void Pre(ReadOnlySpan<T> h, int tokens, Span<T> x, Span<T> post, Span<T> comb)
+    public void Pre(ReadOnlySpan<T> h, int tokens, ForwardWorkspace<T> work, Span<T> x, Span<T> post, Span<T> comb)
     {
         int hc = _hc, d = _dim, mixW = MixWidth;
         // 1. mix = (fn @ flatten(h)) * rsqrt(mean(h^2) + eps)             [T, mix_hc]
-        T[] mix = new T[tokens * mixW];
+        Span<T> mix = work.Span(Scratch.HcMix, tokens * mixW);
         _fn.Forward(h, mix, tokens);
         Span<T> pre = stackalloc T[hc];
         for (int t = 0; t < tokens; t++)
         {
             ReadOnlySpan<T> ht = h.Slice(t * hc * d, hc * d);
             T r = T.One / T.Sqrt(Elementwise.Dot(ht, ht) / T.CreateTruncating(hc * d) + _normEps);
-            Span<T> m = mix.AsSpan(t * mixW, mixW);
+            Span<T> m = mix.Slice(t * mixW, mixW);
             for (int i = 0; i < mixW; i++) m[i] *= r;
             // 2. pre = sigmoid(mix * s0 + b) + eps; post = 2 sigmoid(mix * s1 + b)   [hc]
             for (int i = 0; i < hc; i++)

@@ -64,13 +64,7 @@ public sealed class Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int j = 0; j < visible; j++)
         {
             memory.ReadIndexKey(j, k);
-            T s = T.Zero;
-            for (int h = 0; h < _heads; h++)
-            {
-                T dot = Elementwise.Dot(iq.Slice(h * _headDim, _headDim), k);
-                if (dot > T.Zero) s += iw[h] * dot;
-            }
-            scores[j] = s;
+            scores[j] = IndexScore.Score(iq[..(_heads * _headDim)], iw[.._heads], k);   // sum_h w_h relu(q_h . k)
         }
         int n = Math.Min(TopK, visible);
         Elementwise.TopK(scores[..visible], n, chosen);

@@ -25,50 +25,54 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>x [T, dim] with token ids [T] -> y [T, dim].</summary>
-    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, long[] positions, Span<T> y, ITapSink<T>? taps)
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, long[] positions, ForwardWorkspace<T> work, Span<T> y, ITapSink<T>? taps)
     {
         int tokens = positions.Length;
         int k = _gate.TopK, d = _dim;
         // 1. route                                                           [T, k]
-        int[] chosen = new int[tokens * k];
-        T[] weights = new T[tokens * k];
-        _gate.Route(x, ids, tokens, chosen, weights);
+        Span<int> chosen = work.Experts(tokens * k);
+        Span<T> weights = work.Span(Scratch.GateWeights, tokens * k);
+        _gate.Route(x, ids, tokens, work.Span(Scratch.GateScores, tokens * _gate.Experts), chosen, weights);
         if (taps?.Wants(_layer) ?? false)
             for (int t = 0; t < tokens; t++)
             {
-                taps.Record(_layer, "gate_weights", positions[t], weights.AsSpan(t * k, k));
+                taps.Record(_layer, "gate_weights", positions[t], weights.Slice(t * k, k));
                 T[] e = new T[k];
                 for (int i = 0; i < k; i++) e[i] = T.CreateTruncating(chosen[t * k + i]);
                 taps.Record(_layer, "gate_ids", positions[t], e);
             }
+        work.Lap(ForwardOp.MoeGate);
 
         // 2. routed experts, each over the tokens sent to it                 [n_e, dim]
         y[..(tokens * d)].Clear();
-        var rows = new List<int>();
-        var rowWeights = new List<T>();
+        Span<int> rows = work.Rows(tokens * k);   // a token may name an expert twice (hash tables)
+        Span<T> rowWeights = work.Span(Scratch.MoeWeights, tokens * k);
         for (int e = 0; e < _experts.Length; e++)
         {
-            rows.Clear(); rowWeights.Clear();
+            int n = 0;
             for (int i = 0; i < chosen.Length; i++)
-                if (chosen[i] == e) { rows.Add(i / k); rowWeights.Add(weights[i]); }
-            if (rows.Count == 0) continue;
-            T[] xe = new T[rows.Count * d], ye = new T[rows.Count * d];
-            for (int r = 0; r < rows.Count; r++) x.Slice(rows[r] * d, d).CopyTo(xe.AsSpan(r * d, d));
-            _experts[e].Forward(xe, rowWeights.ToArray(), rows.Count, ye);
-            for (int r = 0; r < rows.Count; r++)
+                if (chosen[i] == e) { rows[n] = i / k; rowWeights[n++] = weights[i]; }
+            if (n == 0) continue;
+            Span<T> xe = work.Span(Scratch.MoeX, n * d), ye = work.Span(Scratch.MoeY, n * d);
+            for (int r = 0; r < n; r++) x.Slice(rows[r] * d, d).CopyTo(xe.Slice(r * d, d));
+            _experts[e].Forward(xe, rowWeights[..n], n, work, ye);
+            for (int r = 0; r < n; r++)
             {
                 Span<T> yt = y.Slice(rows[r] * d, d);
-                ReadOnlySpan<T> src = ye.AsSpan(r * d, d);
+                ReadOnlySpan<T> src = ye.Slice(r * d, d);
                 for (int i = 0; i < d; i++) yt[i] += src[i];
             }
         }
 
+        work.Lap(ForwardOp.Experts);
+
         // 3. shared expert                                                   [T, dim]
-        T[] ys = new T[tokens * d];
-        _shared.Forward(x, default, tokens, ys);
+        Span<T> ys = work.Span(Scratch.SharedY, tokens * d);
+        _shared.Forward(x, default, tokens, work, ys);
         for (int i = 0; i < tokens * d; i++) y[i] += ys[i];
         if (taps?.Wants(_layer) ?? false)
             for (int t = 0; t < tokens; t++) taps.Record(_layer, "moe_out", positions[t], y.Slice(t * d, d));
+        work.Lap(ForwardOp.SharedExpert);
     }
 
     /// <summary>Expert ids chosen per token (for tests and the auxiliary-loss-free balancing).</summary>
@@ -76,7 +80,7 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int[] chosen = new int[tokens * _gate.TopK];
         weights = new T[tokens * _gate.TopK];
-        _gate.Route(x, ids, tokens, chosen, weights);
+        _gate.Route(x, ids, tokens, new T[tokens * _gate.Experts], chosen, weights);
         return chosen;
     }
 }

@@ -37,17 +37,16 @@ public sealed class MoeGate<T> where T : unmanaged, IFloatingPointIeee754<T>
         else _bias = scope.Vector<T>("bias", DType.F32, Experts);
     }
 
-    /// <summary>For each token: chosen expert ids [T, k] and routing weights [T, k].</summary>
-    public void Route(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, int tokens, Span<int> experts, Span<T> weights)
+    /// <summary>For each token: chosen expert ids [T, k] and routing weights [T, k]; scores [T, E] is scratch.</summary>
+    public void Route(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, int tokens, Span<T> scores, Span<int> experts, Span<T> weights)
     {
         int E = Experts, k = TopK;
-        T[] scores = new T[tokens * E];
         _weight.Forward(x, scores, tokens);
         Span<T> biased = stackalloc T[E];
         for (int t = 0; t < tokens; t++)
         {
             // 1. scores                                                      [E]
-            Span<T> s = scores.AsSpan(t * E, E);
+            Span<T> s = scores.Slice(t * E, E);
             switch (_func)
             {
                 case ScoringFunction.Softmax: Elementwise.Softmax(s); break;

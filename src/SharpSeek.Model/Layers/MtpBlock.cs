@@ -36,7 +36,7 @@ public sealed class MtpBlock<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// h [T, hc, dim] (main model's final streams), e [T, dim] (embeddings of the next ids) ->
     /// y [T, dim] (normed, ready for the head) at positions startPos..; updates the MTP memory.
     /// </summary>
-    public void Forward(ReadOnlySpan<T> h, ReadOnlySpan<T> e, ReadOnlySpan<int> nextIds, long startPos, int tokens, IAttentionMemory<T> memory, AttentionWorkspace<T> work, Span<T> y, ITapSink<T>? taps)
+    public void Forward(ReadOnlySpan<T> h, ReadOnlySpan<T> e, ReadOnlySpan<int> nextIds, long startPos, int tokens, IAttentionMemory<T> memory, ForwardWorkspace<T> work, Span<T> y, ITapSink<T>? taps)
     {
         int hc = _hc, d = _dim;
         // 1. x = e_proj(enorm(e)) + h_proj(hnorm(h))                         [T, hc, dim]

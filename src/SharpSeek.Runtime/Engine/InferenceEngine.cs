@@ -277,8 +277,8 @@ public sealed class InferenceEngine : IDisposable
         int v = _model.VocabSize, n = s.PromptIds.Length, from = s.Prefilled;
         int to = Math.Min(n, from + (s.Request.PrefillChunk ?? _options.PrefillChunk));
         if (s.CachePoints.Count > 0 && s.CachePoints.Min < to) to = s.CachePoints.Min;
-        float[] rows = _step.Scratch((to - from) * v);
-        _model.Forward(s.Sequence, s.PromptIds.AsSpan(from, to - from), rows);
+        float[] last = _step.Scratch(v);   // only the last row is ever used
+        _model.ForwardLast(s.Sequence, s.PromptIds.AsSpan(from, to - from), last);
         s.Prefilled = to;
         Interlocked.Add(ref _promptComputed, to - from);
         if (s.CachePoints.Count > 0 && s.CachePoints.Min == to)
@@ -287,7 +287,7 @@ public sealed class InferenceEngine : IDisposable
             Cache.Add(s.PromptIds.AsSpan(0, to), s.Sequence.Fork(), s.UsesDraftHead);
         }
         if (s.Prefilling) return;
-        rows.AsSpan((to - from - 1) * v, v).CopyTo(s.Logits);
+        last.AsSpan(0, v).CopyTo(s.Logits);
         s.PrefillDone();
         Interlocked.Add(ref _generated, s.Generated);
     }

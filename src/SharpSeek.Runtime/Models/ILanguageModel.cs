@@ -27,6 +27,18 @@ public interface ILanguageModel
     void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits);
 
     /// <summary>
+    /// As <see cref="Forward"/>, but writes only the logits of the last id [VocabSize]: what a prefill
+    /// needs. Models override it to skip the other rows (the vocabulary projection is the largest).
+    /// </summary>
+    void ForwardLast(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits)
+    {
+        if (ids.IsEmpty) return;
+        float[] all = new float[ids.Length * VocabSize];
+        Forward(sequence, ids, all);
+        all.AsSpan((ids.Length - 1) * VocabSize, VocabSize).CopyTo(logits);
+    }
+
+    /// <summary>
     /// MTP draft for the last position fed to the main model: given the id that follows it
     /// (<paramref name="nextId"/>, e.g. the token just sampled from the main logits), writes logits
     /// [VocabSize] predicting the token after <paramref name="nextId"/>. Consumes that position of the

@@ -1,6 +1,8 @@
 // ILanguageModel over the DeepSeek V4 network in float32. It holds only the model; each sequence
 // carries its SequenceState and the final hidden streams of the position the MTP head still needs.
+using System.Collections.Concurrent;
 using SharpSeek.Model.Architectures;
+using SharpSeek.Model.Layers;
 using SharpSeek.Model.State;
 using SharpSeek.Runtime.Generation;
 
@@ -20,17 +22,44 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
         return new V4Sequence(new SequenceState<float>(model.Config, maxRollback), model.Config.HcMult * model.Config.Dim, useDraftHead);
     }
 
-    public void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits)
+    /// <summary>Tokens per network call: a long prompt goes in chunks so activations stay bounded (chunked = one-shot).</summary>
+    public const int MaxChunk = 512;
+
+    public void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits) => Forward(sequence, ids, logits, null);
+
+    public void ForwardLast(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits) => Forward(sequence, ids, logits, 1);
+
+    /// <summary>
+    /// Appends ids in chunks of at most <see cref="MaxChunk"/> tokens and writes the logits of the last
+    /// <paramref name="logitRows"/> ids [logitRows, VocabSize] (all by default); <paramref name="profiler"/>
+    /// is charged the time of every step.
+    /// </summary>
+    public void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits, int? logitRows, IForwardProfiler? profiler = null)
+    {
+        ForwardWorkspace<float> work = RentWorkspace(profiler);
+        try { ForwardChunks(sequence, ids, logits, logitRows, work); }
+        finally { ReturnWorkspace(work); }
+    }
+
+    private void ForwardChunks(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits, int? logitRows, ForwardWorkspace<float> work)
     {
         var s = Cast(sequence);
-        int start = s.State.Length, n = ids.Length;
+        int start = s.State.Length, n = ids.Length, rows = logitRows ?? n;
         if (n == 0) return;
         if (start + n > MaxContext)
             throw new ArgumentOutOfRangeException(nameof(ids), $"context of {start + n} tokens exceeds the limit of {MaxContext}");
-        int w = s.HiddenWidth;
-        float[] hidden = new float[n * w];
-        model.Forward(ids, s.State, logits, hidden);
-        FeedDraft(s, start, ids, hidden);
+        if (rows < 0 || rows > n) throw new ArgumentOutOfRangeException(nameof(logitRows), $"{rows} logit rows for {n} ids");
+        int firstRow = n - rows, v = VocabSize;
+        for (int c0 = 0; c0 < n; c0 += MaxChunk)
+        {
+            int c1 = Math.Min(n, c0 + MaxChunk), from = Math.Max(c0, firstRow), chunkStart = s.State.Length;
+            ReadOnlySpan<int> chunk = ids[c0..c1];
+            Span<float> chunkLogits = from < c1 ? logits.Slice((from - firstRow) * v, (c1 - from) * v) : default;
+            // The final streams are kept only for the draft head.
+            float[] hidden = s.UseDraft ? new float[chunk.Length * s.HiddenWidth] : [];
+            model.Forward(chunk, s.State, chunkLogits, hidden, logitRows: Math.Max(0, c1 - from), work: work);
+            FeedDraft(s, chunkStart, chunk, hidden, work);
+        }
     }
 
     /// <summary>
@@ -55,13 +84,34 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
             if (r.Start + r.Count > MaxContext) throw new ArgumentOutOfRangeException(nameof(ids), $"context of {r.Start + r.Count} tokens exceeds the limit of {MaxContext}");
         int w = model.Config.HcMult * model.Config.Dim;
         float[] hidden = new float[ids.Length * w];
-        model.ForwardBatch(ids, states, logits, hidden);
-        foreach (var r in runs)
-            FeedDraft(r.Seq, r.Start, ids.Slice(r.First, r.Count), hidden.AsSpan(r.First * w, r.Count * w).ToArray());
+        ForwardWorkspace<float> work = RentWorkspace(null);
+        try
+        {
+            model.ForwardBatch(ids, states, logits, hidden, work: work);
+            foreach (var r in runs)
+                FeedDraft(r.Seq, r.Start, ids.Slice(r.First, r.Count), hidden.AsSpan(r.First * w, r.Count * w).ToArray(), work);
+        }
+        finally { ReturnWorkspace(work); }
+    }
+
+    // Scratch kept across calls (one per concurrent caller) so that a decode step allocates nothing.
+    private readonly ConcurrentBag<ForwardWorkspace<float>> _workspaces = [];
+
+    private ForwardWorkspace<float> RentWorkspace(IForwardProfiler? profiler)
+    {
+        if (!_workspaces.TryTake(out var work)) work = new ForwardWorkspace<float>();
+        work.Profiler = profiler;
+        return work;
+    }
+
+    private void ReturnWorkspace(ForwardWorkspace<float> work)
+    {
+        work.Profiler = null;
+        _workspaces.Add(work);
     }
 
     /// <summary>Feeds the MTP head every position whose next id is now known: [MtpLength, Length - 1).</summary>
-    private void FeedDraft(V4Sequence s, int start, ReadOnlySpan<int> ids, float[] hidden)
+    private void FeedDraft(V4Sequence s, int start, ReadOnlySpan<int> ids, float[] hidden, ForwardWorkspace<float> work)
     {
         if (!s.UseDraft) return;
         int w = s.HiddenWidth, n = ids.Length;
@@ -78,7 +128,7 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
                 if (p < start) s.HiddenAt(p, start).CopyTo(h.AsSpan(i * w, w)); else hidden.AsSpan((p - start) * w, w).CopyTo(h.AsSpan(i * w, w));
                 next[i] = ids[p + 1 - start];
             }
-            model.ForwardMtp(h, next, s.State, new float[m * VocabSize]);
+            model.ForwardMtp(h, next, s.State, default, work: work);   // only the draft head's memory advances
         }
         s.KeepHidden(start, hidden);
     }

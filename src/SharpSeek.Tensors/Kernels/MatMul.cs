@@ -1,11 +1,13 @@
 // y[T, out] = x[T, in] · W^T for every weight format, decoding W on the fly (no dequantised copy
 // is kept). float32 runs the vectorised, multi-threaded path; other precisions run the reference.
 // Fast path: output rows in groups of 4; each group's row panel (up to 1024 columns) is decoded
-// once into an L1-sized buffer on the worker's stack (F32 rows are read in place) and dotted with every token
-// row, two tokens at a time. Large products split row groups across cores with Parallel.For.
+// once into an L1-sized buffer on the worker's stack (F32 rows are read in place) and dotted with every
+// token row, four tokens at a time (then two, then one: a token's sums are the same in every block
+// shape, so a batch equals its tokens one by one). Large products split row groups across cores.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SharpSeek.Tensors.Kernels.Reference;
 
 namespace SharpSeek.Tensors.Kernels;
@@ -57,19 +59,49 @@ public static class MatMul
     }
 
     [SkipLocalsInit]   // the stack panel is written before it is read: no need to zero 16 KB per call
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // the hot loop: fully optimised from the first call, no tier-0/OSR phase
     private static unsafe void RunGroups(float* x, WeightMatrix w, float* y, int tokens, int g0, int g1)
     {
         int n = w.Cols, m = w.Rows;
         // Decode scratch (RowGroup x Panel floats, 16 KB) on this call's stack: never shared, never allocated.
         float* pb = stackalloc float[RowGroup * Panel];
-        float* s = stackalloc float[2 * RowGroup];
+        float* s = stackalloc float[4 * RowGroup];
         float** r = stackalloc float*[RowGroup];
+        // One token (a decode step): BF16, FP4 and (with VBMI) FP8 rows are decoded in registers inside the
+        // dot instead of through the panel; the sums are the panel path's bit for bit.
+        bool fusedBf16 = tokens == 1 && w.Format == WeightFormat.BF16 && Vector512.IsHardwareAccelerated;
+        bool fusedFp8 = tokens == 1 && w.Format == WeightFormat.Fp8Block128 && MatMulDecodeVbmi.IsSupported;
+        var fp8Tables = fusedFp8 ? new MatMulDecodeVbmi.Tables() : default;
+        bool fusedFp4 = tokens == 1 && w.Format == WeightFormat.Fp4Block32 && MatMulDotFp4.IsSupported && Vector512.IsHardwareAccelerated;
         for (int g = g0; g < g1; g++)
         {
             int o0 = g * RowGroup, valid = Math.Min(RowGroup, m - o0);
             for (int c0 = 0; c0 < n; c0 += Panel)
             {
                 int len = Math.Min(Panel, n - c0);
+                if (fusedBf16 && len >= 16)
+                {
+                    // Rows past the end repeat the last valid row (their sums are discarded).
+                    ushort* w0 = (ushort*)w.Data + (long)o0 * n + c0;
+                    ushort* wl = (ushort*)w.Data + (long)(o0 + valid - 1) * n + c0;
+                    MatMulDotBf16.Rows4(x + c0, w0, valid > 1 ? w0 + n : wl, valid > 2 ? w0 + 2 * n : wl, valid > 3 ? w0 + 3 * n : wl, len, s);
+                    Store(y + o0, s, valid, c0 == 0);
+                    continue;
+                }
+                if (fusedFp4 && len >= 32)   // FP4 rows are whole 32-blocks
+                {
+                    MatMulDotFp4.Rows4(x + c0, Fp4Row(w, o0, valid, 0, c0), Fp4Row(w, o0, valid, 1, c0), Fp4Row(w, o0, valid, 2, c0), Fp4Row(w, o0, valid, 3, c0),
+                        Fp4Scales(w, o0, valid, 0, c0), Fp4Scales(w, o0, valid, 1, c0), Fp4Scales(w, o0, valid, 2, c0), Fp4Scales(w, o0, valid, 3, c0), len, s);
+                    Store(y + o0, s, valid, c0 == 0);
+                    continue;
+                }
+                if (fusedFp8 && len % 64 == 0)
+                {
+                    MatMulDecodeVbmi.Rows4(x + c0, Fp8Row(w, o0, valid, 0, c0), Fp8Row(w, o0, valid, 1, c0), Fp8Row(w, o0, valid, 2, c0), Fp8Row(w, o0, valid, 3, c0),
+                        Fp8Scales(w, o0, valid, 0, c0), Fp8Scales(w, o0, valid, 1, c0), Fp8Scales(w, o0, valid, 2, c0), Fp8Scales(w, o0, valid, 3, c0), len, fp8Tables, s);
+                    Store(y + o0, s, valid, c0 == 0);
+                    continue;
+                }
                 // Rows past the end of W repeat the last valid row; their sums are discarded.
                 for (int k = 0; k < RowGroup; k++)
                 {
@@ -82,6 +114,12 @@ public static class MatMul
                     }
                 }
                 int t = 0;
+                for (; t + 3 < tokens; t += 4)
+                {
+                    float* xt = x + (long)t * n + c0;
+                    MatMulDot.Rows4Tokens4(xt, xt + n, xt + 2 * n, xt + 3 * n, r[0], r[1], r[2], r[3], len, s);
+                    for (int k = 0; k < 4; k++) Store(y + (long)(t + k) * m + o0, s + k * RowGroup, valid, c0 == 0);
+                }
                 for (; t + 1 < tokens; t += 2)
                 {
                     float* xt = x + (long)t * n + c0;
@@ -97,6 +135,17 @@ public static class MatMul
             }
         }
     }
+
+    // Row k of the group at o0 from column c0, and its block scales (rows past the end repeat the last valid row).
+    private static unsafe byte* Fp8Row(WeightMatrix w, int o0, int valid, int k, int c0) => w.Data + (long)(o0 + Math.Min(k, valid - 1)) * w.Cols + c0;
+
+    private static unsafe byte* Fp8Scales(WeightMatrix w, int o0, int valid, int k, int c0) =>
+        w.Scales + (long)((o0 + Math.Min(k, valid - 1)) / WeightMatrix.Fp8Block) * w.ScaleCols + c0 / WeightMatrix.Fp8Block;
+
+    private static unsafe byte* Fp4Row(WeightMatrix w, int o0, int valid, int k, int c0) => w.Data + ((long)(o0 + Math.Min(k, valid - 1)) * w.Cols + c0) / 2;
+
+    private static unsafe byte* Fp4Scales(WeightMatrix w, int o0, int valid, int k, int c0) =>
+        w.Scales + (long)(o0 + Math.Min(k, valid - 1)) * w.ScaleCols + c0 / WeightMatrix.Fp4Block;
 
     private static unsafe void Store(float* y, float* s, int valid, bool first)
     {

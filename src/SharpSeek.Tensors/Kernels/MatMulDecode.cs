@@ -1,6 +1,7 @@
 // Vectorised, exact decoding of a run of one weight row into float32 for the fast MatMul
 // (BF16 widen by shift, FP8 e4m3 by bit placement, FP4 e2m1 by a 16-entry permute). Every value
 // equals WeightMatrix.DecodeRow bit for bit; non-AVX-512 machines take the scalar table loops.
+// With AVX-512 VBMI, FP8 runs of 64 codes take MatMulDecodeVbmi (byte tables, fewer shuffles).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -66,13 +67,21 @@ internal static unsafe class MatMulDecode
                 var bit5 = Vector512.Create(32);
                 var bit6 = Vector512.Create(64);
                 var signBit = Vector512.Create(unchecked((int)0x8000_0000));
+                bool vbmi = MatMulDecodeVbmi.IsSupported;
+                var bytes = vbmi ? new MatMulDecodeVbmi.Tables() : default;
                 for (int b0 = 0; b0 < count; b0 += WeightMatrix.Fp8Block)
                 {
                     int b1 = Math.Min(count, b0 + WeightMatrix.Fp8Block);
                     float sc = s_e8m0[scales[b0 / WeightMatrix.Fp8Block]];
+                    int j = b0;
+                    if (vbmi)
+                    {
+                        var scv = Vector512.Create(sc);
+                        for (; j <= b1 - 64; j += 64) MatMulDecodeVbmi.Decode64(src + j, scv, bytes, dst + j);
+                        if (j == b1) continue;
+                    }
                     Vector512<float> t0 = q0 * sc, t1 = q1 * sc, t2 = q2 * sc, t3 = q3 * sc;
                     Vector512<float> t4 = q4 * sc, t5 = q5 * sc, t6 = q6 * sc, t7 = q7 * sc;
-                    int j = b0;
                     for (; j <= b1 - 16; j += 16)
                     {
                         Vector512<int> c = Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)src + j)); // sign-extended code

@@ -1,0 +1,93 @@
+// Scratch of the layers during one forward call: activations of each step (by Scratch slot),
+// gathered keys, per-head scores, indexer scores and choices, one-row buffers. Rented from
+// ArrayPool.Shared on first use, grown on demand and returned on Dispose. The caller owns it: one
+// per concurrent forward call (never shared by two at once; nothing is static), kept across calls
+// so that a decode step allocates nothing. It also carries the call's optional profiler.
+using System.Buffers;
+using System.Numerics;
+
+namespace SharpSeek.Model.Layers;
+
+/// <summary>
+/// The activation buffers of a forward call, one per use. A slot is owned by one step of one layer
+/// kind and is free again when that step returns (layers run one after another), so slots never alias.
+/// </summary>
+public enum Scratch
+{
+    BlockResidual, BlockX, BlockF, BlockPost, BlockComb, HcMix,
+    AttnQr, AttnQ, AttnKv, AttnO, AttnOg, AttnUg, AttnU,
+    CmpKv, CmpScore, IdxKv, IdxScore, IdxQ, IdxW, IdxHead,
+    GateScores, GateWeights, MoeX, MoeY, MoeWeights, ExpertG, ExpertU, SharedY,
+    Streams, HeadY,
+}
+
+public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T[] _keys = [], _headScores = [], _indexScores = [], _row = [], _entry = [], _indexEntry = [];
+    private int[] _chosen = [], _experts = [], _rows = [];
+    private readonly T[][] _slots = new T[Enum.GetValues<Scratch>().Length][];
+
+    public ForwardWorkspace() => System.Array.Fill(_slots, []);
+
+    /// <summary>The optional timing sink of this forward call (bench --profile).</summary>
+    public IForwardProfiler? Profiler { get; set; }
+
+    /// <summary>Charges the time since the previous lap to <paramref name="op"/> when profiling.</summary>
+    public void Lap(ForwardOp op) => Profiler?.Lap(op);
+
+    /// <summary>Slot <paramref name="slot"/> with at least <paramref name="values"/> values (not cleared: the step writes it).</summary>
+    public T[] Array(Scratch slot, int values) => Grow(ref _slots[(int)slot], values);
+
+    /// <summary>Exactly <paramref name="values"/> values of slot <paramref name="slot"/> (not cleared).</summary>
+    public Span<T> Span(Scratch slot, int values) => Array(slot, values).AsSpan(0, values);
+
+    /// <summary>Gathered key rows [n, D]: the array itself, so parallel heads can share it.</summary>
+    public T[] Keys(int values) => Grow(ref _keys, values);
+
+    /// <summary>Per-head scores [H, nKeys].</summary>
+    public T[] HeadScores(int values) => Grow(ref _headScores, values);
+
+    /// <summary>Indexer scores of the visible compressed entries.</summary>
+    public Span<T> IndexScores(int n) => Grow(ref _indexScores, n).AsSpan(0, n);
+
+    /// <summary>Ids of the chosen compressed entries.</summary>
+    public Span<int> Chosen(int n) => Grow(ref _chosen, n).AsSpan(0, n);
+
+    /// <summary>Experts chosen per token [T, k] (MoE routing).</summary>
+    public Span<int> Experts(int n) => Grow(ref _experts, n).AsSpan(0, n);
+
+    /// <summary>Token rows sent to one expert (MoE dispatch).</summary>
+    public Span<int> Rows(int n) => Grow(ref _rows, n).AsSpan(0, n);
+
+    /// <summary>One window row (taps).</summary>
+    public Span<T> Row(int n) => Grow(ref _row, n).AsSpan(0, n);
+
+    /// <summary>One finished compressed entry.</summary>
+    public Span<T> Entry(int n) => Grow(ref _entry, n).AsSpan(0, n);
+
+    /// <summary>One finished indexer key.</summary>
+    public Span<T> IndexEntry(int n) => Grow(ref _indexEntry, n).AsSpan(0, n);
+
+    public void Dispose()
+    {
+        Return(ref _keys); Return(ref _headScores); Return(ref _indexScores);
+        Return(ref _row); Return(ref _entry); Return(ref _indexEntry); Return(ref _chosen);
+        Return(ref _experts); Return(ref _rows);
+        for (int i = 0; i < _slots.Length; i++) Return(ref _slots[i]);
+    }
+
+    private static TA[] Grow<TA>(ref TA[] a, int n)
+    {
+        if (a.Length >= n) return a;
+        int want = Math.Max(n, 2 * a.Length);
+        Return(ref a);
+        a = ArrayPool<TA>.Shared.Rent(want);
+        return a;
+    }
+
+    private static void Return<TA>(ref TA[] a)
+    {
+        if (a.Length > 0) ArrayPool<TA>.Shared.Return(a);
+        a = [];
+    }
+}
