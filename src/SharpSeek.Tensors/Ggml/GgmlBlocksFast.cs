@@ -48,9 +48,9 @@ public static class GgmlBlocksFast
                     for (int j = 0; j < 16; j++) { codes[j] = (x[2 + j] & 0x0F) - 8; codes[j + 16] = (x[2 + j] >> 4) - 8; }
                     break;
                 default:   // MXFP4
-                    int e = x[0];
-                    d = BitConverter.Int32BitsToSingle(e < 2 ? 0x00200000 << e : (e - 1) << 23);
-                    for (int j = 0; j < 16; j++) { codes[j] = Mxfp4(x[1 + j] & 0xF); codes[j + 16] = Mxfp4(x[1 + j] >> 4); }
+                    d = GgmlNonLinearBlocks.Mxfp4Scale(x[0]);
+                    ReadOnlySpan<sbyte> book = GgmlNonLinearBlocks.Mxfp4;
+                    for (int j = 0; j < 16; j++) { codes[j] = book[x[1 + j] & 0xF]; codes[j + 16] = book[x[1 + j] >> 4]; }
                     break;
             }
             // 4. 32 products code x scale, eight lanes at a time                     [32]
@@ -59,9 +59,4 @@ public static class GgmlBlocksFast
             for (int j = 0; j < 32; j += 8) (Vector256.Create<float>(codes.Slice(j, 8)) * scale).CopyTo(y.Slice(j, 8));
         }
     }
-
-    // E2M1 values doubled (the block scale carries the half), as floats.
-    private static ReadOnlySpan<float> Mxfp4Values => [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
-
-    private static float Mxfp4(int code) => Mxfp4Values[code];
 }

@@ -8,7 +8,7 @@ internal static class GgmlNonLinearBlocks
     // The IQ4 code book (values of the 4-bit codes), part of the format.
     private static ReadOnlySpan<sbyte> Iq4 => [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
     // E2M1 values times two, so that they are integers; the block scale carries the half.
-    private static ReadOnlySpan<sbyte> Mxfp4 => [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
+    internal static ReadOnlySpan<sbyte> Mxfp4 => [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
 
     public static void IQ4_NL(ReadOnlySpan<byte> x, Span<float> y)
     {
@@ -40,11 +40,12 @@ internal static class GgmlNonLinearBlocks
         }
     }
 
+    /// <summary>2^(e-128) exactly: e >= 2 is a normal float, e = 0 and 1 the subnormals 2^-128 and 2^-127.</summary>
+    internal static float Mxfp4Scale(int e) => BitConverter.Int32BitsToSingle(e < 2 ? 0x00200000 << e : (e - 1) << 23);
+
     public static void MXFP4(ReadOnlySpan<byte> x, Span<float> y)
     {
-        // 2^(e-128) exactly: e >= 2 is a normal float, e = 0 and 1 the subnormals 2^-128 and 2^-127.
-        int e = x[0];
-        float d = BitConverter.Int32BitsToSingle(e < 2 ? 0x00200000 << e : (e - 1) << 23);
+        float d = Mxfp4Scale(x[0]);
         ReadOnlySpan<byte> qs = x.Slice(1, 16);
         for (int j = 0; j < 16; j++)
         {
