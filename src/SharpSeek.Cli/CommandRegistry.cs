@@ -12,6 +12,7 @@ public static class CommandRegistry
         yield return LogitsCommand.Create();
         yield return BenchCommand.Create();
         yield return InitRandomCommand.Create();
+        yield return QuantizeCommand.Create();
         yield return GenerateCommand.Create();
         yield return ChatCommand.Create();
         yield return TokenizeCommands.Tokenize();

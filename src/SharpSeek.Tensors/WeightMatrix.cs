@@ -2,6 +2,7 @@
 // matmul kernels. It only points at memory (a memory-mapped checkpoint or a pinned array); the
 // owner of that memory keeps it alive.
 using SharpSeek.Tensors.Codecs;
+using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Tensors;
 
@@ -13,6 +14,8 @@ public enum WeightFormat
     Fp8Block128,
     /// <summary>Packed FP4 e2m1 (low nibble = even column) with one F8_E8M0 scale per 1x32 block.</summary>
     Fp4Block32,
+    /// <summary>ggml blocks of <see cref="WeightMatrix.Blocks"/> (a GGUF tensor), each row whole blocks, rows contiguous.</summary>
+    Ggml,
 }
 
 public sealed unsafe class WeightMatrix
@@ -26,6 +29,8 @@ public sealed unsafe class WeightMatrix
     public string Name { get; }
     public byte* Data { get; }
     public byte* Scales { get; }
+    /// <summary>The ggml block type of a <see cref="WeightFormat.Ggml"/> matrix.</summary>
+    public GgmlTypeInfo Blocks { get; }
     private readonly object? _keepAlive;
 
     public WeightMatrix(string name, WeightFormat format, int rows, int cols, byte* data, byte* scales, object? keepAlive = null)
@@ -38,9 +43,22 @@ public sealed unsafe class WeightMatrix
         Name = name; Format = format; Rows = rows; Cols = cols; Data = data; Scales = scales; _keepAlive = keepAlive;
     }
 
+    /// <summary>A matrix of ggml blocks: each of the <paramref name="rows"/> rows is cols / BlockElements blocks, rows back to back.</summary>
+    public WeightMatrix(string name, GgmlTypeInfo blocks, int rows, int cols, byte* data, object? keepAlive = null)
+    {
+        if (rows < 0 || cols < 0) throw new ArgumentOutOfRangeException(nameof(rows), $"{name}: negative shape [{rows}, {cols}]");
+        if (!GgmlBlocks.CanDequantize(blocks.Type)) throw new NotSupportedException($"{name}: ggml type {blocks.Name} cannot hold a weight matrix");
+        if (cols % blocks.BlockElements != 0) throw new ArgumentException($"{name}: {blocks.Name} rows need a multiple of {blocks.BlockElements} columns, got {cols}");
+        Name = name; Format = WeightFormat.Ggml; Blocks = blocks; Rows = rows; Cols = cols; Data = data; _keepAlive = keepAlive;
+    }
+
+    /// <summary>Bytes of one row of a <see cref="WeightFormat.Ggml"/> matrix.</summary>
+    public long RowBytes => (long)Cols / Blocks.BlockElements * Blocks.BlockBytes;
+
     /// <summary>Bytes of the weight codes (without scales).</summary>
     public long DataBytes => Format switch
     {
+        WeightFormat.Ggml => RowBytes * Rows,
         WeightFormat.F32 => 4L * Rows * Cols,
         WeightFormat.BF16 => 2L * Rows * Cols,
         WeightFormat.Fp8Block128 => (long)Rows * Cols,
@@ -88,6 +106,9 @@ public sealed unsafe class WeightMatrix
                 }
                 break;
             }
+            case WeightFormat.Ggml:
+                GgmlBlocks.Dequantize(Blocks.Type, new ReadOnlySpan<byte>(Data + RowBytes * row, (int)RowBytes), dst[..n]);
+                break;
         }
     }
 

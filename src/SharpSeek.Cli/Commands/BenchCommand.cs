@@ -24,7 +24,8 @@ public static class BenchCommand
             string dir = parse.GetValue(model)!;
             int n = parse.GetValue(prompt), m = parse.GetValue(gen);
             if (n < 1 || m < 0) throw new CliException("--prompt must be >= 1 and --gen >= 0");
-            LogitsCommand.RequireConfig(dir);
+            if (!SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir)) LogitsCommand.RequireConfig(dir);
+            else if (!File.Exists(dir)) throw new CliException($"GGUF file '{dir}' does not exist");
             var load = Stopwatch.StartNew();
             using var md = ModelDirectory.Open(dir);
             double loadS = load.Elapsed.TotalSeconds;

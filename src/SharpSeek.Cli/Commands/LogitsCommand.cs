@@ -15,7 +15,7 @@ public static class LogitsCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory", Required = true };
+        var model = new Option<string>("--model") { Description = "Model directory or .gguf file", Required = true };
         var ids = new Option<string>("--ids") { Description = "Prompt ids, comma separated", Required = true };
         var decode = new Option<string?>("--decode") { Description = "Ids to decode one at a time after the prefill" };
         var precision = new Option<string>("--precision") { Description = "f32 (engine) or f64 (reference-precision evaluation)", DefaultValueFactory = _ => "f32" };
@@ -30,8 +30,8 @@ public static class LogitsCommand
             int[] dec = parse.GetValue(decode) is { } d ? IdList.Parse(d, "--decode") : [];
             string prec = parse.GetValue(precision)!;
             if (prec is not ("f32" or "f64")) throw new CliException($"--precision must be f32 or f64, got '{prec}'");
-            ModelConfig config = ModelConfig.Load(RequireConfig(dir));
-            using ITensorSource weights = Checkpoint.Open(dir);
+            (ModelConfig config, ITensorSource opened) = OpenModel(dir);
+            using ITensorSource weights = opened;
             var writer = new SafetensorsWriter();
             bool quant = parse.GetValue(aq);
             if (prec == "f64") Run<double>(config, weights, prompt, dec, writer, DType.F64, quant);
@@ -43,6 +43,13 @@ public static class LogitsCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The one model loader (ModelDirectory.OpenWeights), its file errors as CLI errors.</summary>
+    internal static (ModelConfig, ITensorSource) OpenModel(string path)
+    {
+        try { return SharpSeek.Runtime.Models.ModelDirectory.OpenWeights(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new CliException(e.Message); }
     }
 
     internal static string RequireConfig(string dir)

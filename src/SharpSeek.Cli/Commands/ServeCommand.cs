@@ -33,7 +33,7 @@ public static class ServeCommand
             if (mc < 1) throw new CliException("--max-concurrent must be >= 1");
             if (parse.GetValue(maxContext) is < 2) throw new CliException("--max-context must be >= 2");
             if (parse.GetValue(prefixCache) < 0) throw new CliException($"--prefix-cache-mb must be >= 0 (got {parse.GetValue(prefixCache)})");
-            if (!Directory.Exists(dir)) throw new CliException($"model directory '{dir}' does not exist");
+            if (!Directory.Exists(dir) && !(SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir) && File.Exists(dir))) throw new CliException($"model directory or GGUF file '{dir}' does not exist");
             using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext));
             Tokenizer? tokenizer = md.TokenizerPath is null ? null : Tokenizer.Load(md.TokenizerPath);
             string id = parse.GetValue(name) ?? Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));

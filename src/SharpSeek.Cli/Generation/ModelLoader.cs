@@ -29,9 +29,11 @@ public static class ModelLoader
     public static LoadedModel Load(string? modelDir, int? maxContext, TextWriter log)
     {
         string dir = modelDir ?? DefaultModelDirectory();
-        if (!Directory.Exists(dir))
+        bool gguf = SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir);
+        if (gguf && !File.Exists(dir)) throw new CliException($"GGUF file '{dir}' does not exist");
+        if (!gguf && !Directory.Exists(dir))
             throw new CliException(modelDir is null ? $"no --model given and the default model directory '{dir}' does not exist" : $"model directory '{dir}' does not exist");
-        if (!File.Exists(Path.Combine(dir, "config.json"))) throw new CliException($"model directory '{dir}' has no config.json");
+        if (!gguf && !File.Exists(Path.Combine(dir, "config.json"))) throw new CliException($"model directory '{dir}' has no config.json");
         if (maxContext is < 2) throw new CliException("--context must be at least 2");
         var sw = Stopwatch.StartNew();
         ModelDirectory md = WithProgress(log, $"loading {dir}", () =>

@@ -59,6 +59,16 @@ public sealed unsafe class GgufFile : IDisposable
         return new ReadOnlySpan<byte>(_base + DataOffset + t.Offset + start, count);
     }
 
+    /// <summary>The first byte of <paramref name="t"/> in the mapping (valid until this file is disposed).</summary>
+    public byte* Pointer(GgufTensorInfo t)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_byName.TryGetValue(t.Name, out GgufTensorInfo? own) || !ReferenceEquals(own, t)) throw new ArgumentException($"tensor '{t.Name}' is not from {Path}");
+        return _base + DataOffset + t.Offset;
+    }
+
+    public bool IsDisposed => _disposed;
+
     /// <summary>All bytes of a tensor under 2 GiB.</summary>
     public ReadOnlySpan<byte> Bytes(GgufTensorInfo t) =>
         t.ByteLength <= int.MaxValue ? Bytes(t, 0, (int)t.ByteLength) : throw new InvalidOperationException($"tensor '{t.Name}' is {t.ByteLength} bytes: read it in ranges");

@@ -53,6 +53,7 @@ public sealed class Linear
         {
             case WeightFormat.F32: return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + 4L * start * w.Cols, null, w);
             case WeightFormat.BF16: return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + 2L * start * w.Cols, null, w);
+            case WeightFormat.Ggml: return new WeightMatrix(w.Name, w.Blocks, count, w.Cols, w.Data + w.RowBytes * start, w);
             case WeightFormat.Fp4Block32:
                 return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + (long)start * w.Cols / 2, w.Scales + (long)start * w.ScaleCols, w);
             default:

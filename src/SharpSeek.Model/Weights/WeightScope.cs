@@ -2,11 +2,13 @@
 // so the weight names come from the module structure. In recording mode it only collects the
 // expected (name, dtype, shape) list: the weight map, with no checkpoint needed.
 using System.Numerics;
+using SharpSeek.Formats.Gguf;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
 using SharpSeek.Tensors;
 using SharpSeek.Tensors.Codecs;
+using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Model.Weights;
 
@@ -76,6 +78,7 @@ public sealed class WeightScope
                 break;
         }
         if (_source is null) return new Linear(wName, outFeatures, inFeatures, null);
+        if (_source is IGgmlTensorSource ggml) return GgmlLinear(ggml, wName, outFeatures, inFeatures);
 
         TensorView w = Require(wName);
         // The stored dtype decides the format; it must be one the slot allows.
@@ -146,6 +149,7 @@ public sealed class WeightScope
         string full = FullName(name);
         _specs.Add(new(full, storedAs, [rows, cols]));
         if (_source is null) return new Linear(full, rows, cols, null);
+        if (_source is IGgmlTensorSource ggml) return GgmlLinear(ggml, full, rows, cols);
         TensorView v = Require(full);
         WeightFormat f = v.DType switch
         {
@@ -155,6 +159,25 @@ public sealed class WeightScope
         };
         CheckShape(v, [rows, cols]);
         return new Linear(full, rows, cols, new WeightMatrix(full, f, rows, cols, v.Pointer, null, _source));
+    }
+
+    /// <summary>
+    /// A linear from a GGUF model: whatever ggml type the file stores (F32 and BF16 read in place as
+    /// those formats, every block format as ggml blocks), one shape check, no copy.
+    /// </summary>
+    private unsafe Linear GgmlLinear(IGgmlTensorSource source, string name, int outFeatures, int inFeatures)
+    {
+        if (!source.TryGetGgml(name, out GgmlTensor? t)) throw new KeyNotFoundException($"tensor '{name}' is missing from {_source!.Description}");
+        if (t.Shape.Count != 2 || t.Shape[0] != outFeatures || t.Shape[1] != inFeatures)
+            throw new InvalidDataException($"{name}: shape {t.ShapeString} does not match the config, which implies [{outFeatures}, {inFeatures}] ({t.SourceFile})");
+        WeightMatrix m = t.Type.Type switch
+        {
+            GgmlType.F32 => new WeightMatrix(name, WeightFormat.F32, outFeatures, inFeatures, t.Pointer, null, _source),
+            GgmlType.BF16 => new WeightMatrix(name, WeightFormat.BF16, outFeatures, inFeatures, t.Pointer, null, _source),
+            _ when GgmlBlocks.CanDequantize(t.Type.Type) => new WeightMatrix(name, t.Type, outFeatures, inFeatures, t.Pointer, _source),
+            _ => throw new InvalidDataException($"{name}: ggml type {t.Type.Name} cannot hold a linear weight ({t.SourceFile})"),
+        };
+        return new Linear(name, outFeatures, inFeatures, m);
     }
 
     /// <summary>The BF16 embedding/head matrix as a weight matrix (rows decoded on use).</summary>

@@ -8,6 +8,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using SharpSeek.Tensors.Ggml;
 using SharpSeek.Tensors.Kernels.Reference;
 
 namespace SharpSeek.Tensors.Kernels;
@@ -167,6 +168,14 @@ public static class MatMul
             case WeightFormat.Fp4Block32:
                 MatMulDecode.Fp4(w.Data + (row * n + c0) / 2, w.Scales + (long)row * w.ScaleCols + c0 / WeightMatrix.Fp4Block, len, dst);
                 break;
+            case WeightFormat.Ggml:
+            {
+                // Panels start on block boundaries (Panel is a multiple of every block size, rows are whole blocks).
+                GgmlTypeInfo b = w.Blocks;
+                long at = w.RowBytes * row + (long)c0 / b.BlockElements * b.BlockBytes;
+                GgmlBlocksFast.Dequantize(b.Type, new ReadOnlySpan<byte>(w.Data + at, len / b.BlockElements * b.BlockBytes), new Span<float>(dst, len));
+                break;
+            }
             default:
                 throw new NotSupportedException($"{w.Name}: no decoder for {w.Format}");
         }

@@ -1,0 +1,71 @@
+// `sharpseek quantize --model DIR --out FILE.gguf [--preset q8_0|lossless|q8_0-all|f32] [--experts T]
+// [--attn T] [--shared T] [--embed T] [--head T] [--default T] [--tokenizer tokenizer.json]`: an
+// official-layout checkpoint as a llama.cpp `deepseek4` GGUF, streamed tensor by tensor.
+using System.CommandLine;
+using System.Diagnostics;
+using SharpSeek.Cli.Gguf;
+using SharpSeek.Formats.Gguf;
+using SharpSeek.Formats.Safetensors;
+using SharpSeek.Model.Config;
+using SharpSeek.Model.Gguf;
+using SharpSeek.Tensors.Ggml;
+
+namespace SharpSeek.Cli.Commands;
+
+public static class QuantizeCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Official-layout checkpoint directory (config.json + safetensors)", Required = true };
+        var output = new Option<string>("--out") { Description = "Output .gguf file", Required = true };
+        var preset = new Option<string>("--preset") { Description = $"Type recipe: {string.Join(", ", GgufRecipe.Presets.Keys)}", DefaultValueFactory = _ => "q8_0" };
+        var experts = new Option<string?>("--experts") { Description = "ggml type of the routed experts" };
+        var attn = new Option<string?>("--attn") { Description = "ggml type of the attention, indexer and compressor matrices" };
+        var shared = new Option<string?>("--shared") { Description = "ggml type of the shared experts" };
+        var embed = new Option<string?>("--embed") { Description = "ggml type of the token embedding" };
+        var head = new Option<string?>("--head") { Description = "ggml type of the output head" };
+        var dflt = new Option<string?>("--default") { Description = "ggml type of every other matrix" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json for the GGUF vocabulary (default: the one in --model, if any)" };
+        var command = new Command("quantize", "Write a checkpoint as a deepseek4 GGUF with a per-tensor-class type recipe")
+            { model, output, preset, experts, attn, shared, embed, head, dflt, tokenizer };
+        command.SetAction(parse =>
+        {
+            string dir = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            if (!outPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) throw new CliException($"--out must name a .gguf file, got '{outPath}'");
+            string p = parse.GetValue(preset)!;
+            if (!GgufRecipe.Presets.TryGetValue(p, out GgufRecipe? recipe)) throw new CliException($"--preset '{p}' is not one of {string.Join(", ", GgufRecipe.Presets.Keys)}");
+            recipe = recipe with
+            {
+                Experts = Type(parse.GetValue(experts), "--experts") ?? recipe.Experts,
+                Attention = Type(parse.GetValue(attn), "--attn") ?? recipe.Attention,
+                Shared = Type(parse.GetValue(shared), "--shared") ?? recipe.Shared,
+                Embedding = Type(parse.GetValue(embed), "--embed") ?? recipe.Embedding,
+                Head = Type(parse.GetValue(head), "--head") ?? recipe.Head,
+                Default = Type(parse.GetValue(dflt), "--default") ?? recipe.Default,
+            };
+            if (Deepseek4Gguf.IsGgufPath(dir)) throw new CliException("--model must be an official-layout checkpoint directory (re-quantising a GGUF is not supported)");
+            ModelConfig config = ModelConfig.Load(LogitsCommand.RequireConfig(dir));
+            string? tok = parse.GetValue(tokenizer) ?? (File.Exists(Path.Combine(dir, "tokenizer.json")) ? Path.Combine(dir, "tokenizer.json") : null);
+            if (tok is not null && !File.Exists(tok)) throw new CliException($"--tokenizer '{tok}' does not exist");
+            var sw = Stopwatch.StartNew();
+            using ITensorSource weights = Checkpoint.Open(dir);
+            var extra = new List<KeyValuePair<string, GgufValue>> { new("general.name", GgufValue.Of(Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar)))) };
+            if (tok is not null) extra.AddRange(GgufVocabulary.FromTokenizerJson(tok, config.VocabSize, config.BosTokenId, config.EosTokenId));
+            else Console.Error.WriteLine("note: no tokenizer.json: the GGUF has no vocabulary (llama.cpp will not load it; SharpSeek runs it on ids)");
+            var written = Deepseek4GgufWriter.Write(outPath, config, weights, recipe, extra);
+            long bytes = new FileInfo(outPath).Length;
+            foreach (var g in written.GroupBy(w => (w.Class, w.Type)).OrderBy(g => g.Key.Class))
+                Console.Error.WriteLine($"  {g.Key.Class,-10} {GgmlTypes.Info(g.Key.Type).Name,-7} {g.Count(),5} tensors");
+            Console.Error.WriteLine($"wrote {written.Count} tensors, {InspectCommand.Bytes(bytes)} to {outPath} in {sw.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        });
+        return command;
+    }
+
+    private static GgmlType? Type(string? name, string flag)
+    {
+        if (name is null) return null;
+        if (Enum.TryParse(name, ignoreCase: true, out GgmlType t) && GgmlQuantize.CanQuantize(t)) return t;
+        throw new CliException($"{flag} '{name}' is not a type quantize writes (F32, F16, BF16, Q8_0, Q4_0, MXFP4)");
+    }
+}

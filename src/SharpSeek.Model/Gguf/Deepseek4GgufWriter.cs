@@ -1,0 +1,134 @@
+// Boundary: an official-layout checkpoint (any ITensorSource) -> a deepseek4 GGUF, streaming tensor by
+// tensor and row by row (one decoded row in memory at a time): rows decoded exactly (e4m3 x 2^k,
+// e2m1 x 2^k, BF16), then encoded to the recipe's ggml type; FP4 experts bound for MXFP4 are repacked
+// byte for byte. Names and merged experts come from Deepseek4GgufNames, the metadata from Deepseek4GgufConfig.
+using SharpSeek.Formats.Gguf;
+using SharpSeek.Formats.Safetensors;
+using SharpSeek.Model.Architectures;
+using SharpSeek.Model.Config;
+using SharpSeek.Model.Weights;
+using SharpSeek.Tensors;
+using SharpSeek.Tensors.Ggml;
+
+namespace SharpSeek.Model.Gguf;
+
+public static class Deepseek4GgufWriter
+{
+    /// <summary>One written tensor: its GGUF name, type, and the class that chose it.</summary>
+    public sealed record Written(string Name, GgmlType Type, TensorClass Class, long[] Dims);
+
+    /// <summary>
+    /// Writes <paramref name="weights"/> (official names, <paramref name="config"/>'s geometry) to <paramref name="path"/>.
+    /// <paramref name="extraMetadata"/> (tokenizer, general.*) is appended to the model's keys.
+    /// </summary>
+    public static IReadOnlyList<Written> Write(string path, ModelConfig config, ITensorSource weights, GgufRecipe recipe,
+        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null)
+    {
+        // 1. the official specs each GGUF tensor is made of (experts: one spec per slice, in slice order)
+        var specs = DeepSeekV4<float>.WeightMap(config).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var groups = new List<(string Gguf, List<WeightSpec> Parts)>();
+        var byName = new Dictionary<string, List<WeightSpec>>(StringComparer.Ordinal);
+        foreach (var (name, r) in Deepseek4GgufNames.Table(config))
+        {
+            if (!byName.TryGetValue(r.GgufName, out var parts)) { parts = []; byName[r.GgufName] = parts; groups.Add((r.GgufName, parts)); }
+            if (r.Slice >= 0 && r.Slice != parts.Count) throw new InvalidOperationException($"{r.GgufName}: slice {r.Slice} out of order");
+            parts.Add(specs[name]);
+        }
+        // 2. per tensor: type from the recipe (a type whose blocks do not tile the rows falls back to BF16), dims innermost first
+        var tensors = new List<GgufTensorToWrite>();
+        var written = new List<Written>();
+        foreach (var (gguf, parts) in groups)
+        {
+            WeightSpec first = parts[0];
+            long[] shape = LogicalShape(first);   // [out, in] for matrices
+            TensorClass cls = GgufRecipe.ClassOf(gguf, shape.Length);
+            GgmlType type = recipe.TypeOf(cls);
+            if (cls is not (TensorClass.Small or TensorClass.Integer) && shape[^1] % GgmlTypes.Info(type).BlockElements != 0) type = GgmlType.BF16;
+            long[] dims = shape.Reverse().Concat(parts.Count > 1 || first.Name.Contains(".experts.", StringComparison.Ordinal) ? [(long)parts.Count] : []).ToArray();
+            tensors.Add(new GgufTensorToWrite(gguf, type, dims, s => { foreach (WeightSpec p in parts) WriteTensor(s, weights, p, type); }));
+            written.Add(new Written(gguf, type, cls, dims));
+        }
+        // 3. metadata, then the file (temp file, fsync, rename)
+        var meta = Deepseek4GgufConfig.ToMetadata(config);
+        meta.Add(new("general.quantization_version", GgufValue.Of(2u)));
+        if (extraMetadata is not null) meta.AddRange(extraMetadata);
+        GgufWriter.Write(path, meta, tensors);
+        return written;
+    }
+
+    /// <summary>The element shape of a spec ([out, in] for an FP4 weight whose bytes are [out, in/2]).</summary>
+    private static long[] LogicalShape(WeightSpec s) => s.DType == DType.I8 ? [s.Shape[0], s.Shape[1] * 2] : s.Shape;
+
+    private static unsafe void WriteTensor(Stream s, ITensorSource src, WeightSpec spec, GgmlType type)
+    {
+        TensorView v = src.TryGet(spec.Name, out TensorView? view) ? view : throw new KeyNotFoundException($"tensor '{spec.Name}' is missing from {src.Description}");
+        if (type == GgmlType.I32)
+        {
+            int[] ids = v.ReadAsInt32();
+            s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(ids.AsSpan()));
+            return;
+        }
+        if (v.Rank != spec.Shape.Length || !v.Shape.SequenceEqual(spec.Shape))
+            throw new InvalidDataException($"{spec.Name}: shape {v.ShapeString} does not match the config, which implies {spec.ShapeString} ({src.Description})");
+        if (spec.Shape.Length < 2)
+        {
+            WriteRows(s, v.ReadAsFloat32(), type);
+            return;
+        }
+        WeightMatrix m = Matrix(src, v, spec);
+        int cols = m.Cols;
+        if (type == GgmlType.MXFP4 && m.Format == WeightFormat.Fp4Block32)
+        {
+            // lossless: e2m1 codes and e8m0 scales carry over
+            var block = new byte[cols / 32 * 17];
+            for (int r = 0; r < m.Rows; r++)
+            {
+                GgmlQuantize.Mxfp4FromE2M1(new ReadOnlySpan<byte>(m.Data + (long)r * cols / 2, cols / 2), new ReadOnlySpan<byte>(m.Scales + (long)r * m.ScaleCols, m.ScaleCols), block);
+                s.Write(block);
+            }
+            return;
+        }
+        var row = new float[cols];
+        GgmlTypeInfo info = GgmlTypes.Info(type);
+        var bytes = new byte[cols / info.BlockElements * info.BlockBytes];
+        for (int r = 0; r < m.Rows; r++)
+        {
+            m.DecodeRow(r, row);
+            GgmlQuantize.Quantize(type, row, bytes);
+            s.Write(bytes);
+        }
+    }
+
+    private static void WriteRows(Stream s, float[] values, GgmlType type)
+    {
+        GgmlTypeInfo info = GgmlTypes.Info(type);
+        var bytes = new byte[values.Length / info.BlockElements * info.BlockBytes];
+        GgmlQuantize.Quantize(type, values, bytes);
+        s.Write(bytes);
+    }
+
+    // The official tensor as a weight matrix in its stored format (scales beside FP8/FP4 weights).
+    private static unsafe WeightMatrix Matrix(ITensorSource src, TensorView v, WeightSpec spec)
+    {
+        int rows = v.Dim(0), cols = v.Dim(1);
+        switch (v.DType)
+        {
+            case DType.F32: return new WeightMatrix(spec.Name, WeightFormat.F32, rows, cols, v.Pointer, null, src);
+            case DType.BF16: return new WeightMatrix(spec.Name, WeightFormat.BF16, rows, cols, v.Pointer, null, src);
+            case DType.F8_E4M3:
+                return new WeightMatrix(spec.Name, WeightFormat.Fp8Block128, rows, cols, v.Pointer, Scale(src, spec.Name, [(rows + 127) / 128, (cols + 127) / 128]), src);
+            case DType.I8 or DType.U8:
+                return new WeightMatrix(spec.Name, WeightFormat.Fp4Block32, rows, cols * 2, v.Pointer, Scale(src, spec.Name, [rows, cols * 2 / 32]), src);
+            default: throw new InvalidDataException($"{spec.Name}: dtype {v.DType} is not a weight matrix ({src.Description})");
+        }
+    }
+
+    private static unsafe byte* Scale(ITensorSource src, string weightName, long[] shape)
+    {
+        string name = weightName[..^WeightScope.WeightSuffix.Length] + WeightScope.ScaleSuffix;
+        TensorView s = src.TryGet(name, out TensorView? v) ? v : throw new KeyNotFoundException($"tensor '{name}' is missing from {src.Description}");
+        if (s.DType != DType.F8_E8M0 || s.Rank != 2 || s.Shape[0] != shape[0] || s.Shape[1] != shape[1])
+            throw new InvalidDataException($"{name}: expected F8_E8M0 [{shape[0]}, {shape[1]}], got {s.DType} {s.ShapeString} ({src.Description})");
+        return s.Pointer;
+    }
+}

@@ -1,0 +1,116 @@
+// Boundary: float32 -> ggml blocks for the formats `sharpseek quantize` writes, each written as
+// ggml's reference quantiser (quantize_row_*_ref in ggml-quants.c) computes it, so the bytes equal
+// ggml's (tested on ggml's own vectors, tests/fixtures/ggml). Plus the lossless repacking of the
+// official FP4 experts (e2m1 pairs + one e8m0 scale per 32) into MXFP4 blocks.
+using SharpSeek.Tensors.Codecs;
+
+namespace SharpSeek.Tensors.Ggml;
+
+public static class GgmlQuantize
+{
+    /// <summary>Whether <see cref="Quantize"/> writes <paramref name="type"/>.</summary>
+    public static bool CanQuantize(GgmlType type) =>
+        type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.MXFP4;
+
+    /// <summary>Encodes <paramref name="src"/> (whole blocks) as <paramref name="type"/> into <paramref name="dst"/> (exactly its byte size).</summary>
+    public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst)
+    {
+        GgmlTypeInfo info = GgmlTypes.Info(type);
+        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, MXFP4 are)");
+        if (src.Length % info.BlockElements != 0) throw new ArgumentException($"{src.Length} values are not whole {info.Name} blocks of {info.BlockElements}");
+        int blocks = src.Length / info.BlockElements;
+        if (dst.Length != (long)blocks * info.BlockBytes) throw new ArgumentException($"{info.Name}: {dst.Length} bytes for {blocks} blocks of {info.BlockBytes}");
+        for (int b = 0; b < blocks; b++)
+        {
+            ReadOnlySpan<float> x = src.Slice(b * info.BlockElements, info.BlockElements);
+            Span<byte> y = dst.Slice(b * info.BlockBytes, info.BlockBytes);
+            switch (type)
+            {
+                case GgmlType.F32: BitConverter.TryWriteBytes(y, x[0]); break;
+                case GgmlType.F16: BitConverter.TryWriteBytes(y, F16.Encode(x[0])); break;
+                case GgmlType.BF16: BitConverter.TryWriteBytes(y, Bf16.Encode(x[0])); break;
+                case GgmlType.Q8_0: Q8_0(x, y); break;
+                case GgmlType.Q4_0: Q4_0(x, y); break;
+                default: MXFP4(x, y); break;
+            }
+        }
+    }
+
+    // d = amax / 127, codes round(x / d) half away from zero.
+    private static void Q8_0(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        float amax = 0;
+        for (int j = 0; j < 32; j++) amax = MathF.Max(amax, MathF.Abs(x[j]));
+        float d = amax / 127;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        BitConverter.TryWriteBytes(y, F16.Encode(d));
+        for (int j = 0; j < 32; j++) y[2 + j] = (byte)(sbyte)MathF.Round(x[j] * id, MidpointRounding.AwayFromZero);
+    }
+
+    // d = (the value of largest magnitude) / -8, codes min(15, trunc(x / d + 8.5)).
+    private static void Q4_0(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        float amax = 0, max = 0;
+        for (int j = 0; j < 32; j++)
+            if (amax < MathF.Abs(x[j])) { amax = MathF.Abs(x[j]); max = x[j]; }
+        float d = max / -8;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        BitConverter.TryWriteBytes(y, F16.Encode(d));
+        for (int j = 0; j < 16; j++)
+        {
+            int q0 = Math.Min(15, (int)(sbyte)(int)(x[j] * id + 8.5f));
+            int q1 = Math.Min(15, (int)(sbyte)(int)(x[16 + j] * id + 8.5f));
+            y[2 + j] = (byte)(q0 | q1 << 4);
+        }
+    }
+
+    // e = floor(log2 amax) - 2 + 127; each value the nearest of the 16 code-book entries x half-scale (first wins ties).
+    private static void MXFP4(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        float amax = 0;
+        for (int j = 0; j < 32; j++) amax = MathF.Max(amax, MathF.Abs(x[j]));
+        byte e = amax > 0 ? (byte)(MathF.Floor(MathF.Log2(amax)) - 2 + 127) : (byte)0;
+        float d = GgmlNonLinearBlocks.Mxfp4Scale(e);
+        y[0] = e;
+        for (int j = 0; j < 16; j++) y[1 + j] = (byte)(Nearest(x[j], d) | Nearest(x[16 + j], d) << 4);
+    }
+
+    private static int Nearest(float x, float d)
+    {
+        ReadOnlySpan<sbyte> book = GgmlNonLinearBlocks.Mxfp4;
+        int best = 0;
+        float bestErr = MathF.Abs(book[0] * d - x);
+        for (int i = 1; i < 16; i++)
+        {
+            float err = MathF.Abs(book[i] * d - x);
+            if (err < bestErr) { best = i; bestErr = err; }
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// One official FP4 row (e2m1 codes, low nibble = even column; one e8m0 scale per 32 columns) as
+    /// MXFP4 blocks with the same values: ggml's code book is the e2m1 table doubled and its scale
+    /// the e8m0 power halved, so codes and scale bytes carry over; only the nibble order changes.
+    /// </summary>
+    public static void Mxfp4FromE2M1(ReadOnlySpan<byte> packed, ReadOnlySpan<byte> scales, Span<byte> dst)
+    {
+        int blocks = scales.Length;
+        if (packed.Length != blocks * 16 || dst.Length != blocks * 17)
+            throw new ArgumentException($"FP4 row of {packed.Length} bytes with {scales.Length} scales does not make {dst.Length / 17} MXFP4 blocks");
+        for (int b = 0; b < blocks; b++)
+        {
+            ReadOnlySpan<byte> p = packed.Slice(16 * b, 16);
+            Span<byte> y = dst.Slice(17 * b, 17);
+            y[0] = scales[b];
+            for (int j = 0; j < 16; j++)
+            {
+                int lo = Code(p, j), hi = Code(p, 16 + j);
+                y[1 + j] = (byte)(lo | hi << 4);
+            }
+        }
+    }
+
+    // Element k of a packed e2m1 run (two per byte, even elements in the low nibble).
+    private static int Code(ReadOnlySpan<byte> p, int k) => (k & 1) == 0 ? p[k >> 1] & 0xF : p[k >> 1] >> 4;
+}
