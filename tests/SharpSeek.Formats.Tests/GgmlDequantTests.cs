@@ -33,6 +33,24 @@ public sealed class GgmlDequantTests
                 $"{name} element {i} (row {i / q.RowElements}): {got[i]:R} vs ggml {want[i]:R}");
     }
 
+    /// <summary>The quantisers `sharpseek quantize` uses write ggml's bytes from ggml's own input rows.</summary>
+    [Theory]
+    [InlineData("Q8_0")]
+    [InlineData("Q4_0")]
+    [InlineData("MXFP4")]
+    [InlineData("F16")]
+    [InlineData("BF16")]
+    public void QuantisesExactlyAsGgml(string name)
+    {
+        using GgufFile f = GgufFile.Open(FixturePath());
+        var type = (GgmlType)Enum.Parse(typeof(GgmlType), name);
+        float[] source = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.Bytes(f.Tensor("source.f32"))).ToArray();
+        byte[] want = f.Bytes(f.Tensor(name.ToLowerInvariant() + ".q")).ToArray();
+        byte[] got = new byte[want.Length];
+        GgmlQuantize.Quantize(type, source, got);
+        for (int i = 0; i < got.Length; i++) Assert.True(got[i] == want[i], $"{name} byte {i}: {got[i]} vs ggml {want[i]}");
+    }
+
     [Fact]
     public void EveryFormatInTheFixtureIsDecodedOrRefusedByName()
     {

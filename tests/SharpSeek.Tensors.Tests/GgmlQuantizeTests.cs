@@ -1,0 +1,79 @@
+// Float -> ggml blocks: every quantiser decodes back (through the bit-identical dequantiser) within
+// its format's rounding bound, keeps zeros and exact code-book values, and the lossless FP4 -> MXFP4
+// repacking gives the official e2m1 x 2^k values exactly. (Byte equality with ggml's own quantiser
+// is tested on ggml's vectors in SharpSeek.Formats.Tests.)
+using SharpSeek.Tensors.Codecs;
+using SharpSeek.Tensors.Ggml;
+
+namespace SharpSeek.Tensors.Tests;
+
+public sealed class GgmlQuantizeTests
+{
+    [Theory]
+    // Q8_0: half a step of d = amax/127, plus 127 x the f16 rounding of d (2^-11 relative).
+    [InlineData(GgmlType.Q8_0, 0.57 / 127)]
+    // Q4_0: codes -8..7 of d = max/-8: the largest magnitude is exact, the other sign may clip by one step.
+    [InlineData(GgmlType.Q4_0, 1.01 / 8)]
+    [InlineData(GgmlType.MXFP4, 0.25)]
+    [InlineData(GgmlType.F16, 1.0 / 2048)]
+    [InlineData(GgmlType.BF16, 1.0 / 256)]
+    [InlineData(GgmlType.F32, 0)]
+    public void RoundTripStaysWithinTheBlockBound(GgmlType type, double bound)
+    {
+        GgmlTypeInfo info = GgmlTypes.Info(type);
+        var rng = new Random((int)type);
+        // f16 block scales: above ~0.01 the scale is a normal f16 (6.1e-5 x 127 < 0.01); below, the
+        // subnormal scale adds its own rounding (covered by the product tests' extreme blocks).
+        foreach (double scale in new[] { 0.05, 1.0, 3e3 })
+        {
+            float[] x = new float[32 * 16];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)((rng.NextDouble() * 2 - 1) * scale * (i % 7 == 0 ? 10 : 1));
+            for (int i = 0; i < 32; i++) x[5 * 32 + i] = 0;   // an all-zero block
+            byte[] q = new byte[x.Length / info.BlockElements * info.BlockBytes];
+            GgmlQuantize.Quantize(type, x, q);
+            float[] y = new float[x.Length];
+            GgmlBlocks.Dequantize(type, q, y);
+            for (int b = 0; b < x.Length / 32; b++)
+            {
+                float amax = 0;
+                for (int j = 0; j < 32; j++) amax = Math.Max(amax, Math.Abs(x[32 * b + j]));
+                for (int j = 0; j < 32; j++)
+                {
+                    int i = 32 * b + j;
+                    double allowed = type is GgmlType.F16 or GgmlType.BF16 or GgmlType.F32 ? bound * Math.Abs(x[i]) : bound * amax * 1.0001;
+                    Assert.True(Math.Abs(y[i] - x[i]) <= allowed + (type == GgmlType.F16 ? Math.Pow(2, -25) : 1e-12), $"{info.Name} scale {scale} value {i}: {x[i]:R} -> {y[i]:R}");
+                }
+            }
+            Assert.All(y.AsSpan(5 * 32, 32).ToArray(), v => Assert.Equal(0f, v));
+        }
+    }
+
+    [Fact]
+    public void Fp4ExpertsRepackToMxfp4Exactly()
+    {
+        var rng = new Random(7);
+        const int cols = 32 * 5;
+        byte[] packed = new byte[cols / 2], scales = new byte[cols / 32];
+        rng.NextBytes(packed);
+        for (int i = 0; i < scales.Length; i++) scales[i] = (byte)rng.Next(100, 150);
+        byte[] mx = new byte[cols / 32 * 17];
+        GgmlQuantize.Mxfp4FromE2M1(packed, scales, mx);
+        float[] got = new float[cols];
+        GgmlBlocks.Dequantize(GgmlType.MXFP4, mx, got);
+        for (int i = 0; i < cols; i++)
+        {
+            int code = (i & 1) == 0 ? packed[i / 2] & 0xF : packed[i / 2] >> 4;
+            float want = Fp4E2M1.Table[code] * Fp8E8M0.Decode(scales[i / 32]);
+            Assert.Equal(want, got[i]);
+        }
+    }
+
+    [Fact]
+    public void UnsupportedTypesAndSizesAreRefusedByName()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => GgmlQuantize.Quantize(GgmlType.Q4_K, new float[256], new byte[144]));
+        Assert.Contains("Q4_K", e.Message);
+        Assert.Throws<ArgumentException>(() => GgmlQuantize.Quantize(GgmlType.Q8_0, new float[31], new byte[34]));
+        Assert.Throws<ArgumentException>(() => GgmlQuantize.Quantize(GgmlType.Q8_0, new float[32], new byte[33]));
+    }
+}
