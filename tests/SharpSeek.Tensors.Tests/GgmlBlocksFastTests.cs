@@ -11,6 +11,9 @@ public sealed class GgmlBlocksFastTests
     [InlineData(GgmlType.Q4_0)]
     [InlineData(GgmlType.MXFP4)]
     [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q2_K)]
+    [InlineData(GgmlType.Q6_K)]
+    [InlineData(GgmlType.IQ2_XXS)]
     public void VectorPathEqualsTheScalarTwin(GgmlType type)
     {
         GgmlTypeInfo info = GgmlTypes.Info(type);

@@ -1,5 +1,6 @@
 // Boundary: vectorised decoding of the ggml block formats llama.cpp's V4 conversion produces
-// (Q8_0 for FP8 matrices, MXFP4 for FP4 experts) and Q4_0, into float32 panels for the matmul.
+// (Q8_0 for FP8 matrices, MXFP4 for FP4 experts) and Q4_0, into float32 panels for the matmul;
+// Q2_K, Q4_K, Q6_K and IQ2_XXS (the community low-bit expert formats) are in GgmlKBlocksFast.
 // Every output is one product (code x scale) exactly as in GgmlBlocks, so the vector path equals
 // its scalar twin bit for bit (tested); other formats, and CPUs without 256-bit vectors, take the twin.
 using System.Runtime.Intrinsics;
@@ -9,7 +10,8 @@ namespace SharpSeek.Tensors.Ggml;
 public static class GgmlBlocksFast
 {
     public static bool IsVectorised(GgmlType type) =>
-        Vector256.IsHardwareAccelerated && type is GgmlType.Q8_0 or GgmlType.MXFP4 or GgmlType.Q4_0;
+        Vector256.IsHardwareAccelerated && type is GgmlType.Q8_0 or GgmlType.MXFP4 or GgmlType.Q4_0
+            or GgmlType.Q2_K or GgmlType.Q4_K or GgmlType.Q6_K or GgmlType.IQ2_XXS;
 
     /// <summary>Same contract and values as <see cref="GgmlBlocks.Dequantize"/>.</summary>
     public static void Dequantize(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
@@ -19,6 +21,22 @@ public static class GgmlBlocksFast
         if (dst.Length % info.BlockElements != 0 || src.Length != (long)dst.Length / info.BlockElements * info.BlockBytes)
         {
             GgmlBlocks.Dequantize(type, src, dst);   // the twin names the size error
+            return;
+        }
+        if (info.BlockElements == 256)
+        {
+            for (int b = 0; b < dst.Length / 256; b++)
+            {
+                ReadOnlySpan<byte> x = src.Slice(b * info.BlockBytes, info.BlockBytes);
+                Span<float> y = dst.Slice(256 * b, 256);
+                switch (type)
+                {
+                    case GgmlType.Q2_K: GgmlKBlocksFast.Q2_K(x, y); break;
+                    case GgmlType.Q4_K: GgmlKBlocksFast.Q4_K(x, y); break;
+                    case GgmlType.Q6_K: GgmlKBlocksFast.Q6_K(x, y); break;
+                    default: GgmlKBlocksFast.IQ2_XXS(x, y); break;
+                }
+            }
             return;
         }
         int blocks = dst.Length / 32;

@@ -11,7 +11,7 @@ internal static class GgmlGridBlocks
     private const float Iq1Delta = 0.125f;
 
     // The 8-bit sign mask of a 7-bit stored pattern: bit 7 completes an even number of negatives.
-    private static int Signs(int seven) => seven | ((System.Numerics.BitOperations.PopCount((uint)seven) & 1) << 7);
+    internal static int Signs(int seven) => seven | ((System.Numerics.BitOperations.PopCount((uint)seven) & 1) << 7);
 
     private static float Sign(int signs, int j) => (signs & (1 << j)) != 0 ? -1f : 1f;
 

@@ -58,7 +58,7 @@ internal static class GgmlKBlocks
     }
 
     // The j-th 6-bit scale and min of a Q4_K / Q5_K block (j in 0..7).
-    private static (int Scale, int Min) ScaleMin(ReadOnlySpan<byte> q, int j) => j < 4
+    internal static (int Scale, int Min) ScaleMin(ReadOnlySpan<byte> q, int j) => j < 4
         ? (q[j] & 63, q[j + 4] & 63)
         : ((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4));
 
