@@ -50,13 +50,22 @@ public static class ModelLoader
                 try { tok = Tokenizer.Load(tp); }
                 catch (Exception e) when (e is TokenizerFormatException or IOException or FormatException) { throw new CliException($"{tp}: {e.Message}"); }
             }
+            else tok = GgufTokenizer(md);
         }
         catch { md.Dispose(); throw; }
         log.WriteLine($"model: {dir} ({md.Config.NumLayers} layers, vocab {md.Config.VocabSize}, context {md.Model.MaxContext}, " +
-            $"{(md.Model.HasDraftHead ? "MTP draft head" : "no MTP")}, {(tok is null ? "no tokenizer" : "tokenizer.json")}) loaded in {sw.Elapsed.TotalSeconds:F1} s");
+            $"{(md.Model.HasDraftHead ? "MTP draft head" : "no MTP")}, {(tok is null ? "no tokenizer" : md.TokenizerPath is null ? "GGUF vocabulary" : "tokenizer.json")}) loaded in {sw.Elapsed.TotalSeconds:F1} s");
         if (md.RandomWeights)
             log.WriteLine("note: this model has RANDOM weights (a test checkpoint): its output is meaningless noise.");
         return new LoadedModel(md, tok);
+    }
+
+    /// <summary>The tokenizer from a GGUF model's vocabulary (tokenizer.ggml.*), or null when it has none.</summary>
+    public static Tokenizer? GgufTokenizer(ModelDirectory md)
+    {
+        if (md.Weights is not SharpSeek.Formats.Gguf.GgufTensorSource g || !Gguf.GgufVocabulary.HasVocabulary(g.Files.Metadata)) return null;
+        try { return Gguf.GgufVocabulary.ToTokenizer(g.Files.Metadata, g.Description); }
+        catch (TokenizerFormatException e) { throw new CliException(e.Message); }
     }
 
     private static T WithProgress<T>(TextWriter log, string what, Func<T> work)
