@@ -26,8 +26,9 @@ public static class QuantizeCommand
         var head = new Option<string?>("--head") { Description = "ggml type of the output head" };
         var dflt = new Option<string?>("--default") { Description = "ggml type of every other matrix" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json for the GGUF vocabulary (default: the one in --model, if any)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only print the tensor types and the file size (needs only config.json)" };
         var command = new Command("quantize", "Write a checkpoint as a deepseek4 GGUF with a per-tensor-class type recipe")
-            { model, output, preset, experts, attn, shared, embed, head, dflt, tokenizer };
+            { model, output, preset, experts, attn, shared, embed, head, dflt, tokenizer, dryRun };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
@@ -45,6 +46,13 @@ public static class QuantizeCommand
             };
             if (Deepseek4Gguf.IsGgufPath(dir)) throw new CliException("--model must be an official-layout checkpoint directory (re-quantising a GGUF is not supported)");
             ModelConfig config = ModelConfig.Load(LogitsCommand.RequireConfig(dir));
+            if (parse.GetValue(dryRun))
+            {
+                var plan = Deepseek4GgufWriter.Plan(config, recipe);
+                Summarise(plan);
+                Console.Error.WriteLine($"{plan.Count} tensors, {InspectCommand.Bytes(Deepseek4GgufWriter.DataBytes(plan))} of tensor data (main layers; no MTP block)");
+                return 0;
+            }
             string? tok = parse.GetValue(tokenizer) ?? (File.Exists(Path.Combine(dir, "tokenizer.json")) ? Path.Combine(dir, "tokenizer.json") : null);
             if (tok is not null && !File.Exists(tok)) throw new CliException($"--tokenizer '{tok}' does not exist");
             var sw = Stopwatch.StartNew();
@@ -54,12 +62,17 @@ public static class QuantizeCommand
             else Console.Error.WriteLine("note: no tokenizer.json: the GGUF has no vocabulary (llama.cpp will not load it; SharpSeek runs it on ids)");
             var written = Deepseek4GgufWriter.Write(outPath, config, weights, recipe, extra);
             long bytes = new FileInfo(outPath).Length;
-            foreach (var g in written.GroupBy(w => (w.Class, w.Type)).OrderBy(g => g.Key.Class))
-                Console.Error.WriteLine($"  {g.Key.Class,-10} {GgmlTypes.Info(g.Key.Type).Name,-7} {g.Count(),5} tensors");
+            Summarise(written);
             Console.Error.WriteLine($"wrote {written.Count} tensors, {InspectCommand.Bytes(bytes)} to {outPath} in {sw.Elapsed.TotalSeconds:F1} s");
             return 0;
         });
         return command;
+    }
+
+    private static void Summarise(IReadOnlyList<Deepseek4GgufWriter.Written> tensors)
+    {
+        foreach (var g in tensors.GroupBy(w => (w.Class, w.Type)).OrderBy(g => g.Key.Class))
+            Console.Error.WriteLine($"  {g.Key.Class,-10} {GgmlTypes.Info(g.Key.Type).Name,-7} {g.Count(),5} tensors {InspectCommand.Bytes(Deepseek4GgufWriter.DataBytes(g)),12}");
     }
 
     private static GgmlType? Type(string? name, string flag)

@@ -24,7 +24,29 @@ public static class Deepseek4GgufWriter
     public static IReadOnlyList<Written> Write(string path, ModelConfig config, ITensorSource weights, GgufRecipe recipe,
         IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null)
     {
-        // 1. the official specs each GGUF tensor is made of (experts: one spec per slice, in slice order)
+        // 1. the plan: each GGUF tensor, its type and the official specs it is made of
+        var plan = PlanParts(config, recipe);
+        // 2. per tensor, its rows decoded and encoded while the file is written
+        var tensors = plan.Select(p => new GgufTensorToWrite(p.Tensor.Name, p.Tensor.Type, p.Tensor.Dims,
+            s => { foreach (WeightSpec part in p.Parts) WriteTensor(s, weights, part, p.Tensor.Type); })).ToList();
+        // 3. metadata, then the file (temp file, fsync, rename)
+        var meta = Deepseek4GgufConfig.ToMetadata(config);
+        meta.Add(new("general.quantization_version", GgufValue.Of(2u)));
+        if (extraMetadata is not null) meta.AddRange(extraMetadata);
+        GgufWriter.Write(path, meta, tensors);
+        return plan.Select(p => p.Tensor).ToList();
+    }
+
+    /// <summary>The tensors a GGUF of <paramref name="config"/> holds under <paramref name="recipe"/> (no weights needed).</summary>
+    public static IReadOnlyList<Written> Plan(ModelConfig config, GgufRecipe recipe) => PlanParts(config, recipe).Select(p => p.Tensor).ToList();
+
+    /// <summary>Bytes of the tensor data of <paramref name="plan"/>.</summary>
+    public static long DataBytes(IEnumerable<Written> plan) =>
+        plan.Sum(t => GgmlTypes.ByteSize(GgmlTypes.Info(t.Type), t.Dims[0], t.Dims.Aggregate(1L, (a, b) => a * b)) ?? 0);
+
+    private static List<(Written Tensor, List<WeightSpec> Parts)> PlanParts(ModelConfig config, GgufRecipe recipe)
+    {
+        // the official specs each GGUF tensor is made of (experts: one spec per slice, in slice order)
         var specs = DeepSeekV4<float>.WeightMap(config).ToDictionary(s => s.Name, StringComparer.Ordinal);
         var groups = new List<(string Gguf, List<WeightSpec> Parts)>();
         var byName = new Dictionary<string, List<WeightSpec>>(StringComparer.Ordinal);
@@ -34,9 +56,8 @@ public static class Deepseek4GgufWriter
             if (r.Slice >= 0 && r.Slice != parts.Count) throw new InvalidOperationException($"{r.GgufName}: slice {r.Slice} out of order");
             parts.Add(specs[name]);
         }
-        // 2. per tensor: type from the recipe (a type whose blocks do not tile the rows falls back to BF16), dims innermost first
-        var tensors = new List<GgufTensorToWrite>();
-        var written = new List<Written>();
+        // type from the recipe (a type whose blocks do not tile the rows falls back to BF16), dims innermost first
+        var plan = new List<(Written, List<WeightSpec>)>();
         foreach (var (gguf, parts) in groups)
         {
             WeightSpec first = parts[0];
@@ -45,15 +66,9 @@ public static class Deepseek4GgufWriter
             GgmlType type = recipe.TypeOf(cls);
             if (cls is not (TensorClass.Small or TensorClass.Integer) && shape[^1] % GgmlTypes.Info(type).BlockElements != 0) type = GgmlType.BF16;
             long[] dims = shape.Reverse().Concat(parts.Count > 1 || first.Name.Contains(".experts.", StringComparison.Ordinal) ? [(long)parts.Count] : []).ToArray();
-            tensors.Add(new GgufTensorToWrite(gguf, type, dims, s => { foreach (WeightSpec p in parts) WriteTensor(s, weights, p, type); }));
-            written.Add(new Written(gguf, type, cls, dims));
+            plan.Add((new Written(gguf, type, cls, dims), parts));
         }
-        // 3. metadata, then the file (temp file, fsync, rename)
-        var meta = Deepseek4GgufConfig.ToMetadata(config);
-        meta.Add(new("general.quantization_version", GgufValue.Of(2u)));
-        if (extraMetadata is not null) meta.AddRange(extraMetadata);
-        GgufWriter.Write(path, meta, tensors);
-        return written;
+        return plan;
     }
 
     /// <summary>The element shape of a spec ([out, in] for an FP4 weight whose bytes are [out, in/2]).</summary>
