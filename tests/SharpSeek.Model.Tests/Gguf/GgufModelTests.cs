@@ -198,4 +198,47 @@ public sealed class GgufModelTests : IDisposable
         Assert.Equal(table.Count, table.Values.Distinct().Count());
         Assert.Equal(new GgufTensorRef("blk.2.ffn_down_exps.weight", 5), table["layers.2.ffn.experts.5.w2.weight"]);
     }
+
+    /// <summary>
+    /// Mutants of a real deepseek4 GGUF's header (metadata and tensor infos: bit flips, random bytes,
+    /// extreme length/count fields) either load as a model or end in a clean error naming the defect:
+    /// the reader's InvalidDataException, a config error, a missing tensor or a shape mismatch.
+    /// </summary>
+    [Fact]
+    public void Deepseek4MutantsLoadOrEndInACleanError()
+    {
+        int cases = int.TryParse(Environment.GetEnvironmentVariable("SHARPSEEK_FUZZ_CASES"), out int n) ? Math.Max(1, n / 10) : 300;
+        string path = Write("q8_0"), mutant = Path.Combine(_dir, "mutant.gguf");
+        byte[] original = File.ReadAllBytes(path);
+        int header;
+        using (GgufFile f = GgufFile.Open(path)) header = (int)f.DataOffset;
+        var rng = new Random(20261205);
+        int loaded = 0;
+        for (int i = 0; i < cases; i++)
+        {
+            byte[] b = (byte[])original.Clone();
+            switch (rng.Next(3))
+            {
+                case 0: for (int k = rng.Next(1, 4); k > 0; k--) b[rng.Next(header)] ^= (byte)(1 << rng.Next(8)); break;
+                case 1: b[rng.Next(header)] = (byte)rng.Next(256); break;
+                default:
+                    int at = rng.Next(header - 8);
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(at), rng.Next(2) == 0 ? (ulong)rng.Next(1 << 16) : 1UL << rng.Next(64));
+                    break;
+            }
+            File.WriteAllBytes(mutant, b);
+            try
+            {
+                var (config, weights) = Deepseek4Gguf.Open(mutant);
+                using var w = weights;
+                _ = DeepSeekV4<float>.Load(config, weights);
+                loaded++;
+            }
+            catch (Exception e) when (e is InvalidDataException or ModelConfigException or KeyNotFoundException)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(e.Message));
+            }
+        }
+        Assert.True(loaded < cases, "no mutant was refused");
+    }
 }
