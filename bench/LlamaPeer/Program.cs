@@ -3,6 +3,7 @@
 // `sharpseek bench`). Not part of the solution; docs/GGUF.md has the commands and the results.
 //   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --ids 5,17,3 [--decode 9,4] --out L.safetensors
 //   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --bench --prompt 128 --gen 32 [--threads 2]
+//   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --quantize MOSTLY_Q4_K_M --out G.gguf   (LLamaFtype names; llama.cpp's llama_model_quantize)
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using LLama;
@@ -21,6 +22,15 @@ if (!opts.TryGetValue("model", out string? path)) { Console.Error.WriteLine("--m
 int threads = opts.TryGetValue("threads", out string? t) ? int.Parse(t) : Environment.ProcessorCount;
 if (opts.ContainsKey("noavx")) NativeLibraryConfig.All.WithAvx(AvxLevel.None);
 if (!opts.ContainsKey("verbose")) NativeLogConfig.llama_log_set((level, msg) => { if (level >= LLamaLogLevel.Warning && level != LLamaLogLevel.Continue) Console.Error.Write(msg); });
+
+if (opts.TryGetValue("quantize", out string? ftype))
+{
+    if (!opts.TryGetValue("out", out string? qOut)) { Console.Error.WriteLine("--quantize needs --out"); return 1; }
+    NativeApi.llama_empty_call();   // loads the native library (the quantiser calls it directly)
+    bool ok = LLamaQuantizer.Quantize(path, qOut, Enum.Parse<LLamaFtype>(ftype, ignoreCase: true), threads, allowRequantize: true, quantizeOutputTensor: opts.ContainsKey("quantize-output"));
+    Console.Error.WriteLine(ok ? $"llama.cpp quantised {path} to {ftype}: {qOut}" : "llama_model_quantize failed");
+    return ok ? 0 : 1;
+}
 
 var p = new ModelParams(path)
 {

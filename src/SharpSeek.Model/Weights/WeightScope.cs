@@ -121,11 +121,28 @@ public sealed class WeightScope
         string full = FullName(name);
         _specs.Add(new(full, storedAs, shape));
         if (_source is null) return new T[shape.Aggregate(1L, (a, b) => a * b)];
+        // A GGUF may store a small 2-D parameter (APE) in a block format (llama.cpp's quantiser does): decode it.
+        if (_source is IGgmlTensorSource ggml && ggml.TryGetGgml(full, out GgmlTensor? g) && !IsPlain(g.Type.Type)) return DecodeBlocks<T>(g, shape);
         TensorView v = Require(full);
         if (v.DType is not (DType.F32 or DType.BF16 or DType.F16))
             throw new InvalidDataException($"{full}: expected {storedAs}, got {v.DType} ({_source.Description})");
         CheckShape(v, shape);
         float[] f = v.ReadAsFloat32();
+        var result = new T[f.Length];
+        for (int i = 0; i < f.Length; i++) result[i] = T.CreateTruncating(f[i]);
+        return result;
+    }
+
+    private static bool IsPlain(GgmlType t) => t is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.F64
+        or GgmlType.I8 or GgmlType.I16 or GgmlType.I32 or GgmlType.I64;
+
+    private unsafe T[] DecodeBlocks<T>(GgmlTensor g, long[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!g.Shape.SequenceEqual(shape))
+            throw new InvalidDataException($"{g.Name}: shape {g.ShapeString} does not match the config, which implies [{string.Join(", ", shape)}] ({g.SourceFile})");
+        if (!GgmlBlocks.CanDequantize(g.Type.Type)) throw new InvalidDataException($"{g.Name}: ggml type {g.Type.Name} cannot be decoded ({g.SourceFile})");
+        var f = new float[shape.Aggregate(1L, (a, b) => a * b)];
+        GgmlBlocks.Dequantize(g.Type.Type, new ReadOnlySpan<byte>(g.Pointer, checked((int)g.ByteLength)), f);
         var result = new T[f.Length];
         for (int i = 0; i < f.Length; i++) result[i] = T.CreateTruncating(f[i]);
         return result;

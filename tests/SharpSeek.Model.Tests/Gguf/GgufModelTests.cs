@@ -241,4 +241,33 @@ public sealed class GgufModelTests : IDisposable
         }
         Assert.True(loaded < cases, "no mutant was refused");
     }
+
+    /// <summary>
+    /// A GGUF made by llama.cpp itself (tests/fixtures/ggml/v4-tiny-llama-q4_k_m.gguf: llama_model_quantize
+    /// MOSTLY_Q4_K_M of the lossless GGUF of v4-tiny, through bench/LlamaPeer; Q4_K, Q5_0, Q8_0, BF16
+    /// blocks from ggml's own quantisers, APE tensors in Q4_K): it loads with the tiny config, its float32
+    /// logits (vector panel decode) equal the float64 twin's (per-block dequantisation) to float32 rounding,
+    /// and they stay near the official file's (4-bit noise on random weights: median row cosine above 0.8).
+    /// </summary>
+    [Fact]
+    public void ALlamaCppMadeGgufRuns()
+    {
+        var (config, weights) = Deepseek4Gguf.Open(Fixtures.Path("ggml", "v4-tiny-llama-q4_k_m.gguf"));
+        using var w = weights;
+        Assert.Equal(_config.Dim, config.Dim);
+        Assert.Equal(_config.CompressRatios.Take(_config.NumLayers), config.CompressRatios);
+        Assert.True(weights.TryGetGgml("layers.0.attn.wq_a.weight", out GgmlTensor? t));
+        Assert.Equal(GgmlType.Q4_K, t.Type.Type);
+        using var official = Checkpoint.Open(Fixtures.TinyDir);
+        using var cases = new GoldenCases();
+        var (p32, d32) = Run(DeepSeekV4<float>.Load(config, weights), cases, "case1");
+        var (p64, d64) = Run(DeepSeekV4<double>.Load(config, weights), cases, "case1");
+        var (pr, _) = Run(DeepSeekV4<float>.Load(_config, official), cases, "case1");
+        float[] a = [.. p32, .. d32];
+        double[] b = [.. p64, .. d64];
+        for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 2e-3 + 2e-3 * Math.Abs(b[i]), $"logit {i}: float32 {a[i]} vs float64 {b[i]}");
+        var stats = new RowStats(config.VocabSize);
+        stats.Add(pr, p32);
+        Assert.True(stats.Median > 0.8, stats.ToString());
+    }
 }
