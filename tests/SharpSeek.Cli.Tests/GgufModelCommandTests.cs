@@ -73,7 +73,7 @@ public sealed class GgufModelCommandTests : IDisposable
         foreach (var (args, expect) in new (string[], string)[]
         {
             (["--preset", "q9"], "--preset 'q9'"),
-            (["--experts", "Q4_K"], "--experts 'Q4_K'"),
+            (["--experts", "IQ2_XXS"], "--experts 'IQ2_XXS'"),
             (["--attn", "banana"], "--attn 'banana'"),
         })
         {

@@ -40,6 +40,8 @@ public sealed class GgmlDequantTests
     [InlineData("MXFP4")]
     [InlineData("F16")]
     [InlineData("BF16")]
+    [InlineData("Q2_K")]
+    [InlineData("Q4_K")]
     public void QuantisesExactlyAsGgml(string name)
     {
         using GgufFile f = GgufFile.Open(FixturePath());

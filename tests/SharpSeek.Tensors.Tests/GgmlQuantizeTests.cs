@@ -15,6 +15,10 @@ public sealed class GgmlQuantizeTests
     // Q4_0: codes -8..7 of d = max/-8: the largest magnitude is exact, the other sign may clip by one step.
     [InlineData(GgmlType.Q4_0, 1.01 / 8)]
     [InlineData(GgmlType.MXFP4, 0.25)]
+    // Q4_K: 16 levels over each 32-value sub-block's [min, max] with 6-bit scales and mins (half a step is ~amax/15).
+    [InlineData(GgmlType.Q4_K, 0.15)]
+    // Q2_K: 4 levels over each 16-value sub-block, scales in 4 bits: a coarse bound, a sanity check only.
+    [InlineData(GgmlType.Q2_K, 0.75)]
     [InlineData(GgmlType.F16, 1.0 / 2048)]
     [InlineData(GgmlType.BF16, 1.0 / 256)]
     [InlineData(GgmlType.F32, 0)]
@@ -26,7 +30,7 @@ public sealed class GgmlQuantizeTests
         // subnormal scale adds its own rounding (covered by the product tests' extreme blocks).
         foreach (double scale in new[] { 0.05, 1.0, 3e3 })
         {
-            float[] x = new float[32 * 16];
+            float[] x = new float[256 * 2];
             for (int i = 0; i < x.Length; i++) x[i] = (float)((rng.NextDouble() * 2 - 1) * scale * (i % 7 == 0 ? 10 : 1));
             for (int i = 0; i < 32; i++) x[5 * 32 + i] = 0;   // an all-zero block
             byte[] q = new byte[x.Length / info.BlockElements * info.BlockBytes];
@@ -71,8 +75,8 @@ public sealed class GgmlQuantizeTests
     [Fact]
     public void UnsupportedTypesAndSizesAreRefusedByName()
     {
-        var e = Assert.Throws<NotSupportedException>(() => GgmlQuantize.Quantize(GgmlType.Q4_K, new float[256], new byte[144]));
-        Assert.Contains("Q4_K", e.Message);
+        var e = Assert.Throws<NotSupportedException>(() => GgmlQuantize.Quantize(GgmlType.Q6_K, new float[256], new byte[210]));
+        Assert.Contains("Q6_K", e.Message);
         Assert.Throws<ArgumentException>(() => GgmlQuantize.Quantize(GgmlType.Q8_0, new float[31], new byte[34]));
         Assert.Throws<ArgumentException>(() => GgmlQuantize.Quantize(GgmlType.Q8_0, new float[32], new byte[33]));
     }

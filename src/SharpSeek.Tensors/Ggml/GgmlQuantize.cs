@@ -1,6 +1,6 @@
 // Boundary: float32 -> ggml blocks for the formats `sharpseek quantize` writes, each written as
 // ggml's reference quantiser (quantize_row_*_ref in ggml-quants.c) computes it, so the bytes equal
-// ggml's (tested on ggml's own vectors, tests/fixtures/ggml). Plus the lossless repacking of the
+// ggml's (tested on ggml's own vectors, tests/fixtures/ggml); the K formats' searches are in GgmlKQuantize. Plus the lossless repacking of the
 // official FP4 experts (e2m1 pairs + one e8m0 scale per 32) into MXFP4 blocks.
 using SharpSeek.Tensors.Codecs;
 
@@ -10,13 +10,14 @@ public static class GgmlQuantize
 {
     /// <summary>Whether <see cref="Quantize"/> writes <paramref name="type"/>.</summary>
     public static bool CanQuantize(GgmlType type) =>
-        type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.MXFP4;
+        type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.MXFP4
+            or GgmlType.Q2_K or GgmlType.Q4_K;
 
     /// <summary>Encodes <paramref name="src"/> (whole blocks) as <paramref name="type"/> into <paramref name="dst"/> (exactly its byte size).</summary>
     public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst)
     {
         GgmlTypeInfo info = GgmlTypes.Info(type);
-        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, MXFP4 are)");
+        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, MXFP4, Q2_K, Q4_K are)");
         if (src.Length % info.BlockElements != 0) throw new ArgumentException($"{src.Length} values are not whole {info.Name} blocks of {info.BlockElements}");
         int blocks = src.Length / info.BlockElements;
         if (dst.Length != (long)blocks * info.BlockBytes) throw new ArgumentException($"{info.Name}: {dst.Length} bytes for {blocks} blocks of {info.BlockBytes}");
@@ -31,6 +32,8 @@ public static class GgmlQuantize
                 case GgmlType.BF16: BitConverter.TryWriteBytes(y, Bf16.Encode(x[0])); break;
                 case GgmlType.Q8_0: Q8_0(x, y); break;
                 case GgmlType.Q4_0: Q4_0(x, y); break;
+                case GgmlType.Q2_K: GgmlKQuantize.Q2_K(x, y); break;
+                case GgmlType.Q4_K: GgmlKQuantize.Q4_K(x, y); break;
                 default: MXFP4(x, y); break;
             }
         }

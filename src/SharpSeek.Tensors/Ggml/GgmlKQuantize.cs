@@ -1,0 +1,199 @@
+// Boundary: float32 -> Q2_K / Q4_K blocks exactly as ggml's reference quantisers compute them
+// (quantize_row_q2_K_ref / quantize_row_q4_K_ref in ggml-quants.c, no importance matrix): per 16- or
+// 32-value sub-block a weighted least-squares search of scale and min (make_qkx2_quants), the sub-block
+// scales and mins quantised against the block's largest, then the codes re-fitted to the stored
+// scales. The float operations are ggml's in its order, so the bytes are ggml's (tested on its vectors).
+namespace SharpSeek.Tensors.Ggml;
+
+internal static class GgmlKQuantize
+{
+    /// <summary>ggml's nearest_int: round half to even through the 1.5 x 2^23 magic (|x| below 2^22).</summary>
+    private static int NearestInt(float x)
+    {
+        float v = x + 12582912f;
+        return (BitConverter.SingleToInt32Bits(v) & 0x007fffff) - 0x00400000;
+    }
+
+    private static void WriteHalf(Span<byte> y, int at, float x) => BitConverter.TryWriteBytes(y[at..], Codecs.F16.Encode(x));
+
+    /// <summary>make_qkx2_quants: codes L in [0, nmax] and (scale, -min) minimising the weighted error.</summary>
+    private static float MakeQkx2(int n, int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> L, out float theMin,
+        Span<byte> laux, float rmin, float rdelta, int nstep, bool useMad)
+    {
+        float min = x[0], max = x[0];
+        float sumW = weights[0];
+        float sumX = sumW * x[0];
+        for (int i = 1; i < n; ++i)
+        {
+            if (x[i] < min) min = x[i];
+            if (x[i] > max) max = x[i];
+            float w = weights[i];
+            sumW += w;
+            sumX += w * x[i];
+        }
+        if (min > 0) min = 0;
+        if (max == min)
+        {
+            for (int i = 0; i < n; ++i) L[i] = 0;
+            theMin = -min;
+            return 0f;
+        }
+        float iscale = nmax / (max - min);
+        float scale = 1 / iscale;
+        float bestError = 0;
+        for (int i = 0; i < n; ++i)
+        {
+            int l = NearestInt(iscale * (x[i] - min));
+            L[i] = (byte)Math.Max(0, Math.Min(nmax, l));
+            float diff = scale * L[i] + min - x[i];
+            diff = useMad ? MathF.Abs(diff) : diff * diff;
+            bestError += weights[i] * diff;
+        }
+        if (nstep < 1)
+        {
+            theMin = -min;
+            return scale;
+        }
+        for (int step = 0; step <= nstep; ++step)
+        {
+            iscale = (rmin + rdelta * step + nmax) / (max - min);
+            float sumL = 0, sumL2 = 0, sumXl = 0;
+            for (int i = 0; i < n; ++i)
+            {
+                int l = NearestInt(iscale * (x[i] - min));
+                l = Math.Max(0, Math.Min(nmax, l));
+                laux[i] = (byte)l;
+                float w = weights[i];
+                sumL += w * l;
+                sumL2 += w * l * l;
+                sumXl += w * l * x[i];
+            }
+            float D = sumW * sumL2 - sumL * sumL;
+            if (D > 0)
+            {
+                float thisScale = (sumW * sumXl - sumX * sumL) / D;
+                float thisMin = (sumL2 * sumX - sumL * sumXl) / D;
+                if (thisMin > 0)
+                {
+                    thisMin = 0;
+                    thisScale = sumXl / sumL2;
+                }
+                float curError = 0;
+                for (int i = 0; i < n; ++i)
+                {
+                    float diff = thisScale * laux[i] + thisMin - x[i];
+                    diff = useMad ? MathF.Abs(diff) : diff * diff;
+                    curError += weights[i] * diff;
+                }
+                if (curError < bestError)
+                {
+                    laux[..n].CopyTo(L);
+                    bestError = curError;
+                    scale = thisScale;
+                    min = thisMin;
+                }
+            }
+        }
+        theMin = -min;
+        return scale;
+    }
+
+    /// <summary>One Q2_K block (84 bytes: 16 scale/min nibble pairs, 64 code bytes, f16 d, f16 dmin) from 256 values.</summary>
+    public static void Q2_K(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        Span<byte> L = stackalloc byte[256], laux = stackalloc byte[16];
+        Span<float> weights = stackalloc float[16], mins = stackalloc float[16], scales = stackalloc float[16];
+        Span<byte> sc = y[..16];
+        const float q4scale = 15f;
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 16; ++j)
+        {
+            for (int l = 0; l < 16; ++l) weights[l] = MathF.Abs(x[16 * j + l]);
+            scales[j] = MakeQkx2(16, 3, x.Slice(16 * j, 16), weights, L.Slice(16 * j, 16), out mins[j], laux, -0.5f, 0.1f, 15, true);
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+        if (maxScale > 0)
+        {
+            float iscale = q4scale / maxScale;
+            for (int j = 0; j < 16; ++j) sc[j] = (byte)NearestInt(iscale * scales[j]);
+            WriteHalf(y, 80, maxScale / q4scale);
+        }
+        else
+        {
+            sc.Clear();
+            WriteHalf(y, 80, 0f);
+        }
+        if (maxMin > 0)
+        {
+            float iscale = q4scale / maxMin;
+            for (int j = 0; j < 16; ++j) sc[j] |= (byte)(NearestInt(iscale * mins[j]) << 4);
+            WriteHalf(y, 82, maxMin / q4scale);
+        }
+        else WriteHalf(y, 82, 0f);
+        float dAll = GgmlBlocks.Half(y, 80), dminAll = GgmlBlocks.Half(y, 82);
+        for (int j = 0; j < 16; ++j)
+        {
+            float d = dAll * (sc[j] & 0xF);
+            if (d == 0) continue;
+            float dm = dminAll * (sc[j] >> 4);
+            for (int ii = 0; ii < 16; ++ii) L[16 * j + ii] = (byte)Math.Max(0, Math.Min(3, NearestInt((x[16 * j + ii] + dm) / d)));
+        }
+        Span<byte> qs = y.Slice(16, 64);
+        for (int j = 0; j < 256; j += 128)
+            for (int l = 0; l < 32; ++l)
+                qs[j / 4 + l] = (byte)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+    }
+
+    /// <summary>One Q4_K block (144 bytes: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 128 code bytes) from 256 values.</summary>
+    public static void Q4_K(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        Span<byte> L = stackalloc byte[256], laux = stackalloc byte[32];
+        Span<float> weights = stackalloc float[32], mins = stackalloc float[8], scales = stackalloc float[8];
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 8; ++j)
+        {
+            float sumX2 = 0;
+            for (int l = 0; l < 32; ++l) sumX2 += x[32 * j + l] * x[32 * j + l];
+            float avX = MathF.Sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; ++l) weights[l] = avX + MathF.Abs(x[32 * j + l]);
+            scales[j] = MakeQkx2(32, 15, x.Slice(32 * j, 32), weights, L.Slice(32 * j, 32), out mins[j], laux, -1f, 0.1f, 20, false);
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+        Span<byte> sc = y.Slice(4, 12);
+        sc.Clear();
+        for (int j = 0; j < 8; ++j)
+        {
+            byte ls = Math.Min((byte)63, (byte)NearestInt(invScale * scales[j]));
+            byte lm = Math.Min((byte)63, (byte)NearestInt(invMin * mins[j]));
+            if (j < 4)
+            {
+                sc[j] = ls;
+                sc[j + 4] = lm;
+            }
+            else
+            {
+                sc[j + 4] = (byte)((ls & 0xF) | ((lm & 0xF) << 4));
+                sc[j - 4] |= (byte)((ls >> 4) << 6);
+                sc[j] |= (byte)((lm >> 4) << 6);
+            }
+        }
+        WriteHalf(y, 0, maxScale / 63f);
+        WriteHalf(y, 2, maxMin / 63f);
+        float dAll = GgmlBlocks.Half(y, 0), dminAll = GgmlBlocks.Half(y, 2);
+        for (int j = 0; j < 8; ++j)
+        {
+            var (s, m) = GgmlKBlocks.ScaleMin(sc, j);
+            float d = dAll * s;
+            if (d == 0) continue;
+            float dm = dminAll * m;
+            for (int ii = 0; ii < 32; ++ii) L[32 * j + ii] = (byte)Math.Max(0, Math.Min(15, NearestInt((x[32 * j + ii] + dm) / d)));
+        }
+        Span<byte> q = y.Slice(16, 128);
+        for (int j = 0, o = 0; j < 256; j += 64, o += 32)
+            for (int l = 0; l < 32; ++l) q[o + l] = (byte)(L[j + l] | (L[j + l + 32] << 4));
+    }
+}
