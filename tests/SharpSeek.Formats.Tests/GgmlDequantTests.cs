@@ -42,6 +42,7 @@ public sealed class GgmlDequantTests
     [InlineData("BF16")]
     [InlineData("Q2_K")]
     [InlineData("Q4_K")]
+    [InlineData("Q6_K")]
     public void QuantisesExactlyAsGgml(string name)
     {
         using GgufFile f = GgufFile.Open(FixturePath());

@@ -1,7 +1,7 @@
-// Boundary: float32 -> Q2_K / Q4_K blocks exactly as ggml's reference quantisers compute them
-// (quantize_row_q2_K_ref / quantize_row_q4_K_ref in ggml-quants.c, no importance matrix): per 16- or
-// 32-value sub-block a weighted least-squares search of scale and min (make_qkx2_quants), the sub-block
-// scales and mins quantised against the block's largest, then the codes re-fitted to the stored
+// Boundary: float32 -> Q2_K / Q4_K / Q6_K blocks exactly as ggml's reference quantisers compute them
+// (quantize_row_q{2,4,6}_K_ref in ggml-quants.c, no importance matrix): per 16- or 32-value sub-block a
+// weighted least-squares search of scale (and min: make_qkx2_quants; Q6_K's symmetric make_qx_quants),
+// the sub-block scales quantised against the block's largest, then the codes re-fitted to the stored
 // scales. The float operations are ggml's in its order, so the bytes are ggml's (tested on its vectors).
 namespace SharpSeek.Tensors.Ggml;
 
@@ -195,5 +195,96 @@ internal static class GgmlKQuantize
         Span<byte> q = y.Slice(16, 128);
         for (int j = 0, o = 0; j < 256; j += 64, o += 32)
             for (int l = 0; l < 32; ++l) q[o + l] = (byte)(L[j + l] | (L[j + l + 32] << 4));
+    }
+
+    /// <summary>make_qx_quants with rmse_type 1 and no importance: symmetric codes L in [0, 2 nmax) (offset nmax), weights x^2.</summary>
+    private static float MakeQx(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L)
+    {
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; ++i)
+        {
+            float ax = MathF.Abs(x[i]);
+            if (ax > amax) { amax = ax; max = x[i]; }
+        }
+        if (amax < 1e-15f)   // GROUP_MAX_EPS: all zero
+        {
+            for (int i = 0; i < n; ++i) L[i] = 0;
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumlx = 0, suml2 = 0;
+        for (int i = 0; i < n; ++i)
+        {
+            int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
+            L[i] = (sbyte)(l + nmax);
+            float w = x[i] * x[i];
+            sumlx += w * x[i] * l;
+            suml2 += w * l * l;
+        }
+        float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
+        float best = scale * sumlx;
+        for (int step = -9; step <= 9; ++step)
+        {
+            if (step == 0) continue;
+            iscale = -(nmax + 0.1f * step) / max;
+            sumlx = suml2 = 0;
+            for (int i = 0; i < n; ++i)
+            {
+                int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
+                float w = x[i] * x[i];
+                sumlx += w * x[i] * l;
+                suml2 += w * l * l;
+            }
+            if (suml2 > 0 && sumlx * sumlx > best * suml2)
+            {
+                for (int i = 0; i < n; ++i) L[i] = (sbyte)(nmax + Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i]))));
+                scale = sumlx / suml2;
+                best = scale * sumlx;
+            }
+        }
+        return scale;
+    }
+
+    /// <summary>One Q6_K block (210 bytes: 128 low-nibble bytes, 64 high-bit bytes, 16 int8 scales, f16 d) from 256 values.</summary>
+    public static void Q6_K(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        Span<sbyte> L = stackalloc sbyte[256];
+        Span<float> scales = stackalloc float[16];
+        float maxScale = 0, maxAbsScale = 0;
+        for (int ib = 0; ib < 16; ++ib)
+        {
+            float scale = MakeQx(16, 32, x.Slice(16 * ib, 16), L.Slice(16 * ib, 16));
+            scales[ib] = scale;
+            float abs = MathF.Abs(scale);
+            if (abs > maxAbsScale) { maxAbsScale = abs; maxScale = scale; }
+        }
+        y[..210].Clear();
+        if (maxAbsScale < 1e-15f)
+        {
+            WriteHalf(y, 208, 0f);
+            return;
+        }
+        float iscale = -128f / maxScale;
+        WriteHalf(y, 208, 1 / iscale);
+        Span<byte> sc = y.Slice(192, 16);
+        for (int ib = 0; ib < 16; ++ib) sc[ib] = (byte)(sbyte)Math.Min(127, NearestInt(iscale * scales[ib]));
+        float dAll = GgmlBlocks.Half(y, 208);
+        for (int j = 0; j < 16; ++j)
+        {
+            float d = dAll * (sbyte)sc[j];
+            if (d == 0) continue;
+            for (int ii = 0; ii < 16; ++ii) L[16 * j + ii] = (sbyte)(Math.Max(-32, Math.Min(31, NearestInt(x[16 * j + ii] / d))) + 32);
+        }
+        for (int j = 0, o = 0; j < 256; j += 128, o++)
+        {
+            Span<byte> ql = y.Slice(64 * o, 64), qh = y.Slice(128 + 32 * o, 32);
+            for (int l = 0; l < 32; ++l)
+            {
+                int q1 = L[j + l] & 0xF, q2 = L[j + l + 32] & 0xF, q3 = L[j + l + 64] & 0xF, q4 = L[j + l + 96] & 0xF;
+                ql[l] = (byte)(q1 | (q3 << 4));
+                ql[l + 32] = (byte)(q2 | (q4 << 4));
+                qh[l] = (byte)((L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) | ((L[j + l + 64] >> 4) << 4) | ((L[j + l + 96] >> 4) << 6));
+            }
+        }
     }
 }
