@@ -69,6 +69,34 @@ public sealed class GgmlMatMulTests
         }
     }
 
+    /// <summary>A token alone (Q8_0 / MXFP4: the fused in-register decode) equals the same token in a batch (the panel path) bit for bit.</summary>
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.MXFP4)]
+    [InlineData(GgmlType.Q4_K)]
+    public void ATokenAloneEqualsTheTokenInABatchBitForBit(GgmlType type)
+    {
+        GgmlTypeInfo info = GgmlTypes.Info(type);
+        var rng = new Random(77 + (int)type);
+        foreach (int rows in new[] { 1, 5, 9 })
+        foreach (int cols in new[] { 256, 1024, 1280, 2304 })
+        {
+            var (w, keep) = RandomMatrix(type, rows, cols, rng);
+            float[] x = new float[3 * cols];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+            float[] batch = new float[3 * rows], alone = new float[rows];
+            MatMul.ForwardF32(x, w, batch, 3);
+            for (int t = 0; t < 3; t++)
+            {
+                MatMul.ForwardF32(x.AsSpan(t * cols, cols), w, alone, 1);
+                for (int o = 0; o < rows; o++)
+                    Assert.True(BitConverter.SingleToInt32Bits(alone[o]) == BitConverter.SingleToInt32Bits(batch[t * rows + o]),
+                        $"{info.Name} [{rows}x{cols}] token {t} row {o}: alone {alone[o]:R}, in the batch {batch[t * rows + o]:R}");
+            }
+            GC.KeepAlive(keep);
+        }
+    }
+
     [Fact]
     public unsafe void RowsAreWholeBlocksAndTheTypeMustDecode()
     {

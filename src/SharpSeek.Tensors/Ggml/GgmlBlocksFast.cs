@@ -39,6 +39,11 @@ public static class GgmlBlocksFast
             }
             return;
         }
+        if (type == GgmlType.MXFP4 && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            Mxfp4Permute(src, dst);
+            return;
+        }
         int blocks = dst.Length / 32;
         Span<float> codes = stackalloc float[32];
         for (int b = 0; b < blocks; b++)
@@ -75,6 +80,20 @@ public static class GgmlBlocksFast
             var scale = Vector256.Create(d);
             Span<float> y = dst.Slice(32 * b, 32);
             for (int j = 0; j < 32; j += 8) (Vector256.Create<float>(codes.Slice(j, 8)) * scale).CopyTo(y.Slice(j, 8));
+        }
+    }
+
+    /// <summary>MXFP4 with AVX-512: the block's code book scaled once (exact: a power of two), then two 16-lane permutes by the nibbles.</summary>
+    private static void Mxfp4Permute(ReadOnlySpan<byte> src, Span<float> dst)
+    {
+        var book = Vector512.Create(0f, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12);
+        for (int b = 0; b < dst.Length / 32; b++)
+        {
+            ReadOnlySpan<byte> x = src.Slice(17 * b, 17);
+            var scaled = book * Vector512.Create(GgmlNonLinearBlocks.Mxfp4Scale(x[0]));
+            Vector512<uint> codes = System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512UInt32(Vector128.Create(x.Slice(1, 16)));
+            System.Runtime.Intrinsics.X86.Avx512F.PermuteVar16x32(scaled, codes.AsInt32()).CopyTo(dst.Slice(32 * b, 16));   // low 4 index bits count
+            System.Runtime.Intrinsics.X86.Avx512F.PermuteVar16x32(scaled, Vector512.ShiftRightLogical(codes, 4).AsInt32()).CopyTo(dst.Slice(32 * b + 16, 16));
         }
     }
 }

@@ -74,6 +74,7 @@ public static class MatMul
         bool fusedFp8 = tokens == 1 && w.Format == WeightFormat.Fp8Block128 && MatMulDecodeVbmi.IsSupported;
         var fp8Tables = fusedFp8 ? new MatMulDecodeVbmi.Tables() : default;
         bool fusedFp4 = tokens == 1 && w.Format == WeightFormat.Fp4Block32 && MatMulDotFp4.IsSupported && Vector512.IsHardwareAccelerated;
+        bool fusedGgml = tokens == 1 && w.Format == WeightFormat.Ggml && MatMulDotGgml.IsSupported(w.Blocks.Type);
         for (int g = g0; g < g1; g++)
         {
             int o0 = g * RowGroup, valid = Math.Min(RowGroup, m - o0);
@@ -93,6 +94,12 @@ public static class MatMul
                 {
                     MatMulDotFp4.Rows4(x + c0, Fp4Row(w, o0, valid, 0, c0), Fp4Row(w, o0, valid, 1, c0), Fp4Row(w, o0, valid, 2, c0), Fp4Row(w, o0, valid, 3, c0),
                         Fp4Scales(w, o0, valid, 0, c0), Fp4Scales(w, o0, valid, 1, c0), Fp4Scales(w, o0, valid, 2, c0), Fp4Scales(w, o0, valid, 3, c0), len, s);
+                    Store(y + o0, s, valid, c0 == 0);
+                    continue;
+                }
+                if (fusedGgml)   // Q8_0 / MXFP4 rows are whole 32-blocks
+                {
+                    MatMulDotGgml.Rows4(w.Blocks.Type, x + c0, GgmlRow(w, o0, valid, 0, c0), GgmlRow(w, o0, valid, 1, c0), GgmlRow(w, o0, valid, 2, c0), GgmlRow(w, o0, valid, 3, c0), len, s);
                     Store(y + o0, s, valid, c0 == 0);
                     continue;
                 }
@@ -142,6 +149,9 @@ public static class MatMul
 
     private static unsafe byte* Fp8Scales(WeightMatrix w, int o0, int valid, int k, int c0) =>
         w.Scales + (long)((o0 + Math.Min(k, valid - 1)) / WeightMatrix.Fp8Block) * w.ScaleCols + c0 / WeightMatrix.Fp8Block;
+
+    private static unsafe byte* GgmlRow(WeightMatrix w, int o0, int valid, int k, int c0) =>
+        w.Data + w.RowBytes * (o0 + Math.Min(k, valid - 1)) + (long)c0 / w.Blocks.BlockElements * w.Blocks.BlockBytes;
 
     private static unsafe byte* Fp4Row(WeightMatrix w, int o0, int valid, int k, int c0) => w.Data + ((long)(o0 + Math.Min(k, valid - 1)) * w.Cols + c0) / 2;
 
