@@ -41,6 +41,16 @@ public sealed class GgufModelCommandTests : IDisposable
             Assert.Equal(fb.Get(name).ReadAsFloat32(), fa.Get(name).ReadAsFloat32());
         var inspect = Run("inspect", "--model", gguf);
         Assert.Contains("deepseek4", inspect.Out);
+        // Re-quantising the GGUF itself (its blocks decoded, encoded again) keeps the lossless file's values.
+        string again = Path.Combine(_dir, "again.gguf"), c = Path.Combine(_dir, "c.safetensors");
+        var rq = Run("quantize", "--model", gguf, "--out", again, "--preset", "lossless");
+        Assert.True(rq.Exit == 0, rq.Err);
+        Assert.True(Run("logits", "--model", again, "--ids", "5,17,3,99", "--decode", "9,4", "--out", c).Exit == 0);
+        using var fc = SafetensorsFile.Open(c);
+        Assert.Equal(fb.Get("prefill_logits").ReadAsFloat32(), fc.Get("prefill_logits").ReadAsFloat32());
+        var same = Run("quantize", "--model", gguf, "--out", gguf);
+        Assert.NotEqual(0, same.Exit);
+        Assert.Contains("--out must differ", same.Err);
     }
 
     [Fact]

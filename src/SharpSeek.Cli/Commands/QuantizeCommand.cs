@@ -1,4 +1,4 @@
-// `sharpseek quantize --model DIR --out FILE.gguf [--preset q8_0|lossless|q8_0-all|f32] [--experts T]
+// `sharpseek quantize --model DIR|FILE.gguf --out FILE.gguf [--preset q8_0|lossless|q8_0-all|f32] [--experts T]
 // [--attn T] [--shared T] [--embed T] [--head T] [--default T] [--tokenizer tokenizer.json]`: an
 // official-layout checkpoint as a llama.cpp `deepseek4` GGUF, streamed tensor by tensor.
 using System.CommandLine;
@@ -16,7 +16,7 @@ public static class QuantizeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Official-layout checkpoint directory (config.json + safetensors)", Required = true };
+        var model = new Option<string>("--model") { Description = "Official-layout checkpoint directory (config.json + safetensors) or a deepseek4 .gguf to re-quantise", Required = true };
         var output = new Option<string>("--out") { Description = "Output .gguf file", Required = true };
         var preset = new Option<string>("--preset") { Description = $"Type recipe: {string.Join(", ", GgufRecipe.Presets.Keys)}", DefaultValueFactory = _ => "q8_0" };
         var experts = new Option<string?>("--experts") { Description = "ggml type of the routed experts" };
@@ -44,8 +44,14 @@ public static class QuantizeCommand
                 Head = Type(parse.GetValue(head), "--head") ?? recipe.Head,
                 Default = Type(parse.GetValue(dflt), "--default") ?? recipe.Default,
             };
-            if (Deepseek4Gguf.IsGgufPath(dir)) throw new CliException("--model must be an official-layout checkpoint directory (re-quantising a GGUF is not supported)");
-            ModelConfig config = ModelConfig.Load(LogitsCommand.RequireConfig(dir));
+            bool fromGguf = Deepseek4Gguf.IsGgufPath(dir);
+            if (fromGguf && File.Exists(dir) && Path.GetFullPath(dir) == Path.GetFullPath(outPath)) throw new CliException("--out must differ from the GGUF being re-quantised");
+            // A directory's config alone is enough for --dry-run; a GGUF's config is in the file.
+            ModelConfig config;
+            ITensorSource? opened = null;
+            if (fromGguf) (config, opened) = LogitsCommand.OpenModel(dir);
+            else config = ModelConfig.Load(LogitsCommand.RequireConfig(dir));
+            using ITensorSource? openedFirst = opened;
             if (parse.GetValue(dryRun))
             {
                 var plan = Deepseek4GgufWriter.Plan(config, recipe);
@@ -53,13 +59,16 @@ public static class QuantizeCommand
                 Console.Error.WriteLine($"{plan.Count} tensors, {InspectCommand.Bytes(Deepseek4GgufWriter.DataBytes(plan))} of tensor data (main layers; no MTP block)");
                 return 0;
             }
-            string? tok = parse.GetValue(tokenizer) ?? (File.Exists(Path.Combine(dir, "tokenizer.json")) ? Path.Combine(dir, "tokenizer.json") : null);
+            using ITensorSource? fromDirectory = opened is null ? Checkpoint.Open(dir) : null;
+            ITensorSource weights = opened ?? fromDirectory!;
+            string? tok = parse.GetValue(tokenizer) ?? (!fromGguf && File.Exists(Path.Combine(dir, "tokenizer.json")) ? Path.Combine(dir, "tokenizer.json") : null);
             if (tok is not null && !File.Exists(tok)) throw new CliException($"--tokenizer '{tok}' does not exist");
             var sw = Stopwatch.StartNew();
-            using ITensorSource weights = Checkpoint.Open(dir);
             var extra = new List<KeyValuePair<string, GgufValue>> { new("general.name", GgufValue.Of(Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar)))) };
             if (tok is not null) extra.AddRange(GgufVocabulary.FromTokenizerJson(tok, config.VocabSize, config.BosTokenId, config.EosTokenId));
-            else Console.Error.WriteLine("note: no tokenizer.json: the GGUF has no vocabulary (llama.cpp will not load it; SharpSeek runs it on ids)");
+            else if (weights is GgufTensorSource g && GgufVocabulary.HasVocabulary(g.Files.Metadata))   // re-quantising: keep the vocabulary
+                extra.AddRange(g.Files.Metadata.Where(p => p.Key.StartsWith("tokenizer.ggml.", StringComparison.Ordinal)));
+            else if (!extra.Any(p => p.Key == "tokenizer.ggml.tokens")) Console.Error.WriteLine("note: no tokenizer.json: the GGUF has no vocabulary (llama.cpp will not load it; SharpSeek runs it on ids)");
             var written = Deepseek4GgufWriter.Write(outPath, config, weights, recipe, extra);
             long bytes = new FileInfo(outPath).Length;
             Summarise(written);

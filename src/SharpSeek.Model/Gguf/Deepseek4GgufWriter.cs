@@ -1,4 +1,4 @@
-// Boundary: an official-layout checkpoint (any ITensorSource) -> a deepseek4 GGUF, streaming tensor by
+// Boundary: an official-layout checkpoint (any ITensorSource, or a deepseek4 GGUF) -> a deepseek4 GGUF, streaming tensor by
 // tensor and row by row (one decoded row in memory at a time): rows decoded exactly (e4m3 x 2^k,
 // e2m1 x 2^k, BF16), then encoded to the recipe's ggml type; FP4 experts bound for MXFP4 are repacked
 // byte for byte. Names and merged experts come from Deepseek4GgufNames, the metadata from Deepseek4GgufConfig.
@@ -76,6 +76,15 @@ public static class Deepseek4GgufWriter
 
     private static unsafe void WriteTensor(Stream s, ITensorSource src, WeightSpec spec, GgmlType type)
     {
+        // A GGUF source (re-quantising): block formats, and F16, are decoded row by row as ggml blocks.
+        if (src is IGgmlTensorSource ggml && ggml.TryGetGgml(spec.Name, out GgmlTensor? g) && g.Type.Type is not (GgmlType.F32 or GgmlType.BF16 or GgmlType.I8 or GgmlType.I16 or GgmlType.I32 or GgmlType.I64))
+        {
+            if (!g.Shape.SequenceEqual(spec.Shape))
+                throw new InvalidDataException($"{spec.Name}: shape {g.ShapeString} does not match the config, which implies {spec.ShapeString} ({g.SourceFile})");
+            long rows = spec.Shape.Length < 2 ? 1 : spec.Shape[..^1].Aggregate(1L, (a, b) => a * b);
+            WriteMatrix(s, new WeightMatrix(spec.Name, g.Type, checked((int)rows), checked((int)spec.Shape[^1]), g.Pointer, src), type);
+            return;
+        }
         TensorView v = src.TryGet(spec.Name, out TensorView? view) ? view : throw new KeyNotFoundException($"tensor '{spec.Name}' is missing from {src.Description}");
         if (type == GgmlType.I32)
         {
@@ -103,9 +112,15 @@ public static class Deepseek4GgufWriter
             }
             return;
         }
-        var row = new float[cols];
+        WriteMatrix(s, m, type);
+    }
+
+    // Each row decoded exactly, then encoded as type.
+    private static void WriteMatrix(Stream s, WeightMatrix m, GgmlType type)
+    {
+        var row = new float[m.Cols];
         GgmlTypeInfo info = GgmlTypes.Info(type);
-        var bytes = new byte[cols / info.BlockElements * info.BlockBytes];
+        var bytes = new byte[m.Cols / info.BlockElements * info.BlockBytes];
         for (int r = 0; r < m.Rows; r++)
         {
             m.DecodeRow(r, row);
