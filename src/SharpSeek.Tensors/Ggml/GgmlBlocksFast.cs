@@ -56,14 +56,7 @@ public static class GgmlBlocksFast
                 {
                     // 32 signed codes widened to float in vectors: sbyte -> short -> int -> float.
                     d = GgmlBlocks.Half(x, 0);
-                    Vector256<sbyte> q = Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(x.Slice(2, 32)));
-                    var (lo, hi) = Vector256.Widen(q);
-                    var (a, b2) = Vector256.Widen(lo);
-                    var (c, e2) = Vector256.Widen(hi);
-                    Vector256.ConvertToSingle(a).CopyTo(codes);
-                    Vector256.ConvertToSingle(b2).CopyTo(codes[8..]);
-                    Vector256.ConvertToSingle(c).CopyTo(codes[16..]);
-                    Vector256.ConvertToSingle(e2).CopyTo(codes[24..]);
+                    GgmlKBlocksFast.WidenSigned(Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(x.Slice(2, 32))), codes);
                     break;
                 }
                 case GgmlType.Q4_0:

@@ -3,6 +3,7 @@
 // vectors and widened to float; each output is then the twin's float operations in the twin's order
 // (scale products computed once per sub-block as scalars, exactly as GgmlKBlocks / GgmlGridBlocks do),
 // so the values equal the scalar twin bit for bit (tested). Callers check Vector256.IsHardwareAccelerated.
+// Every code here is below 128, so one signed widening serves them all.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -10,22 +11,9 @@ namespace SharpSeek.Tensors.Ggml;
 
 internal static class GgmlKBlocksFast
 {
-    /// <summary>32 byte codes -> 32 floats.</summary>
+    /// <summary>32 signed byte codes -> 32 floats (unsigned codes below 128 pass as they are).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Widen(Vector256<byte> v, Span<float> dst)
-    {
-        var (lo, hi) = Vector256.Widen(v);
-        var (a, b) = Vector256.Widen(lo);
-        var (c, d) = Vector256.Widen(hi);
-        Vector256.ConvertToSingle(a).CopyTo(dst);
-        Vector256.ConvertToSingle(b).CopyTo(dst[8..]);
-        Vector256.ConvertToSingle(c).CopyTo(dst[16..]);
-        Vector256.ConvertToSingle(d).CopyTo(dst[24..]);
-    }
-
-    /// <summary>32 signed byte codes -> 32 floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WidenSigned(Vector256<sbyte> v, Span<float> dst)
+    internal static void WidenSigned(Vector256<sbyte> v, Span<float> dst)
     {
         var (lo, hi) = Vector256.Widen(v);
         var (a, b) = Vector256.Widen(lo);
@@ -66,7 +54,7 @@ internal static class GgmlKBlocksFast
             Vector256<byte> q = Vector256.Create(x.Slice(16 + n / 4, 32));
             for (int shift = 0; shift < 8; shift += 2)
             {
-                Widen(Vector256.ShiftRightLogical(q, shift) & three, codes);   // codes 0..15: first sub-block, 16..31: second
+                WidenSigned((Vector256.ShiftRightLogical(q, shift) & three).AsSByte(), codes);   // codes 0..15: first sub-block, 16..31: second
                 for (int half = 0; half < 2; half++, o += 16)
                 {
                     byte sc = scales[s++];
@@ -89,8 +77,8 @@ internal static class GgmlKBlocksFast
             var (sc2, m2) = GgmlKBlocks.ScaleMin(scales, s + 1);
             float d1 = d * sc1, mm1 = min * m1, d2 = d * sc2, mm2 = min * m2;
             Vector256<byte> q = Vector256.Create(x.Slice(16 + j / 2, 32));
-            Widen(q & mask, lo);
-            Widen(Vector256.ShiftRightLogical(q, 4), hi);
+            WidenSigned((q & mask).AsSByte(), lo);
+            WidenSigned(Vector256.ShiftRightLogical(q, 4).AsSByte(), hi);
             MulSub16(lo, d1, mm1, y[o..]);
             MulSub16(lo[16..], d1, mm1, y[(o + 16)..]);
             MulSub16(hi, d2, mm2, y[(o + 32)..]);
@@ -139,7 +127,7 @@ internal static class GgmlKBlocksFast
             var grid = Vector256.Create(
                 BitConverter.ToUInt64(gridTable.Slice(8 * q[0], 8)), BitConverter.ToUInt64(gridTable.Slice(8 * q[1], 8)),
                 BitConverter.ToUInt64(gridTable.Slice(8 * q[2], 8)), BitConverter.ToUInt64(gridTable.Slice(8 * q[3], 8))).AsByte();
-            Widen(grid, codes);
+            WidenSigned(grid.AsSByte(), codes);   // grid values are below 128
             for (int l = 0; l < 4; l++)
             {
                 int signs = GgmlGridBlocks.Signs((int)(aux1 >> (7 * l)) & 127);
