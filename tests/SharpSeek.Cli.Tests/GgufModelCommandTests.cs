@@ -41,6 +41,7 @@ public sealed class GgufModelCommandTests : IDisposable
             Assert.Equal(fb.Get(name).ReadAsFloat32(), fa.Get(name).ReadAsFloat32());
         var inspect = Run("inspect", "--model", gguf);
         Assert.Contains("deepseek4", inspect.Out);
+        Assert.Contains("model         custom V4 geometry (4 layers, dim 256)", inspect.Out);
         // Re-quantising the GGUF itself (its blocks decoded, encoded again) keeps the lossless file's values.
         string again = Path.Combine(_dir, "again.gguf"), c = Path.Combine(_dir, "c.safetensors");
         var rq = Run("quantize", "--model", gguf, "--out", again, "--preset", "lossless");

@@ -61,6 +61,6 @@ public static class InspectCommand
         return command;
     }
 
-    private static string Human(long n) => n >= 1e12 ? $"{n / 1e12:F2}T" : n >= 1e9 ? $"{n / 1e9:F2}B" : n >= 1e6 ? $"{n / 1e6:F2}M" : $"{n}";
+    internal static string Human(long n) => n >= 1e12 ? $"{n / 1e12:F2}T" : n >= 1e9 ? $"{n / 1e9:F2}B" : n >= 1e6 ? $"{n / 1e6:F2}M" : $"{n}";
     internal static string Bytes(long b) => b >= 1L << 30 ? $"{b / (double)(1L << 30):F2} GiB" : b >= 1 << 20 ? $"{b / (double)(1 << 20):F2} MiB" : b >= 1 << 10 ? $"{b / 1024.0:F1} KiB" : $"{b} B";
 }
