@@ -12,7 +12,7 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory", Required = true };
+        var model = new Option<string>("--model") { Description = "Model directory or a deepseek4 .gguf file", Required = true };
         var prompt = new Option<int>("--prompt") { Description = "Prompt tokens", DefaultValueFactory = _ => 128 };
         var gen = new Option<int>("--gen") { Description = "Tokens to decode", DefaultValueFactory = _ => 32 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };

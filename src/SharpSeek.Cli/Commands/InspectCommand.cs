@@ -11,7 +11,7 @@ public static class InspectCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory (config.json, weights optional)", Required = true };
+        var model = new Option<string>("--model") { Description = "Model directory (config.json, weights optional) or a .gguf file", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("inspect", "Describe a V4 checkpoint or geometry: parameters, bytes, KV memory per token") { model, json };
         command.SetAction(parse =>

@@ -15,7 +15,7 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory (config.json, safetensors, tokenizer.json)", DefaultValueFactory = _ => "models/default" };
+        var model = new Option<string>("--model") { Description = "Model directory (config.json, safetensors, tokenizer.json) or a deepseek4 .gguf file", DefaultValueFactory = _ => "models/default" };
         var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port", DefaultValueFactory = _ => 8000 };
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1/*" };

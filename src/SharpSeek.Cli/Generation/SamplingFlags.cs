@@ -17,7 +17,7 @@ public sealed class SamplingFlags
     public Option<float> FrequencyPenalty { get; } = new("--frequency-penalty") { Description = "Subtract count * value from logits of generated tokens (0 = off)" };
     public Option<int> MaxTokens { get; } = new("--max-tokens") { Description = "Maximum number of tokens to generate", DefaultValueFactory = _ => 128 };
     public Option<bool> Speculative { get; } = new("--speculative") { Description = "Speculative decoding with the model's MTP head as draft" };
-    public Option<string?> Model { get; } = new("--model") { Description = "Model directory (default: models/default)" };
+    public Option<string?> Model { get; } = new("--model") { Description = "Model directory or a deepseek4 .gguf file (default: models/default)" };
     public Option<int?> Context { get; } = new("--context") { Description = "Limit the context length (positions)" };
 
     public void AddTo(Command command)
