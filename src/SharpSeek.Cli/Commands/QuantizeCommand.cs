@@ -69,6 +69,8 @@ public static class QuantizeCommand
             else if (weights is GgufTensorSource g && GgufVocabulary.HasVocabulary(g.Files.Metadata))   // re-quantising: keep the vocabulary
                 extra.AddRange(g.Files.Metadata.Where(p => p.Key.StartsWith("tokenizer.ggml.", StringComparison.Ordinal)));
             else if (!extra.Any(p => p.Key == "tokenizer.ggml.tokens")) Console.Error.WriteLine("note: no tokenizer.json: the GGUF has no vocabulary (llama.cpp will not load it; SharpSeek runs it on ids)");
+            if (config.CompressRatios.Take(config.NumLayers).Any(r => r is not (0 or 4 or 128)))
+                Console.Error.WriteLine("note: compression ratios other than 0, 4 and 128: llama.cpp's deepseek4 loader refuses this file (SharpSeek runs it)");
             var written = Deepseek4GgufWriter.Write(outPath, config, weights, recipe, extra);
             long bytes = new FileInfo(outPath).Length;
             Summarise(written);
