@@ -69,11 +69,13 @@ public sealed class GgmlMatMulTests
         }
     }
 
-    /// <summary>A token alone (Q8_0 / MXFP4: the fused in-register decode) equals the same token in a batch (the panel path) bit for bit.</summary>
+    /// <summary>A token alone (Q8_0 / MXFP4 / Q4_K: the fused in-register decode; Q6_K, Q2_K: the panel) equals the same token in a batch (the panel path) bit for bit.</summary>
     [Theory]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.MXFP4)]
     [InlineData(GgmlType.Q4_K)]
+    [InlineData(GgmlType.Q6_K)]
+    [InlineData(GgmlType.Q2_K)]
     public void ATokenAloneEqualsTheTokenInABatchBitForBit(GgmlType type)
     {
         GgmlTypeInfo info = GgmlTypes.Info(type);

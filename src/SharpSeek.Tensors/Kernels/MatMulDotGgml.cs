@@ -1,8 +1,10 @@
-// One token against four ggml-block weight rows (Q8_0, MXFP4: a decode step of a GGUF model) with the
-// decode fused into the dot: each 32-value block is widened (Q8_0) or looked up in the block's scaled
-// 16-entry code book (MXFP4) in registers instead of through the panel buffer. Each weight is the same
-// exact product code x scale that GgmlBlocksFast writes into the panel, and the FMA chain per lane and
-// the reduction are Rows4's, so the sums equal the panel path bit for bit (and a token in a batch).
+// One token against four ggml-block weight rows (Q8_0, MXFP4, Q4_K: a decode step of a GGUF model) with
+// the decode fused into the dot: codes are widened (Q8_0, Q4_K) or looked up in the block's scaled
+// 16-entry code book (MXFP4) in registers instead of through the panel buffer. Every weight is the value
+// GgmlBlocksFast writes into the panel (code x scale, exact; Q4_K's scale x code - min per sub-block, in
+// the twin's order), and the FMA chain per lane and the reduction are Rows4's, so the sums equal the
+// panel path bit for bit (and a token in a batch). A fused Q6_K measured slower than its panel path, so
+// Q6_K and the other formats stay on the panel.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -13,13 +15,22 @@ namespace SharpSeek.Tensors.Kernels;
 internal static unsafe class MatMulDotGgml
 {
     public static bool IsSupported(GgmlType type) =>
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && type is GgmlType.Q8_0 or GgmlType.MXFP4;
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && type is GgmlType.Q8_0 or GgmlType.MXFP4 or GgmlType.Q4_K;
 
     /// <summary>s_r = sum_j x[j] * w_r[j] for r = 0..3 over n columns (whole 32-blocks); w_r the row's first block of the run.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows4(GgmlType type, float* x, byte* w0, byte* w1, byte* w2, byte* w3, int n, float* s)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        if (type == GgmlType.Q4_K)
+        {
+            for (int j = 0, o = 0; j < n; j += 256, o += 144)
+            {
+                c0 = Q4K(w0 + o, x + j, c0); c1 = Q4K(w1 + o, x + j, c1); c2 = Q4K(w2 + o, x + j, c2); c3 = Q4K(w3 + o, x + j, c3);
+            }
+            s[0] = Vector512.Sum(c0); s[1] = Vector512.Sum(c1); s[2] = Vector512.Sum(c2); s[3] = Vector512.Sum(c3);
+            return;
+        }
         int bytes = type == GgmlType.Q8_0 ? 34 : 17;
         for (int j = 0, o = 0; j < n; j += 32, o += bytes)
         {
@@ -57,5 +68,37 @@ internal static unsafe class MatMulDotGgml
         Vector512<uint> codes = Avx512F.ConvertToVector512UInt32(Vector128.Load(b + 1));
         c = Vector512.FusedMultiplyAdd(xa, Avx512F.PermuteVar16x32(book, codes.AsInt32()), c);   // only the low 4 index bits count
         return Vector512.FusedMultiplyAdd(xb, Avx512F.PermuteVar16x32(book, Vector512.ShiftRightLogical(codes, 4).AsInt32()), c);
+    }
+
+    // 16 byte codes -> 16 int32 lanes (zero-extended).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Bytes16(byte* p) => Avx512F.ConvertToVector512Int32(Vector128.Load(p));
+
+    // w = scale * code - offset for 16 codes, then one FMA: the panel's values and its column order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> MulSubFma(Vector512<int> codes, float scale, float offset, float* x, Vector512<float> c) =>
+        Vector512.FusedMultiplyAdd(Vector512.Load(x), Vector512.Create(scale) * Vector512.ConvertToSingle(codes) - Vector512.Create(offset), c);
+
+    // Q4_K block (256 values): per 64: 32 low nibbles with (d1, m1), 32 high nibbles with (d2, m2).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Q4K(byte* b, float* x, Vector512<float> c)
+    {
+        float d = Codecs.F16.Decode(Unsafe.ReadUnaligned<ushort>(b)), min = Codecs.F16.Decode(Unsafe.ReadUnaligned<ushort>(b + 2));
+        var scales = new ReadOnlySpan<byte>(b + 4, 12);
+        var mask = Vector512.Create(0xF);
+        for (int k = 0; k < 4; k++)
+        {
+            var (sc1, m1) = GgmlKBlocks.ScaleMin(scales, 2 * k);
+            var (sc2, m2) = GgmlKBlocks.ScaleMin(scales, 2 * k + 1);
+            float d1 = d * sc1, mm1 = min * m1, d2 = d * sc2, mm2 = min * m2;
+            byte* q = b + 16 + 32 * k;
+            Vector512<int> qa = Bytes16(q), qb = Bytes16(q + 16);
+            float* xk = x + 64 * k;
+            c = MulSubFma(qa & mask, d1, mm1, xk, c);
+            c = MulSubFma(qb & mask, d1, mm1, xk + 16, c);
+            c = MulSubFma(Vector512.ShiftRightLogical(qa, 4), d2, mm2, xk + 32, c);
+            c = MulSubFma(Vector512.ShiftRightLogical(qb, 4), d2, mm2, xk + 48, c);
+        }
+        return c;
     }
 }
