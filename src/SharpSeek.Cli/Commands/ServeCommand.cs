@@ -42,6 +42,7 @@ public static class ServeCommand
             {
                 ModelId = id, ApiKey = parse.GetValue(apiKey), MaxConcurrent = mc,
                 Speculative = parse.GetValue(speculative), PrefixCacheBytes = (long)parse.GetValue(prefixCache) << 20,
+                Defaults = md.Defaults,
             };
             using var engine = new ServingContext(md.Model, tokenizer, options);
             string url = $"http://{parse.GetValue(host)}:{p}";

@@ -16,7 +16,7 @@ public static class ChatCompletionsEndpoint
     {
         ChatRequest req;
         using (var doc = await RequestBody.ReadJsonAsync(http.Request, engine.Options.MaxBodyBytes, http.RequestAborted))
-            req = ChatRequest.Parse(doc.RootElement);
+            req = ChatRequest.Parse(doc.RootElement, engine.Options.Defaults);
         engine.CheckModel(req.Common.Model);
         Tokenizer tokenizer = engine.RequireTokenizer("chat messages");
         string prompt;
