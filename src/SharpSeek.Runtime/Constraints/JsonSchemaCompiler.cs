@@ -62,6 +62,16 @@ public sealed class JsonSchemaCompiler
     public static GrammarNode Compile(JsonElement schema, ConstraintLimits? limits = null, bool strict = true) =>
         new JsonSchemaCompiler(schema, limits ?? new ConstraintLimits(), strict).Node(schema, "");
 
+    /// <summary>A compiler for parts of <paramref name="root"/> (a tool's parameters, one property at a time); $ref resolves against root.</summary>
+    public static JsonSchemaCompiler For(JsonElement root, ConstraintLimits? limits = null, bool strict = true) =>
+        new(root, limits ?? new ConstraintLimits(), strict);
+
+    /// <summary>The grammar of <paramref name="schema"/>, a part of this compiler's root at <paramref name="path"/> (for messages).</summary>
+    public GrammarNode CompilePart(JsonElement schema, string path) => Node(schema, path);
+
+    /// <summary>Any JSON value up to Limits.MaxDepth.</summary>
+    public GrammarNode AnyValue => _any[_limits.MaxDepth];
+
     /// <summary>json_object mode: any JSON object.</summary>
     public static GrammarNode AnyObject(ConstraintLimits? limits = null)
     {
@@ -168,6 +178,8 @@ public sealed class JsonSchemaCompiler
         var node = new RefNode();
         _refs[target] = node;
         node.Target = Node(resolved, target);
+        for (GrammarNode? t = node.Target; t is RefNode chain; t = chain.Target)
+            if (ReferenceEquals(chain, node)) throw new SchemaException($"$ref '{target}' refers to itself without any content between", Join(path, "$ref"));
         return node;
     }
 

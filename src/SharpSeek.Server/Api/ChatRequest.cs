@@ -11,6 +11,9 @@ namespace SharpSeek.Server.Api;
 public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<ToolDefinition>? Tools,
     JsonElement? ResponseFormat, ThinkingMode Mode, ReasoningEffort Effort, ToolChoice ToolChoice)
 {
+    /// <summary>parallel_tool_calls: false allows one call per answer (constrained when a call is required or a tool is strict).</summary>
+    public bool ParallelToolCalls { get; init; } = true;
+
     /// <param name="defaults">The model's generation_config.json: thinking mode, effort and sampling when the request does not say.</param>
     public static ChatRequest Parse(JsonElement root, GenerationDefaults? defaults = null)
     {
@@ -59,7 +62,10 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
         };
         // Unsaid: a reasoning_effort other than none asks for thinking; else the model's default.
         bool on = thinking ?? (effortText is null ? d.Thinking : effortText != "none");
-        return new ChatRequest(common, messages, tools, format, on ? ThinkingMode.Thinking : ThinkingMode.Chat, on ? effort : ReasoningEffort.Default, choice);
+        return new ChatRequest(common, messages, tools, format, on ? ThinkingMode.Thinking : ThinkingMode.Chat, on ? effort : ReasoningEffort.Default, choice)
+        {
+            ParallelToolCalls = RequestFields.Bool(root, "parallel_tool_calls") ?? true,
+        };
     }
 
     // "none" | "auto" | "required" | {"type": "function", "function": {"name": N}} (N one of the tools).

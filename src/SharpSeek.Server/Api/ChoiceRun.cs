@@ -1,6 +1,6 @@
 // The requests of one HTTP call (one per choice, seeds seed, seed+1, ...): submitted together to the
 // engine, each with the text path's stop-string check as its engine-side stop condition, the
-// tool_choice forcing as a logit processor, and its own cancellation under the request's abort
+// output constraints (OutputConstraints: tool_choice, response_format) as fresh logit processors, and its own cancellation under the request's abort
 // token. Disposing cancels whatever still runs, so an early exit never leaves memory behind.
 using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Generation;
@@ -17,7 +17,7 @@ public sealed class ChoiceRun : IDisposable
     private readonly SequenceHandle[] _handles;
 
     public ChoiceRun(ServingContext engine, IReadOnlyList<int> promptIds, CommonParams common, int maxTokens, CancellationToken aborted,
-        ForcedTokens? forced = null, IReadOnlyList<int>? cachePoints = null)
+        Func<IReadOnlyList<ILogitProcessor>>? processors = null, IReadOnlyList<int>? cachePoints = null)
     {
         _engine = engine;
         PromptTokens = promptIds.Count;
@@ -35,7 +35,7 @@ public sealed class ChoiceRun : IDisposable
                 _handles[i] = engine.Engine.Submit(new GenerationRequest
                 {
                     PromptIds = promptIds, Sampling = sampling, MaxNewTokens = maxTokens, TopLogprobs = common.TopLogprobs,
-                    LogitProcessors = forced is null ? null : [forced], StopCondition = stop, Speculative = engine.Options.Speculative,
+                    LogitProcessors = processors?.Invoke(), StopCondition = stop, Speculative = engine.Options.Speculative,
                     CachePoints = cachePoints,
                 }, _cancel[i].Token);
             }

@@ -90,7 +90,7 @@ public static class RequestFields
     /// <summary>
     /// OpenAI fields this server knows but does not implement: refused by name when they ask for
     /// something (an explicit null or the neutral value passes), never silently ignored. Fields that
-    /// change nothing here (user, metadata, store, service_tier, parallel_tool_calls) are type-checked only.
+    /// change nothing here (user, metadata, store, service_tier) are type-checked only; parallel_tool_calls is read by ChatRequest.
     /// </summary>
     private static void RefuseUnsupported(JsonElement root, bool chat)
     {
