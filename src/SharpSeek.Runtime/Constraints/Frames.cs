@@ -52,6 +52,11 @@ internal sealed class StringFrame(JsonStringNode node, int phase, int length, in
 {
     public const int Open = 0, Body = 1, Escape = 2, Hex = 3, Utf8 = 4;
 
+    /// <summary>Between characters of the string: any plain character may come next.</summary>
+    public bool InBody => phase == Body;
+    /// <summary>Characters the string may still take.</summary>
+    public int Room => node.Max - length;
+
     public override void Step(byte b, bool literalOnly, List<Frame?> into)
     {
         switch (phase)

@@ -2,7 +2,8 @@
 // it is empty; e.g. "</think>" so the reasoning stays free), every token whose bytes cannot continue
 // the grammar is masked to -inf, and EOS is allowed only where the document may end (and is then
 // the only choice once nothing else can follow). The mask walks the vocabulary's byte trie with
-// the matcher's stack set, so each shared prefix is matched once (AllowedPlain is the per-token
+// the matcher's stack set, so each shared prefix is matched once, and inside a JSON string takes
+// plain-text tokens by their character count (AllowedPlain is the per-token
 // twin it is tested against). State advances incrementally with the history and is recomputed if
 // the history is not an extension of what it saw, so drafts and verification see the same masks.
 using SharpSeek.Runtime.Sampling;
@@ -47,7 +48,22 @@ public sealed class GrammarConstraint : ILogitProcessor
     public bool[] Allowed(GrammarMatcher state)
     {
         var mask = new bool[_vocab.Size];
-        Walk(_vocab.Root, state.Stacks, mask);
+        // Inside JSON strings only: every plain-text token that fits is allowed at once, and only
+        // the other tokens (quotes, escapes, partial UTF-8) are walked.
+        int room = -1;
+        bool onlyStrings = true;
+        foreach (Frame? s in state.Stacks)
+        {
+            if (s is StringFrame { InBody: true } f) room = Math.Max(room, f.Room);
+            else if (s is not null) onlyStrings = false;
+        }
+        if (onlyStrings && room >= 0)
+        {
+            int[] chars = _vocab.PlainChars;
+            foreach (int id in _vocab.PlainIds) if (chars[id] <= room) mask[id] = true;
+            Walk(_vocab.NonPlainRoot, state.Stacks, mask);
+        }
+        else Walk(_vocab.Root, state.Stacks, mask);
         foreach (var (id, bytes) in _vocab.Atomic) mask[id] = state.Advance(bytes, literalOnly: true) is not null;
         AllowEos(state, mask);
         return mask;

@@ -21,7 +21,13 @@ public sealed class TokenVocabulary
         EosIds = eosIds.Distinct().ToArray();
         foreach (int id in EosIds.Concat(atomic))
             if ((uint)id >= (uint)Size) throw new ArgumentOutOfRangeException(nameof(tokenBytes), $"token id {id} is outside the vocabulary of {Size}");
-        Root = Build(Enumerable.Range(0, Size).Where(id => tokenBytes[id] is { Length: > 0 } && !atomic.Contains(id) && !EosIds.Contains(id)).ToArray(), tokenBytes, 0);
+        int[] text = Enumerable.Range(0, Size).Where(id => tokenBytes[id] is { Length: > 0 } && !atomic.Contains(id) && !EosIds.Contains(id)).ToArray();
+        Root = Build(text, tokenBytes, 0);
+        PlainChars = new int[Size];
+        Array.Fill(PlainChars, -1);
+        foreach (int id in text) PlainChars[id] = CountPlain(tokenBytes[id]!);
+        NonPlainRoot = Build(text.Where(id => PlainChars[id] < 0).ToArray(), tokenBytes, 0);
+        PlainIds = text.Where(id => PlainChars[id] >= 0).ToArray();
         Atomic = atomic.Where(id => tokenBytes[id] is { Length: > 0 } && !EosIds.Contains(id)).Select(id => (id, tokenBytes[id]!)).ToArray();
         Bytes = tokenBytes;
     }
@@ -30,6 +36,31 @@ public sealed class TokenVocabulary
     public IReadOnlyList<int> EosIds { get; }
     public IReadOnlyList<byte[]?> Bytes { get; }
     internal TrieNode Root { get; }
+    /// <summary>The trie of the tokens that are not plain string text (quotes, backslashes, controls, partial UTF-8).</summary>
+    internal TrieNode NonPlainRoot { get; }
+    /// <summary>Per id: the characters of a token that is plain JSON-string text (printable, no '"' or '\', whole UTF-8 characters), else -1.</summary>
+    internal int[] PlainChars { get; }
+    internal int[] PlainIds { get; }
+
+    private static int CountPlain(byte[] b)
+    {
+        int chars = 0;
+        for (int i = 0; i < b.Length; chars++)
+        {
+            byte c = b[i];
+            if (c < 0x80)
+            {
+                if (c < 0x20 || c == 0x7F || c == '"' || c == '\\') return -1;
+                i++;
+                continue;
+            }
+            int n = c is >= 0xC2 and <= 0xDF ? 1 : c is >= 0xE0 and <= 0xEF ? 2 : c is >= 0xF0 and <= 0xF4 ? 3 : -1;
+            if (n < 0) return -1;
+            for (int k = 1; k <= n; k++) if (i + k >= b.Length || b[i + k] is < 0x80 or > 0xBF) return -1;
+            i += n + 1;
+        }
+        return chars;
+    }
     internal (int Id, byte[] Bytes)[] Atomic { get; }
 
     private static TrieNode Build(int[] ids, IReadOnlyList<byte[]?> bytes, int depth)

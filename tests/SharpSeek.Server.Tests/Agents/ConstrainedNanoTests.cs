@@ -66,6 +66,25 @@ public sealed class ConstrainedNanoTests(NanoFixture nano, ITestOutputHelper out
             $"({100 * masks.Elapsed.TotalSeconds / clock.Elapsed.TotalSeconds:F1}% of the wall time)");
     }
 
+    [Fact]
+    public void On_the_real_vocabulary_the_trie_mask_equals_the_plain_mask_at_every_prefix()
+    {
+        var vocab = new TokenVocabulary(nano.Tokenizer.TokenBytesTable(), nano.Tokenizer.AddedTokens.Where(t => !t.Special).Select(t => t.Id), nano.Directory.Model.EosTokenIds);
+        using JsonDocument schema = JsonDocument.Parse("""
+            {"type": "object", "properties": {"name": {"type": "string", "maxLength": 5}, "n": {"type": "number"},
+             "tags": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}, "required": ["name", "tags"], "additionalProperties": false}
+            """);
+        var c = new GrammarConstraint(JsonSchemaCompiler.Compile(schema.RootElement, Limits), vocab);
+        byte[] doc = System.Text.Encoding.UTF8.GetBytes("""{"name": "Zoé", "n": -1.25, "tags": ["a\"b", null, "é✓"]}""");
+        GrammarMatcher state = c.Initial;
+        for (int i = 0; i <= doc.Length; i++)
+        {
+            Assert.Equal(c.AllowedPlain(state), c.Allowed(state));
+            if (i < doc.Length) state = state.Advance(doc.AsSpan(i, 1)) ?? throw new Xunit.Sdk.XunitException($"the document stops matching at byte {i}");
+        }
+        Assert.True(state.Accepting);
+    }
+
     private sealed class TimedProcessorClock
     {
         public TimeSpan Elapsed;
