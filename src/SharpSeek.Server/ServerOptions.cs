@@ -16,6 +16,8 @@ public sealed record ServerOptions
     public bool Speculative { get; init; }
     /// <summary>Bytes of sequence memory kept for prefix reuse across requests (0 = off).</summary>
     public long PrefixCacheBytes { get; init; } = 256L << 20;
+    /// <summary>Responses kept in memory for previous_response_id (POST /v1/responses with store); the least recently used go first.</summary>
+    public int StoredResponses { get; init; } = 1024;
     /// <summary>Bounds of constrained output (string length, array items, nesting) that keep every constrained document finite.</summary>
     public SharpSeek.Runtime.Constraints.ConstraintLimits ConstraintLimits { get; init; } = new();
     /// <summary>The model directory's generation_config.json: thinking, effort and sampling of requests that leave them out.</summary>

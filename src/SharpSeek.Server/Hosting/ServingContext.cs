@@ -24,6 +24,7 @@ public sealed class ServingContext : IDisposable
         Model = model;
         Tokenizer = tokenizer;
         Options = options;
+        Responses = new ResponseStore(options.StoredResponses);
         _vocabulary = new Lazy<TokenVocabulary>(() =>
         {
             Tokenizer tok = Tokenizer ?? throw new InvalidOperationException("constrained decoding needs a tokenizer");
@@ -44,6 +45,8 @@ public sealed class ServingContext : IDisposable
     public MemoryPool Pool => Engine.Pool;
     public InferenceEngine Engine { get; }
     public ServerMetrics Metrics { get; } = new();
+    /// <summary>Responses kept for previous_response_id (ServerOptions.StoredResponses, least recently used evicted).</summary>
+    public ResponseStore Responses { get; }
 
     /// <summary>The tokenizer's vocabulary as constrained decoding walks it (built on first use, shared by all requests).</summary>
     public TokenVocabulary ConstraintVocabulary => _vocabulary.Value;

@@ -26,9 +26,12 @@ public static class SharpSeekServer
         app.UseMiddleware<AuthMiddleware>();
         app.MapPost("/v1/chat/completions", (HttpContext http) => ChatCompletionsEndpoint.HandleAsync(http, engine));
         app.MapPost("/v1/completions", (HttpContext http) => CompletionsEndpoint.HandleAsync(http, engine));
+        app.MapPost("/v1/responses", (HttpContext http) => ResponsesEndpoint.HandleAsync(http, engine));
+        app.MapGet("/v1/responses/{id}", (string id) => ResponsesEndpoint.Get(engine, id));
         // GET and HEAD alike on the read-only endpoints (load balancers probe /health with HEAD; Kestrel drops the body).
         string[] read = [HttpMethods.Get, HttpMethods.Head];
         app.MapMethods("/v1/models", read, () => InfoEndpoints.Models(engine));
+        app.MapMethods("/v1/models/{id}", read, (string id) => InfoEndpoints.Model(engine, id));
         app.MapMethods("/health", read, () => InfoEndpoints.Health(engine));
         app.MapMethods("/metrics", read, () => InfoEndpoints.Metrics(engine));
         app.MapFallback((HttpContext http) => throw new ApiError(404, $"Unknown route {http.Request.Method} {http.Request.Path}.", "invalid_request_error", null, "not_found"));
