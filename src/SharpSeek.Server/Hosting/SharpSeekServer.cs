@@ -1,5 +1,5 @@
-// Builds the ASP.NET Core app: error guard, bearer auth, and the OpenAI-compatible routes over one
-// ServingContext. The CLI runs it on Kestrel; tests run the same app on TestServer.
+// Builds the ASP.NET Core app: error guard, bearer auth, the OpenAI-compatible routes over one
+// ServingContext, and the chat page at /. The CLI runs it on Kestrel; tests run the same app on TestServer.
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -34,6 +34,8 @@ public static class SharpSeekServer
         app.MapMethods("/v1/models/{id}", read, (string id) => InfoEndpoints.Model(engine, id));
         app.MapMethods("/health", read, () => InfoEndpoints.Health(engine));
         app.MapMethods("/metrics", read, () => InfoEndpoints.Metrics(engine));
+        foreach (string path in ChatPage.Paths) app.MapMethods(path, read, () => ChatPage.File(path));
+        app.MapGet("/chat/config", () => ChatPage.Config(engine));
         app.MapFallback((HttpContext http) => throw new ApiError(404, $"Unknown route {http.Request.Method} {http.Request.Path}.", "invalid_request_error", null, "not_found"));
         return app;
     }
