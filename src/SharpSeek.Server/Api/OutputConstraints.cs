@@ -25,21 +25,27 @@ public static class OutputConstraints
         Tokenizer tokenizer = engine.RequireTokenizer("a constrained request");
         int[] afterReasoning = req.Mode == ThinkingMode.Thinking ? tokenizer.Encode(DsmlTokens.ThinkEnd) : [];
         ConstraintLimits limits = engine.Options.ConstraintLimits;
-        int maxCalls = req.ParallelToolCalls ? DsmlGrammar.MaxCalls : 1;
+        int maxCalls = req.ParallelToolCalls ? ToolCallGrammar.MaxCalls : 1;
         (GrammarNode Grammar, int[] Trigger)? plan = null;
         if (req.Tools is { } tools && req.ToolChoice.Mode is ToolChoiceMode.Required or ToolChoiceMode.Function)
-            plan = (Tools(() => DsmlGrammar.CallBlock(tools, req.ToolChoice.Name, limits, maxCalls)), afterReasoning);
+            plan = (Tools(() => ToolCallGrammar.CallBlock(DsmlTokens.Dsml, Schemas(tools), req.ToolChoice.Name, limits, maxCalls)), afterReasoning);
         else if (req.ResponseFormat is JsonElement rf)
         {
             try { plan = (ResponseFormat(rf, limits), afterReasoning); }
             catch (SchemaException e) { throw ApiError.BadRequest(e.Message, "response_format.json_schema.schema" + (e.Path.Length > 0 ? "." + e.Path : "")); }
         }
-        else if (req.Tools is { } auto && auto.Any(DsmlGrammar.IsStrict))
-            plan = (Tools(() => DsmlGrammar.CallBlock(auto, null, limits, maxCalls, CallTrigger)), tokenizer.Encode(CallTrigger));
+        else if (req.Tools is { } auto && auto.Any(IsStrict))
+            plan = (Tools(() => ToolCallGrammar.CallBlock(DsmlTokens.Dsml, Schemas(auto), null, limits, maxCalls, CallTrigger)), tokenizer.Encode(CallTrigger));
         if (plan is not var (grammar, trigger)) return null;
         TokenVocabulary vocab = engine.ConstraintVocabulary;
         return () => [new GrammarConstraint(grammar, vocab, trigger)];
     }
+
+    /// <summary>Whether the tool asks for strict arguments (`"strict": true` on the function).</summary>
+    public static bool IsStrict(ToolDefinition tool) => tool.Function.TryGetProperty("strict", out JsonElement s) && s.ValueKind == JsonValueKind.True;
+
+    private static List<ToolSchema> Schemas(IReadOnlyList<ToolDefinition> tools) => tools.Select((t, i) => new ToolSchema(t.Name,
+        t.Function.TryGetProperty("parameters", out JsonElement p) ? p : null, IsStrict(t), $"tools[{i}].function.parameters")).ToList();
 
     private static GrammarNode Tools(Func<GrammarNode> build)
     {

@@ -105,7 +105,7 @@ public static class ResponsesEndpoint
                 .SelectMany(o => o["content"]!.AsArray()).Select(p => (string?)p!["text"])),
             usage, error = (object?)null, incomplete_details = incomplete,
             previous_response_id = m.Request.PreviousResponseId, instructions = m.Request.Instructions,
-            tools = (c.Tools ?? []).Select(t => new { type = "function", name = t.Name, parameters = t.Function.TryGetProperty("parameters", out JsonElement p) ? p : (JsonElement?)null, strict = DsmlGrammar.IsStrict(t) }).ToArray(),
+            tools = (c.Tools ?? []).Select(t => new { type = "function", name = t.Name, parameters = t.Function.TryGetProperty("parameters", out JsonElement p) ? p : (JsonElement?)null, strict = OutputConstraints.IsStrict(t) }).ToArray(),
             tool_choice = c.ToolChoice.Mode switch
             {
                 ToolChoiceMode.Function => (object)new { type = "function", name = c.ToolChoice.Name },
