@@ -90,6 +90,7 @@ public sealed class ServingContext : IDisposable
     {
         Engine.Dispose();
         Pool.Clear();
+        Metrics.Dispose();
     }
 
     private sealed class Slot(ServingContext owner, int n) : IDisposable

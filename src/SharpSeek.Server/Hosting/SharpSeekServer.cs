@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using SharpSeek.Server.Api;
+using SharpSeek.Server.Metrics;
 
 namespace SharpSeek.Server.Hosting;
 
@@ -20,6 +24,11 @@ public static class SharpSeekServer
         builder.Services.AddSingleton(engine.Options);
         builder.Services.AddSingleton(engine.Metrics);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(engine.Options.MaxBodyBytes * 2, 1 << 20));
+        if (engine.Options.OtlpEndpoint is Uri otlp)
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService("sharpseek", serviceInstanceId: engine.Options.ModelId))
+                .WithMetrics(m => m.AddMeter(Telemetry.Name).AddAspNetCoreInstrumentation().AddOtlpExporter(o => o.Endpoint = otlp))
+                .WithTracing(t => t.AddSource(Telemetry.Name).AddAspNetCoreInstrumentation().AddOtlpExporter(o => o.Endpoint = otlp));
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
         app.UseMiddleware<ErrorMiddleware>();
