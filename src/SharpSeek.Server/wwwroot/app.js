@@ -155,6 +155,11 @@ function editMessage(box, i) {
 
 // ---- the request and its stream ----------------------------------------------------------------
 
+function headers(extra = {}) {
+  const key = $("apiKey").value;
+  return key ? { ...extra, authorization: "Bearer " + key } : extra;
+}
+
 function apiMessages() {
   return state.messages.map((m) => {
     const o = { role: m.role, content: m.content ?? "" };
@@ -190,7 +195,7 @@ async function complete() {
   log.append(live);
   const m = { role: "assistant", content: "", reasoning_content: "", tool_calls: [] };
   try {
-    const res = await fetch("/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(requestBody()), signal: controller.signal });
+    const res = await fetch("/v1/chat/completions", { method: "POST", headers: headers({ "content-type": "application/json" }), body: JSON.stringify(requestBody()), signal: controller.signal });
     if (!res.ok) throw new Error((await res.json()).error?.message ?? res.statusText);
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
@@ -242,8 +247,10 @@ $("undo").addEventListener("click", undo);
 $("temperature").addEventListener("input", () => { $("temperatureValue").textContent = $("temperature").value; });
 
 (async () => {
-  const [models, config] = await Promise.all([fetch("/v1/models").then((r) => r.json()), fetch("/chat/config").then((r) => r.json())]);
-  for (const m of models.data) $("model").append(el("option", { value: m.id }, m.id));
+  $("apiKey").value = new URLSearchParams(location.search).get("key") ?? "";
+  const [models, config] = await Promise.all([fetch("/v1/models", { headers: headers() }).then((r) => r.json()).catch(() => ({ data: [] })), fetch("/chat/config").then((r) => r.json())]);
+  for (const m of models.data ?? []) $("model").append(el("option", { value: m.id }, m.id));
+  if (!models.data?.length) $("model").append(el("option", { value: config.model }, config.model));
   $("thinking").checked = config.thinking;
   $("temperature").value = String(config.temperature);
   $("temperatureValue").textContent = String(config.temperature);

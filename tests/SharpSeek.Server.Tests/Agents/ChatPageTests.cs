@@ -21,11 +21,11 @@ public sealed class ChatPageTests(NanoFixture nano)
         string shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(shots);
         await using ServerHarness h = await ServerHarness.StartAsync(new SlowModel(nano.Directory.Model, 25), nano.Tokenizer,
-            new ServerOptions { ModelId = "default", Defaults = nano.Directory.Defaults }, loopback: true);
+            new ServerOptions { ModelId = "default", Defaults = nano.Directory.Defaults, ApiKey = "k" }, loopback: true);
         using IPlaywright pw = await Playwright.CreateAsync();
         await using IBrowser browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
         IPage page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 760 } });
-        await page.GotoAsync(h.Url!);
+        await page.GotoAsync(h.Url + "/?key=k"); // the server wants a key: the page sends it as a bearer token
         await page.WaitForSelectorAsync("body[data-ready=true]");
         Assert.True(await page.IsCheckedAsync("#thinking")); // from generation_config.json
         Assert.Equal("default", await page.InputValueAsync("#model"));
@@ -90,6 +90,23 @@ public sealed class ChatPageTests(NanoFixture nano)
         Assert.Equal("42", (await page.Locator(".msg.assistant .answer").Last.InnerTextAsync()).Trim());
         Assert.Contains("from the prefix cache", await page.InnerTextAsync("#status"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "4-edited-and-regenerated.png") });
+    }
+
+    [Fact]
+    public async Task The_page_is_served_from_the_assembly_without_outside_urls()
+    {
+        await using ServerHarness h = await nano.ServeAsync();
+        foreach (var (path, type) in new[] { ("/", "text/html"), ("/chat/app.js", "text/javascript"), ("/chat/style.css", "text/css") })
+        {
+            using HttpResponseMessage r = await h.Client.GetAsync(path);
+            Assert.Equal(200, (int)r.StatusCode);
+            Assert.Equal(type, r.Content.Headers.ContentType!.MediaType);
+            string body = await r.Content.ReadAsStringAsync();
+            Assert.DoesNotContain("http://", body);
+            Assert.DoesNotContain("https://", body);
+        }
+        using HttpResponseMessage c = await h.Client.GetAsync("/chat/config");
+        Assert.Contains("\"thinking\":true", await c.Content.ReadAsStringAsync());
     }
 
     // Waits until no request runs and `users` user messages are shown, each answered.

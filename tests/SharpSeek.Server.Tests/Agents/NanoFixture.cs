@@ -1,5 +1,6 @@
 // The embedded model (models/default: sharpseek-nano, its tokenizer and generation_config.json)
-// loaded once for the tests that need a trained model: defaults, constrained decoding, the Responses API.
+// loaded once for the server tests that need a trained model: defaults, constrained decoding, the
+// Responses API, the chat page, the SDKs.
 using SharpSeek.Extensions.AI.Tests;
 using SharpSeek.Runtime.Models;
 using SharpSeek.Tokenization;
@@ -8,20 +9,16 @@ namespace SharpSeek.Server.Tests.Agents;
 
 public sealed class NanoFixture : IDisposable
 {
-    public NanoFixture()
-    {
-        Directory = ModelDirectory.Open(Path.Combine(TestAssets.FindRepo(), "models", "default"));
-        Tokenizer = Tokenizer.Load(Directory.TokenizerPath!);
-    }
+    private readonly NanoModel _nano = new();
 
-    public ModelDirectory Directory { get; }
-    public Tokenizer Tokenizer { get; }
+    public ModelDirectory Directory => _nano.Directory;
+    public Tokenizer Tokenizer => _nano.Tokenizer;
 
     /// <summary>A server over the nano model with the directory's defaults, as `sharpseek serve` starts it.</summary>
     public Task<ServerHarness> ServeAsync(bool loopback = false, ServerOptions? options = null) =>
         ServerHarness.StartAsync(Directory.Model, Tokenizer, (options ?? new ServerOptions()) with { ModelId = "default", Defaults = Directory.Defaults }, loopback);
 
-    public void Dispose() => Directory.Dispose();
+    public void Dispose() => _nano.Dispose();
 }
 
 [CollectionDefinition("nano")]
