@@ -21,6 +21,7 @@ public sealed record ResponsesRequest(ChatRequest Chat, IReadOnlyList<ChatMessag
     public static ResponsesRequest Parse(JsonElement root, GenerationDefaults defaults)
     {
         if (root.ValueKind != JsonValueKind.Object) throw ApiError.BadRequest("the body must be a JSON object", null);
+        RefuseUnsupported(root);
         var chat = new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "" }) };
         foreach (string key in new[] { "model", "temperature", "top_p", "stream", "seed", "parallel_tool_calls", "user", "metadata" })
             if (root.TryGetProperty(key, out JsonElement v)) chat[key] = JsonNode.Parse(v.GetRawText());
@@ -41,6 +42,22 @@ public sealed record ResponsesRequest(ChatRequest Chat, IReadOnlyList<ChatMessag
         string? previous = RequestFields.String(root, "previous_response_id");
         bool store = RequestFields.Bool(root, "store") ?? true;
         return new ResponsesRequest(parsed, InputItems(root), instructions, store, previous);
+    }
+
+    // Responses fields this server knows but does not implement: refused by name when they ask for
+    // something, never silently ignored (truncation: the context limit is always a 400 here).
+    private static void RefuseUnsupported(JsonElement root)
+    {
+        if (RequestFields.Bool(root, "background") == true) throw ApiError.BadRequest("background responses are not supported", "background");
+        foreach (string name in new[] { "conversation", "prompt", "max_tool_calls" })
+            if (Present(root, name, out _)) throw ApiError.BadRequest($"{name} is not supported by this server" + (name == "conversation" ? "; use previous_response_id" : ""), name);
+        if (Present(root, "include", out JsonElement inc) && (inc.ValueKind != JsonValueKind.Array || inc.GetArrayLength() > 0))
+            throw ApiError.BadRequest("include: no extra output data is supported (send [] or leave it out)", "include");
+        if (RequestFields.Int(root, "top_logprobs") is > 0) throw ApiError.BadRequest("top_logprobs is not supported on /v1/responses; use /v1/chat/completions", "top_logprobs");
+        if (RequestFields.String(root, "truncation") is { } t && t is not ("auto" or "disabled"))
+            throw ApiError.BadRequest($"truncation \"{t}\" is not auto or disabled", "truncation");
+        _ = RequestFields.String(root, "service_tier");
+        _ = RequestFields.String(root, "safety_identifier");
     }
 
     private static bool Present(JsonElement o, string name, out JsonElement v) => o.TryGetProperty(name, out v) && v.ValueKind != JsonValueKind.Null;

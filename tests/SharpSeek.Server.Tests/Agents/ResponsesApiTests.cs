@@ -125,6 +125,10 @@ public sealed class ResponsesApiTests(NanoFixture nano)
     [InlineData("""{"model": "default", "input": "x", "reasoning": {"effort": "huge"}}""", "reasoning.effort")]
     [InlineData("""{"model": "default", "input": "x", "temperature": 9}""", "temperature")]
     [InlineData("""{"input": "x"}""", "model")]
+    [InlineData("""{"model": "default", "input": "x", "background": true}""", "background")]
+    [InlineData("""{"model": "default", "input": "x", "conversation": "conv_1"}""", "conversation")]
+    [InlineData("""{"model": "default", "input": "x", "include": ["reasoning.encrypted_content"]}""", "include")]
+    [InlineData("""{"model": "default", "input": "x", "truncation": "sometimes"}""", "truncation")]
     public async Task Bad_requests_are_400_naming_the_field(string json, string param)
     {
         await using ServerHarness h = await nano.ServeAsync();
