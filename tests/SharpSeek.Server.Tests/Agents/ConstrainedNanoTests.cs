@@ -67,6 +67,33 @@ public sealed class ConstrainedNanoTests(NanoFixture nano, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Speculative_decoding_under_a_grammar_gives_the_same_greedy_document()
+    {
+        var vocab = new TokenVocabulary(nano.Tokenizer.TokenBytesTable(), nano.Tokenizer.AddedTokens.Where(t => !t.Special).Select(t => t.Id), nano.Directory.Model.EosTokenIds);
+        using var engine = new InferenceEngine(nano.Directory.Model);
+        int[] prompt = nano.Tokenizer.Encode(ChatEncoder.Encode([ChatMessage.User("What is 45 + 23?")], new ChatEncodeOptions { ThinkingMode = ThinkingMode.Thinking }));
+        int[] think = nano.Tokenizer.Encode("</think>");
+        for (int i = 0; i < 5; i++)
+        {
+            var random = new Random(77 + i);
+            using JsonDocument schema = JsonDocument.Parse(RandomSchemas.Schema(random).ToJsonString());
+            GrammarNode grammar = JsonSchemaCompiler.Compile(schema.RootElement, Limits);
+            GenerationRequest Request(bool speculative) => new()
+            {
+                PromptIds = prompt, MaxNewTokens = 600, Speculative = speculative, LogitProcessors = [new GrammarConstraint(grammar, vocab, think)],
+            };
+            GenerationResult plain = await engine.Submit(Request(false)).Completion;
+            GenerationResult drafted = await engine.Submit(Request(true)).Completion;
+            Assert.Equal(plain.Ids, drafted.Ids);
+            Assert.Equal(FinishReason.Eos, drafted.Finish);
+            Assert.True(drafted.Speculative!.Drafted > 0);
+            string text = nano.Tokenizer.Decode(drafted.Ids.ToArray()[..^1]);
+            string content = text[(text.IndexOf("</think>", StringComparison.Ordinal) + "</think>".Length)..];
+            Assert.Null(RandomSchemas.Validate(JsonDocument.Parse(content).RootElement, schema.RootElement, schema.RootElement));
+        }
+    }
+
+    [Fact]
     public void On_the_real_vocabulary_the_trie_mask_equals_the_plain_mask_at_every_prefix()
     {
         var vocab = new TokenVocabulary(nano.Tokenizer.TokenBytesTable(), nano.Tokenizer.AddedTokens.Where(t => !t.Special).Select(t => t.Id), nano.Directory.Model.EosTokenIds);
