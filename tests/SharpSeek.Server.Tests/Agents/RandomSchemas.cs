@@ -9,17 +9,18 @@ namespace SharpSeek.Server.Tests.Agents;
 
 public static class RandomSchemas
 {
+    /// <summary>A root object (as OpenAI's strict mode requires) of random properties.</summary>
     public static JsonObject Schema(Random r)
     {
         var defs = new JsonObject();
-        JsonObject root = Node(r, 0, defs);
+        JsonObject root = Node(r, 0, defs, forceObject: true);
         if (defs.Count > 0) root["$defs"] = defs;
         return root;
     }
 
-    private static JsonObject Node(Random r, int depth, JsonObject defs)
+    private static JsonObject Node(Random r, int depth, JsonObject defs, bool forceObject = false)
     {
-        int pick = r.Next(depth >= 2 ? 6 : 10);
+        int pick = forceObject ? 9 : r.Next(depth >= 2 ? 6 : 10);
         switch (pick)
         {
             case 0: return new JsonObject { ["type"] = "string", ["maxLength"] = r.Next(1, 10) };
@@ -41,7 +42,7 @@ public static class RandomSchemas
             {
                 var props = new JsonObject();
                 var required = new JsonArray();
-                int n = r.Next(1, 4);
+                int n = r.Next(1, forceObject ? 5 : 4);
                 for (int i = 0; i < n; i++)
                 {
                     string key = Word(r) + i;
