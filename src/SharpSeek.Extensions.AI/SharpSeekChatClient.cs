@@ -2,9 +2,12 @@
 // submitted to the runtime's InferenceEngine (shared with other front ends, or the client's own,
 // with prefix reuse so an agent loop resending its history does not prefill it again), and the
 // completion goes through the one chat text path (reasoning, text, FunctionCallContent).
+// ChatOptions.ResponseFormat and a required tool constrain the output (ChatConstraints);
+// Instructions, Reasoning and AllowMultipleToolCalls are honoured.
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.AI;
+using SharpSeek.Runtime.Constraints;
 using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Generation;
 using SharpSeek.Runtime.Memory;
@@ -24,6 +27,7 @@ public sealed class SharpSeekChatClient : IChatClient
     private readonly SharpSeekChatClientOptions _options;
     private readonly bool _ownsEngine;
     private int _calls;
+    private readonly Lazy<TokenVocabulary> _vocabulary;
 
     /// <summary>A client over its own engine (prefix cache of <see cref="SharpSeekChatClientOptions.PrefixCacheBytes"/>).</summary>
     public SharpSeekChatClient(ILanguageModel model, Tokenizer tokenizer, SharpSeekChatClientOptions? options = null)
@@ -45,6 +49,8 @@ public sealed class SharpSeekChatClient : IChatClient
         _tokenizer = tokenizer;
         _options = options ?? new SharpSeekChatClientOptions();
         _ownsEngine = ownsEngine;
+        _vocabulary = new Lazy<TokenVocabulary>(() => new TokenVocabulary(tokenizer.TokenBytesTable(),
+            tokenizer.AddedTokens.Where(t => !t.Special).Select(t => t.Id), engine.Model.EosTokenIds));
         Metadata = new ChatClientMetadata("sharpseek", null, _options.ModelId);
     }
 
@@ -116,16 +122,23 @@ public sealed class SharpSeekChatClient : IChatClient
     private async Task<Outcome> RunAsync(IEnumerable<AiMessage> messages, ChatOptions? options, Action<CompletionDelta> onDelta, CancellationToken ct, string? id = null)
     {
         var (mode, effort) = MessageMapping.Thinking(options, _options.DefaultThinking);
-        var v4 = PromptComposer.WithToolsAndFormat(MessageMapping.ToV4(messages, options?.Instructions), MessageMapping.Tools(options), null);
+        IReadOnlyList<ToolDefinition>? tools = MessageMapping.Tools(options);
+        var v4 = PromptComposer.WithToolsAndFormat(MessageMapping.ToV4(messages, options?.Instructions), tools, ChatConstraints.Format(options));
         string prompt = ChatEncoder.Encode(v4, new ChatEncodeOptions { ThinkingMode = mode, ReasoningEffort = effort });
         int[] ids = _tokenizer.Encode(prompt);
         if (!ContextRule.PromptFits(ids.Length, _model.MaxContext)) throw new ArgumentException(ContextRule.PromptTooLong(ids.Length, _model.MaxContext));
         int maxTokens = Math.Min(options?.MaxOutputTokens ?? _options.DefaultMaxOutputTokens, ContextRule.Room(ids.Length, _model.MaxContext));
         var text = new ChatCompletionText(_tokenizer, mode, options?.StopSequences, _model.EosTokenIds);
         int toolCalls = 0;
+        bool oneCall = options?.AllowMultipleToolCalls == false;
         void Deliver(IReadOnlyList<CompletionDelta> deltas)
         {
-            foreach (CompletionDelta d in deltas) { if (d.Kind == CompletionDeltaKind.ToolCall) toolCalls++; onDelta(d); }
+            foreach (CompletionDelta d in deltas)
+            {
+                if (d.Kind == CompletionDeltaKind.ToolCall && oneCall && toolCalls > 0) continue; // AllowMultipleToolCalls false: the first call only
+                if (d.Kind == CompletionDeltaKind.ToolCall) toolCalls++;
+                onDelta(d);
+            }
         }
         IStopCondition? stop = options?.StopSequences is { Count: > 0 } stops
             ? StopCondition.From(new CompletionText(_tokenizer, stops, _model.EosTokenIds).StopsAfter) : null;
@@ -135,6 +148,7 @@ public sealed class SharpSeekChatClient : IChatClient
             Sampling = MessageMapping.Sampling(options, _options.DefaultTemperature, _tokenizer.VocabSize < _model.VocabSize ? _tokenizer.VocabSize : null),
             MaxNewTokens = Math.Max(1, maxTokens),
             StopCondition = stop,
+            LogitProcessors = ChatConstraints.For(options, tools, mode, _tokenizer, () => _vocabulary.Value, _options.ConstraintLimits),
         };
         SequenceHandle handle = Engine.Submit(request, ct);
         await foreach (GeneratedToken t in handle.Tokens.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) Deliver(text.Push(t.Id));

@@ -14,4 +14,6 @@ public sealed record SharpSeekChatClientOptions
     public int PrefillChunk { get; init; } = 64;
     /// <summary>Bytes of sequence memory the client's own engine keeps for prefix reuse (0 = off).</summary>
     public long PrefixCacheBytes { get; init; } = 64L << 20;
+    /// <summary>Bounds of constrained output (ResponseFormat, required tools).</summary>
+    public SharpSeek.Runtime.Constraints.ConstraintLimits ConstraintLimits { get; init; } = new();
 }

@@ -208,6 +208,26 @@ public sealed class Tokenizer
     /// <summary>The token string of an id (added-token content or vocab string), or null.</summary>
     public string? IdToToken(int id) => _addedById.TryGetValue(id, out AddedToken? t) ? t.Content : _model.TokenOf(id);
 
+    /// <summary>
+    /// The bytes each id decodes to, for constrained decoding: null for special added tokens (BOS,
+    /// EOS, chat roles), the verbatim text of other added tokens, the byte-level bytes of the rest.
+    /// </summary>
+    public byte[]?[] TokenBytesTable()
+    {
+        var table = new byte[]?[VocabSize];
+        var bytes = new List<byte>();
+        for (int id = 0; id < VocabSize; id++)
+        {
+            if (IsSpecial(id)) continue;
+            if (_addedById.TryGetValue(id, out AddedToken? added)) { table[id] = Encoding.UTF8.GetBytes(added.Content); continue; }
+            if (_model.TokenOf(id) is null) continue;
+            bytes.Clear();
+            string? verbatim = AppendToken(id, bytes, skipSpecialTokens: false);
+            table[id] = verbatim is null ? bytes.ToArray() : Encoding.UTF8.GetBytes(verbatim);
+        }
+        return table;
+    }
+
     /// <summary>True when the id is an added token flagged <c>special</c> (dropped by skip_special_tokens).</summary>
     public bool IsSpecial(int id) => _addedById.TryGetValue(id, out AddedToken? t) && t.Special;
 

@@ -1,6 +1,6 @@
-// tool_choice: "required" and a named function force the opening of the DSML block after the
-// reasoning (the scripted model would otherwise write plain text there), "none" drops the tools,
-// and choices the request cannot honour get 400 naming tool_choice.
+// tool_choice: "required" and a named function constrain the answer after the reasoning to the
+// DSML call block (the scripted model would otherwise write plain text there), "none" drops the
+// tools, and choices the request cannot honour get 400 naming tool_choice.
 using System.Text.Json.Nodes;
 using SharpSeek.Extensions.AI.Tests;
 using SharpSeek.Server.Api;
@@ -17,24 +17,16 @@ public class ToolChoiceTests(TestAssets assets)
 
     private const string Arguments = "<｜DSML｜parameter name=\"city\" string=\"true\">Paris</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜tool_calls>";
 
-    /// <summary>A model that writes `reasoning`, then plain "It" filler where the forced ids go, then the call's arguments.</summary>
-    private ScriptedModel Script(string reasoning, int forced)
-    {
-        var ids = new List<int>(assets.Tokenizer.Encode(reasoning));
-        int filler = assets.Tokenizer.Encode("It")[0];
-        for (int i = 0; i < forced; i++) ids.Add(filler);
-        ids.AddRange(assets.Tokenizer.Encode(Arguments));
-        return new ScriptedModel(ids, assets.Tokenizer.TokenToId(DsmlTokens.Assistant)!.Value, assets.Tokenizer.TokenToId(DsmlTokens.Eos)!.Value, 1024);
-    }
+    /// <summary>A model that writes `text` then EOS.</summary>
+    private ScriptedModel Script(string text) =>
+        new(assets.Tokenizer.Encode(text), assets.Tokenizer.TokenToId(DsmlTokens.Assistant)!.Value, assets.Tokenizer.TokenToId(DsmlTokens.Eos)!.Value, 1024);
 
-    private int ForcedCount(ToolChoice choice, ThinkingMode mode) =>
-        ToolChoiceForcing.For(new ChatRequest(null!, [], null, null, mode, ReasoningEffort.Default, choice), assets.Tokenizer)!.Ids.Count;
+    private const string Call = "\n\n<｜DSML｜tool_calls>\n<｜DSML｜invoke name=\"get_weather\">\n" + Arguments;
 
     [Fact]
-    public async Task Named_function_is_called_after_the_reasoning()
+    public async Task Named_function_is_called_after_the_reasoning_and_a_well_formed_call_passes_the_grammar_unchanged()
     {
-        int forced = ForcedCount(new ToolChoice(ToolChoiceMode.Function, "get_weather"), ThinkingMode.Thinking);
-        await using var h = await ServerHarness.StartAsync(Script("Let me check.</think>", forced), assets.Tokenizer);
+        await using var h = await ServerHarness.StartAsync(Script("Let me check.</think>" + Call), assets.Tokenizer);
         var toolChoice = new { type = "function", function = new { name = "get_weather" } };
         var (status, body) = await PostAsync(h.Client, "/v1/chat/completions", ChatBody("Weather in Paris?", 200, extra: new { tools = Tools, tool_choice = toolChoice, thinking = new { type = "enabled" } }));
         Assert.Equal(200, status);
@@ -43,24 +35,31 @@ public class ToolChoiceTests(TestAssets assets)
         Assert.Equal("get_weather", (string)msg["tool_calls"]![0]!["function"]!["name"]!);
         Assert.Equal("Paris", (string)JsonNode.Parse((string)msg["tool_calls"]![0]!["function"]!["arguments"]!)!["city"]!);
         Assert.Equal("tool_calls", (string)body["choices"]![0]!["finish_reason"]!);
-
-        // auto: the same model writes its filler as plain text and calls nothing
-        var (_, free) = await PostAsync(h.Client, "/v1/chat/completions", ChatBody("Weather in Paris?", 200, extra: new { tools = Tools, thinking = new { type = "enabled" } }));
-        Assert.Null(free["choices"]![0]!["message"]!["tool_calls"]);
+        int[] ids = body["choices"]![0]!["token_ids"]!.AsArray().Select(n => (int)n!).ToArray();
+        Assert.Equal(assets.Tokenizer.Encode("Let me check.</think>" + Call), ids[..^1]);
     }
 
     [Fact]
-    public async Task Required_in_chat_mode_forces_from_the_first_token()
+    public async Task Auto_leaves_prose_alone_and_required_turns_prose_into_a_call()
     {
-        // required leaves the name to the model: the script writes it, then the arguments
-        int forced = ForcedCount(new ToolChoice(ToolChoiceMode.Required), ThinkingMode.Chat);
-        await using var h = await ServerHarness.StartAsync(Script("", forced), assets.Tokenizer);
-        var (status, body) = await PostAsync(h.Client, "/v1/chat/completions", ChatBody("Weather in Paris?", 200, extra: new { tools = Tools, tool_choice = "required" }));
-        Assert.Equal(200, status);
-        int[] got = body["choices"]![0]!["token_ids"]!.AsArray().Select(n => (int)n!).ToArray();
-        int[] want = ToolChoiceForcing.For(new ChatRequest(null!, [], null, null, ThinkingMode.Chat, ReasoningEffort.Default, new ToolChoice(ToolChoiceMode.Required)), assets.Tokenizer)!.Ids.ToArray();
-        Assert.Equal(want, got[..want.Length]);
-        Assert.StartsWith("\n\n<｜DSML｜tool_calls>\n<｜DSML｜invoke name=\"", assets.Tokenizer.Decode(got));
+        await using var h = await ServerHarness.StartAsync(Script("It is sunny in Paris."), assets.Tokenizer, new ServerOptions
+        {
+            ModelId = "tiny", ConstraintLimits = new SharpSeek.Runtime.Constraints.ConstraintLimits { MaxStringLength = 6 },
+        });
+        var (_, free) = await PostAsync(h.Client, "/v1/chat/completions", ChatBody("Weather in Paris?", 200, extra: new { tools = Tools }));
+        Assert.Null(free["choices"]![0]!["message"]!["tool_calls"]);
+        Assert.Equal("It is sunny in Paris.", (string)free["choices"]![0]!["message"]!["content"]!);
+
+        // required in chat mode: from the first token the model can only write a call block
+        var (status, body) = await PostAsync(h.Client, "/v1/chat/completions", ChatBody("Weather in Paris?", 300, extra: new { tools = Tools, tool_choice = "required", parallel_tool_calls = false }));
+        Assert.True(200 == status, body.ToJsonString());
+        Assert.Equal("tool_calls", (string)body["choices"]![0]!["finish_reason"]!);
+        JsonNode call = Assert.Single(body["choices"]![0]!["message"]!["tool_calls"]!.AsArray())!;
+        Assert.Equal("get_weather", (string)call["function"]!["name"]!);
+        JsonObject args = JsonNode.Parse((string)call["function"]!["arguments"]!)!.AsObject();
+        Assert.All(args, a => Assert.Equal("city", a.Key));
+        int[] ids = body["choices"]![0]!["token_ids"]!.AsArray().Select(n => (int)n!).ToArray();
+        Assert.StartsWith("\n\n<｜DSML｜tool_calls>\n<｜DSML｜invoke name=\"get_weather\">\n", assets.Tokenizer.Decode(ids));
     }
 
     [Theory]

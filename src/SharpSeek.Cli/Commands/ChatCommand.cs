@@ -13,7 +13,7 @@ public static class ChatCommand
     public static Command Create()
     {
         var flags = new SamplingFlags();
-        var think = new Option<bool>("--think") { Description = "Start in thinking mode (toggle with /think)" };
+        var think = new Option<bool>("--think") { Description = "Start in thinking mode (toggle with /think); the default when the model's generation_config.json says \"thinking\": true" };
         var system = new Option<string?>("--system") { Description = "System prompt" };
         var load = new Option<string?>("--load") { Description = "Start from a conversation saved with /save" };
         var command = new Command("chat", "Interactive chat in the DeepSeek V4 chat format");
@@ -34,7 +34,7 @@ public static class ChatCommand
             });
             if (initial is not null) session.Load(initial);
             if (parse.GetValue(system) is { } s) session.SystemPrompt = s;
-            if (parse.GetValue(think)) session.Mode = ThinkingMode.Thinking;
+            if (parse.GetValue(think) || loaded.Directory.Defaults.Thinking) session.Mode = ThinkingMode.Thinking;
             bool ansi = !Console.IsOutputRedirected && !Console.IsInputRedirected;
             var console = new ChatConsole(session, Console.In, Console.Out, ansi);
             ConsoleCancelEventHandler onCancel = (_, e) =>

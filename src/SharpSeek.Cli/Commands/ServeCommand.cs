@@ -24,7 +24,8 @@ public static class ServeCommand
         var name = new Option<string?>("--served-model-name") { Description = "Model id clients send (default: the directory name)" };
         var speculative = new Option<bool>("--speculative") { Description = "Decode speculatively with the model's MTP head (same tokens as without)" };
         var prefixCache = new Option<int>("--prefix-cache-mb") { Description = "Memory kept for prefix reuse across requests, in MiB (0 = off)", DefaultValueFactory = _ => 256 };
-        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache };
+        var otlp = new Option<Uri?>("--otlp-endpoint") { Description = "Send OpenTelemetry metrics and traces to this OTLP endpoint (e.g. http://localhost:4317)" };
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API and a chat page at /") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache, otlp };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -42,6 +43,7 @@ public static class ServeCommand
             {
                 ModelId = id, ApiKey = parse.GetValue(apiKey), MaxConcurrent = mc,
                 Speculative = parse.GetValue(speculative), PrefixCacheBytes = (long)parse.GetValue(prefixCache) << 20,
+                Defaults = md.Defaults, OtlpEndpoint = parse.GetValue(otlp),
             };
             using var engine = new ServingContext(md.Model, tokenizer, options);
             string url = $"http://{parse.GetValue(host)}:{p}";

@@ -1,6 +1,7 @@
-// Opens a model directory (config.json + safetensors, optionally tokenizer.json) or a deepseek4
-// GGUF file as a runnable model: THE place a model path becomes a config and weights. Every
-// failure names the directory or file.
+// Opens a model directory (config.json + safetensors, optionally tokenizer.json and
+// generation_config.json) or a deepseek4 GGUF file (those two files looked for beside it) as a
+// runnable model: THE place a model path becomes a config and weights. Every failure names the
+// directory or file.
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
@@ -20,17 +21,19 @@ public sealed class ModelDirectory : IDisposable
     public string? TokenizerPath { get; }
     /// <summary>True when the directory says its weights are random (README or sharpseek.json marker).</summary>
     public bool RandomWeights { get; }
+    /// <summary>The directory's chat defaults (generation_config.json), or <see cref="GenerationDefaults.None"/>.</summary>
+    public GenerationDefaults Defaults { get; }
 
-    private ModelDirectory(string path, ModelConfig config, ITensorSource weights, int? maxContext)
+    private ModelDirectory(string path, ModelConfig config, ITensorSource weights, int? maxContext, GenerationDefaults defaults)
     {
         Path = path; Config = config; _weights = weights;
         Network = DeepSeekV4<float>.Load(config, weights);
         Model = new V4LanguageModel(Network, maxContext);
         // A GGUF file: tokenizer.json beside it if there is one (else the caller builds one from the GGUF vocabulary).
-        string dir = Deepseek4Gguf.IsGgufPath(path) ? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))! : path;
-        string tok = System.IO.Path.Combine(dir, "tokenizer.json");
+        string tok = System.IO.Path.Combine(DirectoryOf(path), "tokenizer.json");
         TokenizerPath = File.Exists(tok) ? tok : null;
         RandomWeights = !Deepseek4Gguf.IsGgufPath(path) && File.Exists(System.IO.Path.Combine(path, "RANDOM_WEIGHTS"));
+        Defaults = defaults;
     }
 
     /// <summary>The weights behind the model (for a GGUF file, its tensor source with the metadata and vocabulary).</summary>
@@ -39,7 +42,7 @@ public sealed class ModelDirectory : IDisposable
     public static ModelDirectory Open(string path, int? maxContext = null)
     {
         (ModelConfig config, ITensorSource weights) = OpenWeights(path);
-        try { return new ModelDirectory(path, config, weights, maxContext); }
+        try { return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path))); }
         catch { weights.Dispose(); throw; }
     }
 
@@ -60,6 +63,10 @@ public sealed class ModelDirectory : IDisposable
         ModelConfig config = ModelConfig.Load(cfg);
         return (config, Checkpoint.Open(path));
     }
+
+    /// <summary>The folder holding the model's side files: the directory itself, or the one a GGUF file is in.</summary>
+    private static string DirectoryOf(string path) =>
+        Deepseek4Gguf.IsGgufPath(path) ? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))! : path;
 
     public void Dispose() => _weights.Dispose();
 }

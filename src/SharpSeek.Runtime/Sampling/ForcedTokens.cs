@@ -21,19 +21,20 @@ public sealed record ForcedTokens(IReadOnlyList<int> Trigger, IReadOnlyList<int>
     public int? Next(IReadOnlyList<int> generated)
     {
         // The forcing starts after the first occurrence of the trigger and happens once.
-        int end = FirstTriggerEnd(generated);
+        int end = TriggerEnd(Trigger, generated);
         if (end < 0) return null;
         int k = generated.Count - end;
         return k < Ids.Count ? Ids[k] : null;
     }
 
-    private int FirstTriggerEnd(IReadOnlyList<int> g)
+    /// <summary>The index just after the first occurrence of <paramref name="trigger"/> in <paramref name="g"/> (0 when empty), or -1.</summary>
+    public static int TriggerEnd(IReadOnlyList<int> trigger, IReadOnlyList<int> g)
     {
-        int n = Trigger.Count;
+        int n = trigger.Count;
         for (int end = n; end <= g.Count; end++)
         {
             bool match = true;
-            for (int i = 0; i < n && match; i++) match = g[end - n + i] == Trigger[i];
+            for (int i = 0; i < n && match; i++) match = g[end - n + i] == trigger[i];
             if (match) return end;
         }
         return -1;

@@ -16,7 +16,7 @@ public static class ChatCompletionsEndpoint
     {
         ChatRequest req;
         using (var doc = await RequestBody.ReadJsonAsync(http.Request, engine.Options.MaxBodyBytes, http.RequestAborted))
-            req = ChatRequest.Parse(doc.RootElement);
+            req = ChatRequest.Parse(doc.RootElement, engine.Options.Defaults);
         engine.CheckModel(req.Common.Model);
         Tokenizer tokenizer = engine.RequireTokenizer("chat messages");
         string prompt;
@@ -32,7 +32,7 @@ public static class ChatCompletionsEndpoint
         int[] ids = tokenizer.Encode(prompt);
         int maxTokens = engine.Budget(ids.Length, req.Common.MaxTokens, "messages");
         using IDisposable slot = engine.Acquire(req.Common.N);
-        using var run = new ChoiceRun(engine, ids, req.Common, maxTokens, http.RequestAborted, ToolChoiceForcing.For(req, tokenizer), cachePoints);
+        using var run = new ChoiceRun(engine, ids, req.Common, maxTokens, http.RequestAborted, OutputConstraints.For(req, engine), cachePoints);
         var choices = Enumerable.Range(0, req.Common.N).Select(i => new ChatChoice(i, tokenizer, req.Mode, req.Common.Stop, engine.Model.EosTokenIds)).ToArray();
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();

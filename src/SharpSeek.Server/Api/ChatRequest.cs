@@ -1,7 +1,9 @@
 // POST /v1/chat/completions body -> the V4 chat data model: messages (string or text-part content),
 // tools with tool_choice, response_format, and DeepSeek's thinking switch and reasoning effort
-// (`thinking: {type: enabled|disabled}`, `reasoning_effort: high|max|...`). Default: thinking off.
+// (`thinking: {type: enabled|disabled}`, `reasoning_effort: high|max|...`). Default: the model
+// directory's generation_config.json (GenerationDefaults), else thinking off.
 using System.Text.Json;
+using SharpSeek.Runtime.Models;
 using SharpSeek.Tokenization.Chat;
 
 namespace SharpSeek.Server.Api;
@@ -9,9 +11,14 @@ namespace SharpSeek.Server.Api;
 public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<ToolDefinition>? Tools,
     JsonElement? ResponseFormat, ThinkingMode Mode, ReasoningEffort Effort, ToolChoice ToolChoice)
 {
-    public static ChatRequest Parse(JsonElement root)
+    /// <summary>parallel_tool_calls: false allows one call per answer (constrained when a call is required or a tool is strict).</summary>
+    public bool ParallelToolCalls { get; init; } = true;
+
+    /// <param name="defaults">The model's generation_config.json: thinking mode, effort and sampling when the request does not say.</param>
+    public static ChatRequest Parse(JsonElement root, GenerationDefaults? defaults = null)
     {
-        CommonParams common = RequestFields.Common(root, chat: true);
+        GenerationDefaults d = defaults ?? GenerationDefaults.None;
+        CommonParams common = RequestFields.Common(root, chat: true, d);
         if (!root.TryGetProperty("messages", out JsonElement msgs) || msgs.ValueKind != JsonValueKind.Array)
             throw ApiError.BadRequest("messages must be an array of message objects", "messages");
         var messages = new List<ChatMessage>();
@@ -47,13 +54,18 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
         }
         ReasoningEffort effort = effortText switch
         {
-            null or "low" or "medium" or "none" => ReasoningEffort.Default,
+            null => d.Effort switch { ReasoningLevel.High => ReasoningEffort.High, ReasoningLevel.Max => ReasoningEffort.Max, _ => ReasoningEffort.Default },
+            "low" or "medium" or "none" => ReasoningEffort.Default,
             "high" => ReasoningEffort.High,
             "max" or "xhigh" => ReasoningEffort.Max,
             _ => throw ApiError.BadRequest($"reasoning_effort \"{effortText}\" is not none, low, medium, high or max", "reasoning_effort"),
         };
-        bool on = thinking ?? (effortText is not (null or "none"));
-        return new ChatRequest(common, messages, tools, format, on ? ThinkingMode.Thinking : ThinkingMode.Chat, on ? effort : ReasoningEffort.Default, choice);
+        // Unsaid: a reasoning_effort other than none asks for thinking; else the model's default.
+        bool on = thinking ?? (effortText is null ? d.Thinking : effortText != "none");
+        return new ChatRequest(common, messages, tools, format, on ? ThinkingMode.Thinking : ThinkingMode.Chat, on ? effort : ReasoningEffort.Default, choice)
+        {
+            ParallelToolCalls = RequestFields.Bool(root, "parallel_tool_calls") ?? true,
+        };
     }
 
     // "none" | "auto" | "required" | {"type": "function", "function": {"name": N}} (N one of the tools).

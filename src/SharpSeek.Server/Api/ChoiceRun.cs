@@ -1,6 +1,6 @@
 // The requests of one HTTP call (one per choice, seeds seed, seed+1, ...): submitted together to the
 // engine, each with the text path's stop-string check as its engine-side stop condition, the
-// tool_choice forcing as a logit processor, and its own cancellation under the request's abort
+// output constraints (OutputConstraints: tool_choice, response_format) as fresh logit processors, and its own cancellation under the request's abort
 // token. Disposing cancels whatever still runs, so an early exit never leaves memory behind.
 using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Generation;
@@ -15,12 +15,16 @@ public sealed class ChoiceRun : IDisposable
     private readonly ServingContext _engine;
     private readonly CancellationTokenSource[] _cancel;
     private readonly SequenceHandle[] _handles;
+    private readonly System.Diagnostics.Activity? _span;
+    private long _outputTokens;
 
     public ChoiceRun(ServingContext engine, IReadOnlyList<int> promptIds, CommonParams common, int maxTokens, CancellationToken aborted,
-        ForcedTokens? forced = null, IReadOnlyList<int>? cachePoints = null)
+        Func<IReadOnlyList<ILogitProcessor>>? processors = null, IReadOnlyList<int>? cachePoints = null)
     {
         _engine = engine;
         PromptTokens = promptIds.Count;
+        _span = engine.Metrics.Telemetry.StartGeneration(engine.Options.ModelId, common.N, maxTokens, common.Sampling.Temperature);
+        _span?.SetTag("gen_ai.usage.input_tokens", promptIds.Count);
         _cancel = new CancellationTokenSource[common.N];
         _handles = new SequenceHandle[common.N];
         try
@@ -35,7 +39,7 @@ public sealed class ChoiceRun : IDisposable
                 _handles[i] = engine.Engine.Submit(new GenerationRequest
                 {
                     PromptIds = promptIds, Sampling = sampling, MaxNewTokens = maxTokens, TopLogprobs = common.TopLogprobs,
-                    LogitProcessors = forced is null ? null : [forced], StopCondition = stop, Speculative = engine.Options.Speculative,
+                    LogitProcessors = processors?.Invoke(), StopCondition = stop, Speculative = engine.Options.Speculative,
                     CachePoints = cachePoints,
                 }, _cancel[i].Token);
             }
@@ -58,6 +62,9 @@ public sealed class ChoiceRun : IDisposable
         GenerationResult result = await h.Completion;
         _engine.Metrics.Sequence(result);
         if (index == 0) CachedPromptTokens = result.CachedPromptTokens;
+        _span?.SetTag("gen_ai.usage.output_tokens", Interlocked.Add(ref _outputTokens, result.Ids.Count));
+        _span?.SetTag("sharpseek.cached_input_tokens", CachedPromptTokens);
+        _span?.SetTag("gen_ai.response.finish_reasons", result.Finish.ToString());
         return result;
     }
 
@@ -74,5 +81,6 @@ public sealed class ChoiceRun : IDisposable
         // Observe outcomes so faulted sequences do not surface as unobserved task exceptions.
         foreach (SequenceHandle? h in _handles) _ = h?.Completion.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
         foreach (CancellationTokenSource? c in _cancel) c?.Dispose();
+        _span?.Dispose();
     }
 }

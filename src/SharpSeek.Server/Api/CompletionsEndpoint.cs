@@ -20,7 +20,7 @@ public static class CompletionsEndpoint
         using (var doc = await RequestBody.ReadJsonAsync(http.Request, engine.Options.MaxBodyBytes, http.RequestAborted))
         {
             JsonElement root = doc.RootElement;
-            common = RequestFields.Common(root, chat: false);
+            common = RequestFields.Common(root, chat: false, engine.Options.Defaults);
             engine.CheckModel(common.Model);
             ids = Prompt(root, engine);
             echo = RequestFields.Bool(root, "echo") ?? false;

@@ -1,4 +1,4 @@
-// GET /v1/models (the one served model), GET /health (liveness plus load), GET /metrics (Prometheus).
+// GET /v1/models (the one served model) and /v1/models/{id}, GET /health (liveness plus load), GET /metrics (Prometheus).
 using Microsoft.AspNetCore.Http;
 using SharpSeek.Server.Hosting;
 
@@ -6,11 +6,17 @@ namespace SharpSeek.Server.Api;
 
 public static class InfoEndpoints
 {
-    public static IResult Models(ServingContext engine) => Results.Json(new
+    public static IResult Models(ServingContext engine) => Results.Json(new { @object = "list", data = new[] { Card(engine) } }, ApiJson.Options);
+
+    /// <summary>GET /v1/models/{id}: the served model, or 404 naming what is served.</summary>
+    public static IResult Model(ServingContext engine, string id)
     {
-        @object = "list",
-        data = new[] { new { id = engine.Options.ModelId, @object = "model", created = 0L, owned_by = "sharpseek", max_model_len = engine.Model.MaxContext } },
-    }, ApiJson.Options);
+        engine.CheckModel(id);
+        return Results.Json(Card(engine), ApiJson.Options);
+    }
+
+    private static object Card(ServingContext engine) =>
+        new { id = engine.Options.ModelId, @object = "model", created = 0L, owned_by = "sharpseek", max_model_len = engine.Model.MaxContext };
 
     public static IResult Health(ServingContext engine) => Results.Json(new
     {

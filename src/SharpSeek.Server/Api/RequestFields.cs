@@ -1,6 +1,7 @@
 // Typed reads of request fields: each failure is a 400 naming the parameter. Also the settings
 // shared by /v1/chat/completions and /v1/completions (model, sampling, limits, stream, n).
 using System.Text.Json;
+using SharpSeek.Runtime.Models;
 using SharpSeek.Runtime.Sampling;
 
 namespace SharpSeek.Server.Api;
@@ -26,21 +27,23 @@ public static class RequestFields
     private const double MaxTemperature = 2, MaxPenalty = 2, MaxRepetitionPenalty = 2, MaxLogitBias = 100;
     private const int MaxTopLogprobs = 20;
 
-    public static CommonParams Common(JsonElement root, bool chat)
+    /// <param name="defaults">The model's generation_config.json: the sampling of fields the request leaves out.</param>
+    public static CommonParams Common(JsonElement root, bool chat, GenerationDefaults? defaults = null)
     {
+        GenerationDefaults d = defaults ?? GenerationDefaults.None;
         RefuseUnsupported(root, chat);
         string model = String(root, "model") ?? throw ApiError.BadRequest("you must provide a model parameter", "model");
         int? maxTokens = Int(root, "max_completion_tokens") ?? Int(root, "max_tokens");
         if (maxTokens is < 1) throw ApiError.BadRequest($"max_tokens must be >= 1 (got {maxTokens})", "max_tokens");
-        double temperature = Number(root, "temperature") ?? 1;
+        double temperature = Number(root, "temperature") ?? d.Temperature;
         if (!(temperature == 0 || temperature >= SamplingOptions.MinTemperature && temperature <= MaxTemperature))
             throw ApiError.BadRequest($"temperature must be 0 (greedy) or in [{SamplingOptions.MinTemperature}, {MaxTemperature}] (got {temperature})", "temperature");
-        double topP = InRange(root, "top_p", 1, 0, 1, minInclusive: false);
-        double minP = InRange(root, "min_p", 0, 0, 1, minInclusive: true);
-        double repetition = InRange(root, "repetition_penalty", 1, SamplingOptions.MinRepetitionPenalty, MaxRepetitionPenalty, minInclusive: true);
+        double topP = InRange(root, "top_p", d.TopP, 0, 1, minInclusive: false);
+        double minP = InRange(root, "min_p", d.MinP, 0, 1, minInclusive: true);
+        double repetition = InRange(root, "repetition_penalty", d.RepetitionPenalty, SamplingOptions.MinRepetitionPenalty, MaxRepetitionPenalty, minInclusive: true);
         double presence = InRange(root, "presence_penalty", 0, -MaxPenalty, MaxPenalty, minInclusive: true);
         double frequency = InRange(root, "frequency_penalty", 0, -MaxPenalty, MaxPenalty, minInclusive: true);
-        int topK = Int(root, "top_k") ?? 0;
+        int topK = Int(root, "top_k") ?? d.TopK;
         if (topK < -1) throw ApiError.BadRequest($"top_k must be -1 or 0 (off) or a positive integer (got {topK})", "top_k");
         int n = Int(root, "n") ?? 1;
         if (n is < 1 or > 16) throw ApiError.BadRequest($"n must be in [1, 16] (got {n})", "n");
@@ -87,7 +90,7 @@ public static class RequestFields
     /// <summary>
     /// OpenAI fields this server knows but does not implement: refused by name when they ask for
     /// something (an explicit null or the neutral value passes), never silently ignored. Fields that
-    /// change nothing here (user, metadata, store, service_tier, parallel_tool_calls) are type-checked only.
+    /// change nothing here (user, metadata, store, service_tier) are type-checked only; parallel_tool_calls is read by ChatRequest.
     /// </summary>
     private static void RefuseUnsupported(JsonElement root, bool chat)
     {

@@ -1,4 +1,5 @@
-// Server-sent events as OpenAI streams them: `data: {json}\n\n` per chunk, `data: [DONE]\n\n` last.
+// Server-sent events as OpenAI streams them: `data: {json}\n\n` per chunk, `data: [DONE]\n\n` last
+// (chat and completions); named `event:` + `data:` pairs for the Responses API.
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
@@ -17,6 +18,13 @@ public static class Sse
     public static async Task WriteDataAsync(HttpResponse response, object payload, CancellationToken ct)
     {
         await response.WriteAsync("data: " + JsonSerializer.Serialize(payload, ApiJson.Options) + "\n\n", ct);
+        await response.Body.FlushAsync(ct);
+    }
+
+    /// <summary>A named event (the Responses API's form): `event: TYPE\ndata: {json}\n\n`.</summary>
+    public static async Task WriteEventAsync(HttpResponse response, string type, object payload, CancellationToken ct)
+    {
+        await response.WriteAsync("event: " + type + "\ndata: " + JsonSerializer.Serialize(payload, ApiJson.Options) + "\n\n", ct);
         await response.Body.FlushAsync(ct);
     }
 

@@ -1,6 +1,7 @@
 // Everything a request handler needs: the served model id, tokenizer (optional: without one only
 // token-id prompts work), the runtime's InferenceEngine (the one scheduler, its memory pool and
 // prefix cache), metrics, and the in-flight request budget behind the 429.
+using SharpSeek.Runtime.Constraints;
 using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Generation;
 using SharpSeek.Runtime.Memory;
@@ -14,6 +15,7 @@ namespace SharpSeek.Server.Hosting;
 public sealed class ServingContext : IDisposable
 {
     private int _inFlight;
+    private readonly Lazy<TokenVocabulary> _vocabulary;
 
     public ServingContext(ILanguageModel model, Tokenizer? tokenizer, ServerOptions options)
     {
@@ -22,6 +24,12 @@ public sealed class ServingContext : IDisposable
         Model = model;
         Tokenizer = tokenizer;
         Options = options;
+        Responses = new ResponseStore(options.StoredResponses);
+        _vocabulary = new Lazy<TokenVocabulary>(() =>
+        {
+            Tokenizer tok = Tokenizer ?? throw new InvalidOperationException("constrained decoding needs a tokenizer");
+            return new TokenVocabulary(tok.TokenBytesTable(), tok.AddedTokens.Where(t => !t.Special).Select(t => t.Id), model.EosTokenIds);
+        });
         if (options.Speculative && !model.HasDraftHead) throw new ArgumentException("speculative decoding needs a model with an MTP (draft) head; this one has none");
         Engine = new InferenceEngine(model, new EngineOptions
         {
@@ -37,6 +45,11 @@ public sealed class ServingContext : IDisposable
     public MemoryPool Pool => Engine.Pool;
     public InferenceEngine Engine { get; }
     public ServerMetrics Metrics { get; } = new();
+    /// <summary>Responses kept for previous_response_id (ServerOptions.StoredResponses, least recently used evicted).</summary>
+    public ResponseStore Responses { get; }
+
+    /// <summary>The tokenizer's vocabulary as constrained decoding walks it (built on first use, shared by all requests).</summary>
+    public TokenVocabulary ConstraintVocabulary => _vocabulary.Value;
     public int InFlight => Volatile.Read(ref _inFlight);
 
     public void CheckModel(string model)
@@ -77,6 +90,7 @@ public sealed class ServingContext : IDisposable
     {
         Engine.Dispose();
         Pool.Clear();
+        Metrics.Dispose();
     }
 
     private sealed class Slot(ServingContext owner, int n) : IDisposable

@@ -1,6 +1,7 @@
 // Counters of one server instance (no static state) and their Prometheus text exposition:
 // requests by endpoint and status, prompt / completion tokens, queue length, active sequences,
-// memory pool, time-to-first-token histogram and aggregate generation throughput.
+// memory pool, time-to-first-token histogram and aggregate generation throughput; the same events
+// go to OpenTelemetry through Telemetry.
 using System.Globalization;
 using System.Text;
 using SharpSeek.Runtime.Engine;
@@ -8,8 +9,11 @@ using SharpSeek.Runtime.Generation;
 
 namespace SharpSeek.Server.Metrics;
 
-public sealed class ServerMetrics
+public sealed class ServerMetrics : IDisposable
 {
+    /// <summary>The same events as OpenTelemetry instruments and spans.</summary>
+    public Telemetry Telemetry { get; } = new();
+
     private static readonly double[] TtftBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
     private readonly object _gate = new();
     private readonly Dictionary<(string Endpoint, int Status), long> _requests = new();
@@ -22,14 +26,18 @@ public sealed class ServerMetrics
     public void Request(string endpoint, int status)
     {
         lock (_gate) _requests[(endpoint, status)] = _requests.GetValueOrDefault((endpoint, status)) + 1;
+        Telemetry.Requests.Add(1, new("endpoint", endpoint), new("status", status));
     }
 
     public void Sequence(GenerationResult outcome)
     {
         Interlocked.Add(ref _promptTokens, outcome.PromptTokens);
         Interlocked.Add(ref _completionTokens, outcome.Ids.Count);
+        Telemetry.Tokens.Record(outcome.PromptTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "input"));
+        Telemetry.Tokens.Record(outcome.Ids.Count, new KeyValuePair<string, object?>("gen_ai.token.type", "output"));
         if (outcome.Ids.Count == 0) return;
         double s = outcome.TimeToFirstToken.TotalSeconds;
+        Telemetry.TimeToFirstToken.Record(s);
         lock (_gate)
         {
             int b = Array.FindIndex(TtftBuckets, x => s <= x);
@@ -86,6 +94,8 @@ public sealed class ServerMetrics
 
     private static void Header(StringBuilder sb, string name, string type, string help) =>
         sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    public void Dispose() => Telemetry.Dispose();
 
     private static string F(double d) => d.ToString("0.######", CultureInfo.InvariantCulture);
 }

@@ -16,7 +16,9 @@ public sealed class IncrementalCompletionParser
     private enum Phase { Reasoning, Content, ToolCalls, Trailer }
 
     private static readonly string[] ReasoningStops = [DsmlTokens.ThinkEnd, DsmlTokens.ToolCallsStart];
-    private static readonly string[] ContentStops = [DsmlTokens.Eos, DsmlTokens.ToolCallsStart];
+    // A reasoning marker in content (the model reasoned in chat mode, or closed its thinking twice)
+    // is a stop too: it is dropped, never streamed as content, and the content goes on after it.
+    private static readonly string[] ContentStops = [DsmlTokens.Eos, DsmlTokens.ToolCallsStart, DsmlTokens.ThinkEnd, DsmlTokens.ThinkStart];
 
     private readonly ThinkingMode _mode;
     private readonly StringBuilder _text = new();
@@ -104,6 +106,7 @@ public sealed class IncrementalCompletionParser
                 _sentOfPending = 0;
                 if (reasoning && stop == DsmlTokens.ToolCallsStart) throw new ChatFormatException("Invalid thinking format: missing </think>");
                 if (reasoning) { _phase = Phase.Content; return true; }
+                if (stop is DsmlTokens.ThinkEnd or DsmlTokens.ThinkStart) return true;
                 if (stop == DsmlTokens.ToolCallsStart) { _phase = Phase.ToolCalls; _toolStart = _emitted; return true; }
                 _phase = Phase.Trailer; // after EOS: anything more is rejected by Complete
                 return false;
