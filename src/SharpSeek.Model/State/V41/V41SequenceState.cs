@@ -1,0 +1,71 @@
+// One sequence's memory for DeepSeek V4.1, outside the layers: per layer its post-RoPE FP8 window KV
+// rows; per KV source its pre-pooling rows (ratio > 1), its compressed KV (FP4, E4M3 scales) and, when
+// it also indexes, its index keys (FP4, ue8m0); the Engram history of compressed token ids. Every list
+// is indexed by position or group, so Rollback(n) is exact: it truncates them all to the first n tokens.
+// (Values are held dequantised in T; a packed production layout is future work.)
+using System.Numerics;
+using SharpSeek.Model.Config.V41;
+
+namespace SharpSeek.Model.State.V41;
+
+public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly V41Config _config;
+
+    /// <summary>Tokens fed so far (the next token's position).</summary>
+    public int Length { get; internal set; }
+
+    /// <summary>[layer] window KV rows [position, head_dim].</summary>
+    public RowList<T>[] Window { get; }
+    /// <summary>[layer] compressor rows before pooling (kv then score, 2 x head_dim) for ratio > 1 KV sources, else null.</summary>
+    public RowList<T>?[] PrePool { get; }
+    /// <summary>[layer] compressed KV rows [group, head_dim] of KV sources, else null.</summary>
+    public RowList<T>?[] Compressed { get; }
+    /// <summary>[layer] index keys [group, index_head_dim] of KV sources that index, else null.</summary>
+    public RowList<T>?[] IndexKeys { get; }
+    /// <summary>Compressed token id of each position (NgramHasher.Dead for image positions).</summary>
+    public List<int> EngramHistory { get; } = [];
+
+    public V41SequenceState(V41Config config)
+    {
+        _config = config;
+        var b = config.Base;
+        int n = b.NumLayers;
+        Window = new RowList<T>[n];
+        PrePool = new RowList<T>?[n];
+        Compressed = new RowList<T>?[n];
+        IndexKeys = new RowList<T>?[n];
+        for (int l = 0; l < n; l++)
+        {
+            Window[l] = new RowList<T>(b.HeadDim);
+            if (!config.IsKvSource(l)) continue;
+            if (config.Ratio(l) > 1) PrePool[l] = new RowList<T>(2 * b.HeadDim);
+            Compressed[l] = new RowList<T>(b.HeadDim);
+            if (config.OwnsIndexKeys(l)) IndexKeys[l] = new RowList<T>(b.IndexHeadDim);
+        }
+    }
+
+    /// <summary>The KV source whose compressed KV layer <paramref name="layer"/> reads (the latest at or before it).</summary>
+    public int KvSourceOf(int layer) => _config.KvSourceLayers.Where(l => l <= layer).DefaultIfEmpty(-1).Max();
+
+    /// <summary>The layer whose index keys an index source reads (the latest key owner at or before it).</summary>
+    public int IndexKeyOwnerOf(int layer) => _config.KvSourceLayers.Where(l => l <= layer && _config.OwnsIndexKeys(l)).DefaultIfEmpty(-1).Max();
+
+    /// <summary>Forgets every token from <paramref name="length"/> on: the memory is then exactly that of the first <paramref name="length"/> tokens.</summary>
+    public void Rollback(int length)
+    {
+        if (length < 0 || length > Length) throw new ArgumentOutOfRangeException(nameof(length), $"cannot roll back to {length} of {Length} tokens");
+        for (int l = 0; l < Window.Length; l++)
+        {
+            Window[l].Truncate(length);
+            PrePool[l]?.Truncate(length);
+            int r = _config.Ratio(l);
+            if (r > 0) { Compressed[l]?.Truncate(length / r); IndexKeys[l]?.Truncate(length / r); }
+        }
+        EngramHistory.RemoveRange(length, EngramHistory.Count - length);
+        Length = length;
+    }
+
+    /// <summary>Bytes held (dequantised values).</summary>
+    public long Bytes => Window.Sum(w => w.Bytes) + PrePool.Sum(p => p?.Bytes ?? 0) + Compressed.Sum(c => c?.Bytes ?? 0) + IndexKeys.Sum(k => k?.Bytes ?? 0) + EngramHistory.Count * 4L;
+}
