@@ -153,7 +153,11 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (taps?.Wants(l) ?? false)
                 for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
         }
-        foreach (var (s, len) in next) s.Length = len;
+        foreach (var (s, len) in next)
+        {
+            while (s.PublisherAfter.Count < len) s.PublisherAfter.Add(s.IndexKeyPublisher);
+            s.Length = len;
+        }
         // 5. head: hc_pre with the last FFN pre-mix, norm, logits                              [T, vocab]
         T[] y = new T[tokens * d];
         HyperConnections<T>.Collapse(h, preMix, tokens, hc, d, y);

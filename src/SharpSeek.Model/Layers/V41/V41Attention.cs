@@ -84,7 +84,11 @@ public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T
             T[]?[]? latents = Compressor?.Forward(x, positions, states);
             if (Indexer is { OwnsKeys: true } && latents is not null)
                 for (int t = 0; t < tokens; t++)
-                    if (latents[t] is { } lat) Indexer.AddKey(lat, (int)((positions[t] + 1) / _ratio) - 1, _rope, states[t]);
+                    if (latents[t] is { } lat)
+                    {
+                        Indexer.AddKey(lat, (int)((positions[t] + 1) / _ratio) - 1, _rope, states[t]);
+                        states[t].IndexKeyPublisher = _layer;   // publishes for the whole call, as the official shared slot
+                    }
             if (Indexer is not null)
             {
                 chosen = Indexer.Select(x, qr, positions, states, _rope, shared.Candidates);

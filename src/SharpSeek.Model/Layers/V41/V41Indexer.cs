@@ -1,7 +1,7 @@
 // V4.1 lightning indexer of an index-source layer. A key owner (also a KV source) turns each new
 // compressed latent into an index key: k = k_norm(wk latent), RoPE at the group's first position, FP4
-// (ue8m0 per 32). Every index source scores the reachable compressed positions of the newest key
-// owner: s_j = sum_h relu(q_h . k_j) w_h with q = FP4(RoPE(wq_b qr)) and w = weights_proj(x) *
+// (ue8m0 per 32). Every index source scores the reachable compressed positions with the keys of the owner
+// that published last (V41SequenceState.IndexKeyPublisher): s_j = sum_h relu(q_h . k_j) w_h with q = FP4(RoPE(wq_b qr)) and w = weights_proj(x) *
 // index_head_dim^-0.5 * index_n_heads^-0.5; the candidate source publishes its block mask from these
 // scores, later sources score only inside it; the top index_topk positions, in position order, are kept.
 using System.Numerics;
@@ -73,10 +73,12 @@ public sealed class V41Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
             FakeQuant.Fp4<T>(qt, 32);
             for (int h = 0; h < ih; h++) w[t * ih + h] *= _weightScale;
             // 2. scores over the reachable positions of the key owner's keys            [reach]
-            RowList<T> keys = states[t].IndexKeys[states[t].IndexKeyOwnerOf(_layer)]!;
+            int owner = states[t].IndexKeyPublisher;
+            RowList<T> keys = owner >= 0 ? states[t].IndexKeys[owner]! : throw new InvalidOperationException($"layer {_layer}: no index keys were published before position {positions[t]}");
             var s = new T[reach];
             for (int j = 0; j < reach; j++)
             {
+                if (j >= keys.Count) { s[j] = T.Zero; continue; }   // the official shared slot holds zeros there
                 ReadOnlySpan<T> k = keys.Row(j);
                 T acc = T.Zero;
                 for (int h = 0; h < ih; h++) acc += T.Max(Elementwise.Dot<T>(qt.Slice(h * ihd, ihd), k), T.Zero) * w[t * ih + h];

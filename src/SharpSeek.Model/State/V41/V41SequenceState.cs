@@ -26,6 +26,17 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>Compressed token id of each position (NgramHasher.Dead for image positions).</summary>
     public List<int> EngramHistory { get; } = [];
 
+    /// <summary>
+    /// The key owner whose index keys indexers read now: the official code keeps one shared slot that a
+    /// key owner overwrites only in a forward call where it completes a group, so a decode step that
+    /// completes no group of an earlier owner reads the keys of the owner that published last (often a
+    /// later layer, from the previous call). -1 before any. Restored exactly by Rollback.
+    /// </summary>
+    public int IndexKeyPublisher { get; internal set; } = -1;
+
+    /// <summary>IndexKeyPublisher after the call that fed each position (for rollback).</summary>
+    internal List<int> PublisherAfter { get; } = [];
+
     public V41SequenceState(V41Config config)
     {
         _config = config;
@@ -48,8 +59,6 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>The KV source whose compressed KV layer <paramref name="layer"/> reads (the latest at or before it).</summary>
     public int KvSourceOf(int layer) => _config.KvSourceLayers.Where(l => l <= layer).DefaultIfEmpty(-1).Max();
 
-    /// <summary>The layer whose index keys an index source reads (the latest key owner at or before it).</summary>
-    public int IndexKeyOwnerOf(int layer) => _config.KvSourceLayers.Where(l => l <= layer && _config.OwnsIndexKeys(l)).DefaultIfEmpty(-1).Max();
 
     /// <summary>Forgets every token from <paramref name="length"/> on: the memory is then exactly that of the first <paramref name="length"/> tokens.</summary>
     public void Rollback(int length)
@@ -63,6 +72,8 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
             if (r > 0) { Compressed[l]?.Truncate(length / r); IndexKeys[l]?.Truncate(length / r); }
         }
         EngramHistory.RemoveRange(length, EngramHistory.Count - length);
+        IndexKeyPublisher = length == 0 ? -1 : PublisherAfter[length - 1];
+        PublisherAfter.RemoveRange(length, PublisherAfter.Count - length);
         Length = length;
     }
 
