@@ -29,4 +29,15 @@ public sealed class V41GoldenForwardTests(V41GoldenForwardTests.Shared tiny) : I
         Assert.True(cmp.Ok, cmp.Report());
         Assert.True(cmp.Checked > 100, $"only {cmp.Checked} checks");
     }
+
+    [Fact]
+    public void Float32EngineEqualsReferenceOnTheRobustCase()
+    {
+        // short is marked robust in float32 (README): logits within 1e-3, every discrete choice exact.
+        var run = new V41GoldenRun<float>(tiny.Model.F32, tiny.Model.Cases, "short");
+        var cmp = new V41GoldenCompare<float>(tiny.Model.Cases, "short", run, tiny.Model.Config, "", 1e-3, 0);
+        cmp.All();
+        Assert.True(cmp.Ok, cmp.Report());
+        Assert.True(cmp.Checked > 100, $"only {cmp.Checked} checks");
+    }
 }
