@@ -13,11 +13,18 @@ using SharpSeek.Model.Weights;
 
 namespace SharpSeek.Model.Architectures;
 
+/// <summary>Image-span input of a forward call: token_types per token and the aligner rows [n IMAGE slots, dim] in slot order.</summary>
+public sealed record V41ImageInput<T>(int[] TokenTypes, T[] Rows) where T : unmanaged, IFloatingPointIeee754<T>;
+
 public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Linear _embed, _head;   // [vocab, dim] BF16
     private readonly RmsNorm<T> _norm;
     private readonly NgramHasher? _hasher;
+    private readonly ImageDelimiters<T>? _delimiters;
+
+    /// <summary>token_types of an image span (image_processor): TEXT -1, IMAGE_START 0, IMAGE 1, IMAGE_NEW_LINE 2, IMAGE_END 3.</summary>
+    public const int TypeText = -1, TypeImageStart = 0, TypeImage = 1, TypeImageNewLine = 2, TypeImageEnd = 3;
 
     public V41Config Config { get; }
     public V41Block<T>[] Layers { get; }
@@ -45,7 +52,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
         WeightScope draft = Scope(draftBase);
         DSpark = c.DSpark.Enabled ? Enumerable.Range(0, b.NumMtpLayers).Select(i => new DSparkStageWeights<T>(draft.Scope("mtp").Scope(i), c, i)).ToArray() : [];
         WeightScope vision = Scope(b);
-        if (c.Vision.Enabled) VisionWeights.Bind(vision, c);
+        if (c.Vision.Enabled) _delimiters = VisionWeights.Bind<T>(vision, c);
         Specs = [.. scope.Specs, .. draft.Specs, .. vision.Specs];
         if (c.Engram.Enabled && engramTokenMap is not null) _hasher = new NgramHasher(new EngramLayout(c.Engram), engramTokenMap);
         else if (c.Engram.Enabled) _ = new EngramLayout(c.Engram);   // validates the table sizes against the primes
@@ -78,26 +85,32 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     public V41SequenceState<T> NewState() => new(Config);
 
     /// <summary>Feeds ids at positions state.Length.. (prefill, a chunk or one decode step: the same computation); logits [T, vocab].</summary>
-    public void Forward(ReadOnlySpan<int> ids, V41SequenceState<T> state, Span<T> logits, ITapSink<T>? taps = null, ReadOnlySpan<bool> engramMask = default)
+    public void Forward(ReadOnlySpan<int> ids, V41SequenceState<T> state, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null)
     {
         var states = new V41SequenceState<T>[ids.Length];
         Array.Fill(states, state);
-        ForwardBatch(ids, states, logits, taps, engramMask);
+        ForwardBatch(ids, states, logits, taps, image);
     }
 
     /// <summary>
     /// Token i is appended to states[i] (a sequence may appear more than once; its tokens follow in order).
-    /// engramMask[i] true = an image-span position (DEAD for n-grams, gate 0). Logits [ids.Length, vocab].
+    /// <paramref name="image"/> marks image-span tokens (DEAD for n-grams, Engram gate 0, bias_vl routing) and
+    /// supplies their embeddings (the aligner rows of the IMAGE slots; the delimiters are the model's). Logits [ids.Length, vocab].
     /// </summary>
-    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<V41SequenceState<T>> states, Span<T> logits, ITapSink<T>? taps = null, ReadOnlySpan<bool> engramMask = default)
+    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<V41SequenceState<T>> states, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null)
     {
         var b = Config.Base;
         int tokens = ids.Length, d = b.Dim, hc = b.HcMult;
         if (states.Count != tokens) throw new ArgumentException($"{tokens} ids for {states.Count} sequences");
         if (tokens == 0) return;
         if (logits.Length < tokens * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {tokens} x {VocabSize}");
-        bool[] mask = engramMask.IsEmpty ? new bool[tokens] : engramMask.ToArray();
-        if (mask.Length != tokens) throw new ArgumentException($"{mask.Length} mask entries for {tokens} tokens");
+        bool[] mask = new bool[tokens];
+        if (image is not null)
+        {
+            if (image.TokenTypes.Length != tokens) throw new ArgumentException($"{image.TokenTypes.Length} token types for {tokens} tokens");
+            if (_delimiters is null) throw new NotSupportedException("this V4.1 config has no vision tower (vision_n_layers 0): image spans cannot be fed");
+            for (int t = 0; t < tokens; t++) mask[t] = image.TokenTypes[t] >= 0;
+        }
         // 1. positions: each sequence's next free positions, in order of appearance          [T]
         long[] positions = new long[tokens];
         var st = new V41SequenceState<T>[tokens];
@@ -126,12 +139,24 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
                 _hasher.Hash(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history)[from..], hashes.AsSpan(i * cols, cols));
             }
         }
-        // 3. embed, hc copies; identity pre-mix                                               [T, hc, dim]
+        // 3. embed (image spans: delimiters and aligner rows), hc copies; identity pre-mix      [T, hc, dim]
         T[] h = new T[tokens * hc * d], preMix = new T[tokens * hc];
+        int imageRow = 0;
         for (int t = 0; t < tokens; t++)
         {
             Span<T> first = h.AsSpan(t * hc * d, d);
-            _embed.Row(ids[t], first);
+            switch (image?.TokenTypes[t] ?? TypeText)
+            {
+                case TypeText: _embed.Row(ids[t], first); break;
+                case TypeImageStart: _delimiters!.Start.CopyTo(first); break;
+                case TypeImageEnd: _delimiters!.End.CopyTo(first); break;
+                case TypeImageNewLine: _delimiters!.NewLine.CopyTo(first); break;
+                case TypeImage:
+                    if ((imageRow + 1) * d > image!.Rows.Length) throw new ArgumentException($"the image input has {image.Rows.Length / d} rows, fewer than its IMAGE slots");
+                    image.Rows.AsSpan(imageRow++ * d, d).CopyTo(first);
+                    break;
+                default: throw new ArgumentOutOfRangeException(nameof(image), $"token type {image!.TokenTypes[t]} is not one of -1..3");
+            }
             for (int k = 1; k < hc; k++) first.CopyTo(h.AsSpan((t * hc + k) * d, d));
             preMix[t * hc] = T.One;
         }
@@ -149,7 +174,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
                 if (taps?.Wants(l) ?? false)
                     for (int t = 0; t < tokens; t++) taps.Record(l, "engram_out", positions[t], h.AsSpan(t * hc * d, hc * d));
             }
-            Layers[l].Forward(h, preMix, ids, positions, st, shared, work, taps);
+            Layers[l].Forward(h, preMix, ids, positions, st, shared, work, taps, mask);
             if (taps?.Wants(l) ?? false)
                 for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
         }

@@ -8,7 +8,6 @@ using System.Numerics;
 using SharpSeek.Model.Config.V41;
 using SharpSeek.Model.State.V41;
 using SharpSeek.Model.Weights;
-using SharpSeek.Tensors;
 
 namespace SharpSeek.Model.Layers.V41;
 
@@ -27,8 +26,7 @@ public sealed class V41Block<T> where T : unmanaged, IFloatingPointIeee754<T>
         var b = c.Base;
         _layer = layer; _hc = b.HcMult; _dim = b.Dim;
         Attn = new V41Attention<T>(scope.Scope("attn"), c, layer);
-        Ffn = new Moe<T>(scope.Scope("ffn"), layer, hash: false);
-        if (c.Vision.Enabled) scope.Scope("ffn").Scope("gate").Vector<T>("bias_vl", DType.F32, scope.Config.NumRoutedExperts);   // image-span routing bias (vision issue)
+        Ffn = new Moe<T>(scope.Scope("ffn"), layer, hash: false, imageBias: c.Vision.Enabled);
         if (c.Engram.IndexOf(layer) >= 0 && layer < b.NumLayers) Engram = new EngramLayer<T>(scope.Scope("engram"), c, layer);
         _attnNorm = new RmsNorm<T>(scope, "attn_norm", b.Dim, b.NormEps);
         _ffnNorm = new RmsNorm<T>(scope, "ffn_norm", b.Dim, b.NormEps);
@@ -38,7 +36,7 @@ public sealed class V41Block<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>h [T, hc, dim] and preMix [T, hc] updated in place (preMix becomes this block's FFN pre-mix).</summary>
     public void Forward(Span<T> h, Span<T> preMix, ReadOnlySpan<int> ids, long[] positions, V41SequenceState<T>[] states, V41SharedAttention shared,
-        ForwardWorkspace<T> work, ITapSink<T>? taps)
+        ForwardWorkspace<T> work, ITapSink<T>? taps, ReadOnlySpan<bool> image = default)
     {
         int tokens = positions.Length, hc = _hc, d = _dim;
         T[] residual = h[..(tokens * hc * d)].ToArray();
@@ -56,7 +54,7 @@ public sealed class V41Block<T> where T : unmanaged, IFloatingPointIeee754<T>
         _hcFfn.Coefficients(residual, tokens, work, preMix, post, comb);
         HyperConnections<T>.Collapse(residual, attnPre, tokens, hc, d, x);
         _ffnNorm.ForwardInPlace(x);
-        Ffn.Forward(x, ids, positions, work, f, taps);
+        Ffn.Forward(x, ids, positions, work, f, taps, image);
         _hcFfn.Post(f, residual, post, comb, tokens, h);
     }
 }

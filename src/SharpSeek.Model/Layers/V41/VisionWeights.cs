@@ -8,9 +8,13 @@ using SharpSeek.Tensors;
 
 namespace SharpSeek.Model.Layers.V41;
 
+/// <summary>The learned embeddings of an image span's delimiters (image_start, image_end, image_newline) [dim] each.</summary>
+public sealed record ImageDelimiters<T>(T[] Start, T[] End, T[] NewLine) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>;
+
 public static class VisionWeights
 {
-    public static void Bind(WeightScope scope, V41Config c)
+    /// <summary>Binds the tower's weights (validated, not run) and returns the span delimiters, which the text model places.</summary>
+    public static ImageDelimiters<T> Bind<T>(WeightScope scope, V41Config c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var v = c.Vision;
         int vd = v.Dim, p = v.PatchSize, dim = c.Base.Dim, ds = v.DownsampleRatio;
@@ -34,6 +38,6 @@ public static class VisionWeights
         vision.Vector<float>("norm.weight", DType.F32, vd);
         Affine(scope.Scope("aligner"), "w1", dim, vd * ds * ds);
         Affine(scope.Scope("aligner"), "w2", dim, dim);
-        foreach (string name in new[] { "image_start", "image_end", "image_newline" }) scope.Vector<float>(name, DType.BF16, dim);
+        return new ImageDelimiters<T>(scope.Vector<T>("image_start", DType.BF16, dim), scope.Vector<T>("image_end", DType.BF16, dim), scope.Vector<T>("image_newline", DType.BF16, dim));
     }
 }
