@@ -34,5 +34,12 @@ public sealed class RowList<T> where T : unmanaged, IFloatingPointIeee754<T>
         Count = count;
     }
 
+    /// <summary>An independent copy of the rows.</summary>
+    public RowList<T> Clone()
+    {
+        var c = new RowList<T>(Width) { _data = _data[..(Count * Width)], Count = Count };
+        return c;
+    }
+
     public long Bytes => (long)Count * Width * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 }

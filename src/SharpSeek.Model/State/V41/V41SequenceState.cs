@@ -56,6 +56,22 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
         }
     }
 
+    private V41SequenceState(V41SequenceState<T> other)
+    {
+        _config = other._config;
+        Length = other.Length;
+        Window = other.Window.Select(w => w.Clone()).ToArray();
+        PrePool = other.PrePool.Select(w => w?.Clone()).ToArray();
+        Compressed = other.Compressed.Select(w => w?.Clone()).ToArray();
+        IndexKeys = other.IndexKeys.Select(w => w?.Clone()).ToArray();
+        EngramHistory.AddRange(other.EngramHistory);
+        IndexKeyPublisher = other.IndexKeyPublisher;
+        PublisherAfter.AddRange(other.PublisherAfter);
+    }
+
+    /// <summary>An independent copy: feeding both the same ids gives identical results.</summary>
+    public V41SequenceState<T> Clone() => new(this);
+
     /// <summary>The KV source whose compressed KV layer <paramref name="layer"/> reads (the latest at or before it).</summary>
     public int KvSourceOf(int layer) => _config.KvSourceLayers.Where(l => l <= layer).DefaultIfEmpty(-1).Max();
 
