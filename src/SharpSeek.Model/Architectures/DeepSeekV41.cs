@@ -160,17 +160,25 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
             for (int k = 1; k < hc; k++) first.CopyTo(h.AsSpan((t * hc + k) * d, d));
             preMix[t * hc] = T.One;
         }
-        // 4. layers: Engram on the streams, then the block                                    [T, hc, dim]
+        // 4. Engram rows of every Engram layer start loading now (page cache), used layer by layer  [n_engram][T, columns]
+        var engramIds = new long[Layers.Length][];
+        var prefetch = new Task[Layers.Length];
+        for (int l = 0; l < Layers.Length; l++)
+        {
+            if (Layers[l].Engram is not { } engram) continue;
+            int cols = _hasher!.Columns, all = cols * _hasher.Layers;
+            engramIds[l] = new long[tokens * cols];
+            for (int t = 0; t < tokens; t++) hashes.AsSpan(t * all + engram.HashIndex * cols, cols).CopyTo(engramIds[l].AsSpan(t * cols, cols));
+            prefetch[l] = engram.Prefetch(engramIds[l]);
+        }
+        // 5. layers: Engram on the streams, then the block                                    [T, hc, dim]
         using var work = new ForwardWorkspace<T>();
         var shared = new V41SharedAttention(tokens);
         for (int l = 0; l < Layers.Length; l++)
         {
             if (Layers[l].Engram is { } engram)
             {
-                int cols = _hasher!.Columns, all = cols * _hasher.Layers;
-                long[] layerIds = new long[tokens * cols];
-                for (int t = 0; t < tokens; t++) hashes.AsSpan(t * all + engram.HashIndex * cols, cols).CopyTo(layerIds.AsSpan(t * cols, cols));
-                engram.Forward(h, layerIds, mask, positions, taps);
+                engram.Forward(h, engramIds[l], mask, positions, taps, prefetch[l]);
                 if (taps?.Wants(l) ?? false)
                     for (int t = 0; t < tokens; t++) taps.Record(l, "engram_out", positions[t], h.AsSpan(t * hc * d, hc * d));
             }
@@ -183,7 +191,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
             while (s.PublisherAfter.Count < len) s.PublisherAfter.Add(s.IndexKeyPublisher);
             s.Length = len;
         }
-        // 5. head: hc_pre with the last FFN pre-mix, norm, logits                              [T, vocab]
+        // 6. head: hc_pre with the last FFN pre-mix, norm, logits                              [T, vocab]
         T[] y = new T[tokens * d];
         HyperConnections<T>.Collapse(h, preMix, tokens, hc, d, y);
         _norm.ForwardInPlace(y);

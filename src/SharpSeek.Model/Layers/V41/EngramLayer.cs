@@ -44,9 +44,39 @@ public sealed class EngramLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Bytes of the table and its scales (on disk, mapped; not resident).</summary>
     public long TableBytes => _rows * _headDim + _rows * (_headDim / V41Config.Fp8Block);
 
-    /// <summary>h [T, hc, dim] updated in place; hashIds [T, columns] (this layer's block); masked[t] shuts the gate.</summary>
-    public unsafe void Forward(Span<T> h, ReadOnlySpan<long> hashIds, ReadOnlySpan<bool> masked, long[] positions, ITapSink<T>? taps)
+    /// <summary>Concurrent page faults in flight while prefetching (an SSD serves many reads at once).</summary>
+    public const int PrefetchReads = 32;
+
+    /// <summary>
+    /// Starts reading the rows (and scales) of <paramref name="hashIds"/> into the page cache in the
+    /// background, with many reads in flight, so that Forward finds them resident: the rows of a whole
+    /// chunk are fetched while the earlier layers compute. Nothing is copied.
+    /// </summary>
+    public unsafe Task Prefetch(long[] hashIds)
     {
+        if (_table is null) return Task.CompletedTask;
+        byte* table = _table.Pointer, scales = _scales!.Pointer;
+        long rows = _rows, hd = _headDim, blocks = _headDim / V41Config.Fp8Block;
+        return Task.Run(() =>
+        {
+            long sink = 0;
+            Parallel.For(0, hashIds.Length, new ParallelOptions { MaxDegreeOfParallelism = PrefetchReads }, () => 0L, (i, _, acc) =>
+            {
+                long r = hashIds[i];
+                if ((ulong)r >= (ulong)rows) return acc;   // Forward reports it
+                return acc + table[r * hd] + table[r * hd + hd - 1] + scales[r * blocks];
+            }, acc => Interlocked.Add(ref sink, acc));
+            GC.KeepAlive(sink);
+        });
+    }
+
+    /// <summary>
+    /// h [T, hc, dim] updated in place; hashIds [T, columns] (this layer's block); masked[t] shuts the gate.
+    /// <paramref name="prefetch"/> (from Prefetch) is awaited before the rows are read.
+    /// </summary>
+    public unsafe void Forward(Span<T> h, ReadOnlySpan<long> hashIds, ReadOnlySpan<bool> masked, long[] positions, ITapSink<T>? taps, Task? prefetch = null)
+    {
+        prefetch?.Wait();
         int tokens = positions.Length, hc = _hc, d = _dim, hd = _headDim, blocks = hd / V41Config.Fp8Block;
         // 1. rows = FP8 table rows x 2^(scale - 127), read on lookup             [T, columns * head_dim]
         T[] rows = new T[tokens * _columns * hd];
