@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Text.Json;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Config.V41;
 
 namespace SharpSeek.Cli.Commands;
 
@@ -20,6 +21,7 @@ public static class InspectCommand
             if (dir.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) return GgufInspect.Run(dir, parse.GetValue(json));
             string cfgPath = File.Exists(dir) && dir.EndsWith(".json", StringComparison.Ordinal) ? dir : Path.Combine(dir, "config.json");
             if (!File.Exists(cfgPath)) throw new CliException($"no config.json in '{dir}'");
+            if (V41ConfigParser.IsV41(ModelConfigParser.ReadFile(cfgPath))) return V41Inspect.Run(cfgPath, parse.GetValue(json));
             ModelConfig c = ModelConfig.Load(cfgPath);
             ModelInspection i = ModelInspection.Of(c);
             const long million = 1 << 20;
@@ -61,6 +63,6 @@ public static class InspectCommand
         return command;
     }
 
-    private static string Human(long n) => n >= 1e12 ? $"{n / 1e12:F2}T" : n >= 1e9 ? $"{n / 1e9:F2}B" : n >= 1e6 ? $"{n / 1e6:F2}M" : $"{n}";
+    internal static string Human(long n) => n >= 1e12 ? $"{n / 1e12:F2}T" : n >= 1e9 ? $"{n / 1e9:F2}B" : n >= 1e6 ? $"{n / 1e6:F2}M" : $"{n}";
     internal static string Bytes(long b) => b >= 1L << 30 ? $"{b / (double)(1L << 30):F2} GiB" : b >= 1 << 20 ? $"{b / (double)(1 << 20):F2} MiB" : b >= 1 << 10 ? $"{b / 1024.0:F1} KiB" : $"{b} B";
 }
