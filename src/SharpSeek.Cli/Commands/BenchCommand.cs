@@ -18,13 +18,16 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var sharedPrefix = new Option<int>("--shared-prefix") { Description = "Measure prefix reuse: time to first token of two requests sharing this many tokens (each adds --prompt tokens)" };
         var profile = new Option<bool>("--profile") { Description = "Print where prefill and decode time goes per op kind, and allocations/GCs" };
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile };
+        var coldEngram = new Option<bool>("--cold-engram") { Description = "V4.1: evict the checkpoint's pages from the page cache first, so Engram rows come from the disk" };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
             int n = parse.GetValue(prompt), m = parse.GetValue(gen);
             if (n < 1 || m < 0) throw new CliException("--prompt must be >= 1 and --gen >= 0");
-            LogitsCommand.RequireConfig(dir);
+            string cfgPath = LogitsCommand.RequireConfig(dir);
+            if (SharpSeek.Model.Config.V41.V41ConfigParser.IsV41(SharpSeek.Model.Config.ModelConfigParser.ReadFile(cfgPath)))
+                return V41Bench.Run(dir, cfgPath, n, m, parse.GetValue(coldEngram), parse.GetValue(json));
             var load = Stopwatch.StartNew();
             using var md = ModelDirectory.Open(dir);
             double loadS = load.Elapsed.TotalSeconds;
