@@ -19,7 +19,7 @@ public static partial class V41Bench
 
     private const int FadvDontNeed = 4;
 
-    public static int Run(string dir, string cfgPath, int n, int m, bool coldEngram, bool json)
+    public static int Run(string dir, string cfgPath, int n, int m, bool coldEngram, int engramReads, bool json)
     {
         V41Config config = V41Config.Load(cfgPath);
         if (n + m > config.Base.MaxPositions) throw new CliException($"--prompt + --gen = {n + m} exceeds max_seq_len {config.Base.MaxPositions}");
@@ -29,7 +29,7 @@ public static partial class V41Bench
         if (coldEngram) Evict(dir);
         var load = Stopwatch.StartNew();
         using ITensorSource weights = Checkpoint.Open(dir);
-        var net = DeepSeekV41<float>.Load(config, weights, map);
+        var net = DeepSeekV41<float>.Load(config, weights, map, engramReads);
         double loadS = load.Elapsed.TotalSeconds;
         int v = config.Base.VocabSize;
         var rng = new Random(1234);
@@ -55,11 +55,11 @@ public static partial class V41Bench
             {
                 ["load_s"] = loadS, ["prompt_tokens"] = n, ["prefill_s"] = prefillS, ["prefill_tok_s"] = n / prefillS,
                 ["decode_tokens"] = m, ["decode_s"] = decodeS, ["decode_tok_s"] = m / decodeS, ["peak_working_set_bytes"] = peak,
-                ["engram_table_bytes"] = i41.EngramTableBytes, ["cold_engram"] = coldEngram, ["last_token"] = next,
+                ["engram_table_bytes"] = i41.EngramTableBytes, ["cold_engram"] = coldEngram, ["engram_reads_in_flight"] = engramReads, ["last_token"] = next,
             }));
             return 0;
         }
-        Console.WriteLine($"V4.1 {dir}: loaded in {loadS:F2} s; Engram tables {InspectCommand.Bytes(i41.EngramTableBytes)} mapped{(coldEngram ? " (evicted from the page cache first)" : "")}");
+        Console.WriteLine($"V4.1 {dir}: loaded in {loadS:F2} s; Engram tables {InspectCommand.Bytes(i41.EngramTableBytes)} mapped{(coldEngram ? " (evicted from the page cache first)" : "")}, {(engramReads > 0 ? "Engram rows prefetched" : "no prefetch")}");
         Console.WriteLine($"  prefill {n} tokens   {prefillS:F3} s  {n / prefillS:F1} tok/s");
         Console.WriteLine($"  decode  {m} tokens   {decodeS:F3} s  {(m == 0 ? 0 : m / decodeS):F2} tok/s");
         Console.WriteLine($"  peak working set   {InspectCommand.Bytes(peak)}");

@@ -62,11 +62,11 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Loads the network from <paramref name="weights"/>; <paramref name="engramTokenMap"/> is the compressed
     /// token map (Tokenization.Engram.CompressedTokenMap of the checkpoint's tokenizer), required when the config has Engram layers.
     /// </summary>
-    public static DeepSeekV41<T> Load(V41Config config, ITensorSource weights, int[]? engramTokenMap)
+    public static DeepSeekV41<T> Load(V41Config config, ITensorSource weights, int[]? engramTokenMap, int engramPrefetchReads = EngramLayer<T>.DefaultPrefetchReads)
     {
         if (config.Engram.Enabled && engramTokenMap is null) throw new ArgumentException("this V4.1 config has Engram layers: the compressed token map (from tokenizer.json) is required");
         CheckRunnable(config);
-        return new DeepSeekV41<T>(config, weights, engramTokenMap);
+        return new DeepSeekV41<T>(config, weights, engramTokenMap) { EngramPrefetchReads = engramPrefetchReads };
     }
 
     /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry.</summary>
@@ -81,6 +81,9 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     public int VocabSize => Config.Base.VocabSize;
+
+    /// <summary>Engram prefetch: > 0 requests every row of a call up front (madvise WILLNEED; elsewhere that many faulting threads); 0 = rows faulted in on use.</summary>
+    public int EngramPrefetchReads { get; init; } = EngramLayer<T>.DefaultPrefetchReads;
 
     public V41SequenceState<T> NewState() => new(Config);
 
@@ -160,7 +163,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
             for (int k = 1; k < hc; k++) first.CopyTo(h.AsSpan((t * hc + k) * d, d));
             preMix[t * hc] = T.One;
         }
-        // 4. Engram rows of every Engram layer start loading now (page cache), used layer by layer  [n_engram][T, columns]
+        // 4. Engram rows of every Engram layer are requested now (kernel readahead), used layer by layer  [n_engram][T, columns]
         var engramIds = new long[Layers.Length][];
         var prefetch = new Task[Layers.Length];
         for (int l = 0; l < Layers.Length; l++)
@@ -169,7 +172,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
             int cols = _hasher!.Columns, all = cols * _hasher.Layers;
             engramIds[l] = new long[tokens * cols];
             for (int t = 0; t < tokens; t++) hashes.AsSpan(t * all + engram.HashIndex * cols, cols).CopyTo(engramIds[l].AsSpan(t * cols, cols));
-            prefetch[l] = engram.Prefetch(engramIds[l]);
+            prefetch[l] = engram.Prefetch(engramIds[l], EngramPrefetchReads);
         }
         // 5. layers: Engram on the streams, then the block                                    [T, hc, dim]
         using var work = new ForwardWorkspace<T>();

@@ -44,26 +44,36 @@ public sealed class EngramLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Bytes of the table and its scales (on disk, mapped; not resident).</summary>
     public long TableBytes => _rows * _headDim + _rows * (_headDim / V41Config.Fp8Block);
 
-    /// <summary>Concurrent page faults in flight while prefetching (an SSD serves many reads at once).</summary>
-    public const int PrefetchReads = 32;
+    /// <summary>Default number of threads that fault rows in when the kernel cannot be asked to read ahead.</summary>
+    public const int DefaultPrefetchReads = 32;
 
     /// <summary>
-    /// Starts reading the rows (and scales) of <paramref name="hashIds"/> into the page cache in the
-    /// background, with many reads in flight, so that Forward finds them resident: the rows of a whole
-    /// chunk are fetched while the earlier layers compute. Nothing is copied.
+    /// Starts reading the rows (and scales) of <paramref name="hashIds"/> into the page cache, all at
+    /// once, so that Forward finds them resident: the rows of a whole chunk are requested while the
+    /// earlier layers compute. On Linux each row's pages are handed to the kernel's readahead
+    /// (madvise WILLNEED: queued, non-blocking); elsewhere <paramref name="reads"/> threads fault them in.
+    /// <paramref name="reads"/> 0 = no prefetch. Nothing is copied.
     /// </summary>
-    public unsafe Task Prefetch(long[] hashIds)
+    public unsafe Task Prefetch(long[] hashIds, int reads = DefaultPrefetchReads)
     {
-        if (_table is null) return Task.CompletedTask;
+        if (_table is null || reads <= 0) return Task.CompletedTask;
         byte* table = _table.Pointer, scales = _scales!.Pointer;
         long rows = _rows, hd = _headDim, blocks = _headDim / V41Config.Fp8Block;
+        bool advised = true;
+        foreach (long r in hashIds)
+        {
+            if ((ulong)r >= (ulong)rows) continue;   // Forward reports it
+            advised &= Engram.PagePrefetch.WillNeed(table + r * hd, hd) && Engram.PagePrefetch.WillNeed(scales + r * blocks, blocks);
+            if (!advised) break;
+        }
+        if (advised) return Task.CompletedTask;
         return Task.Run(() =>
         {
             long sink = 0;
-            Parallel.For(0, hashIds.Length, new ParallelOptions { MaxDegreeOfParallelism = PrefetchReads }, () => 0L, (i, _, acc) =>
+            Parallel.For(0, hashIds.Length, new ParallelOptions { MaxDegreeOfParallelism = reads }, () => 0L, (i, _, acc) =>
             {
                 long r = hashIds[i];
-                if ((ulong)r >= (ulong)rows) return acc;   // Forward reports it
+                if ((ulong)r >= (ulong)rows) return acc;
                 return acc + table[r * hd] + table[r * hd + hd - 1] + scales[r * blocks];
             }, acc => Interlocked.Add(ref sink, acc));
             GC.KeepAlive(sink);
