@@ -55,4 +55,17 @@ public sealed class V41CommandTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void GreedyGenerateContinuesWithTheOfficialArgmax()
+    {
+        using var cases = SafetensorsFile.Open(Fixture("v41-tiny", "cases.safetensors"));
+        long[] ids = cases.Get("short.prefill_tokens").ReadAsInt64();
+        long want = cases.Get("short.prefill.argmax_f64").ReadAsInt64()[^1];
+        var r = Run("generate", "--model", Fixture("v41-tiny"), "--prompt-ids", string.Join(",", ids), "--max-tokens", "3", "--temperature", "0", "--json");
+        Assert.True(r.Exit == 0, r.Err);
+        using var j = JsonDocument.Parse(r.Out);
+        Assert.Equal(want, j.RootElement.GetProperty("ids")[0].GetInt64());
+        Assert.Contains("DeepSeek V4.1", r.Err);
+    }
 }
