@@ -2,7 +2,6 @@
 // written in the official layout (FP8 e4m3 in 32x32 blocks with ue8m0 scales, FP4 experts, BF16/F32
 // as the checkpoint holds them). Engram tables are streamed row block by row block as random e4m3
 // codes with ue8m0 row scales (no float copy), so a table of tens of GB is written in bounded memory.
-using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Config.V41;
@@ -18,22 +17,12 @@ public static class V41RandomCheckpoint
     {
         V41Config config = V41Config.Load(configPath);
         if (config.Engram.Enabled) _ = new Engram.EngramLayout(config.Engram);   // the table sizes must cover the prime buckets
-        Directory.CreateDirectory(outDir);
         var specs = DeepSeekV41<float>.WeightMap(config).ToDictionary(s => s.Name);
-        var writer = new ShardedWriter(maxShardBytes);
-        long total = 0;
-        foreach (WeightSpec spec in specs.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
+        return RandomCheckpoint.Save(configPath, outDir, seed, specs.Values, maxShardBytes, (s, stream) =>
         {
-            total += spec.Bytes;
-            WeightSpec s = spec;
-            if (s.Name.Contains(".engram.embed.", StringComparison.Ordinal)) writer.AddLazy(s.Name, s.DType, s.Shape, stream => WriteTable(s, seed, stream));
-            else writer.AddLazy(s.Name, s.DType, s.Shape, stream => stream.Write(Generate(s, specs, config.Base, seed)));
-        }
-        writer.Metadata["format"] = "pt";
-        writer.Save(outDir);
-        File.Copy(configPath, Path.Combine(outDir, "config.json"), overwrite: true);
-        File.WriteAllText(Path.Combine(outDir, "RANDOM_WEIGHTS"), $"random weights, seed {seed}, written by sharpseek init-random\n");
-        return total;
+            if (s.Name.Contains(".engram.embed.", StringComparison.Ordinal)) WriteTable(s, seed, stream);
+            else stream.Write(Generate(s, specs, config.Base, seed));
+        });
     }
 
     private static byte[] Generate(WeightSpec s, IReadOnlyDictionary<string, WeightSpec> all, ModelConfig c, ulong seed)
@@ -43,7 +32,7 @@ public static class V41RandomCheckpoint
         float[] f = Floats(w, rows, cols, c, seed);
         if (w.DType == DType.F8_E4M3)
         {
-            var (codes, scales) = QuantizeFp8(f, rows, cols, V41Config.Fp8Block);
+            var (codes, scales) = WeightQuantizer.QuantizeFp8(f, rows, cols, V41Config.Fp8Block);
             return s.DType == DType.F8_E8M0 ? scales : codes;
         }
         return s.DType == DType.F8_E8M0 ? WeightEncoding.Scales(w.DType, f, rows, cols) : WeightEncoding.Encode(w.DType, f, rows, cols);
@@ -56,28 +45,6 @@ public static class V41RandomCheckpoint
             return Enumerable.Repeat(1f, rows * cols).ToArray();
         if (w.Name.EndsWith("gate.bias_vl", StringComparison.Ordinal)) return new float[rows * cols];
         return WeightInit.Floats(w.Name, rows, cols, c, seed);
-    }
-
-    /// <summary>FP8 e4m3 codes with one ue8m0 scale per block x block tile (amax floor 1e-4, as the reference quantiser).</summary>
-    public static (byte[] Codes, byte[] Scales) QuantizeFp8(ReadOnlySpan<float> w, int rows, int cols, int block)
-    {
-        int sr = (rows + block - 1) / block, sc = (cols + block - 1) / block;
-        var codes = new byte[(long)rows * cols];
-        var scales = new byte[sr * sc];
-        for (int br = 0; br < sr; br++)
-            for (int bc = 0; bc < sc; bc++)
-            {
-                int r0 = br * block, r1 = Math.Min(rows, r0 + block), c0 = bc * block, c1 = Math.Min(cols, c0 + block);
-                float amax = 1e-4f;
-                for (int r = r0; r < r1; r++)
-                    for (int col = c0; col < c1; col++) amax = Math.Max(amax, Math.Abs(w[r * cols + col]));
-                int k = PowerOfTwo.CeilLog2(amax / 448.0);
-                scales[br * sc + bc] = Fp8E8M0.EncodeExponent(k);
-                for (int r = r0; r < r1; r++)
-                    for (int col = c0; col < c1; col++)
-                        codes[(long)r * cols + col] = Fp8E4M3.Encode(Math.Clamp(Math.ScaleB((double)w[r * cols + col], -k), -448.0, 448.0));
-            }
-        return (codes, scales);
     }
 
     /// <summary>An Engram table (or its scales) streamed in 1 MiB blocks: e4m3 codes of magnitude below 2 (no NaN), scales 2^-4..2^0.</summary>
