@@ -85,7 +85,8 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Engram prefetch: > 0 requests every row of a call up front (madvise WILLNEED; elsewhere that many faulting threads); 0 = rows faulted in on use.</summary>
     public int EngramPrefetchReads { get; init; } = EngramLayer<T>.DefaultPrefetchReads;
 
-    public V41SequenceState<T> NewState() => new(Config);
+    /// <summary>A fresh sequence memory; <paramref name="maxRollback"/> bounds Rollback (and so the window rows kept).</summary>
+    public V41SequenceState<T> NewState(int maxRollback = int.MaxValue) => new(Config, maxRollback);
 
     /// <summary>Feeds ids at positions state.Length.. (prefill, a chunk or one decode step: the same computation); logits [T, vocab].</summary>
     public void Forward(ReadOnlySpan<int> ids, V41SequenceState<T> state, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null)
@@ -193,6 +194,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             while (s.PublisherAfter.Count < len) s.PublisherAfter.Add(s.IndexKeyPublisher);
             s.Length = len;
+            s.Trim();
         }
         // 6. head: hc_pre with the last FFN pre-mix, norm, logits                              [T, vocab]
         T[] y = new T[tokens * d];

@@ -34,7 +34,7 @@ public sealed record V41Inspection
     public required double KvBytesPerToken { get; init; }
     /// <summary>Per sequence, fixed: FP8 window rings (ue8m0 per 32) of every layer and the compressor's partial groups.</summary>
     public required long FixedBytesPerSequence { get; init; }
-    /// <summary>Per token as SharpSeek holds it today: float32 rows, every window row kept (exact rollback), Engram history.</summary>
+    /// <summary>Per token as SharpSeek holds it today: float32 compressed rows and index keys, Engram history and index-key publisher (window rows are bounded by window + max rollback).</summary>
     public required double EngineBytesPerToken { get; init; }
     public long MemoryAtContext(long tokens) => FixedBytesPerSequence + (long)Math.Ceiling(KvBytesPerToken * tokens);
 
@@ -62,17 +62,16 @@ public sealed record V41Inspection
         long engramPerToken = (long)c.Engram.LayerIds.Count * c.Engram.HashColumns * c.Engram.HeadDim;
 
         // official formats: compressed KV head_dim/2 + head_dim/16 bytes, index keys ihd/2 + ihd/32 bytes, per group
-        double perToken = 0, engine = 4;   // engine: Engram history id
+        double perToken = 0, engine = 8;   // engine: Engram history id and index-key publisher per position
         long fixedBytes = 0;
         for (int l = 0; l < b.NumLayers + b.NumMtpLayers; l++)
         {
             fixedBytes += (long)b.WindowSize * (b.HeadDim + b.HeadDim / V41Config.Fp8Block);
             if (l >= b.NumLayers) continue;
-            engine += 4.0 * b.HeadDim;
             if (!c.IsKvSource(l)) continue;
             int r = c.Ratio(l);
             perToken += (b.HeadDim / 2.0 + b.HeadDim / 16.0) / r;
-            engine += 4.0 * b.HeadDim / r + (r > 1 ? 8.0 * b.HeadDim : 0);
+            engine += 4.0 * b.HeadDim / r;
             if (c.OwnsIndexKeys(l)) { perToken += (b.IndexHeadDim / 2.0 + b.IndexHeadDim / 32.0) / r; engine += 4.0 * b.IndexHeadDim / r; }
             if (r > 1) fixedBytes += 2L * r * b.HeadDim * 4;   // kv_state / score_state of the partial group (fp32)
         }

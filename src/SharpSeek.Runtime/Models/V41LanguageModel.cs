@@ -1,5 +1,6 @@
 // ILanguageModel over the DeepSeek V4.1 network in float32. It holds only the model; each sequence
-// carries its V41SequenceState (every position kept, so any rollback is exact). The DSpark draft head
+// carries its V41SequenceState (window rows kept for window + maxRollback positions; rollback within that
+// is exact). The DSpark draft head
 // is not run yet (issue 22): HasDraftHead is false.
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.State.V41;
@@ -20,7 +21,7 @@ public sealed class V41LanguageModel(DeepSeekV41<float> model, int? maxContext =
     public ISequence CreateSequence(int maxRollback = 16, bool useDraftHead = false)
     {
         if (useDraftHead) throw new InvalidOperationException("the V4.1 DSpark draft head is not available yet");
-        return new V41Sequence(model.NewState(), maxRollback);
+        return new V41Sequence(model.NewState(maxRollback), maxRollback);
     }
 
     public void Forward(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits)

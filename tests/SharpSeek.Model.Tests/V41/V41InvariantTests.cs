@@ -109,4 +109,20 @@ public sealed class V41InvariantTests(V41GoldenForwardTests.Shared tiny) : IClas
         double[] got = Feed(state, ids[keep..], 1);
         Same(want.AsSpan((keep - 24) * V), got, $"after rollback to {keep}");
     }
+
+    [Fact]
+    public void BoundedRollbackForgetsOldWindowRowsAndStaysExact()
+    {
+        int[] ids = Tokens("long", 60);
+        var fresh = Model.NewState();
+        Feed(fresh, ids[..40], 40);
+        double[] want = Feed(fresh, ids[40..], 1);
+        var state = Model.NewState(maxRollback: 4);
+        Feed(state, ids[..40], 40);
+        Feed(state, ids[40..44], 1);
+        Assert.True(state.Window[0].First >= 44 - 4 - 8, $"window rows from {state.Window[0].First} are still held");
+        Assert.Throws<ArgumentOutOfRangeException>(() => state.Rollback(39));
+        state.Rollback(40);
+        Same(want, Feed(state, ids[40..], 1), "after a 4-token rollback");
+    }
 }

@@ -37,9 +37,15 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>IndexKeyPublisher after the call that fed each position (for rollback).</summary>
     internal List<int> PublisherAfter { get; } = [];
 
-    public V41SequenceState(V41Config config)
+    /// <summary>How far back Rollback may go (window and pre-pooling rows older than that are forgotten).</summary>
+    public int MaxRollback { get; }
+
+    /// <param name="maxRollback">Tokens Rollback may undo; window rows beyond window + this are not kept.</param>
+    public V41SequenceState(V41Config config, int maxRollback = int.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxRollback);
         _config = config;
+        MaxRollback = maxRollback;
         var b = config.Base;
         int n = b.NumLayers;
         Window = new RowList<T>[n];
@@ -59,6 +65,7 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
     private V41SequenceState(V41SequenceState<T> other)
     {
         _config = other._config;
+        MaxRollback = other.MaxRollback;
         Length = other.Length;
         Window = other.Window.Select(w => w.Clone()).ToArray();
         PrePool = other.PrePool.Select(w => w?.Clone()).ToArray();
@@ -80,6 +87,7 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
     public void Rollback(int length)
     {
         if (length < 0 || length > Length) throw new ArgumentOutOfRangeException(nameof(length), $"cannot roll back to {length} of {Length} tokens");
+        if ((long)Length - length > MaxRollback) throw new ArgumentOutOfRangeException(nameof(length), $"rolling back {Length - length} tokens exceeds this sequence's limit of {MaxRollback}");
         for (int l = 0; l < Window.Length; l++)
         {
             Window[l].Truncate(length);
@@ -91,6 +99,21 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
         IndexKeyPublisher = length == 0 ? -1 : PublisherAfter[length - 1];
         PublisherAfter.RemoveRange(length, PublisherAfter.Count - length);
         Length = length;
+    }
+
+    /// <summary>
+    /// Forgets what no later token and no allowed rollback can read: window rows before
+    /// Length - MaxRollback - window + 1 and pre-pooling rows before Length - MaxRollback - ratio.
+    /// </summary>
+    internal void Trim()
+    {
+        if (MaxRollback == int.MaxValue) return;
+        long floor = (long)Length - MaxRollback;
+        for (int l = 0; l < Window.Length; l++)
+        {
+            Window[l].Forget((int)Math.Max(0, floor - _config.Base.WindowSize + 1));
+            PrePool[l]?.Forget((int)Math.Max(0, floor - _config.Ratio(l)));
+        }
     }
 
     /// <summary>Bytes held (dequantised values).</summary>
