@@ -50,7 +50,7 @@ public static class V41Inspect
         Console.WriteLine($"  resident weights   {B(i.ResidentWeightBytes)}");
         Console.WriteLine($"  tensors            {i.Tensors}");
         foreach (var (dtype, b) in i.BytesByDType) Console.WriteLine($"  bytes {dtype,-9}    {B(b)}");
-        Console.WriteLine($"  KV per token       {i.KvBytesPerToken:F2} B (official formats: FP4 compressed KV + index keys of the KV sources); SharpSeek today {i.EngineBytesPerToken:F0} B (float32 rows)");
+        Console.WriteLine($"  KV per token       {i.KvBytesPerToken:F2} B (official formats: FP4 compressed KV + index keys of the KV sources); SharpSeek {i.EngineBytesPerToken:F2} B (the same rows + Engram history and key publisher)");
         Console.WriteLine($"  fixed per sequence {B(i.FixedBytesPerSequence)} (FP8 window rings, partial groups)");
         Console.WriteLine($"  memory at 1M ctx   {B(i.MemoryAtContext(million))}");
         return 0;

@@ -34,7 +34,7 @@ public sealed record V41Inspection
     public required double KvBytesPerToken { get; init; }
     /// <summary>Per sequence, fixed: FP8 window rings (ue8m0 per 32) of every layer and the compressor's partial groups.</summary>
     public required long FixedBytesPerSequence { get; init; }
-    /// <summary>Per token as SharpSeek holds it today: float32 compressed rows and index keys, Engram history and index-key publisher (window rows are bounded by window + max rollback).</summary>
+    /// <summary>Per token as SharpSeek holds it: the official compressed KV and key bytes plus the Engram history id and index-key publisher (window and pre-pooling rows are bounded by window + max rollback).</summary>
     public required double EngineBytesPerToken { get; init; }
     public long MemoryAtContext(long tokens) => FixedBytesPerSequence + (long)Math.Ceiling(KvBytesPerToken * tokens);
 
@@ -70,11 +70,11 @@ public sealed record V41Inspection
             if (l >= b.NumLayers) continue;
             if (!c.IsKvSource(l)) continue;
             int r = c.Ratio(l);
-            perToken += (b.HeadDim / 2.0 + b.HeadDim / 16.0) / r;
-            engine += 4.0 * b.HeadDim / r;
-            if (c.OwnsIndexKeys(l)) { perToken += (b.IndexHeadDim / 2.0 + b.IndexHeadDim / 32.0) / r; engine += 4.0 * b.IndexHeadDim / r; }
+            perToken += (double)State.V41.V41RowFormats.CompressedBytes(b.HeadDim) / r;
+            if (c.OwnsIndexKeys(l)) perToken += (double)State.V41.V41RowFormats.KeyBytes(b.IndexHeadDim) / r;
             if (r > 1) fixedBytes += 2L * r * b.HeadDim * 4;   // kv_state / score_state of the partial group (fp32)
         }
+        engine += perToken;
         var ratios = new SortedDictionary<int, int>();
         for (int l = 0; l < b.NumLayers; l++) if (c.Ratio(l) > 0) ratios[c.Ratio(l)] = ratios.GetValueOrDefault(c.Ratio(l)) + 1;
         return new V41Inspection

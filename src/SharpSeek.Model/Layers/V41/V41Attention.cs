@@ -9,7 +9,6 @@ using SharpSeek.Model.State.V41;
 using SharpSeek.Model.Weights;
 using SharpSeek.Tensors;
 using SharpSeek.Tensors.Kernels;
-using SharpSeek.Tensors.Kernels.Reference;
 
 namespace SharpSeek.Model.Layers.V41;
 
@@ -102,10 +101,9 @@ public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T
                     // compressed KV = FP4/16 with E4M3 scales of RoPE(latent) at the group's first position
                     int group = (int)((positions[t] + 1) / _ratio) - 1;
                     _rope.Apply(lat.AsSpan(d - rd), (long)group * _ratio);
-                    FakeQuantFp4E4M3Reference.Apply<T>(lat, 16);
-                    RowList<T> cmp = states[t].Compressed[_layer]!;
+                    CodedRows cmp = states[t].Compressed[_layer]!;
                     if (cmp.Count != group) throw new InvalidOperationException($"layer {_layer}: compressed rows {cmp.Count} out of step with group {group}");
-                    cmp.Add(lat);
+                    V41RowFormats.EncodeCompressed<T>(lat, cmp.Append());   // storing is the fake quant
                 }
             if (taps?.Wants(_layer) ?? false)
                 for (int t = 0; t < tokens; t++) taps.Record(_layer, "topk", positions[t], chosen[t].Select(j => T.CreateTruncating(j)).ToArray());
@@ -122,8 +120,8 @@ public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T
             for (int j = 0; j < nWin; j++) win.Row(first + j).CopyTo(keys.AsSpan(j * d, d));
             if (nCmp > 0)
             {
-                RowList<T> cmp = states[t].Compressed[states[t].KvSourceOf(_layer)]!;
-                for (int j = 0; j < nCmp; j++) cmp.Row(chosen![t][j]).CopyTo(keys.AsSpan((nWin + j) * d, d));
+                CodedRows cmp = states[t].Compressed[states[t].KvSourceOf(_layer)]!;
+                for (int j = 0; j < nCmp; j++) V41RowFormats.DecodeCompressed<T>(cmp.Row(chosen![t][j]), keys.AsSpan((nWin + j) * d, d));
             }
             for (int i = 0; i < h; i++)
             {

@@ -46,10 +46,9 @@ public sealed class V41Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _wk!.Forward(latent, k, 1);
         _kNorm!.ForwardInPlace(k);
         rope.Apply(k.AsSpan(_headDim - _rope), (long)group * _ratio);
-        FakeQuant.Fp4<T>(k, 32);
-        RowList<T> keys = state.IndexKeys[_layer]!;
+        CodedRows keys = state.IndexKeys[_layer]!;
         if (keys.Count != group) throw new InvalidOperationException($"layer {_layer}: index keys {keys.Count} out of step with group {group}");
-        keys.Add(k);
+        V41RowFormats.EncodeKey<T>(k, keys.Append());   // FP4 per 32: storing is the fake quant
     }
 
     /// <summary>
@@ -74,12 +73,13 @@ public sealed class V41Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
             for (int h = 0; h < ih; h++) w[t * ih + h] *= _weightScale;
             // 2. scores over the reachable positions of the key owner's keys            [reach]
             int owner = states[t].IndexKeyPublisher;
-            RowList<T> keys = owner >= 0 ? states[t].IndexKeys[owner]! : throw new InvalidOperationException($"layer {_layer}: no index keys were published before position {positions[t]}");
+            CodedRows keys = owner >= 0 ? states[t].IndexKeys[owner]! : throw new InvalidOperationException($"layer {_layer}: no index keys were published before position {positions[t]}");
             var s = new T[reach];
+            T[] k = new T[ihd];
             for (int j = 0; j < reach; j++)
             {
                 if (j >= keys.Count) { s[j] = T.Zero; continue; }   // the official shared slot holds zeros there
-                ReadOnlySpan<T> k = keys.Row(j);
+                V41RowFormats.DecodeKey<T>(keys.Row(j), k);
                 T acc = T.Zero;
                 for (int h = 0; h < ih; h++) acc += T.Max(Elementwise.Dot<T>(qt.Slice(h * ihd, ihd), k), T.Zero) * w[t * ih + h];
                 s[j] = acc;

@@ -2,7 +2,7 @@
 // rows; per KV source its pre-pooling rows (ratio > 1), its compressed KV (FP4, E4M3 scales) and, when
 // it also indexes, its index keys (FP4, ue8m0); the Engram history of compressed token ids. Every list
 // is indexed by position or group, so Rollback(n) is exact: it truncates them all to the first n tokens.
-// (Values are held dequantised in T; a packed production layout is future work.)
+// Compressed KV and index keys are held in their official byte formats; window and pre-pooling rows in T.
 using System.Numerics;
 using SharpSeek.Model.Config.V41;
 
@@ -19,10 +19,10 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
     public RowList<T>[] Window { get; }
     /// <summary>[layer] compressor rows before pooling (kv then score, 2 x head_dim) for ratio > 1 KV sources, else null.</summary>
     public RowList<T>?[] PrePool { get; }
-    /// <summary>[layer] compressed KV rows [group, head_dim] of KV sources, else null.</summary>
-    public RowList<T>?[] Compressed { get; }
-    /// <summary>[layer] index keys [group, index_head_dim] of KV sources that index, else null.</summary>
-    public RowList<T>?[] IndexKeys { get; }
+    /// <summary>[layer] compressed KV rows of KV sources (FP4/16 + E4M3 scales, V41RowFormats), else null.</summary>
+    public CodedRows?[] Compressed { get; }
+    /// <summary>[layer] index keys of KV sources that index (FP4/32 + ue8m0, V41RowFormats), else null.</summary>
+    public CodedRows?[] IndexKeys { get; }
     /// <summary>Compressed token id of each position (NgramHasher.Dead for image positions).</summary>
     public List<int> EngramHistory { get; } = [];
 
@@ -50,15 +50,15 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
         int n = b.NumLayers;
         Window = new RowList<T>[n];
         PrePool = new RowList<T>?[n];
-        Compressed = new RowList<T>?[n];
-        IndexKeys = new RowList<T>?[n];
+        Compressed = new CodedRows?[n];
+        IndexKeys = new CodedRows?[n];
         for (int l = 0; l < n; l++)
         {
             Window[l] = new RowList<T>(b.HeadDim);
             if (!config.IsKvSource(l)) continue;
             if (config.Ratio(l) > 1) PrePool[l] = new RowList<T>(2 * b.HeadDim);
-            Compressed[l] = new RowList<T>(b.HeadDim);
-            if (config.OwnsIndexKeys(l)) IndexKeys[l] = new RowList<T>(b.IndexHeadDim);
+            Compressed[l] = new CodedRows(V41RowFormats.CompressedBytes(b.HeadDim));
+            if (config.OwnsIndexKeys(l)) IndexKeys[l] = new CodedRows(V41RowFormats.KeyBytes(b.IndexHeadDim));
         }
     }
 
@@ -116,6 +116,6 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
         }
     }
 
-    /// <summary>Bytes held (dequantised values).</summary>
+    /// <summary>Bytes held.</summary>
     public long Bytes => Window.Sum(w => w.Bytes) + PrePool.Sum(p => p?.Bytes ?? 0) + Compressed.Sum(c => c?.Bytes ?? 0) + IndexKeys.Sum(k => k?.Bytes ?? 0) + EngramHistory.Count * 4L;
 }
