@@ -144,8 +144,8 @@ public sealed class V41GoldenCompare<T>(V41Cases cases, string c, V41GoldenRun<T
 
     private void TopK(string tensor, int layer, int first, int count, int offset)
     {
-        string name = Name(tensor.Replace("prefill.", "prefill.").Replace("decode.", "decode."));
-        name = cases.Has(name) ? name : $"{c}.{tensor}";
+        string name = Name(tensor);
+        name = cases.Has(name) ? name : $"{c}.{tensor}";   // integer tensors may be stored once, without the suffix
         if (!cases.Has(name) || _failures.Count > 0) return;
         long[] exp = cases.L(name);
         int w = exp.Length / count;
@@ -162,7 +162,7 @@ public sealed class V41GoldenCompare<T>(V41Cases cases, string c, V41GoldenRun<T
     private void MoeIds(string tensor, int layer, int first, int count, int layers, int index)
     {
         string name = Name(tensor);
-        name = cases.Has(name) ? name : $"{c}.{tensor}";
+        name = cases.Has(name) ? name : $"{c}.{tensor}";   // integer tensors may be stored once, without the suffix
         if (!cases.Has(name) || _failures.Count > 0) return;
         long[] exp = cases.L(name);
         int k = config.Base.NumActivatedExperts;
