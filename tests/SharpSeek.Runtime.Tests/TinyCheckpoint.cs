@@ -19,7 +19,7 @@ public sealed class TinyCheckpoint : IDisposable
 
     public string Dir { get; }
     public ModelDirectory Directory { get; }
-    public V4LanguageModel Model => Directory.Model;
+    public V4LanguageModel Model => (V4LanguageModel)Directory.Model;
     public SafetensorsFile Cases { get; }
 
     public int[] Ids(string name) => Cases.Get(name).ReadAsInt32();

@@ -126,7 +126,7 @@ public sealed class TrainerTests : IDisposable
         int T = 40;
         int[] ids = Enumerable.Range(0, T).Select(i => (i * 37 + 5) % c.VocabSize).ToArray();
         float[] want = new float[T * c.VocabSize];
-        md.Network.Forward(ids, new SequenceState<float>(c), want);
+        md.Network!.Forward(ids, new SequenceState<float>(c), want);
         var graph = new V4Graph(t.Parameters);
         var tape = new Tape();
         Tensor h = graph.Streams(tape, ids, 1, T, []);

@@ -18,14 +18,27 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var sharedPrefix = new Option<int>("--shared-prefix") { Description = "Measure prefix reuse: time to first token of two requests sharing this many tokens (each adds --prompt tokens)" };
         var profile = new Option<bool>("--profile") { Description = "Print where prefill and decode time goes per op kind, and allocations/GCs" };
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile };
+        var coldEngram = new Option<bool>("--cold-engram") { Description = "V4.1: evict the checkpoint's pages from the page cache first, so Engram rows come from the disk" };
+        var engramReads = new Option<int>("--engram-reads") { Description = "V4.1: Engram prefetch (> 0: rows requested up front with madvise WILLNEED, or that many faulting threads where unavailable); 0 = rows faulted in on use", DefaultValueFactory = _ => 32 };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
             int n = parse.GetValue(prompt), m = parse.GetValue(gen);
             if (n < 1 || m < 0) throw new CliException("--prompt must be >= 1 and --gen >= 0");
-            if (!SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir)) LogitsCommand.RequireConfig(dir);
-            else if (!File.Exists(dir)) throw new CliException($"GGUF file '{dir}' does not exist");
+            if (SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir))
+            {
+                if (!File.Exists(dir)) throw new CliException($"GGUF file '{dir}' does not exist");
+            }
+            else
+            {
+                string cfgPath = LogitsCommand.RequireConfig(dir);
+                if (SharpSeek.Model.Config.V41.V41ConfigParser.IsV41(SharpSeek.Model.Config.ModelConfigParser.ReadFile(cfgPath)))
+                {
+                    if (parse.GetValue(engramReads) is < 0 or > 1024) throw new CliException("--engram-reads must be in [0, 1024]");
+                    return V41Bench.Run(dir, cfgPath, n, m, parse.GetValue(coldEngram), parse.GetValue(engramReads), parse.GetValue(json));
+                }
+            }
             var load = Stopwatch.StartNew();
             using var md = ModelDirectory.Open(dir);
             double loadS = load.Elapsed.TotalSeconds;

@@ -2,6 +2,8 @@
 // of any V4 geometry in the official format.
 using System.CommandLine;
 using System.Diagnostics;
+using SharpSeek.Model.Config;
+using SharpSeek.Model.Config.V41;
 using SharpSeek.Model.Weights;
 
 namespace SharpSeek.Cli.Commands;
@@ -21,7 +23,14 @@ public static class InitRandomCommand
             var sw = Stopwatch.StartNew();
             try { Directory.CreateDirectory(dir); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot create output directory '{dir}': {e.Message}"); }
-            long bytes = RandomCheckpoint.Write(cfg, dir, parse.GetValue(seed));
+            long bytes;
+            try
+            {
+                bytes = V41ConfigParser.IsV41(ModelConfigParser.ReadFile(cfg))
+                    ? V41RandomCheckpoint.Write(cfg, dir, parse.GetValue(seed))
+                    : RandomCheckpoint.Write(cfg, dir, parse.GetValue(seed));
+            }
+            catch (ModelConfigException e) { throw new CliException(e.Message); }
             Console.Error.WriteLine($"wrote {InspectCommand.Bytes(bytes)} of random weights to {dir} in {sw.Elapsed.TotalSeconds:F1} s");
             return 0;
         });

@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Text.Json;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Config.V41;
 
 namespace SharpSeek.Cli.Commands;
 
@@ -20,6 +21,7 @@ public static class InspectCommand
             if (dir.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) return GgufInspect.Run(dir, parse.GetValue(json));
             string cfgPath = File.Exists(dir) && dir.EndsWith(".json", StringComparison.Ordinal) ? dir : Path.Combine(dir, "config.json");
             if (!File.Exists(cfgPath)) throw new CliException($"no config.json in '{dir}'");
+            if (V41ConfigParser.IsV41(ModelConfigParser.ReadFile(cfgPath))) return V41Inspect.Run(cfgPath, parse.GetValue(json));
             ModelConfig c = ModelConfig.Load(cfgPath);
             ModelInspection i = ModelInspection.Of(c);
             const long million = 1 << 20;

@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Config.V41;
 using SharpSeek.Model.State;
 using SharpSeek.Tensors;
 
@@ -30,6 +31,15 @@ public static class LogitsCommand
             int[] dec = parse.GetValue(decode) is { } d ? IdList.Parse(d, "--decode") : [];
             string prec = parse.GetValue(precision)!;
             if (prec is not ("f32" or "f64")) throw new CliException($"--precision must be f32 or f64, got '{prec}'");
+            if (!SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir))
+            {
+                string cfgPath = RequireConfig(dir);
+                if (V41ConfigParser.IsV41(ModelConfigParser.ReadFile(cfgPath)))
+                {
+                    if (parse.GetValue(aq)) throw new CliException("--activation-quant is not available for V4.1 checkpoints");
+                    return V41Logits.Run(dir, V41Config.Load(cfgPath), prompt, dec, prec, parse.GetValue(output)!);
+                }
+            }
             (ModelConfig config, ITensorSource opened) = OpenModel(dir);
             using ITensorSource weights = opened;
             var writer = new SafetensorsWriter();

@@ -33,11 +33,18 @@ public sealed class HyperConnections<T> where T : unmanaged, IFloatingPointIeee7
     /// </summary>
     public void Pre(ReadOnlySpan<T> h, int tokens, ForwardWorkspace<T> work, Span<T> x, Span<T> post, Span<T> comb)
     {
+        Span<T> pre = tokens * _hc <= 256 ? stackalloc T[tokens * _hc] : new T[tokens * _hc];
+        Coefficients(h, tokens, work, pre, post, comb);
+        Collapse(h, pre, tokens, _hc, _dim, x);
+    }
+
+    /// <summary>The site's mixes of h [T, hc, dim]: pre [T, hc], post [T, hc], comb [T, hc, hc] (V4.1 applies pre one site later).</summary>
+    public void Coefficients(ReadOnlySpan<T> h, int tokens, ForwardWorkspace<T> work, Span<T> pre, Span<T> post, Span<T> comb)
+    {
         int hc = _hc, d = _dim, mixW = MixWidth;
         // 1. mix = (fn @ flatten(h)) * rsqrt(mean(h^2) + eps)             [T, mix_hc]
         Span<T> mix = work.Span(Scratch.HcMix, tokens * mixW);
         _fn.Forward(h, mix, tokens);
-        Span<T> pre = stackalloc T[hc];
         for (int t = 0; t < tokens; t++)
         {
             ReadOnlySpan<T> ht = h.Slice(t * hc * d, hc * d);
@@ -47,17 +54,25 @@ public sealed class HyperConnections<T> where T : unmanaged, IFloatingPointIeee7
             // 2. pre = sigmoid(mix * s0 + b) + eps; post = 2 sigmoid(mix * s1 + b)   [hc]
             for (int i = 0; i < hc; i++)
             {
-                pre[i] = Elementwise.Sigmoid(m[i] * _scale[0] + _base[i]) + _eps;
+                pre[t * hc + i] = Elementwise.Sigmoid(m[i] * _scale[0] + _base[i]) + _eps;
                 post[t * hc + i] = T.CreateTruncating(2) * Elementwise.Sigmoid(m[hc + i] * _scale[1] + _base[hc + i]);
             }
             // 3. comb = Sinkhorn(mix * s2 + b)                                  [hc, hc]
             Span<T> c = comb.Slice(t * hc * hc, hc * hc);
             for (int i = 0; i < hc * hc; i++) c[i] = m[2 * hc + i] * _scale[2] + _base[2 * hc + i];
             Elementwise.Sinkhorn(c, hc, _iters, _eps);
-            // 4. x = sum_i pre_i h_i                                             [dim]
+        }
+    }
+
+    /// <summary>hc_pre: x [T, dim] = sum_i pre[t, i] h[t, i] for h [T, hc, dim].</summary>
+    public static void Collapse(ReadOnlySpan<T> h, ReadOnlySpan<T> pre, int tokens, int hc, int d, Span<T> x)
+    {
+        for (int t = 0; t < tokens; t++)
+        {
+            ReadOnlySpan<T> ht = h.Slice(t * hc * d, hc * d);
             Span<T> xt = x.Slice(t * d, d);
             xt.Clear();
-            for (int i = 0; i < hc; i++) Elementwise.AddScaled(xt, ht.Slice(i * d, d), pre[i]);
+            for (int i = 0; i < hc; i++) Elementwise.AddScaled(xt, ht.Slice(i * d, d), pre[t * hc + i]);
         }
     }
 

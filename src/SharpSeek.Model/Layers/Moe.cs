@@ -14,25 +14,25 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public MoeGate<T> Gate => _gate;
 
-    public Moe(WeightScope scope, int layer, bool hash)
+    public Moe(WeightScope scope, int layer, bool hash, bool imageBias = false)
     {
         var c = scope.Config;
         _layer = layer; _dim = c.Dim;
-        _gate = new MoeGate<T>(scope.Scope("gate"), hash);
+        _gate = new MoeGate<T>(scope.Scope("gate"), hash, imageBias);
         _experts = new Expert<T>[c.NumRoutedExperts];
         for (int e = 0; e < _experts.Length; e++) _experts[e] = new Expert<T>(scope.Scope("experts").Scope(e), LinearKind.Expert);
         _shared = new Expert<T>(scope.Scope("shared_experts"), LinearKind.Dense);
     }
 
     /// <summary>x [T, dim] with token ids [T] -> y [T, dim].</summary>
-    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, long[] positions, ForwardWorkspace<T> work, Span<T> y, ITapSink<T>? taps)
+    public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, long[] positions, ForwardWorkspace<T> work, Span<T> y, ITapSink<T>? taps, ReadOnlySpan<bool> image = default)
     {
         int tokens = positions.Length;
         int k = _gate.TopK, d = _dim;
         // 1. route                                                           [T, k]
         Span<int> chosen = work.Experts(tokens * k);
         Span<T> weights = work.Span(Scratch.GateWeights, tokens * k);
-        _gate.Route(x, ids, tokens, work.Span(Scratch.GateScores, tokens * _gate.Experts), chosen, weights);
+        _gate.Route(x, ids, tokens, work.Span(Scratch.GateScores, tokens * _gate.Experts), chosen, weights, image);
         if (taps?.Wants(_layer) ?? false)
             for (int t = 0; t < tokens; t++)
             {

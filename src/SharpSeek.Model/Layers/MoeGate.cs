@@ -13,6 +13,7 @@ public sealed class MoeGate<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Linear _weight;      // [E, dim] BF16
     private readonly T[]? _bias;          // [E] (score-routed layers)
+    private readonly T[]? _biasVl;        // [E] V4.1 image-span selection bias (bias_vl), when the model has vision
     private readonly int[]? _tid2eid;     // [vocab, k] (hash layers)
     private readonly ScoringFunction _func;
     private readonly T _routeScale;
@@ -21,7 +22,7 @@ public sealed class MoeGate<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int TopK { get; }
     public bool IsHash => _tid2eid is not null;
 
-    public MoeGate(WeightScope scope, bool hash)
+    public MoeGate(WeightScope scope, bool hash, bool imageBias = false)
     {
         var c = scope.Config;
         Experts = c.NumRoutedExperts; TopK = c.NumActivatedExperts; _func = c.ScoreFunc;
@@ -35,10 +36,12 @@ public sealed class MoeGate<T> where T : unmanaged, IFloatingPointIeee754<T>
                     if ((uint)e >= (uint)Experts) throw new InvalidDataException($"{scope.FullName("tid2eid")}: expert id {e} outside [0, {Experts})");
         }
         else _bias = scope.Vector<T>("bias", DType.F32, Experts);
+        if (imageBias) _biasVl = scope.Vector<T>("bias_vl", DType.F32, Experts);
     }
 
     /// <summary>For each token: chosen expert ids [T, k] and routing weights [T, k]; scores [T, E] is scratch.</summary>
-    public void Route(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, int tokens, Span<T> scores, Span<int> experts, Span<T> weights)
+    /// <summary><paramref name="image"/>[t] true: token t is in an image span and selects with bias_vl (V4.1).</summary>
+    public void Route(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, int tokens, Span<T> scores, Span<int> experts, Span<T> weights, ReadOnlySpan<bool> image = default)
     {
         int E = Experts, k = TopK;
         _weight.Forward(x, scores, tokens);
@@ -62,7 +65,8 @@ public sealed class MoeGate<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             else
             {
-                for (int e = 0; e < E; e++) biased[e] = s[e] + _bias![e];
+                T[] bias = _biasVl is not null && !image.IsEmpty && image[t] ? _biasVl : _bias!;
+                for (int e = 0; e < E; e++) biased[e] = s[e] + bias[e];
                 Elementwise.TopK<T>(biased, k, idx);
             }
             // 3. weights = s[idx] (/ sum unless softmax) * route_scale      [k]

@@ -108,15 +108,24 @@ public static class RandomCheckpoint
     public static long Write(string configPath, string outDir, ulong seed, long maxShardBytes = 2L << 30)
     {
         ModelConfig config = ModelConfig.Load(configPath);
-        Directory.CreateDirectory(outDir);
         var specs = DeepSeekV4<float>.WeightMap(config).ToDictionary(s => s.Name);
+        return Save(configPath, outDir, seed, specs.Values, maxShardBytes, (s, stream) => stream.Write(Generate(s, specs, config, seed)));
+    }
+
+    /// <summary>
+    /// The one writer of random checkpoints (V4 and V4.1): every spec in name order, produced lazily by
+    /// <paramref name="write"/> while its shard is written, then config.json and the RANDOM_WEIGHTS marker.
+    /// </summary>
+    public static long Save(string configPath, string outDir, ulong seed, IEnumerable<WeightSpec> specs, long maxShardBytes, Action<WeightSpec, Stream> write)
+    {
+        Directory.CreateDirectory(outDir);
         var writer = new ShardedWriter(maxShardBytes);
         long total = 0;
-        foreach (WeightSpec spec in specs.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
+        foreach (WeightSpec spec in specs.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             total += spec.Bytes;
             WeightSpec s = spec;
-            writer.AddLazy(s.Name, s.DType, s.Shape, stream => stream.Write(Generate(s, specs, config, seed)));
+            writer.AddLazy(s.Name, s.DType, s.Shape, stream => write(s, stream));
         }
         writer.Metadata["format"] = "pt";
         writer.Save(outDir);

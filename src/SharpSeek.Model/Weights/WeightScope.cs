@@ -26,10 +26,19 @@ public sealed class WeightScope
     /// </summary>
     public bool ActivationQuant { get; }
 
-    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix, bool activationQuant)
+    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix, bool activationQuant, int fp8Block = WeightMatrix.Fp8Block)
     {
-        Config = config; _source = source; _specs = specs; _prefix = prefix; ActivationQuant = activationQuant;
+        Config = config; _source = source; _specs = specs; _prefix = prefix; ActivationQuant = activationQuant; Fp8Block = fp8Block;
     }
+
+    /// <summary>The square block of FP8 dense weights: 128 (V4) or 32 (V4.1, see WithFp8Block).</summary>
+    public int Fp8Block { get; }
+
+    /// <summary>
+    /// This scope with FP8 dense weights in <paramref name="block"/>x<paramref name="block"/> blocks (V4.1: 32).
+    /// Blocks other than 128 are decoded once to F32 on load (exact: e4m3 x 2^k fits a float).
+    /// </summary>
+    public WeightScope WithFp8Block(int block) => new(Config, _source, _specs, _prefix, ActivationQuant, block);
 
     /// <summary>A scope that loads weights from <paramref name="source"/>.</summary>
     public static WeightScope Load(ModelConfig config, ITensorSource source, bool activationQuant = false) => new(config, source, [], "", activationQuant);
@@ -39,7 +48,7 @@ public sealed class WeightScope
 
     public bool IsRecording => _source is null;
     public IReadOnlyList<WeightSpec> Specs => _specs;
-    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant);
+    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant, Fp8Block);
     /// <summary>A numbered child (layers.3, experts.12): the index in invariant digits.</summary>
     public WeightScope Scope(int index) => Scope(index.ToString(System.Globalization.CultureInfo.InvariantCulture));
     public string FullName(string name) => _prefix + name;
@@ -70,7 +79,7 @@ public sealed class WeightScope
             case WeightFormat.BF16: _specs.Add(new(wName, DType.BF16, [outFeatures, inFeatures])); break;
             case WeightFormat.Fp8Block128:
                 _specs.Add(new(wName, DType.F8_E4M3, [outFeatures, inFeatures]));
-                _specs.Add(new(sName, DType.F8_E8M0, [(outFeatures + 127) / 128, (inFeatures + 127) / 128]));
+                _specs.Add(new(sName, DType.F8_E8M0, [(outFeatures + Fp8Block - 1) / Fp8Block, (inFeatures + Fp8Block - 1) / Fp8Block]));
                 break;
             case WeightFormat.Fp4Block32:
                 _specs.Add(new(wName, DType.I8, [outFeatures, inFeatures / 2]));
@@ -93,6 +102,7 @@ public sealed class WeightScope
         bool allowed = actual == format || (format is WeightFormat.BF16 && actual == WeightFormat.F32) || (format == WeightFormat.F32 && actual == WeightFormat.BF16);
         if (!allowed)
             throw new InvalidDataException($"{wName}: stored as {w.DType} but the config implies {Describe(format)} ({_source.Description})");
+        if (actual == WeightFormat.Fp8Block128 && Fp8Block != WeightMatrix.Fp8Block) return DecodedFp8(wName, sName, w, outFeatures, inFeatures);
         long expectedCols = actual == WeightFormat.Fp4Block32 ? inFeatures / 2 : inFeatures;
         CheckShape(w, [outFeatures, expectedCols]);
         byte* scales = null;
@@ -106,6 +116,36 @@ public sealed class WeightScope
         }
         bool quantizeInput = ActivationQuant && actual is WeightFormat.Fp8Block128 or WeightFormat.Fp4Block32;
         return new Linear(wName, outFeatures, inFeatures, new WeightMatrix(wName, actual, outFeatures, inFeatures, w.Pointer, scales, _source), quantizeInput);
+    }
+
+    /// <summary>An FP8 weight in Fp8Block-square blocks, decoded once into a pinned F32 matrix.</summary>
+    private unsafe Linear DecodedFp8(string wName, string sName, TensorView w, int rows, int cols)
+    {
+        CheckShape(w, [rows, cols]);
+        TensorView s = Require(sName);
+        if (s.DType != DType.F8_E8M0) throw new InvalidDataException($"{sName}: scale must be F8_E8M0, got {s.DType} ({_source!.Description})");
+        int b = Fp8Block, scaleCols = (cols + b - 1) / b;
+        CheckShape(s, [(rows + b - 1) / b, scaleCols]);
+        float[] values = GC.AllocateArray<float>(rows * cols, pinned: true);
+        ReadOnlySpan<byte> codes = w.Bytes, scales = s.Bytes;
+        ReadOnlySpan<float> table = Fp8E4M3.Table;
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                values[r * cols + c] = table[codes[r * cols + c]] * Fp8E8M0.Decode(scales[r / b * scaleCols + c / b]);
+        fixed (float* p = values)
+            return new Linear(wName, rows, cols, new WeightMatrix(wName, WeightFormat.F32, rows, cols, (byte*)p, null, values));
+    }
+
+    /// <summary>A tensor taken as stored (an Engram table, its row scales): recorded, checked, and returned mapped (null when recording).</summary>
+    public TensorView? Raw(string name, DType dtype, params long[] shape)
+    {
+        string full = FullName(name);
+        _specs.Add(new(full, dtype, shape));
+        if (_source is null) return null;
+        TensorView v = Require(full);
+        if (v.DType != dtype) throw new InvalidDataException($"{full}: expected {dtype}, got {v.DType} ({_source.Description})");
+        CheckShape(v, shape);
+        return v;
     }
 
     private static string Describe(WeightFormat f) => f switch

@@ -5,6 +5,7 @@
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Config.V41;
 using SharpSeek.Model.Gguf;
 
 namespace SharpSeek.Runtime.Models;
@@ -14,9 +15,12 @@ public sealed class ModelDirectory : IDisposable
     private readonly ITensorSource _weights;
 
     public string Path { get; }
+    /// <summary>The geometry (for V4.1: V41Config.Base, what it shares with V4).</summary>
     public ModelConfig Config { get; }
-    public DeepSeekV4<float> Network { get; }
-    public V4LanguageModel Model { get; }
+    /// <summary>The V4 network, or null for a V4.1 checkpoint (then V41Config is set).</summary>
+    public DeepSeekV4<float>? Network { get; }
+    public V41Config? V41Config { get; }
+    public ILanguageModel Model { get; }
     /// <summary>tokenizer.json next to the weights, or null (the golden checkpoints have none).</summary>
     public string? TokenizerPath { get; }
     /// <summary>True when the directory says its weights are random (README or sharpseek.json marker).</summary>
@@ -24,11 +28,16 @@ public sealed class ModelDirectory : IDisposable
     /// <summary>The directory's chat defaults (generation_config.json), or <see cref="GenerationDefaults.None"/>.</summary>
     public GenerationDefaults Defaults { get; }
 
-    private ModelDirectory(string path, ModelConfig config, ITensorSource weights, int? maxContext, GenerationDefaults defaults)
+    private ModelDirectory(string path, ModelConfig config, ITensorSource weights, int? maxContext, GenerationDefaults defaults,
+        V41Config? v41 = null, int[]? engramTokenMap = null)
     {
-        Path = path; Config = config; _weights = weights;
-        Network = DeepSeekV4<float>.Load(config, weights);
-        Model = new V4LanguageModel(Network, maxContext);
+        Path = path; Config = config; _weights = weights; V41Config = v41;
+        if (v41 is null)
+        {
+            Network = DeepSeekV4<float>.Load(config, weights);
+            Model = new V4LanguageModel(Network, maxContext);
+        }
+        else Model = new V41LanguageModel(DeepSeekV41<float>.Load(v41, weights, engramTokenMap), maxContext);
         // A GGUF file: tokenizer.json beside it if there is one (else the caller builds one from the GGUF vocabulary).
         string tok = System.IO.Path.Combine(DirectoryOf(path), "tokenizer.json");
         TokenizerPath = File.Exists(tok) ? tok : null;
@@ -39,29 +48,47 @@ public sealed class ModelDirectory : IDisposable
     /// <summary>The weights behind the model (for a GGUF file, its tensor source with the metadata and vocabulary).</summary>
     public ITensorSource Weights => _weights;
 
-    public static ModelDirectory Open(string path, int? maxContext = null)
+    /// <param name="engramTokenMap">
+    /// For V4.1 checkpoints with Engram layers: builds the compressed token map (the front end owns the
+    /// tokenizer; Runtime does not read tokenizer.json).
+    /// </param>
+    public static ModelDirectory Open(string path, int? maxContext = null, Func<V41Config, int[]?>? engramTokenMap = null)
     {
-        (ModelConfig config, ITensorSource weights) = OpenWeights(path);
-        try { return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path))); }
+        (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path);
+        try
+        {
+            int[]? map = v41 is { Engram.Enabled: true }
+                ? engramTokenMap?.Invoke(v41) ?? throw new InvalidOperationException($"'{path}' is a V4.1 checkpoint with Engram layers: its compressed token map (from tokenizer.json) is needed")
+                : null;
+            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), v41, map);
+        }
         catch { weights.Dispose(); throw; }
     }
 
     /// <summary>
     /// A model path as config and weights: a directory (config.json + safetensors) or a deepseek4 GGUF
-    /// file or split set (config from its metadata).
+    /// file or split set (config from its metadata). For a V4.1 directory the config is what it shares with V4.
     /// </summary>
     public static (ModelConfig Config, ITensorSource Weights) OpenWeights(string path)
+    {
+        (ModelConfig config, _, ITensorSource weights) = OpenAll(path);
+        return (config, weights);
+    }
+
+    private static (ModelConfig Config, V41Config? V41, ITensorSource Weights) OpenAll(string path)
     {
         if (Deepseek4Gguf.IsGgufPath(path))
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"GGUF file '{path}' does not exist", path);
-            return Deepseek4Gguf.Open(path);
+            (ModelConfig c, ITensorSource w) = Deepseek4Gguf.Open(path);
+            return (c, null, w);
         }
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"model directory '{path}' does not exist");
         string cfg = System.IO.Path.Combine(path, "config.json");
         if (!File.Exists(cfg)) throw new FileNotFoundException($"model directory '{path}' has no config.json", cfg);
-        ModelConfig config = ModelConfig.Load(cfg);
-        return (config, Checkpoint.Open(path));
+        V41Config? v41 = V41ConfigParser.IsV41(ModelConfigParser.ReadFile(cfg)) ? V41Config.Load(cfg) : null;
+        ModelConfig config = v41?.Base ?? ModelConfig.Load(cfg);
+        return (config, v41, Checkpoint.Open(path));
     }
 
     /// <summary>The folder holding the model's side files: the directory itself, or the one a GGUF file is in.</summary>

@@ -1,5 +1,5 @@
 // Quantises a float weight matrix [rows, cols] into the official checkpoint formats: FP8 e4m3 with
-// one ue8m0 scale per 128x128 block, or packed FP4 e2m1 with one ue8m0 scale per 1x32 block.
+// one ue8m0 scale per square block (128x128 in V4, 32x32 in V4.1), or packed FP4 e2m1 with one ue8m0 scale per 1x32 block.
 // Scale = 2^ceil(log2(amax / qmax)) per block (amax floored as the reference), codes round to
 // nearest even; decoding gives back exactly what WeightMatrix.DecodeRow computes.
 namespace SharpSeek.Tensors.Codecs;
@@ -7,16 +7,19 @@ namespace SharpSeek.Tensors.Codecs;
 public static class WeightQuantizer
 {
     /// <summary>FP8: codes [rows*cols] and scales [ceil(rows/128) * ceil(cols/128)] (e8m0 bytes).</summary>
-    public static (byte[] Codes, byte[] Scales) QuantizeFp8Block128(ReadOnlySpan<float> w, int rows, int cols)
+    public static (byte[] Codes, byte[] Scales) QuantizeFp8Block128(ReadOnlySpan<float> w, int rows, int cols) => QuantizeFp8(w, rows, cols, 128);
+
+    /// <summary>FP8 in square blocks of <paramref name="block"/> (128 for V4, 32 for V4.1): codes [rows*cols], scales [ceil(rows/block) * ceil(cols/block)].</summary>
+    public static (byte[] Codes, byte[] Scales) QuantizeFp8(ReadOnlySpan<float> w, int rows, int cols, int block)
     {
         if (w.Length != (long)rows * cols) throw new ArgumentException($"{w.Length} values for [{rows}, {cols}]");
-        int sr = (rows + 127) / 128, sc = (cols + 127) / 128;
+        int sr = (rows + block - 1) / block, sc = (cols + block - 1) / block;
         var codes = new byte[(long)rows * cols];
         var scales = new byte[sr * sc];
         for (int br = 0; br < sr; br++)
             for (int bc = 0; bc < sc; bc++)
             {
-                int r0 = br * 128, r1 = Math.Min(rows, r0 + 128), c0 = bc * 128, c1 = Math.Min(cols, c0 + 128);
+                int r0 = br * block, r1 = Math.Min(rows, r0 + block), c0 = bc * block, c1 = Math.Min(cols, c0 + block);
                 float amax = 1e-4f;
                 for (int r = r0; r < r1; r++)
                     for (int c = c0; c < c1; c++) amax = Math.Max(amax, Math.Abs(w[r * cols + c]));

@@ -1,0 +1,65 @@
+// `sharpseek logits` on a V4.1 checkpoint: the Engram token map is built from the directory's
+// tokenizer.json (required when the config has Engram layers), then prefill in one call and decode
+// one id per call, as the official generate loop does.
+using System.Numerics;
+using System.Runtime.InteropServices;
+using SharpSeek.Formats.Safetensors;
+using SharpSeek.Model.Architectures;
+using SharpSeek.Model.Config.V41;
+using SharpSeek.Tensors;
+using SharpSeek.Tokenization;
+using SharpSeek.Tokenization.Engram;
+
+namespace SharpSeek.Cli.Commands;
+
+public static class V41Logits
+{
+    public static int Run(string dir, V41Config config, int[] prompt, int[] dec, string precision, string outPath)
+    {
+        foreach (int id in prompt.Concat(dec))
+            if ((uint)id >= (uint)config.Base.VocabSize) throw new CliException($"token id {id} is outside the vocabulary [0, {config.Base.VocabSize})");
+        int[]? map = TokenMap(dir, config);
+        using ITensorSource weights = Checkpoint.Open(dir);
+        var writer = new SafetensorsWriter();
+        try
+        {
+            if (precision == "f64") Run<double>(config, weights, map, prompt, dec, writer, DType.F64);
+            else Run<float>(config, weights, map, prompt, dec, writer, DType.F32);
+        }
+        catch (Exception e) when (e is InvalidDataException or KeyNotFoundException or NotSupportedException)
+        { throw new CliException($"cannot run the V4.1 checkpoint in '{dir}': {e.Message}"); }
+        try { writer.Save(outPath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot write '{outPath}': {e.Message}"); }
+        Console.Error.WriteLine($"wrote prefill_logits [{prompt.Length}, {config.Base.VocabSize}] and decode_logits [{dec.Length}, {config.Base.VocabSize}] to {outPath}");
+        return 0;
+    }
+
+    /// <summary>The compressed token map of the directory's tokenizer.json (null without Engram layers).</summary>
+    public static int[]? TokenMap(string dir, V41Config config)
+    {
+        if (!config.Engram.Enabled) return null;
+        string tok = Path.Combine(dir, "tokenizer.json");
+        if (!File.Exists(tok)) throw new CliException($"'{dir}' has Engram layers but no tokenizer.json: the Engram token map is built from it");
+        try
+        {
+            var (map, classes) = CompressedTokenMap.Build(Tokenizer.Load(tok));
+            if (classes != config.Engram.CompressedVocabSize)
+                throw new CliException($"{tok}: its compressed token map has {classes} classes but engram_compressed_vocab_size is {config.Engram.CompressedVocabSize} (a different tokenizer?)");
+            return map;
+        }
+        catch (Exception e) when (e is TokenizerFormatException or IOException or FormatException) { throw new CliException($"{tok}: {e.Message}"); }
+    }
+
+    private static void Run<T>(V41Config config, ITensorSource weights, int[]? map, int[] prompt, int[] dec, SafetensorsWriter writer, DType dtype)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var net = DeepSeekV41<T>.Load(config, weights, map);
+        int v = config.Base.VocabSize;
+        var state = net.NewState();
+        T[] pl = new T[prompt.Length * v], dl = new T[dec.Length * v];
+        net.Forward(prompt, state, pl);
+        for (int j = 0; j < dec.Length; j++) net.Forward(dec.AsSpan(j, 1), state, dl.AsSpan(j * v, v));
+        writer.Add("prefill_logits", dtype, [prompt.Length, v], MemoryMarshal.AsBytes<T>(pl));
+        writer.Add("decode_logits", dtype, [dec.Length, v], MemoryMarshal.AsBytes<T>(dl));
+    }
+}

@@ -1,0 +1,205 @@
+// DeepSeek V4.1 as a whole, top to bottom: Engram hash ids of the new tokens -> embed -> hc_mult
+// copies -> per layer (Engram on the streams, then the single-pass-mHC block) -> collapse with the
+// last FFN pre-mix (no hc_head) -> norm -> head. DSpark stages and the vision tower are bound (weight
+// map, validation) but not run in this round. Generic in T (float: fast kernels; double: reference).
+using System.Numerics;
+using SharpSeek.Formats.Safetensors;
+using SharpSeek.Model.Config.V41;
+using SharpSeek.Model.Engram;
+using SharpSeek.Model.Layers;
+using SharpSeek.Model.Layers.V41;
+using SharpSeek.Model.State.V41;
+using SharpSeek.Model.Weights;
+
+namespace SharpSeek.Model.Architectures;
+
+/// <summary>Image-span input of a forward call: token_types per token and the aligner rows [n IMAGE slots, dim] in slot order.</summary>
+public sealed record V41ImageInput<T>(int[] TokenTypes, T[] Rows) where T : unmanaged, IFloatingPointIeee754<T>;
+
+public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Linear _embed, _head;   // [vocab, dim] BF16
+    private readonly RmsNorm<T> _norm;
+    private readonly NgramHasher? _hasher;
+    private readonly ImageDelimiters<T>? _delimiters;
+
+    /// <summary>token_types of an image span (image_processor): TEXT -1, IMAGE_START 0, IMAGE 1, IMAGE_NEW_LINE 2, IMAGE_END 3.</summary>
+    public const int TypeText = -1, TypeImageStart = 0, TypeImage = 1, TypeImageNewLine = 2, TypeImageEnd = 3;
+
+    public V41Config Config { get; }
+    public V41Block<T>[] Layers { get; }
+    public DSparkStageWeights<T>[] DSpark { get; }
+    /// <summary>Every tensor the checkpoint must hold (names, dtypes, shapes), in construction order.</summary>
+    public IReadOnlyList<WeightSpec> Specs { get; }
+
+    private DeepSeekV41(V41Config c, ITensorSource? source, int[]? engramTokenMap)
+    {
+        Config = c;
+        var b = c.Base;
+        WeightScope Scope(SharpSeek.Model.Config.ModelConfig mc) => (source is null ? WeightScope.Record(mc) : WeightScope.Load(mc, source)).WithFp8Block(V41Config.Fp8Block);
+        WeightScope scope = Scope(b);
+        _embed = scope.Linear("embed", b.VocabSize, b.Dim, LinearKind.Bf16);
+        Layers = new V41Block<T>[b.NumLayers];
+        for (int i = 0; i < b.NumLayers; i++) Layers[i] = new V41Block<T>(scope.Scope("layers").Scope(i), c, i);
+        _norm = new RmsNorm<T>(scope, "norm", b.Dim, b.NormEps);
+        _head = scope.Linear("head", b.VocabSize, b.Dim, LinearKind.Bf16);
+        // The draft stages route over their own experts: a scope whose config says so.
+        var draftBase = b with
+        {
+            NumRoutedExperts = c.DSpark.NumRoutedExperts > 0 ? c.DSpark.NumRoutedExperts : b.NumRoutedExperts,
+            NumActivatedExperts = c.DSpark.NumActivatedExperts > 0 ? c.DSpark.NumActivatedExperts : b.NumActivatedExperts,
+        };
+        WeightScope draft = Scope(draftBase);
+        DSpark = c.DSpark.Enabled ? Enumerable.Range(0, b.NumMtpLayers).Select(i => new DSparkStageWeights<T>(draft.Scope("mtp").Scope(i), c, i)).ToArray() : [];
+        WeightScope vision = Scope(b);
+        if (c.Vision.Enabled) _delimiters = VisionWeights.Bind<T>(vision, c);
+        Specs = [.. scope.Specs, .. draft.Specs, .. vision.Specs];
+        if (c.Engram.Enabled && engramTokenMap is not null) _hasher = new NgramHasher(new EngramLayout(c.Engram), engramTokenMap);
+        else if (c.Engram.Enabled) _ = new EngramLayout(c.Engram);   // validates the table sizes against the primes
+    }
+
+    /// <summary>
+    /// Loads the network from <paramref name="weights"/>; <paramref name="engramTokenMap"/> is the compressed
+    /// token map (Tokenization.Engram.CompressedTokenMap of the checkpoint's tokenizer), required when the config has Engram layers.
+    /// </summary>
+    public static DeepSeekV41<T> Load(V41Config config, ITensorSource weights, int[]? engramTokenMap, int engramPrefetchReads = EngramLayer<T>.DefaultPrefetchReads)
+    {
+        if (config.Engram.Enabled && engramTokenMap is null) throw new ArgumentException("this V4.1 config has Engram layers: the compressed token map (from tokenizer.json) is required");
+        CheckRunnable(config);
+        return new DeepSeekV41<T>(config, weights, engramTokenMap) { EngramPrefetchReads = engramPrefetchReads };
+    }
+
+    /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry.</summary>
+    public static IReadOnlyList<WeightSpec> WeightMap(V41Config config) => new DeepSeekV41<T>(config, null, null).Specs;
+
+    /// <summary>What this round runs of the (fully parsed) V4.1 config; anything else is refused by name.</summary>
+    private static void CheckRunnable(V41Config c)
+    {
+        if (c.GateTemp != 1.0) throw new NotSupportedException($"gate_temp {c.GateTemp}: only 1.0 is run");
+        if (!c.NormTopkProb || c.Base.NumActivatedExperts < 2) throw new NotSupportedException("norm_topk_prob false or a single activated expert is not run (the V4 gate always normalises)");
+        if (c.Base.ScoreFunc == SharpSeek.Model.Config.ScoringFunction.Softmax) throw new NotSupportedException("score_func softmax is not run for V4.1 (norm_topk_prob normalises it; the V4 gate does not)");
+    }
+
+    public int VocabSize => Config.Base.VocabSize;
+
+    /// <summary>Engram prefetch: > 0 requests every row of a call up front (madvise WILLNEED; elsewhere that many faulting threads); 0 = rows faulted in on use.</summary>
+    public int EngramPrefetchReads { get; init; } = EngramLayer<T>.DefaultPrefetchReads;
+
+    /// <summary>A fresh sequence memory; <paramref name="maxRollback"/> bounds Rollback (and so the window rows kept).</summary>
+    public V41SequenceState<T> NewState(int maxRollback = int.MaxValue) => new(Config, maxRollback);
+
+    /// <summary>Feeds ids at positions state.Length.. (prefill, a chunk or one decode step: the same computation); logits [T, vocab].</summary>
+    public void Forward(ReadOnlySpan<int> ids, V41SequenceState<T> state, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null)
+    {
+        var states = new V41SequenceState<T>[ids.Length];
+        Array.Fill(states, state);
+        ForwardBatch(ids, states, logits, taps, image);
+    }
+
+    /// <summary>
+    /// Token i is appended to states[i] (a sequence may appear more than once; its tokens follow in order).
+    /// <paramref name="image"/> marks image-span tokens (DEAD for n-grams, Engram gate 0, bias_vl routing) and
+    /// supplies their embeddings (the aligner rows of the IMAGE slots; the delimiters are the model's). Logits [ids.Length, vocab].
+    /// </summary>
+    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<V41SequenceState<T>> states, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null)
+    {
+        var b = Config.Base;
+        int tokens = ids.Length, d = b.Dim, hc = b.HcMult;
+        if (states.Count != tokens) throw new ArgumentException($"{tokens} ids for {states.Count} sequences");
+        if (tokens == 0) return;
+        if (logits.Length < tokens * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {tokens} x {VocabSize}");
+        bool[] mask = new bool[tokens];
+        if (image is not null)
+        {
+            if (image.TokenTypes.Length != tokens) throw new ArgumentException($"{image.TokenTypes.Length} token types for {tokens} tokens");
+            if (_delimiters is null) throw new NotSupportedException("this V4.1 config has no vision tower (vision_n_layers 0): image spans cannot be fed");
+            for (int t = 0; t < tokens; t++) mask[t] = image.TokenTypes[t] >= 0;
+        }
+        // 1. positions: each sequence's next free positions, in order of appearance          [T]
+        long[] positions = new long[tokens];
+        var st = new V41SequenceState<T>[tokens];
+        var next = new Dictionary<V41SequenceState<T>, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < tokens; i++)
+        {
+            st[i] = states[i];
+            if ((uint)ids[i] >= (uint)VocabSize) throw new ArgumentOutOfRangeException(nameof(ids), $"token id {ids[i]} is outside the vocabulary [0, {VocabSize})");
+            int p = next.TryGetValue(st[i], out int n) ? n : st[i].Length;
+            if (p + 1 > b.MaxPositions) throw new ArgumentOutOfRangeException(nameof(ids), $"context of {p + 1} tokens exceeds max_seq_len {b.MaxPositions}");
+            positions[i] = p;
+            next[st[i]] = p + 1;
+        }
+        // 2. Engram hash ids of every token (history in each sequence's state)                 [T, n_engram, columns]
+        long[]? hashes = null;
+        if (_hasher is not null)
+        {
+            int cols = _hasher.Columns * _hasher.Layers;
+            hashes = new long[tokens * cols];
+            for (int i = 0; i < tokens; i++)
+            {
+                List<int> history = st[i].EngramHistory;
+                if (history.Count != positions[i]) throw new InvalidOperationException($"Engram history {history.Count} out of step with position {positions[i]}");
+                history.Add(_hasher.Compress(ids[i], mask[i]));
+                int from = Math.Max(0, history.Count - Config.Engram.MaxNgramSize);
+                _hasher.Hash(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history)[from..], hashes.AsSpan(i * cols, cols));
+            }
+        }
+        // 3. embed (image spans: delimiters and aligner rows), hc copies; identity pre-mix      [T, hc, dim]
+        T[] h = new T[tokens * hc * d], preMix = new T[tokens * hc];
+        int imageRow = 0;
+        for (int t = 0; t < tokens; t++)
+        {
+            Span<T> first = h.AsSpan(t * hc * d, d);
+            switch (image?.TokenTypes[t] ?? TypeText)
+            {
+                case TypeText: _embed.Row(ids[t], first); break;
+                case TypeImageStart: _delimiters!.Start.CopyTo(first); break;
+                case TypeImageEnd: _delimiters!.End.CopyTo(first); break;
+                case TypeImageNewLine: _delimiters!.NewLine.CopyTo(first); break;
+                case TypeImage:
+                    if ((imageRow + 1) * d > image!.Rows.Length) throw new ArgumentException($"the image input has {image.Rows.Length / d} rows, fewer than its IMAGE slots");
+                    image.Rows.AsSpan(imageRow++ * d, d).CopyTo(first);
+                    break;
+                default: throw new ArgumentOutOfRangeException(nameof(image), $"token type {image!.TokenTypes[t]} is not one of -1..3");
+            }
+            for (int k = 1; k < hc; k++) first.CopyTo(h.AsSpan((t * hc + k) * d, d));
+            preMix[t * hc] = T.One;
+        }
+        // 4. Engram rows of every Engram layer are requested now (kernel readahead), used layer by layer  [n_engram][T, columns]
+        var engramIds = new long[Layers.Length][];
+        var prefetch = new Task[Layers.Length];
+        for (int l = 0; l < Layers.Length; l++)
+        {
+            if (Layers[l].Engram is not { } engram) continue;
+            int cols = _hasher!.Columns, all = cols * _hasher.Layers;
+            engramIds[l] = new long[tokens * cols];
+            for (int t = 0; t < tokens; t++) hashes.AsSpan(t * all + engram.HashIndex * cols, cols).CopyTo(engramIds[l].AsSpan(t * cols, cols));
+            prefetch[l] = engram.Prefetch(engramIds[l], EngramPrefetchReads);
+        }
+        // 5. layers: Engram on the streams, then the block                                    [T, hc, dim]
+        using var work = new ForwardWorkspace<T>();
+        var shared = new V41SharedAttention(tokens);
+        for (int l = 0; l < Layers.Length; l++)
+        {
+            if (Layers[l].Engram is { } engram)
+            {
+                engram.Forward(h, engramIds[l], mask, positions, taps, prefetch[l]);
+                if (taps?.Wants(l) ?? false)
+                    for (int t = 0; t < tokens; t++) taps.Record(l, "engram_out", positions[t], h.AsSpan(t * hc * d, hc * d));
+            }
+            Layers[l].Forward(h, preMix, ids, positions, st, shared, work, taps, mask);
+            if (taps?.Wants(l) ?? false)
+                for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
+        }
+        foreach (var (s, len) in next)
+        {
+            while (s.PublisherAfter.Count < len) s.PublisherAfter.Add(s.IndexKeyPublisher);
+            s.Length = len;
+            s.Trim();
+        }
+        // 6. head: hc_pre with the last FFN pre-mix, norm, logits                              [T, vocab]
+        T[] y = new T[tokens * d];
+        HyperConnections<T>.Collapse(h, preMix, tokens, hc, d, y);
+        _norm.ForwardInPlace(y);
+        _head.Forward<T>(y, logits, tokens);
+    }
+}
