@@ -13,6 +13,7 @@ public static class Program
     public static void Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "--quick") { Quick(args.Length > 1 && args[1] == "--no-ref"); return; }
+        if (args.Length > 0 && args[0] == "--head") { HeadBench.Run(); return; }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 
@@ -38,7 +39,7 @@ public static class Program
     }
 
     /// <summary>Median milliseconds per call over about <paramref name="seconds"/> of calls.</summary>
-    private static double Time(Action a, double seconds)
+    public static double Time(Action a, double seconds)
     {
         a(); a();
         var samples = new List<double>();

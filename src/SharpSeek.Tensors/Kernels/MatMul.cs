@@ -73,21 +73,34 @@ public static class MatMul
         bool fusedFp8 = tokens == 1 && w.Format == WeightFormat.Fp8Block128 && MatMulDecodeVbmi.IsSupported;
         var fp8Tables = fusedFp8 ? new MatMulDecodeVbmi.Tables() : default;
         bool fusedFp4 = tokens == 1 && w.Format == WeightFormat.Fp4Block32 && MatMulDotFp4.IsSupported && Vector512.IsHardwareAccelerated;
+        if (fusedBf16)
+        {
+            // BF16 (memory-bound: 2 bytes per product) row by row, each row's panels in order: one
+            // sequential read stream; a short tail panel goes through the decode buffer and Rows4 as below.
+            for (int o = g0 * RowGroup, end = Math.Min(m, g1 * RowGroup); o < end; o++)
+            {
+                for (int c0 = 0; c0 < n; c0 += Panel)
+                {
+                    int len = Math.Min(Panel, n - c0);
+                    float d;
+                    if (len >= 16) d = MatMulDotBf16.Row(x + c0, (ushort*)w.Data + (long)o * n + c0, len);
+                    else
+                    {
+                        DecodeRun(w, o, c0, len, pb);
+                        MatMulDot.Rows4(x + c0, pb, pb, pb, pb, len, s);
+                        d = s[0];
+                    }
+                    y[o] = c0 == 0 ? d : y[o] + d;
+                }
+            }
+            return;
+        }
         for (int g = g0; g < g1; g++)
         {
             int o0 = g * RowGroup, valid = Math.Min(RowGroup, m - o0);
             for (int c0 = 0; c0 < n; c0 += Panel)
             {
                 int len = Math.Min(Panel, n - c0);
-                if (fusedBf16 && len >= 16)
-                {
-                    // Rows past the end repeat the last valid row (their sums are discarded).
-                    ushort* w0 = (ushort*)w.Data + (long)o0 * n + c0;
-                    ushort* wl = (ushort*)w.Data + (long)(o0 + valid - 1) * n + c0;
-                    MatMulDotBf16.Rows4(x + c0, w0, valid > 1 ? w0 + n : wl, valid > 2 ? w0 + 2 * n : wl, valid > 3 ? w0 + 3 * n : wl, len, s);
-                    Store(y + o0, s, valid, c0 == 0);
-                    continue;
-                }
                 if (fusedFp4 && len >= 32)   // FP4 rows are whole 32-blocks
                 {
                     MatMulDotFp4.Rows4(x + c0, Fp4Row(w, o0, valid, 0, c0), Fp4Row(w, o0, valid, 1, c0), Fp4Row(w, o0, valid, 2, c0), Fp4Row(w, o0, valid, 3, c0),
