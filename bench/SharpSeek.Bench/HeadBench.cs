@@ -1,8 +1,9 @@
-// `--head`: the one-token vocabulary head (V4's head.weight, [129280, 1024] BF16) against this
+// `--head`: the one-token vocabulary head (V4's head.weight, [129280, 1024]; BF16 and its int8 copy) against this
 // machine's read bandwidth (a vector sum over 512 MB on the same threads), so a head kernel can be
 // quoted as a share of the limit. Threads = Environment.ProcessorCount (DOTNET_PROCESSOR_COUNT=1).
 using System.Runtime.Intrinsics;
 using SharpSeek.Tensors;
+using SharpSeek.Tensors.Codecs;
 using SharpSeek.Tensors.Kernels;
 
 namespace SharpSeek.Bench;
@@ -22,6 +23,9 @@ public static unsafe class HeadBench
         var y = new float[Vocab];
         WeightMatrix bf16 = BenchWeights.Make(WeightFormat.BF16, Vocab, Dim, 1);
         Report("BF16 (exact)", bf16.DataBytes, Program.Time(() => MatMul.ForwardF32(x, bf16, y, 1), 3), bw);
+        WeightMatrix int8 = Int8Block32.Quantize(bf16);
+        long int8Bytes = int8.DataBytes + 4L * int8.ScaleRows * int8.ScaleCols;
+        Report("Int8Block32 (fast)", int8Bytes, Program.Time(() => MatMul.ForwardF32(x, int8, y, 1), 3), bw);
     }
 
     private static void Report(string name, long bytes, double ms, double bw)

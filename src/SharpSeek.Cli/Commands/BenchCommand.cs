@@ -1,6 +1,7 @@
-// `sharpseek bench --model DIR [--prompt N] [--gen M] [--profile]`: prefill and decode tokens/s, peak
+// `sharpseek bench --model DIR [--prompt N] [--gen M] [--profile] [--head bf16|int8]`: prefill and decode tokens/s, peak
 // memory (the prefill computes the last position's logits only, as the engine does); --profile adds
-// the time per op kind (BenchProfile); with --shared-prefix N, prefix reuse (PrefixReuseBench).
+// the time per op kind (BenchProfile); with --shared-prefix N, prefix reuse (PrefixReuseBench); with
+// --compare-head, the int8 head's accuracy (HeadAccuracy).
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -18,15 +19,19 @@ public static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var sharedPrefix = new Option<int>("--shared-prefix") { Description = "Measure prefix reuse: time to first token of two requests sharing this many tokens (each adds --prompt tokens)" };
         var profile = new Option<bool>("--profile") { Description = "Print where prefill and decode time goes per op kind, and allocations/GCs" };
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile };
+        var head = HeadFlag.Create();
+        var compareHead = new Option<bool>("--compare-head") { Description = "Measure the int8 head's accuracy against the bf16 head (top-1 agreement, KL) instead of speed" };
+        var cases = new Option<string?>("--cases") { Description = "With --compare-head: golden cases file (caseK.prefill_ids, decode_ids, logits) instead of random prompts" };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, head, compareHead, cases };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
             int n = parse.GetValue(prompt), m = parse.GetValue(gen);
             if (n < 1 || m < 0) throw new CliException("--prompt must be >= 1 and --gen >= 0");
             LogitsCommand.RequireConfig(dir);
+            if (parse.GetValue(compareHead)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json));
             var load = Stopwatch.StartNew();
-            using var md = ModelDirectory.Open(dir);
+            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head));
             double loadS = load.Elapsed.TotalSeconds;
             ILanguageModel lm = md.Model;
             if (parse.GetValue(sharedPrefix) is int shared and > 0) return PrefixReuseBench.Run(lm, dir, shared, n, parse.GetValue(json));

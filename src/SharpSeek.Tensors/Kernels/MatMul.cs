@@ -73,6 +73,17 @@ public static class MatMul
         bool fusedFp8 = tokens == 1 && w.Format == WeightFormat.Fp8Block128 && MatMulDecodeVbmi.IsSupported;
         var fp8Tables = fusedFp8 ? new MatMulDecodeVbmi.Tables() : default;
         bool fusedFp4 = tokens == 1 && w.Format == WeightFormat.Fp4Block32 && MatMulDotFp4.IsSupported && Vector512.IsHardwareAccelerated;
+        if (w.Format == WeightFormat.Int8Block32 && MatMulDotInt8.IsSupported)
+        {
+            // Rows in tiles of 16 (16 KB of codes stay in L1) against every token; one sum order per (token, row).
+            const int Tile = 16;
+            int blocks = n / WeightMatrix.Int8Block;
+            for (int a = g0 * RowGroup, end = Math.Min(m, g1 * RowGroup); a < end; a += Tile)
+                for (int t = 0; t < tokens; t++)
+                    for (int o = a, e = Math.Min(end, a + Tile); o < e; o++)
+                        y[(long)t * m + o] = MatMulDotInt8.Row(x + (long)t * n, (sbyte*)w.Data + (long)o * n, (float*)w.Scales + (long)o * blocks, n);
+            return;
+        }
         if (fusedBf16)
         {
             // BF16 (memory-bound: 2 bytes per product) row by row, each row's panels in order: one
@@ -180,6 +191,13 @@ public static class MatMul
             case WeightFormat.Fp4Block32:
                 MatMulDecode.Fp4(w.Data + (row * n + c0) / 2, w.Scales + (long)row * w.ScaleCols + c0 / WeightMatrix.Fp4Block, len, dst);
                 break;
+            case WeightFormat.Int8Block32:
+            {
+                sbyte* src = (sbyte*)w.Data + row * n + c0;
+                float* sc = (float*)w.Scales + row * w.ScaleCols;
+                for (int j = 0; j < len; j++) dst[j] = src[j] * sc[(c0 + j) / WeightMatrix.Int8Block];
+                break;
+            }
             default:
                 throw new NotSupportedException($"{w.Name}: no decoder for {w.Format}");
         }
