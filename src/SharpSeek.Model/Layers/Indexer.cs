@@ -60,14 +60,19 @@ public sealed class Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public int Select(ReadOnlySpan<T> iq, ReadOnlySpan<T> iw, IAttentionMemory<T> memory, int visible, Span<T> scores, Span<int> chosen)
     {
-        Span<T> k = stackalloc T[_headDim];
-        for (int j = 0; j < visible; j++)
+        // Keys decoded a chunk at a time, then scored four keys by four heads (the same sums as one by one).
+        Span<T> keys = stackalloc T[KeyChunk * _headDim];
+        for (int j0 = 0; j0 < visible; j0 += KeyChunk)
         {
-            memory.ReadIndexKey(j, k);
-            scores[j] = IndexScore.Score(iq[..(_heads * _headDim)], iw[.._heads], k);   // sum_h w_h relu(q_h . k)
+            int n = Math.Min(KeyChunk, visible - j0);
+            for (int j = 0; j < n; j++) memory.ReadIndexKey(j0 + j, keys.Slice(j * _headDim, _headDim));
+            IndexScore.ScoreMany(iq[..(_heads * _headDim)], iw[.._heads], keys[..(n * _headDim)], _headDim, scores.Slice(j0, n));   // sum_h w_h relu(q_h . k)
         }
-        int n = Math.Min(TopK, visible);
-        Elementwise.TopK(scores[..visible], n, chosen);
-        return n;
+        int top = Math.Min(TopK, visible);
+        Elementwise.TopK(scores[..visible], top, chosen);
+        return top;
     }
+
+    /// <summary>Index keys decoded per scoring pass: 64 x 128 floats = 32 KB of stack.</summary>
+    private const int KeyChunk = 64;
 }
