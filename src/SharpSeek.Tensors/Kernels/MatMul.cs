@@ -53,9 +53,23 @@ public static class MatMul
             int chunks = Math.Min(groups, cores * 8);
             int per = (groups + chunks - 1) / chunks;
             chunks = (groups + per - 1) / per;
-            nint xa = (nint)px, ya = (nint)py;
-            Parallel.For(0, chunks, c => RunGroups((float*)xa, w, (float*)ya, tokens, c * per, Math.Min(groups, (c + 1) * per)));
+            var job = new Job { X = px, Y = py, W = w, Tokens = tokens, Per = per, Groups = groups };
+            WorkerTeam.Shared.Run(chunks, Unsafe.AsPointer(ref job), &RunChunk);   // job lives on this frame until Run returns
         }
+    }
+
+    /// <summary>One product split in chunks of row groups for the worker team.</summary>
+    private unsafe struct Job
+    {
+        public float* X, Y;
+        public WeightMatrix W;
+        public int Tokens, Per, Groups;
+    }
+
+    private static unsafe void RunChunk(void* state, int c)
+    {
+        ref Job j = ref Unsafe.AsRef<Job>(state);
+        RunGroups(j.X, j.W, j.Y, j.Tokens, c * j.Per, Math.Min(j.Groups, (c + 1) * j.Per));
     }
 
     [SkipLocalsInit]   // the stack panel is written before it is read: no need to zero 16 KB per call
