@@ -21,6 +21,9 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly RopeTable<T> _rope;
     private readonly Compressor<T>? _compressor;
     private readonly Indexer<T>? _indexer;
+
+    /// <summary>The lightning indexer of an Indexed layer (ratio 4), else null.</summary>
+    public Indexer<T>? Indexer => _indexer;
     private readonly int _layer, _heads, _headDim, _ropeDim, _nope, _qLora, _groups, _oLora, _dim;
     private readonly T _eps, _softmaxScale;
 
