@@ -7,33 +7,19 @@ using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.State;
-using SharpSeek.Model.Weights;
 
 namespace SharpSeek.Model.Tests;
 
-public sealed class ParallelHeadsTests : IDisposable
+public sealed class SixteenHeadsGeometry() : RandomGeometry(seed: 11, c =>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("sharpseek-heads-").FullName;
-    private readonly ModelConfig _config;
-    private readonly ITensorSource _weights;
+    c["num_hidden_layers"] = 2; c["num_attention_heads"] = 16; c["num_hash_layers"] = 0;
+    c["n_routed_experts"] = 4; c["num_experts_per_tok"] = 2; c["compress_ratios"] = new JsonArray(0, 0, 0);
+});
 
-    public ParallelHeadsTests()
-    {
-        var cfg = JsonNode.Parse(File.ReadAllText(Fixtures.Path("v4-flash", "config.json")))!.AsObject();
-        cfg["hidden_size"] = 128; cfg["num_hidden_layers"] = 2; cfg["num_attention_heads"] = 16; cfg["head_dim"] = 128;
-        cfg["q_lora_rank"] = 64; cfg["o_lora_rank"] = 32; cfg["o_groups"] = 2; cfg["index_n_heads"] = 2; cfg["index_head_dim"] = 128;
-        cfg["index_topk"] = 16; cfg["n_routed_experts"] = 4; cfg["num_experts_per_tok"] = 2; cfg["moe_intermediate_size"] = 64;
-        cfg["num_hash_layers"] = 0; cfg["vocab_size"] = 300; cfg["max_position_embeddings"] = 4096; cfg["expert_dtype"] = "fp4";
-        cfg["compress_ratios"] = new JsonArray(0, 0, 0);
-        cfg["rope_scaling"]!["original_max_position_embeddings"] = 256;
-        string path = Path.Combine(_dir, "source-config.json");
-        File.WriteAllText(path, cfg.ToJsonString());
-        RandomCheckpoint.Write(path, _dir, seed: 11);
-        _config = ModelConfig.Load(Path.Combine(_dir, "config.json"));
-        _weights = Checkpoint.Open(_dir);
-    }
-
-    public void Dispose() { _weights.Dispose(); try { Directory.Delete(_dir, true); } catch (IOException) { } }
+public sealed class ParallelHeadsTests(SixteenHeadsGeometry geometry) : IClassFixture<SixteenHeadsGeometry>
+{
+    private readonly ModelConfig _config = geometry.Config;
+    private readonly ITensorSource _weights = geometry.Weights;
 
     [Fact]
     public void SixteenHeadsOverAFullWindowFollowFloat64()

@@ -7,13 +7,11 @@ namespace SharpSeek.Tensors.Tests;
 
 public class IndexScoreTests
 {
+    /// <summary>(heads, d): odd head counts and dims, a tail of one head group, V4's 16 x 128.</summary>
+    public static TheoryData<int, int> Shapes() => new() { { 1, 1 }, { 3, 17 }, { 4, 32 }, { 5, 128 }, { 16, 128 }, { 7, 300 } };
+
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(3, 17)]
-    [InlineData(4, 32)]
-    [InlineData(5, 128)]
-    [InlineData(16, 128)]
-    [InlineData(7, 300)]
+    [MemberData(nameof(Shapes))]
     public void FloatMatchesTheTwin(int heads, int d)
     {
         var rng = new Random(heads * 13 + d);
@@ -39,12 +37,7 @@ public class IndexScoreTests
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(3, 17)]
-    [InlineData(4, 32)]
-    [InlineData(5, 128)]
-    [InlineData(16, 128)]
-    [InlineData(7, 300)]
+    [MemberData(nameof(Shapes))]
     public void ScoreManyEqualsScorePerKeyBitForBit(int heads, int d)
     {
         var rng = new Random(heads * 31 + d);
