@@ -14,7 +14,7 @@ namespace SharpSeek.Tensors.Kernels;
 
 public static class MatMul
 {
-    private const int RowGroup = 4;
+    internal const int RowGroup = 4;
     /// <summary>Columns decoded at a time: a multiple of both block sizes (128, 32); 4 rows = 16 KB.</summary>
     private const int Panel = 1024;
     /// <summary>Multiply-adds below which the product stays on the calling thread.</summary>
@@ -74,7 +74,7 @@ public static class MatMul
 
     [SkipLocalsInit]   // the stack panel is written before it is read: no need to zero 16 KB per call
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // the hot loop: fully optimised from the first call, no tier-0/OSR phase
-    private static unsafe void RunGroups(float* x, WeightMatrix w, float* y, int tokens, int g0, int g1)
+    internal static unsafe void RunGroups(float* x, WeightMatrix w, float* y, int tokens, int g0, int g1)
     {
         int n = w.Cols, m = w.Rows;
         // Decode scratch (RowGroup x Panel floats, 16 KB) on this call's stack: never shared, never allocated.
