@@ -1,5 +1,6 @@
 // Entry point. `--quick` runs an in-process Stopwatch sweep (median of repeated calls, GB/s of
-// weight bytes streamed); anything else goes to BenchmarkDotNet (e.g. `--filter * --job short`).
+// weight bytes streamed); `--head` the vocabulary head against read bandwidth (HeadBench); `--index`
+// the indexer scoring (IndexBench); anything else goes to BenchmarkDotNet (e.g. `--filter * --job short`).
 using System.Diagnostics;
 using BenchmarkDotNet.Running;
 using SharpSeek.Tensors;
@@ -13,6 +14,8 @@ public static class Program
     public static void Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "--quick") { Quick(args.Length > 1 && args[1] == "--no-ref"); return; }
+        if (args.Length > 0 && args[0] == "--head") { HeadBench.Run(); return; }
+        if (args.Length > 0 && args[0] == "--index") { IndexBench.Run(); return; }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 
@@ -38,7 +41,7 @@ public static class Program
     }
 
     /// <summary>Median milliseconds per call over about <paramref name="seconds"/> of calls.</summary>
-    private static double Time(Action a, double seconds)
+    public static double Time(Action a, double seconds)
     {
         a(); a();
         var samples = new List<double>();

@@ -16,12 +16,15 @@ public enum WeightFormat
     Fp4Block32,
     /// <summary>ggml blocks of <see cref="WeightMatrix.Blocks"/> (a GGUF tensor), each row whole blocks, rows contiguous.</summary>
     Ggml,
+    /// <summary>int8 codes with one float32 scale per 1x32 block (made at load by Int8Block32.Quantize; not a checkpoint format).</summary>
+    Int8Block32,
 }
 
 public sealed unsafe class WeightMatrix
 {
     public const int Fp8Block = 128;
     public const int Fp4Block = 32;
+    public const int Int8Block = 32;
 
     public WeightFormat Format { get; }
     public int Rows { get; }
@@ -38,7 +41,9 @@ public sealed unsafe class WeightMatrix
         if (rows < 0 || cols < 0) throw new ArgumentOutOfRangeException(nameof(rows), $"{name}: negative shape [{rows}, {cols}]");
         if (format == WeightFormat.Fp4Block32 && cols % Fp4Block != 0)
             throw new ArgumentException($"{name}: FP4 weight needs in-features divisible by {Fp4Block}, got {cols}");
-        if ((format is WeightFormat.Fp8Block128 or WeightFormat.Fp4Block32) && scales == null)
+        if (format == WeightFormat.Int8Block32 && cols % Int8Block != 0)
+            throw new ArgumentException($"{name}: int8 weight needs in-features divisible by {Int8Block}, got {cols}");
+        if ((format is WeightFormat.Fp8Block128 or WeightFormat.Fp4Block32 or WeightFormat.Int8Block32) && scales == null)
             throw new ArgumentException($"{name}: {format} weight needs a scale tensor");
         Name = name; Format = format; Rows = rows; Cols = cols; Data = data; Scales = scales; _keepAlive = keepAlive;
     }
@@ -61,12 +66,12 @@ public sealed unsafe class WeightMatrix
         WeightFormat.Ggml => RowBytes * Rows,
         WeightFormat.F32 => 4L * Rows * Cols,
         WeightFormat.BF16 => 2L * Rows * Cols,
-        WeightFormat.Fp8Block128 => (long)Rows * Cols,
+        WeightFormat.Fp8Block128 or WeightFormat.Int8Block32 => (long)Rows * Cols,
         _ => (long)Rows * Cols / 2,
     };
 
-    public int ScaleRows => Format switch { WeightFormat.Fp8Block128 => (Rows + Fp8Block - 1) / Fp8Block, WeightFormat.Fp4Block32 => Rows, _ => 0 };
-    public int ScaleCols => Format switch { WeightFormat.Fp8Block128 => (Cols + Fp8Block - 1) / Fp8Block, WeightFormat.Fp4Block32 => Cols / Fp4Block, _ => 0 };
+    public int ScaleRows => Format switch { WeightFormat.Fp8Block128 => (Rows + Fp8Block - 1) / Fp8Block, WeightFormat.Fp4Block32 or WeightFormat.Int8Block32 => Rows, _ => 0 };
+    public int ScaleCols => Format switch { WeightFormat.Fp8Block128 => (Cols + Fp8Block - 1) / Fp8Block, WeightFormat.Fp4Block32 => Cols / Fp4Block, WeightFormat.Int8Block32 => Cols / Int8Block, _ => 0 };
 
     /// <summary>Decodes row <paramref name="row"/> into <paramref name="dst"/> (length Cols) exactly.</summary>
     public void DecodeRow(int row, Span<float> dst)
@@ -109,6 +114,13 @@ public sealed unsafe class WeightMatrix
             case WeightFormat.Ggml:
                 GgmlBlocks.Dequantize(Blocks.Type, new ReadOnlySpan<byte>(Data + RowBytes * row, (int)RowBytes), dst[..n]);
                 break;
+            case WeightFormat.Int8Block32:
+            {
+                var src = new ReadOnlySpan<sbyte>(Data + (long)row * n, n);
+                var sc = new ReadOnlySpan<float>((float*)Scales + (long)row * ScaleCols, ScaleCols);
+                for (int i = 0; i < n; i++) dst[i] = src[i] * sc[i / Int8Block];
+                break;
+            }
         }
     }
 

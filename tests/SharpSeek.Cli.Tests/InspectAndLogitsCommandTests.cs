@@ -101,4 +101,26 @@ public sealed class InspectAndLogitsCommandTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void CompareHeadOnGoldenCasesReportsAgreementAndKl()
+    {
+        var r = Run("bench", "--model", Fixture("v4-tiny"), "--compare-head", "--cases", Fixture("v4-tiny", "cases.safetensors"), "--json");
+        Assert.True(r.Exit == 0, r.Err);
+        using var j = JsonDocument.Parse(r.Out);
+        Assert.True(j.RootElement.GetProperty("positions").GetInt64() > 100);
+        Assert.InRange(j.RootElement.GetProperty("top1_agreement").GetDouble(), 0.95, 1.0);
+        Assert.InRange(j.RootElement.GetProperty("kl_mean").GetDouble(), 1e-9, 1e-2);   // int8 is close, yet not the same head
+        Assert.InRange(j.RootElement.GetProperty("bf16_top1_vs_golden").GetDouble(), 0.99, 1.0);
+    }
+
+    [Fact]
+    public void UnknownHeadPrecisionIsRefusedByName()
+    {
+        var r = Run("bench", "--model", Fixture("v4-tiny"), "--head", "fp4");
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("--head", r.Err);
+        Assert.Contains("bf16, int8", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
 }

@@ -10,13 +10,17 @@ using SharpSeek.Model.Weights;
 
 namespace SharpSeek.Model.Tests;
 
-public sealed class OtherGeometryFixture : IDisposable
+/// <summary>
+/// A random checkpoint of a small V4 geometry in a temporary directory: the V4-Flash config with small
+/// sizes (window 128, ratios 4 and 128, 2 heads, 6 experts top-3), then <c>edit</c> for other shapes.
+/// </summary>
+public class RandomGeometry : IDisposable
 {
     public string Dir { get; } = Directory.CreateTempSubdirectory("sharpseek-geom-").FullName;
     public ModelConfig Config { get; }
     public ITensorSource Weights { get; }
 
-    public OtherGeometryFixture()
+    public RandomGeometry(ulong seed, Action<JsonObject>? edit = null)
     {
         var cfg = JsonNode.Parse(File.ReadAllText(Fixtures.Path("v4-flash", "config.json")))!.AsObject();
         cfg["hidden_size"] = 128; cfg["num_hidden_layers"] = 3; cfg["num_attention_heads"] = 2; cfg["head_dim"] = 128;
@@ -25,15 +29,23 @@ public sealed class OtherGeometryFixture : IDisposable
         cfg["num_hash_layers"] = 1; cfg["vocab_size"] = 300; cfg["max_position_embeddings"] = 4096; cfg["expert_dtype"] = "fp4";
         cfg["compress_ratios"] = new JsonArray(4, 128, 0, 0);
         cfg["rope_scaling"]!["original_max_position_embeddings"] = 256;
+        edit?.Invoke(cfg);
         string path = Path.Combine(Dir, "source-config.json");
         File.WriteAllText(path, cfg.ToJsonString());
-        RandomCheckpoint.Write(path, Dir, seed: 7);
+        RandomCheckpoint.Write(path, Dir, seed);
         Config = ModelConfig.Load(Path.Combine(Dir, "config.json"));
         Weights = Checkpoint.Open(Dir);
     }
 
-    public void Dispose() { Weights.Dispose(); try { Directory.Delete(Dir, true); } catch (IOException) { } }
+    public void Dispose()
+    {
+        Weights.Dispose();
+        try { Directory.Delete(Dir, true); } catch (IOException) { }
+        GC.SuppressFinalize(this);
+    }
 }
+
+public sealed class OtherGeometryFixture() : RandomGeometry(seed: 7);
 
 public sealed class OtherGeometryTests(OtherGeometryFixture fx) : IClassFixture<OtherGeometryFixture>
 {

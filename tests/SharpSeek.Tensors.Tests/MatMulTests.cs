@@ -15,7 +15,10 @@ public class MatMulTests
             foreach (var (r, c) in new[] { (1, 1), (3, 7), (5, 17), (13, 129), (131, 255), (257, 1031), (7, 2053), (130, 300) })
                 d.Add(f, r, c);
         foreach (var (r, c) in new[] { (1, 32), (3, 64), (5, 96), (13, 160), (131, 1056), (7, 2080), (9, 32) })
+        {
             d.Add(WeightFormat.Fp4Block32, r, c);
+            d.Add(WeightFormat.Int8Block32, r, c);
+        }
         return d;
     }
 
@@ -95,7 +98,7 @@ public class MatMulTests
     public void LargeProductTakesParallelPathAndAgrees()
     {
         var rng = new Random(11);
-        foreach (var f in new[] { WeightFormat.F32, WeightFormat.BF16, WeightFormat.Fp8Block128, WeightFormat.Fp4Block32 })
+        foreach (var f in new[] { WeightFormat.F32, WeightFormat.BF16, WeightFormat.Fp8Block128, WeightFormat.Fp4Block32, WeightFormat.Int8Block32 })
         {
             var w = TestWeights.Make(f, 1030, 1024, rng);
             var x = TestWeights.RandomFloats(1024, rng);

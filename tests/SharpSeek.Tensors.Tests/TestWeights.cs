@@ -36,6 +36,14 @@ internal static unsafe class TestWeights
                 for (int i = 0; i < s.Length; i++) s[i] = (byte)(110 + rng.Next(25));
                 fixed (byte* p = d) fixed (byte* q = s) return new WeightMatrix("w", format, rows, cols, p, q, new object[] { d, s });
             }
+            case WeightFormat.Int8Block32:
+            {
+                // Requantised from floats of mixed magnitude, with an all-zero block in every fifth row.
+                var v = new float[rows * cols];
+                for (int i = 0; i < v.Length; i++) v[i] = (float)((rng.NextDouble() * 2 - 1) * Math.Pow(10, rng.Next(-2, 2)));
+                for (int r = 0; r < rows; r += 5) Array.Clear(v, r * cols, Math.Min(32, cols));
+                return Int8Block32.Quantize(WeightMatrix.FromFloats("w", v, rows, cols));
+            }
             default:
             {
                 var d = GC.AllocateArray<byte>(Math.Max(1, rows * cols / 2), pinned: true);

@@ -1,6 +1,7 @@
-// `sharpseek bench --model DIR [--prompt N] [--gen M] [--profile]`: prefill and decode tokens/s, peak
+// `sharpseek bench --model DIR [--prompt N | --context N] [--gen M] [--profile] [--head bf16|int8]`: prefill and decode tokens/s, peak
 // memory (the prefill computes the last position's logits only, as the engine does); --profile adds
-// the time per op kind (BenchProfile); with --shared-prefix N, prefix reuse (PrefixReuseBench).
+// the time per op kind (BenchProfile); with --shared-prefix N, prefix reuse (PrefixReuseBench); with
+// --compare-head, the int8 head's accuracy (HeadAccuracy).
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -20,11 +21,17 @@ public static class BenchCommand
         var profile = new Option<bool>("--profile") { Description = "Print where prefill and decode time goes per op kind, and allocations/GCs" };
         var coldEngram = new Option<bool>("--cold-engram") { Description = "V4.1: evict the checkpoint's pages from the page cache first, so Engram rows come from the disk" };
         var engramReads = new Option<int>("--engram-reads") { Description = "V4.1: Engram prefetch (> 0: rows requested up front with madvise WILLNEED, or that many faulting threads where unavailable); 0 = rows faulted in on use", DefaultValueFactory = _ => 32 };
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads };
+        var context = new Option<int>("--context") { Description = "Decode at this depth: prefill N tokens (instead of --prompt), then time --gen decoded tokens" };
+        var head = HeadFlag.Create();
+        var compareHead = new Option<bool>("--compare-head") { Description = "Measure the int8 head's accuracy against the bf16 head (top-1 agreement, KL) instead of speed" };
+        var cases = new Option<string?>("--cases") { Description = "With --compare-head: golden cases file (caseK.prefill_ids, decode_ids, logits) instead of random prompts" };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
-            int n = parse.GetValue(prompt), m = parse.GetValue(gen);
+            int n = parse.GetValue(prompt), m = parse.GetValue(gen), depth = parse.GetValue(context);
+            if (depth < 0) throw new CliException($"--context must be >= 1 (got {depth})");
+            if (depth > 0) n = depth;
             if (n < 1 || m < 0) throw new CliException("--prompt must be >= 1 and --gen >= 0");
             if (SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir))
             {
@@ -39,13 +46,14 @@ public static class BenchCommand
                     return V41Bench.Run(dir, cfgPath, n, m, parse.GetValue(coldEngram), parse.GetValue(engramReads), parse.GetValue(json));
                 }
             }
+            if (parse.GetValue(compareHead)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json));
             var load = Stopwatch.StartNew();
-            using var md = ModelDirectory.Open(dir);
+            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head));
             double loadS = load.Elapsed.TotalSeconds;
             ILanguageModel lm = md.Model;
             if (parse.GetValue(sharedPrefix) is int shared and > 0) return PrefixReuseBench.Run(lm, dir, shared, n, parse.GetValue(json));
             if (parse.GetValue(sharedPrefix) < 0) throw new CliException("--shared-prefix must be >= 0");
-            if (n + m > lm.MaxContext) throw new CliException($"--prompt + --gen = {n + m} exceeds the context limit {lm.MaxContext}");
+            if (n + m > lm.MaxContext) throw new CliException($"{(depth > 0 ? "--context" : "--prompt")} + --gen = {n + m} exceeds the context limit {lm.MaxContext}");
             var rng = new Random(1234);
             int[] ids = Enumerable.Range(0, n).Select(_ => rng.Next(lm.VocabSize)).ToArray();
             using ISequence seq = lm.CreateSequence();
@@ -89,7 +97,7 @@ public static class BenchCommand
             {
                 Console.WriteLine($"model     {dir} (loaded in {loadS:F2} s)");
                 Console.WriteLine($"prefill   {n} tokens in {prefillS:F3} s: {r.prefill_tokens_per_second:F1} tokens/s");
-                Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s");
+                Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s (at context {n}..{n + m})");
                 Console.WriteLine($"memory    peak working set {InspectCommand.Bytes(peak)}, sequence memory {InspectCommand.Bytes(seq.BytesAllocated)}");
             }
             prefillProfile?.Print(Console.Out);

@@ -19,7 +19,8 @@ public static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object with fractions 0..1" };
         var mtp = new Option<bool>("--mtp") { Description = "Also measure the MTP draft acceptance rate (speculative decoding)" };
         var showFailures = new Option<bool>("--show-failures") { Description = "Print the expected answer and the completion of every miss (to stderr)" };
-        var command = new Command("eval", "Evaluate a model on held-out generated tasks (greedy)") { model, task, n, seed, context, json, mtp, showFailures };
+        var head = HeadFlag.Create();
+        var command = new Command("eval", "Evaluate a model on held-out generated tasks (greedy)") { model, task, n, seed, context, json, mtp, showFailures, head };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!, t = parse.GetValue(task)!;
@@ -29,8 +30,9 @@ public static class EvalCommand
             foreach (string x in tasks)
                 if (x is not ("arithmetic" or "toolcall" or "passkey")) throw new CliException($"unknown task '{x}' (arithmetic, toolcall, passkey or all)");
             if (count <= 0) throw new CliException("--n must be positive");
+            var headPrecision = HeadFlag.Read(parse, head);
             ModelDirectory md;
-            try { md = ModelDirectory.Open(dir, maxContext: Math.Max(ctx + 64, 512)); }
+            try { md = ModelDirectory.Open(dir, maxContext: Math.Max(ctx + 64, 512), head: headPrecision); }
             catch (Exception e) when (e is IOException or FormatException or InvalidDataException or ArgumentException) { throw new CliException($"cannot open model '{dir}': {e.Message}"); }
             using (md)
             {

@@ -39,7 +39,7 @@ public static class GenerateCommand
             string[] stops = parse.GetValue(stop) ?? [];
             bool asJson = parse.GetValue(json), speculative = parse.GetValue(flags.Speculative);
 
-            using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), Console.Error);
+            using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), Console.Error, HeadFlag.Read(parse, flags.Head));
             var model = loaded.Model;
             if (speculative && !model.HasDraftHead) throw new CliException("--speculative needs a model with an MTP block; this checkpoint has none");
             if (ids is null)

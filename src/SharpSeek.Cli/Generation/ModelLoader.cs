@@ -2,6 +2,7 @@
 // executable to SharpSeek.sln, else the current directory), a progress bar on a terminal and plain
 // lines otherwise (always on stderr, stdout is for output), and a plain warning for random weights.
 using System.Diagnostics;
+using SharpSeek.Model.Architectures;
 using SharpSeek.Runtime.Models;
 using SharpSeek.Tokenization;
 using Spectre.Console;
@@ -26,7 +27,7 @@ public static class ModelLoader
         return Path.Combine(Directory.GetCurrentDirectory(), "models", "default");
     }
 
-    public static LoadedModel Load(string? modelDir, int? maxContext, TextWriter log)
+    public static LoadedModel Load(string? modelDir, int? maxContext, TextWriter log, HeadPrecision head = HeadPrecision.Bf16)
     {
         string dir = modelDir ?? DefaultModelDirectory();
         bool gguf = SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir);
@@ -38,7 +39,7 @@ public static class ModelLoader
         var sw = Stopwatch.StartNew();
         ModelDirectory md = WithProgress(log, $"loading {dir}", () =>
         {
-            try { return ModelDirectory.Open(dir, maxContext, c => Commands.V41Logits.TokenMap(dir, c)); }
+            try { return ModelDirectory.Open(dir, maxContext, c => Commands.V41Logits.TokenMap(dir, c), head); }
             catch (Exception e) when (e is IOException or FormatException or InvalidDataException or ArgumentException or KeyNotFoundException or InvalidOperationException)
             { throw new CliException($"cannot load the model in '{dir}': {e.Message}"); }
         });

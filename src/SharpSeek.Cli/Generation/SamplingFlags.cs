@@ -19,10 +19,11 @@ public sealed class SamplingFlags
     public Option<bool> Speculative { get; } = new("--speculative") { Description = "Speculative decoding with the model's MTP head as draft" };
     public Option<string?> Model { get; } = new("--model") { Description = "Model directory or a deepseek4 .gguf file (default: models/default)" };
     public Option<int?> Context { get; } = new("--context") { Description = "Limit the context length (positions)" };
+    public Option<string> Head { get; } = HeadFlag.Create();
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Model, Temperature, TopP, TopK, MinP, Seed, RepetitionPenalty, PresencePenalty, FrequencyPenalty, MaxTokens, Speculative, Context })
+        foreach (Option o in new Option[] { Model, Temperature, TopP, TopK, MinP, Seed, RepetitionPenalty, PresencePenalty, FrequencyPenalty, MaxTokens, Speculative, Context, Head })
             command.Options.Add(o);
     }
 

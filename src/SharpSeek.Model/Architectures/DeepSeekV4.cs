@@ -8,6 +8,7 @@ using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
 using SharpSeek.Model.State;
 using SharpSeek.Model.Weights;
+using SharpSeek.Tensors.Codecs;
 
 namespace SharpSeek.Model.Architectures;
 
@@ -51,7 +52,10 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Block<T>[] Layers { get; }
     public MtpBlock<T>[] Mtp { get; }
 
-    public DeepSeekV4(WeightScope scope)
+    /// <summary>How the vocabulary head runs (the MTP blocks share it).</summary>
+    public HeadPrecision HeadPrecision { get; }
+
+    public DeepSeekV4(WeightScope scope, HeadPrecision headPrecision = HeadPrecision.Bf16)
     {
         var c = Config = scope.Config;
         var plan = MemoryPlan = DeepSeekV4.MemoryPlan(c);
@@ -61,13 +65,16 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
             Layers[i] = new Block<T>(scope.Scope("layers").Scope(i), plan.Layers[i], c.IsHashLayer(i));
         _norm = new RmsNorm<T>(scope, "norm", c.Dim, c.NormEps);
         _head = scope.Linear("head", c.VocabSize, c.Dim, LinearKind.Bf16);
+        HeadPrecision = headPrecision;
+        if (headPrecision == HeadPrecision.Int8 && !scope.IsRecording) _head = _head.WithWeight(Int8Block32.Quantize(_head.Weight));
         _hcHead = new HyperHead<T>(scope, c.HcMult, c.Dim, c.HcEps, c.NormEps);
         Mtp = new MtpBlock<T>[c.NumMtpLayers];
         for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i), plan.Mtp[i]);
     }
 
     /// <summary>Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope).</summary>
-    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false) => new(WeightScope.Load(config, weights, activationQuant));
+    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, HeadPrecision head = HeadPrecision.Bf16) =>
+        new(WeightScope.Load(config, weights, activationQuant), head);
 
     /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry.</summary>
     public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config)

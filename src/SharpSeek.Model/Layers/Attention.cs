@@ -4,6 +4,7 @@
 // order, so a prefill, a chunked prefill and a decode step compute exactly the same thing. The
 // memory is reached only through IAttentionMemory: no slots, rings or codecs here.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.State;
 using SharpSeek.Model.Weights;
@@ -21,6 +22,9 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly RopeTable<T> _rope;
     private readonly Compressor<T>? _compressor;
     private readonly Indexer<T>? _indexer;
+
+    /// <summary>The lightning indexer of an Indexed layer (ratio 4), else null.</summary>
+    public Indexer<T>? Indexer => _indexer;
     private readonly int _layer, _heads, _headDim, _ropeDim, _nope, _qLora, _groups, _oLora, _dim;
     private readonly T _eps, _softmaxScale;
 
@@ -210,10 +214,28 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int H = _heads, groups = (H + HeadGroup - 1) / HeadGroup;
         T[] scores = work.HeadScores(H * nKeys);
-        if ((long)H * nKeys * _headDim >= 1 << 18 && groups > 1 && Environment.ProcessorCount > 1)
-            Parallel.For(0, groups, g => AttendGroup(g, q, o, qBase, keys, nKeys, scores, p));
+        if ((long)H * nKeys * _headDim >= 1 << 18 && groups > 1)
+        {
+            var job = new AttendJob { Self = this, Q = q, O = o, Keys = keys, Scores = scores, QBase = qBase, NKeys = nKeys, P = p };
+            unsafe { WorkerTeam.Shared.Run(groups, Unsafe.AsPointer(ref job), &AttendChunk); }   // job lives on this frame until Run returns
+        }
         else
             for (int g = 0; g < groups; g++) AttendGroup(g, q, o, qBase, keys, nKeys, scores, p);
+    }
+
+    /// <summary>One query's head groups for the worker team.</summary>
+    private struct AttendJob
+    {
+        public Attention<T> Self;
+        public T[] Q, O, Keys, Scores;
+        public int QBase, NKeys;
+        public long P;
+    }
+
+    private static unsafe void AttendChunk(void* state, int g)
+    {
+        ref AttendJob j = ref Unsafe.AsRef<AttendJob>(state);
+        j.Self.AttendGroup(g, j.Q, j.O, j.QBase, j.Keys, j.NKeys, j.Scores, j.P);
     }
 
     private const int HeadGroup = 4;

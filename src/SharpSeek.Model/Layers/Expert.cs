@@ -22,23 +22,31 @@ public sealed class Expert<T> where T : unmanaged, IFloatingPointIeee754<T>
         _w3 = scope.Linear("w3", _inter, _dim, kind);
     }
 
+    public Linear W1 => _w1;
+    public Linear W2 => _w2;
+    public Linear W3 => _w3;
+    public int InterDim => _inter;
+
     /// <summary>y [T, dim] = w2((silu(g) * u) * weight[t]) for x [T, dim]; weights may be empty (= 1).</summary>
     public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, int tokens, ForwardWorkspace<T> work, Span<T> y)
     {
         Span<T> g = work.Span(Scratch.ExpertG, tokens * _inter), u = work.Span(Scratch.ExpertU, tokens * _inter);
         _w1.Forward(x, g, tokens);
         _w3.Forward(x, u, tokens);
-        bool clamp = _limit > T.Zero;
         for (int t = 0; t < tokens; t++)
-        {
-            T rw = weights.IsEmpty ? T.One : weights[t];
-            for (int i = t * _inter; i < (t + 1) * _inter; i++)
-            {
-                T gi = g[i], ui = u[i];
-                if (clamp) { ui = T.Clamp(ui, -_limit, _limit); gi = T.Min(gi, _limit); }
-                g[i] = Elementwise.Silu(gi) * ui * rw;
-            }
-        }
+            Activate(g.Slice(t * _inter, _inter), u.Slice(t * _inter, _inter), weights.IsEmpty ? T.One : weights[t]);
         _w2.Forward(g, y, tokens);
+    }
+
+    /// <summary>One token's g [inter] = silu(min(g, L)) * clamp(u, -L, L) * weight (no clamp when L <= 0).</summary>
+    public void Activate(Span<T> g, ReadOnlySpan<T> u, T weight)
+    {
+        bool clamp = _limit > T.Zero;
+        for (int i = 0; i < g.Length; i++)
+        {
+            T gi = g[i], ui = u[i];
+            if (clamp) { ui = T.Clamp(ui, -_limit, _limit); gi = T.Min(gi, _limit); }
+            g[i] = Elementwise.Silu(gi) * ui * weight;
+        }
     }
 }

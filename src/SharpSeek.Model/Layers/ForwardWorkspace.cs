@@ -5,6 +5,7 @@
 // so that a decode step allocates nothing. It also carries the call's optional profiler.
 using System.Buffers;
 using System.Numerics;
+using SharpSeek.Tensors.Kernels;
 
 namespace SharpSeek.Model.Layers;
 
@@ -25,6 +26,7 @@ public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloa
 {
     private T[] _keys = [], _headScores = [], _indexScores = [], _row = [], _entry = [], _indexEntry = [];
     private int[] _chosen = [], _experts = [], _rows = [];
+    private MatMulProduct[] _products = [];
     private readonly T[][] _slots = new T[Enum.GetValues<Scratch>().Length][];
 
     public ForwardWorkspace() => System.Array.Fill(_slots, []);
@@ -59,6 +61,9 @@ public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloa
     /// <summary>Token rows sent to one expert (MoE dispatch).</summary>
     public Span<int> Rows(int n) => Grow(ref _rows, n).AsSpan(0, n);
 
+    /// <summary>Products of one batched matmul region (a decode step's experts); the caller fills them.</summary>
+    public MatMulProduct[] Products(int n) => Grow(ref _products, n);
+
     /// <summary>One window row (taps).</summary>
     public Span<T> Row(int n) => Grow(ref _row, n).AsSpan(0, n);
 
@@ -72,7 +77,7 @@ public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloa
     {
         Return(ref _keys); Return(ref _headScores); Return(ref _indexScores);
         Return(ref _row); Return(ref _entry); Return(ref _indexEntry); Return(ref _chosen);
-        Return(ref _experts); Return(ref _rows);
+        Return(ref _experts); Return(ref _rows); Return(ref _products);
         for (int i = 0; i < _slots.Length; i++) Return(ref _slots[i]);
     }
 

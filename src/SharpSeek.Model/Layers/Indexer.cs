@@ -2,6 +2,7 @@
 // score_j = sum_h w_h * ReLU(q_h . k_j), and keeps the top index_topk. Queries come from the
 // attention's low-rank qr (RoPE, Hadamard, FP4 fake quant); keys from its own compressor.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.State;
 using SharpSeek.Model.Weights;
@@ -58,16 +59,51 @@ public sealed class Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Scores the <paramref name="visible"/> first index keys of <paramref name="memory"/> for one query into
     /// scores, and writes the chosen entry ids (top min(TopK, visible), best first) into chosen; returns how many.
     /// </summary>
-    public int Select(ReadOnlySpan<T> iq, ReadOnlySpan<T> iw, IAttentionMemory<T> memory, int visible, Span<T> scores, Span<int> chosen)
+    public unsafe int Select(ReadOnlySpan<T> iq, ReadOnlySpan<T> iw, IAttentionMemory<T> memory, int visible, Span<T> scores, Span<int> chosen)
     {
-        Span<T> k = stackalloc T[_headDim];
-        for (int j = 0; j < visible; j++)
+        // Keys decoded a chunk at a time, then scored four keys by four heads (the same sums as one by
+        // one); with many entries (long context) the chunks are spread over the worker team.
+        int chunks = (visible + KeyChunk - 1) / KeyChunk;
+        if (chunks >= 4 && typeof(T) == typeof(float))
         {
-            memory.ReadIndexKey(j, k);
-            scores[j] = IndexScore.Score(iq[..(_heads * _headDim)], iw[.._heads], k);   // sum_h w_h relu(q_h . k)
+            fixed (T* q = iq, w = iw, s = scores)
+            {
+                var job = new ScoreJob { Self = this, Memory = memory, Q = q, W = w, Scores = s, Visible = visible };
+                WorkerTeam.Shared.Run(chunks, Unsafe.AsPointer(ref job), &ScoreChunk);   // job lives on this frame until Run returns
+            }
         }
-        int n = Math.Min(TopK, visible);
-        Elementwise.TopK(scores[..visible], n, chosen);
-        return n;
+        else
+            for (int c = 0; c < chunks; c++) ScoreRange(iq, iw, memory, c * KeyChunk, Math.Min(KeyChunk, visible - c * KeyChunk), scores);
+        int top = Math.Min(TopK, visible);
+        Elementwise.TopK(scores[..visible], top, chosen);
+        return top;
+    }
+
+    /// <summary>Index keys decoded per scoring pass: 64 x 128 floats = 32 KB of stack.</summary>
+    private const int KeyChunk = 64;
+
+    /// <summary>scores[j0 .. j0 + n) of the entries j0.. (sum_h w_h relu(q_h . k)).</summary>
+    private void ScoreRange(ReadOnlySpan<T> iq, ReadOnlySpan<T> iw, IAttentionMemory<T> memory, int j0, int n, Span<T> scores)
+    {
+        Span<T> keys = stackalloc T[KeyChunk * _headDim];
+        for (int j = 0; j < n; j++) memory.ReadIndexKey(j0 + j, keys.Slice(j * _headDim, _headDim));
+        IndexScore.ScoreMany(iq[..(_heads * _headDim)], iw[.._heads], keys[..(n * _headDim)], _headDim, scores.Slice(j0, n));
+    }
+
+    private unsafe struct ScoreJob
+    {
+        public Indexer<T> Self;
+        public IAttentionMemory<T> Memory;
+        public T* Q, W, Scores;
+        public int Visible;
+    }
+
+    private static unsafe void ScoreChunk(void* state, int c)
+    {
+        ref ScoreJob j = ref Unsafe.AsRef<ScoreJob>(state);
+        Indexer<T> self = j.Self;
+        int j0 = c * KeyChunk;
+        self.ScoreRange(new ReadOnlySpan<T>(j.Q, self._heads * self._headDim), new ReadOnlySpan<T>(j.W, self._heads), j.Memory,
+            j0, Math.Min(KeyChunk, j.Visible - j0), new Span<T>(j.Scores, j.Visible));
     }
 }

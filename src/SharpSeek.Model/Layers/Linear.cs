@@ -23,6 +23,11 @@ public sealed class Linear
         QuantizeInput = quantizeInput && inFeatures % 128 == 0;
     }
 
+    /// <summary>The same linear over another weight of the same shape (e.g. an int8 copy made at load).</summary>
+    public Linear WithWeight(WeightMatrix weight) =>
+        weight.Rows == OutFeatures && weight.Cols == InFeatures ? new(Name, OutFeatures, InFeatures, weight, QuantizeInput)
+            : throw new ArgumentException($"{Name}: weight [{weight.Rows}, {weight.Cols}] for a [{OutFeatures}, {InFeatures}] linear");
+
     public WeightMatrix Weight => _weight ?? throw new InvalidOperationException($"{Name}: the model was built without weights (weight map only)");
 
     /// <summary>y[tokens, out] = x[tokens, in] · W^T.</summary>
@@ -54,6 +59,8 @@ public sealed class Linear
             case WeightFormat.F32: return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + 4L * start * w.Cols, null, w);
             case WeightFormat.BF16: return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + 2L * start * w.Cols, null, w);
             case WeightFormat.Ggml: return new WeightMatrix(w.Name, w.Blocks, count, w.Cols, w.Data + w.RowBytes * start, w);
+            case WeightFormat.Int8Block32:
+                return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + (long)start * w.Cols, w.Scales + 4L * start * w.ScaleCols, w);
             case WeightFormat.Fp4Block32:
                 return new WeightMatrix(w.Name, w.Format, count, w.Cols, w.Data + (long)start * w.Cols / 2, w.Scales + (long)start * w.ScaleCols, w);
             default:

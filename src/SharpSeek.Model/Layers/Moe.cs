@@ -2,6 +2,7 @@
 // routed to it (in expert order, as the reference accumulates), add the shared expert.
 using System.Numerics;
 using SharpSeek.Model.Weights;
+using SharpSeek.Tensors.Kernels;
 
 namespace SharpSeek.Model.Layers;
 
@@ -44,6 +45,13 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
         work.Lap(ForwardOp.MoeGate);
 
         // 2. routed experts, each over the tokens sent to it                 [n_e, dim]
+        if (tokens == 1 && typeof(T) == typeof(float) && !_experts[0].W1.QuantizeInput)
+        {
+            RoutedOneToken(x, chosen, weights, work, y);   // a decode step: two parallel regions for all k experts
+            work.Lap(ForwardOp.Experts);
+            SharedExpert(x, tokens, work, y, positions, taps);
+            return;
+        }
         y[..(tokens * d)].Clear();
         Span<int> rows = work.Rows(tokens * k);   // a token may name an expert twice (hash tables)
         Span<T> rowWeights = work.Span(Scratch.MoeWeights, tokens * k);
@@ -66,13 +74,62 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         work.Lap(ForwardOp.Experts);
 
-        // 3. shared expert                                                   [T, dim]
+        SharedExpert(x, tokens, work, y, positions, taps);
+    }
+
+    /// <summary>3. y += the shared expert of x                                   [T, dim]</summary>
+    private void SharedExpert(ReadOnlySpan<T> x, int tokens, ForwardWorkspace<T> work, Span<T> y, long[] positions, ITapSink<T>? taps)
+    {
+        int d = _dim;
         Span<T> ys = work.Span(Scratch.SharedY, tokens * d);
         _shared.Forward(x, default, tokens, work, ys);
         for (int i = 0; i < tokens * d; i++) y[i] += ys[i];
         if (taps?.Wants(_layer) ?? false)
             for (int t = 0; t < tokens; t++) taps.Record(_layer, "moe_out", positions[t], y.Slice(t * d, d));
         work.Lap(ForwardOp.SharedExpert);
+    }
+
+    /// <summary>
+    /// The routed experts of one token (float32): every chosen expert's w1 and w3 in one region of the
+    /// worker team, then their w2 in another, instead of three regions per expert; the products, the
+    /// activation and the order of the sum (by expert, then slot) are those of the loop above, so the
+    /// result is the same bit for bit.
+    /// </summary>
+    private unsafe void RoutedOneToken(ReadOnlySpan<T> x, ReadOnlySpan<int> chosen, ReadOnlySpan<T> weights, ForwardWorkspace<T> work, Span<T> y)
+    {
+        int k = chosen.Length, d = _dim, inter = _experts[0].InterDim;
+        Span<T> g = work.Span(Scratch.ExpertG, k * inter), u = work.Span(Scratch.ExpertU, k * inter), ye = work.Span(Scratch.MoeY, k * d);
+        MatMulProduct[] products = work.Products(2 * k);
+        fixed (T* px = x, pg = g, pu = u, py = ye)
+        {
+            for (int i = 0; i < k; i++)
+            {
+                Expert<T> e = _experts[chosen[i]];
+                products[2 * i] = new(e.W1.Weight, (float*)px, (float*)(pg + i * inter), 1);       // g_i = w1 x   [inter]
+                products[2 * i + 1] = new(e.W3.Weight, (float*)px, (float*)(pu + i * inter), 1);   // u_i = w3 x   [inter]
+            }
+            MatMulBatch.Forward(products, 2 * k);
+            for (int i = 0; i < k; i++)
+            {
+                _experts[chosen[i]].Activate(g.Slice(i * inter, inter), u.Slice(i * inter, inter), weights[i]);
+                products[i] = new(_experts[chosen[i]].W2.Weight, (float*)(pg + i * inter), (float*)(py + i * d), 1);   // y_i = w2 a_i  [dim]
+            }
+            MatMulBatch.Forward(products, k);
+        }
+        // Summed by expert id, then slot (a hash layer may name an expert twice), as the loop over experts adds them.
+        Span<int> order = work.Rows(k);
+        for (int i = 0; i < k; i++)
+        {
+            int j = i;
+            while (j > 0 && chosen[order[j - 1]] > chosen[i]) { order[j] = order[j - 1]; j--; }
+            order[j] = i;
+        }
+        y[..d].Clear();
+        foreach (int i in order)
+        {
+            ReadOnlySpan<T> src = ye.Slice(i * d, d);
+            for (int c = 0; c < d; c++) y[c] += src[c];
+        }
     }
 
     /// <summary>Expert ids chosen per token (for tests and the auxiliary-loss-free balancing).</summary>

@@ -29,14 +29,15 @@ public sealed class ModelDirectory : IDisposable
     public GenerationDefaults Defaults { get; }
 
     private ModelDirectory(string path, ModelConfig config, ITensorSource weights, int? maxContext, GenerationDefaults defaults,
-        V41Config? v41 = null, int[]? engramTokenMap = null)
+        HeadPrecision head, V41Config? v41 = null, int[]? engramTokenMap = null)
     {
         Path = path; Config = config; _weights = weights; V41Config = v41;
         if (v41 is null)
         {
-            Network = DeepSeekV4<float>.Load(config, weights);
+            Network = DeepSeekV4<float>.Load(config, weights, head: head);
             Model = new V4LanguageModel(Network, maxContext);
         }
+        else if (head != HeadPrecision.Bf16) throw new ArgumentException($"the {head} vocabulary head is available for V4 checkpoints only; '{path}' is V4.1");
         else Model = new V41LanguageModel(DeepSeekV41<float>.Load(v41, weights, engramTokenMap), maxContext);
         // A GGUF file: tokenizer.json beside it if there is one (else the caller builds one from the GGUF vocabulary).
         string tok = System.IO.Path.Combine(DirectoryOf(path), "tokenizer.json");
@@ -52,7 +53,9 @@ public sealed class ModelDirectory : IDisposable
     /// For V4.1 checkpoints with Engram layers: builds the compressed token map (the front end owns the
     /// tokenizer; Runtime does not read tokenizer.json).
     /// </param>
-    public static ModelDirectory Open(string path, int? maxContext = null, Func<V41Config, int[]?>? engramTokenMap = null)
+    /// <param name="head">How the vocabulary head runs (see HeadPrecision).</param>
+    public static ModelDirectory Open(string path, int? maxContext = null, Func<V41Config, int[]?>? engramTokenMap = null,
+        HeadPrecision head = HeadPrecision.Bf16)
     {
         (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path);
         try
@@ -60,7 +63,7 @@ public sealed class ModelDirectory : IDisposable
             int[]? map = v41 is { Engram.Enabled: true }
                 ? engramTokenMap?.Invoke(v41) ?? throw new InvalidOperationException($"'{path}' is a V4.1 checkpoint with Engram layers: its compressed token map (from tokenizer.json) is needed")
                 : null;
-            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), v41, map);
+            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), head, v41, map);
         }
         catch { weights.Dispose(); throw; }
     }

@@ -15,7 +15,7 @@ namespace SharpSeek.Tensors.Kernels;
 
 public static class MatMul
 {
-    private const int RowGroup = 4;
+    internal const int RowGroup = 4;
     /// <summary>Columns decoded at a time: a multiple of both block sizes (128, 32); 4 rows = 16 KB.</summary>
     private const int Panel = 1024;
     /// <summary>Multiply-adds below which the product stays on the calling thread.</summary>
@@ -54,14 +54,28 @@ public static class MatMul
             int chunks = Math.Min(groups, cores * 8);
             int per = (groups + chunks - 1) / chunks;
             chunks = (groups + per - 1) / per;
-            nint xa = (nint)px, ya = (nint)py;
-            Parallel.For(0, chunks, c => RunGroups((float*)xa, w, (float*)ya, tokens, c * per, Math.Min(groups, (c + 1) * per)));
+            var job = new Job { X = px, Y = py, W = w, Tokens = tokens, Per = per, Groups = groups };
+            WorkerTeam.Shared.Run(chunks, Unsafe.AsPointer(ref job), &RunChunk);   // job lives on this frame until Run returns
         }
+    }
+
+    /// <summary>One product split in chunks of row groups for the worker team.</summary>
+    private unsafe struct Job
+    {
+        public float* X, Y;
+        public WeightMatrix W;
+        public int Tokens, Per, Groups;
+    }
+
+    private static unsafe void RunChunk(void* state, int c)
+    {
+        ref Job j = ref Unsafe.AsRef<Job>(state);
+        RunGroups(j.X, j.W, j.Y, j.Tokens, c * j.Per, Math.Min(j.Groups, (c + 1) * j.Per));
     }
 
     [SkipLocalsInit]   // the stack panel is written before it is read: no need to zero 16 KB per call
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // the hot loop: fully optimised from the first call, no tier-0/OSR phase
-    private static unsafe void RunGroups(float* x, WeightMatrix w, float* y, int tokens, int g0, int g1)
+    internal static unsafe void RunGroups(float* x, WeightMatrix w, float* y, int tokens, int g0, int g1)
     {
         int n = w.Cols, m = w.Rows;
         // Decode scratch (RowGroup x Panel floats, 16 KB) on this call's stack: never shared, never allocated.
@@ -75,21 +89,45 @@ public static class MatMul
         var fp8Tables = fusedFp8 ? new MatMulDecodeVbmi.Tables() : default;
         bool fusedFp4 = tokens == 1 && w.Format == WeightFormat.Fp4Block32 && MatMulDotFp4.IsSupported && Vector512.IsHardwareAccelerated;
         bool fusedGgml = tokens == 1 && w.Format == WeightFormat.Ggml && MatMulDotGgml.IsSupported(w.Blocks.Type);
+        if (w.Format == WeightFormat.Int8Block32 && MatMulDotInt8.IsSupported)
+        {
+            // Rows in tiles of 16 (16 KB of codes stay in L1) against every token; one sum order per (token, row).
+            const int Tile = 16;
+            int blocks = n / WeightMatrix.Int8Block;
+            for (int a = g0 * RowGroup, end = Math.Min(m, g1 * RowGroup); a < end; a += Tile)
+                for (int t = 0; t < tokens; t++)
+                    for (int o = a, e = Math.Min(end, a + Tile); o < e; o++)
+                        y[(long)t * m + o] = MatMulDotInt8.Row(x + (long)t * n, (sbyte*)w.Data + (long)o * n, (float*)w.Scales + (long)o * blocks, n);
+            return;
+        }
+        if (fusedBf16)
+        {
+            // BF16 (memory-bound: 2 bytes per product) row by row, each row's panels in order: one
+            // sequential read stream; a short tail panel goes through the decode buffer and Rows4 as below.
+            for (int o = g0 * RowGroup, end = Math.Min(m, g1 * RowGroup); o < end; o++)
+            {
+                for (int c0 = 0; c0 < n; c0 += Panel)
+                {
+                    int len = Math.Min(Panel, n - c0);
+                    float d;
+                    if (len >= 16) d = MatMulDotBf16.Row(x + c0, (ushort*)w.Data + (long)o * n + c0, len);
+                    else
+                    {
+                        DecodeRun(w, o, c0, len, pb);
+                        MatMulDot.Rows4(x + c0, pb, pb, pb, pb, len, s);
+                        d = s[0];
+                    }
+                    y[o] = c0 == 0 ? d : y[o] + d;
+                }
+            }
+            return;
+        }
         for (int g = g0; g < g1; g++)
         {
             int o0 = g * RowGroup, valid = Math.Min(RowGroup, m - o0);
             for (int c0 = 0; c0 < n; c0 += Panel)
             {
                 int len = Math.Min(Panel, n - c0);
-                if (fusedBf16 && len >= 16)
-                {
-                    // Rows past the end repeat the last valid row (their sums are discarded).
-                    ushort* w0 = (ushort*)w.Data + (long)o0 * n + c0;
-                    ushort* wl = (ushort*)w.Data + (long)(o0 + valid - 1) * n + c0;
-                    MatMulDotBf16.Rows4(x + c0, w0, valid > 1 ? w0 + n : wl, valid > 2 ? w0 + 2 * n : wl, valid > 3 ? w0 + 3 * n : wl, len, s);
-                    Store(y + o0, s, valid, c0 == 0);
-                    continue;
-                }
                 if (fusedFp4 && len >= 32)   // FP4 rows are whole 32-blocks
                 {
                     MatMulDotFp4.Rows4(x + c0, Fp4Row(w, o0, valid, 0, c0), Fp4Row(w, o0, valid, 1, c0), Fp4Row(w, o0, valid, 2, c0), Fp4Row(w, o0, valid, 3, c0),
@@ -184,6 +222,13 @@ public static class MatMul
                 GgmlTypeInfo b = w.Blocks;
                 long at = w.RowBytes * row + (long)c0 / b.BlockElements * b.BlockBytes;
                 GgmlBlocksFast.Dequantize(b.Type, new ReadOnlySpan<byte>(w.Data + at, len / b.BlockElements * b.BlockBytes), new Span<float>(dst, len));
+                break;
+            }
+            case WeightFormat.Int8Block32:
+            {
+                sbyte* src = (sbyte*)w.Data + row * n + c0;
+                float* sc = (float*)w.Scales + row * w.ScaleCols;
+                for (int j = 0; j < len; j++) dst[j] = src[j] * sc[(c0 + j) / WeightMatrix.Int8Block];
                 break;
             }
             default:

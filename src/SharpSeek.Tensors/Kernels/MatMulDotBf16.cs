@@ -1,7 +1,9 @@
-// One token against four BF16 weight rows with the decode fused into the dot (the decode step of the
+// One token against one BF16 weight row with the decode fused into the dot (the decode step of the
 // vocabulary head and every BF16 projection): each 16-value run is widened in registers instead of
-// through the panel buffer. The FMA chain per lane and the reduction are exactly Rows4's on the
-// decoded panel, so the sums are bit-identical to the panel path (and to a token in a batch).
+// through the panel buffer. The FMA chain per lane and the reduction are exactly MatMulDot.Rows4's
+// on the decoded panel, so the sum is bit-identical to the panel path (and to a token in a batch).
+// One row at a time, not four: a single sequential read stream per thread runs at the memory
+// bandwidth, four interleaved row streams at ~40% of it (bench/SharpSeek.Bench --head).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -9,27 +11,16 @@ namespace SharpSeek.Tensors.Kernels;
 
 internal static unsafe class MatMulDotBf16
 {
-    /// <summary>s_r = sum_j x[j] * bf16(w_r[j]) for r = 0..3, j in [0, n), n >= 16 (the Vector512 path of Rows4).</summary>
+    /// <summary>sum_j x[j] * bf16(w[j]) for j in [0, n), n >= 16 (the Vector512 path of MatMulDot.Rows4, one row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Rows4(float* x, ushort* w0, ushort* w1, ushort* w2, ushort* w3, int n, float* s)
+    public static float Row(float* x, ushort* w, int n)
     {
-        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> c = default;
         int j = 0;
-        for (; j <= n - 16; j += 16)
-        {
-            var xv = Vector512.Load(x + j);
-            c0 = Vector512.FusedMultiplyAdd(xv, Widen(w0 + j), c0);
-            c1 = Vector512.FusedMultiplyAdd(xv, Widen(w1 + j), c1);
-            c2 = Vector512.FusedMultiplyAdd(xv, Widen(w2 + j), c2);
-            c3 = Vector512.FusedMultiplyAdd(xv, Widen(w3 + j), c3);
-        }
-        float a0 = Vector512.Sum(c0), a1 = Vector512.Sum(c1), a2 = Vector512.Sum(c2), a3 = Vector512.Sum(c3);
-        for (; j < n; j++)
-        {
-            float xv = x[j];
-            a0 += xv * Bf16(w0[j]); a1 += xv * Bf16(w1[j]); a2 += xv * Bf16(w2[j]); a3 += xv * Bf16(w3[j]);
-        }
-        s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3;
+        for (; j <= n - 16; j += 16) c = Vector512.FusedMultiplyAdd(Vector512.Load(x + j), Widen(w + j), c);
+        float a = Vector512.Sum(c);
+        for (; j < n; j++) a += x[j] * Bf16(w[j]);
+        return a;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

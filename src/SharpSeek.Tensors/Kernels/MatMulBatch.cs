@@ -1,0 +1,64 @@
+// Several independent products y_i = x_i · W_i^T in ONE parallel region of the worker team (a decode
+// step's routed experts: every chosen expert's w1 and w3 together, then their w2), instead of one
+// region per product. Each product's row groups are computed by MatMul.RunGroups exactly as
+// MatMul.ForwardF32 computes them (a row group's sums do not depend on how groups are split), so
+// every y_i equals MatMul.ForwardF32(x_i, W_i, y_i) bit for bit (tested).
+using System.Runtime.CompilerServices;
+
+namespace SharpSeek.Tensors.Kernels;
+
+/// <summary>One product of a batch: y [Tokens, W.Rows] = x [Tokens, W.Cols] · W^T (x and y pinned or on the stack).</summary>
+public unsafe struct MatMulProduct
+{
+    public WeightMatrix W;
+    public float* X, Y;
+    public int Tokens;
+
+    public MatMulProduct(WeightMatrix w, float* x, float* y, int tokens) { W = w; X = x; Y = y; Tokens = tokens; }
+}
+
+public static class MatMulBatch
+{
+    /// <summary>Chunks of row groups per product: enough to balance the team, few enough to stay cheap.</summary>
+    private const int ChunksPerProduct = 4;
+    private const int MaxProducts = 256;
+
+    /// <summary>Runs products[0 .. count) in one region; the callers' buffers must stay valid until it returns.</summary>
+    public static unsafe void Forward(MatMulProduct[] products, int count)
+    {
+        if ((uint)count > (uint)Math.Min(products.Length, MaxProducts)) throw new ArgumentOutOfRangeException(nameof(count), $"{count} products of at most {Math.Min(products.Length, MaxProducts)}");
+        int* starts = stackalloc int[count + 1];
+        int* per = stackalloc int[count];
+        int chunks = 0;
+        for (int p = 0; p < count; p++)
+        {
+            ref MatMulProduct q = ref products[p];
+            if (q.W is null || q.Tokens < 0) throw new ArgumentException($"product {p}: no weight or negative token count");
+            int groups = q.Tokens == 0 || q.W.Cols == 0 ? 0 : (q.W.Rows + MatMul.RowGroup - 1) / MatMul.RowGroup;
+            if (q.Tokens > 0 && q.W.Cols == 0) new Span<float>(q.Y, q.Tokens * q.W.Rows).Clear();
+            per[p] = Math.Max(1, (groups + ChunksPerProduct - 1) / ChunksPerProduct);
+            starts[p] = chunks;
+            chunks += (groups + per[p] - 1) / per[p];
+        }
+        starts[count] = chunks;
+        var job = new Job { Products = products, Starts = starts, Per = per, Count = count };
+        WorkerTeam.Shared.Run(chunks, Unsafe.AsPointer(ref job), &RunChunk);   // job lives on this frame until Run returns
+    }
+
+    private unsafe struct Job
+    {
+        public MatMulProduct[] Products;
+        public int* Starts, Per;
+        public int Count;
+    }
+
+    private static unsafe void RunChunk(void* state, int c)
+    {
+        ref Job j = ref Unsafe.AsRef<Job>(state);
+        int p = 0;
+        while (j.Starts[p + 1] <= c) p++;
+        ref MatMulProduct q = ref j.Products[p];
+        int groups = (q.W.Rows + MatMul.RowGroup - 1) / MatMul.RowGroup, g0 = (c - j.Starts[p]) * j.Per[p];
+        MatMul.RunGroups(q.X, q.W, q.Y, q.Tokens, g0, Math.Min(groups, g0 + j.Per[p]));
+    }
+}
