@@ -2,7 +2,7 @@
 // logits (same ids and file layout as `sharpseek logits`) or times prefill and greedy decode (as
 // `sharpseek bench`). Not part of the solution; docs/GGUF.md has the commands and the results.
 //   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --ids 5,17,3 [--decode 9,4] --out L.safetensors
-//   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --bench --prompt 128 --gen 32 [--threads 2]
+//   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --bench --prompt 128 --gen 32 [--threads 2] [--ctx 4096]
 //   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --quantize MOSTLY_Q4_K_M --out G.gguf   (LLamaFtype names; llama.cpp's llama_model_quantize)
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -34,7 +34,7 @@ if (opts.TryGetValue("quantize", out string? ftype))
 
 var p = new ModelParams(path)
 {
-    ContextSize = 4096, GpuLayerCount = 0, Threads = threads, BatchThreads = threads, BatchSize = 512, UBatchSize = 512,
+    ContextSize = opts.TryGetValue("ctx", out string? ctxText) ? uint.Parse(ctxText) : 4096, GpuLayerCount = 0, Threads = threads, BatchThreads = threads, BatchSize = 512, UBatchSize = 512,
     TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32, FlashAttention = false,
 };
 var load = Stopwatch.StartNew();
