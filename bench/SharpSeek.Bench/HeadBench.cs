@@ -4,6 +4,7 @@
 using System.Runtime.Intrinsics;
 using SharpSeek.Tensors;
 using SharpSeek.Tensors.Codecs;
+using SharpSeek.Tensors.Ggml;
 using SharpSeek.Tensors.Kernels;
 
 namespace SharpSeek.Bench;
@@ -26,6 +27,26 @@ public static unsafe class HeadBench
         WeightMatrix int8 = Int8Block32.Quantize(bf16);
         long int8Bytes = int8.DataBytes + 4L * int8.ScaleRows * int8.ScaleCols;
         Report("Int8Block32 (fast)", int8Bytes, Program.Time(() => MatMul.ForwardF32(x, int8, y, 1), 3), bw);
+        foreach (GgmlType type in new[] { GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K })
+        {
+            WeightMatrix q = Ggml(bf16, type);
+            Report($"GGUF {type}", q.DataBytes, Program.Time(() => MatMul.ForwardF32(x, q, y, 1), 3), bw);
+        }
+    }
+
+    /// <summary>The BF16 head quantised to a ggml block format (a GGUF head), in pinned memory.</summary>
+    private static WeightMatrix Ggml(WeightMatrix w, GgmlType type)
+    {
+        GgmlTypeInfo info = GgmlTypes.Info(type);
+        int rowBytes = w.Cols / info.BlockElements * info.BlockBytes;
+        var data = GC.AllocateArray<byte>(rowBytes * w.Rows, pinned: true);
+        var row = new float[w.Cols];
+        for (int r = 0; r < w.Rows; r++)
+        {
+            w.DecodeRow(r, row);
+            GgmlQuantize.Quantize(type, row, data.AsSpan(r * rowBytes, rowBytes));
+        }
+        fixed (byte* p = data) return new WeightMatrix(w.Name, info, w.Rows, w.Cols, p, data);
     }
 
     private static void Report(string name, long bytes, double ms, double bw)

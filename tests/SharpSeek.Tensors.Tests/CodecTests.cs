@@ -14,6 +14,18 @@ public class CodecTests
     }
 
     [Fact]
+    public void F16EveryCodeDecodesAsSystemHalf()
+    {
+        for (int c = 0; c < 65536; c++)
+            Assert.Equal(BitConverter.SingleToUInt32Bits(F16.DecodeReference((ushort)c)), BitConverter.SingleToUInt32Bits(F16.Decode((ushort)c)));
+        Assert.Equal(1f, F16.Decode(0x3C00));
+        Assert.Equal(-2f, F16.Decode(0xC000));
+        Assert.Equal(65504f, F16.Decode(0x7BFF));
+        Assert.Equal(MathF.Pow(2, -14), F16.Decode(0x0400));   // smallest normal
+        Assert.Equal(MathF.Pow(2, -24), F16.Decode(0x0001));   // smallest subnormal (System.Half's path)
+    }
+
+    [Fact]
     public void E4M3EveryCodeDecodesAndRoundTrips()
     {
         for (int c = 0; c < 256; c++)
