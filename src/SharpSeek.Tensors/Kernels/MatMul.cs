@@ -100,6 +100,17 @@ public static class MatMul
                         y[(long)t * m + o] = MatMulDotInt8.Row(x + (long)t * n, (sbyte*)w.Data + (long)o * n, (float*)w.Scales + (long)o * blocks, n);
             return;
         }
+        if (fusedGgml && w.Blocks.Type == GgmlType.Q8_0)
+        {
+            // Q8_0 row by row (one sequential read stream per thread, Rows4's sums), as BF16 below.
+            for (int o = g0 * RowGroup, end = Math.Min(m, g1 * RowGroup); o < end; o++)
+                for (int c0 = 0; c0 < n; c0 += Panel)
+                {
+                    float d = MatMulDotGgml.Q8Row(x + c0, GgmlRow(w, o, 1, 0, c0), Math.Min(Panel, n - c0));
+                    y[o] = c0 == 0 ? d : y[o] + d;
+                }
+            return;
+        }
         if (fusedBf16)
         {
             // BF16 (memory-bound: 2 bytes per product) row by row, each row's panels in order: one
