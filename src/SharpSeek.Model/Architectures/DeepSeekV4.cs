@@ -6,6 +6,7 @@ using System.Numerics;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
+using SharpSeek.Model.Distributed;
 using SharpSeek.Model.State;
 using SharpSeek.Model.Weights;
 
@@ -66,8 +67,12 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i), plan.Mtp[i]);
     }
 
-    /// <summary>Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope).</summary>
-    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false) => new(WeightScope.Load(config, weights, activationQuant));
+    /// <summary>
+    /// Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope);
+    /// <paramref name="shard"/> maps only this rank's routed experts (expert parallel).
+    /// </summary>
+    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, ExpertShard? shard = null) =>
+        new(WeightScope.Load(config, weights, activationQuant, shard));
 
     /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry.</summary>
     public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config)

@@ -8,7 +8,7 @@ namespace SharpSeek.Model.Layers;
 public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly MoeGate<T> _gate;
-    private readonly Expert<T>[] _experts;
+    private readonly RoutedExperts<T> _experts;
     private readonly Expert<T> _shared;
     private readonly int _layer, _dim;
 
@@ -19,8 +19,7 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
         var c = scope.Config;
         _layer = layer; _dim = c.Dim;
         _gate = new MoeGate<T>(scope.Scope("gate"), hash);
-        _experts = new Expert<T>[c.NumRoutedExperts];
-        for (int e = 0; e < _experts.Length; e++) _experts[e] = new Expert<T>(scope.Scope("experts").Scope(e), LinearKind.Expert);
+        _experts = new RoutedExperts<T>(scope.Scope("experts"), _gate.TopK);   // this rank's shard under expert parallel
         _shared = new Expert<T>(scope.Scope("shared_experts"), LinearKind.Dense);
     }
 
@@ -43,26 +42,8 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
         work.Lap(ForwardOp.MoeGate);
 
-        // 2. routed experts, each over the tokens sent to it                 [n_e, dim]
-        y[..(tokens * d)].Clear();
-        Span<int> rows = work.Rows(tokens * k);   // a token may name an expert twice (hash tables)
-        Span<T> rowWeights = work.Span(Scratch.MoeWeights, tokens * k);
-        for (int e = 0; e < _experts.Length; e++)
-        {
-            int n = 0;
-            for (int i = 0; i < chosen.Length; i++)
-                if (chosen[i] == e) { rows[n] = i / k; rowWeights[n++] = weights[i]; }
-            if (n == 0) continue;
-            Span<T> xe = work.Span(Scratch.MoeX, n * d), ye = work.Span(Scratch.MoeY, n * d);
-            for (int r = 0; r < n; r++) x.Slice(rows[r] * d, d).CopyTo(xe.Slice(r * d, d));
-            _experts[e].Forward(xe, rowWeights[..n], n, work, ye);
-            for (int r = 0; r < n; r++)
-            {
-                Span<T> yt = y.Slice(rows[r] * d, d);
-                ReadOnlySpan<T> src = ye.Slice(r * d, d);
-                for (int i = 0; i < d; i++) yt[i] += src[i];
-            }
-        }
+        // 2. routed experts, each over the tokens sent to it, added in expert order [T, dim]
+        _experts.Forward(x, chosen, weights, tokens, work, y);
 
         work.Lap(ForwardOp.Experts);
 

@@ -6,6 +6,7 @@ using SharpSeek.Formats.Gguf;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
+using SharpSeek.Model.Distributed;
 using SharpSeek.Tensors;
 using SharpSeek.Tensors.Codecs;
 using SharpSeek.Tensors.Ggml;
@@ -26,20 +27,23 @@ public sealed class WeightScope
     /// </summary>
     public bool ActivationQuant { get; }
 
-    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix, bool activationQuant)
+    /// <summary>Expert parallel: the routed experts this process maps (null: all of them).</summary>
+    public ExpertShard? ExpertShard { get; }
+
+    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix, bool activationQuant, ExpertShard? shard)
     {
-        Config = config; _source = source; _specs = specs; _prefix = prefix; ActivationQuant = activationQuant;
+        Config = config; _source = source; _specs = specs; _prefix = prefix; ActivationQuant = activationQuant; ExpertShard = shard;
     }
 
-    /// <summary>A scope that loads weights from <paramref name="source"/>.</summary>
-    public static WeightScope Load(ModelConfig config, ITensorSource source, bool activationQuant = false) => new(config, source, [], "", activationQuant);
+    /// <summary>A scope that loads weights from <paramref name="source"/> (only <paramref name="shard"/>'s routed experts when given).</summary>
+    public static WeightScope Load(ModelConfig config, ITensorSource source, bool activationQuant = false, ExpertShard? shard = null) => new(config, source, [], "", activationQuant, shard);
 
-    /// <summary>A scope that only records the expected weights (no data; built layers cannot run).</summary>
-    public static WeightScope Record(ModelConfig config) => new(config, null, [], "", false);
+    /// <summary>A scope that only records the expected weights (no data; built layers cannot run); with a shard, that rank's.</summary>
+    public static WeightScope Record(ModelConfig config, ExpertShard? shard = null) => new(config, null, [], "", false, shard);
 
     public bool IsRecording => _source is null;
     public IReadOnlyList<WeightSpec> Specs => _specs;
-    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant);
+    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant, ExpertShard);
     /// <summary>A numbered child (layers.3, experts.12): the index in invariant digits.</summary>
     public WeightScope Scope(int index) => Scope(index.ToString(System.Globalization.CultureInfo.InvariantCulture));
     public string FullName(string name) => _prefix + name;

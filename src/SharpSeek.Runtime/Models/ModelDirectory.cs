@@ -4,6 +4,7 @@
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Distributed;
 using SharpSeek.Model.Gguf;
 
 namespace SharpSeek.Runtime.Models;
@@ -21,10 +22,10 @@ public sealed class ModelDirectory : IDisposable
     /// <summary>True when the directory says its weights are random (README or sharpseek.json marker).</summary>
     public bool RandomWeights { get; }
 
-    private ModelDirectory(string path, ModelConfig config, ITensorSource weights, int? maxContext)
+    private ModelDirectory(string path, ModelConfig config, ITensorSource weights, int? maxContext, ExpertShard? shard)
     {
         Path = path; Config = config; _weights = weights;
-        Network = DeepSeekV4<float>.Load(config, weights);
+        Network = DeepSeekV4<float>.Load(config, weights, shard: shard);
         Model = new V4LanguageModel(Network, maxContext);
         // A GGUF file: tokenizer.json beside it if there is one (else the caller builds one from the GGUF vocabulary).
         string dir = Deepseek4Gguf.IsGgufPath(path) ? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))! : path;
@@ -36,10 +37,11 @@ public sealed class ModelDirectory : IDisposable
     /// <summary>The weights behind the model (for a GGUF file, its tensor source with the metadata and vocabulary).</summary>
     public ITensorSource Weights => _weights;
 
-    public static ModelDirectory Open(string path, int? maxContext = null)
+    /// <summary>Opens a model; with <paramref name="shard"/> only that rank's routed experts are mapped (expert parallel).</summary>
+    public static ModelDirectory Open(string path, int? maxContext = null, ExpertShard? shard = null)
     {
         (ModelConfig config, ITensorSource weights) = OpenWeights(path);
-        try { return new ModelDirectory(path, config, weights, maxContext); }
+        try { return new ModelDirectory(path, config, weights, maxContext, shard); }
         catch { weights.Dispose(); throw; }
     }
 
