@@ -74,10 +74,10 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, ExpertShard? shard = null) =>
         new(WeightScope.Load(config, weights, activationQuant, shard));
 
-    /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry.</summary>
-    public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config)
+    /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry; with a shard, the ones that rank maps.</summary>
+    public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config, ExpertShard? shard = null)
     {
-        var scope = WeightScope.Record(config);
+        var scope = WeightScope.Record(config, shard);
         _ = new DeepSeekV4<T>(scope);
         return scope.Specs;
     }
