@@ -1,0 +1,118 @@
+// `mpirun -np N sharpseek logits --parallel expert` on the golden v4-tiny checkpoint writes the very
+// bytes one process writes; a failing rank ends the job with its rank named. Skipped, with the reason
+// shown, where mpirun is not installed (.ci/run installs Open MPI, so CI runs them).
+using System.Diagnostics;
+
+namespace SharpSeek.Cli.Tests;
+
+public sealed class MpiFactAttribute : FactAttribute
+{
+    public MpiFactAttribute() { if (Mpi.Launcher is null) Skip = "mpirun not found: apt-get install openmpi-bin libopenmpi-dev (as .ci/run does) to run the multi-process tests"; }
+}
+
+public static class Mpi
+{
+    public static string? Launcher { get; } = new[] { "/usr/bin/mpirun", "/usr/local/bin/mpirun" }.FirstOrDefault(File.Exists);
+
+    public static (int Exit, string Out, string Err) Run(int ranks, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Launcher!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in (string[])["--oversubscribe", "--allow-run-as-root", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "dotnet",
+                     Path.Combine(AppContext.BaseDirectory, "sharpseek.dll"), .. args])
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException("mpirun " + string.Join(' ', args)); }
+        return (p.ExitCode, output, err.Result);
+    }
+}
+
+public sealed class MpiCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sharpseek-mpi-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static string[] Logits(string output) =>
+        ["logits", "--model", SharpSeekProcess.Fixture("v4-tiny"), "--ids", "5,17,3,100,42,7,9,300,11,12,13,14,15,16,900", "--decode", "9,4", "--out", output];
+
+    [MpiFact]
+    public void ExpertParallelLogitsEqualOneProcessBitForBit()
+    {
+        string one = Path.Combine(_dir, "one.safetensors");
+        var single = SharpSeekProcess.Run(Logits(one));
+        Assert.True(single.Exit == 0, single.Err);
+        foreach (int n in (int[])[2, 3, 4])
+        {
+            string path = Path.Combine(_dir, $"np{n}.safetensors");
+            var r = Mpi.Run(n, [.. Logits(path), "--parallel", "expert"]);
+            Assert.True(r.Exit == 0, $"-np {n}: {r.Err}");
+            Assert.Equal(File.ReadAllBytes(one), File.ReadAllBytes(path));
+        }
+    }
+
+    [MpiFact]
+    public void AFailingRankEndsTheJobWithItsRankNamed()
+    {
+        // An id outside the vocabulary fails on every rank: each says which rank it is, mpirun reports the abort.
+        var r = Mpi.Run(2, "logits", "--model", SharpSeekProcess.Fixture("v4-tiny"), "--ids", "5,999999", "--out", Path.Combine(_dir, "x.safetensors"), "--parallel", "expert");
+        Assert.NotEqual(0, r.Exit);
+        Assert.Matches("rank [01] of 2: error: token id 999999 is outside the vocabulary", r.Err);
+        Assert.Contains("MPI_ABORT", r.Err + r.Out);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.safetensors")));
+    }
+
+    [MpiFact]
+    public void KillingARankMidGenerationEndsTheJobWithinSecondsNamingIt()
+    {
+        var psi = new ProcessStartInfo(Mpi.Launcher!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in (string[])["--oversubscribe", "--allow-run-as-root", "-np", "2", "dotnet", Path.Combine(AppContext.BaseDirectory, "sharpseek.dll"),
+                     "bench", "--model", SharpSeekProcess.Fixture("v4-tiny"), "--prompt", "500", "--gen", "500", "--parallel", "expert"])
+            psi.ArgumentList.Add(a);
+        using var job = Process.Start(psi)!;
+        var err = job.StandardError.ReadToEndAsync();
+        var output = job.StandardOutput.ReadToEndAsync();
+        int victim = 0;
+        for (var sw = Stopwatch.StartNew(); victim == 0 && sw.Elapsed < TimeSpan.FromSeconds(20); Thread.Sleep(50))
+            victim = ChildWithRank(job.Id, 1);
+        Assert.True(victim != 0, "rank 1 never started");
+        Thread.Sleep(1500);   // into the prefill/decode (the whole run takes ~5 s here)
+        using (var rank1 = Process.GetProcessById(victim)) rank1.Kill();   // SIGKILL
+        var killed = Stopwatch.StartNew();
+        bool ended = job.WaitForExit(15_000);
+        if (!ended) job.Kill(true);
+        Assert.True(ended, "the job did not end within 15 s of killing rank 1");
+        string all = err.Result + output.Result;
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Contains("process rank 1", all);   // mpirun names the dead rank
+        Assert.DoesNotContain("decode ", output.Result);   // rank 0 did not report a finished run
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(10), $"took {killed.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>The pid of mpirun's child process that is MPI rank <paramref name="rank"/> (0 when not there yet).</summary>
+    private static int ChildWithRank(int parent, int rank)
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture) != parent) continue;
+                if (File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains($"OMPI_COMM_WORLD_RANK={rank}")) return pid;
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return 0;
+    }
+
+    [Fact]
+    public void AnUnknownParallelModeIsRefused()
+    {
+        var r = SharpSeekProcess.Run("logits", "--model", SharpSeekProcess.Fixture("v4-tiny"), "--ids", "5", "--out", Path.Combine(_dir, "y.safetensors"), "--parallel", "tensor");
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("--parallel must be none or expert, got 'tensor'", r.Err);
+    }
+}
