@@ -26,7 +26,8 @@ public static class ModelLoader
         return Path.Combine(Directory.GetCurrentDirectory(), "models", "default");
     }
 
-    public static LoadedModel Load(string? modelDir, int? maxContext, TextWriter log)
+    /// <summary>Loads the model; with <paramref name="shard"/> only that rank's routed experts (expert parallel).</summary>
+    public static LoadedModel Load(string? modelDir, int? maxContext, TextWriter log, SharpSeek.Model.Distributed.ExpertShard? shard = null)
     {
         string dir = modelDir ?? DefaultModelDirectory();
         bool gguf = SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir);
@@ -38,7 +39,7 @@ public static class ModelLoader
         var sw = Stopwatch.StartNew();
         ModelDirectory md = WithProgress(log, $"loading {dir}", () =>
         {
-            try { return ModelDirectory.Open(dir, maxContext); }
+            try { return ModelDirectory.Open(dir, maxContext, shard); }
             catch (Exception e) when (e is IOException or FormatException or InvalidDataException or ArgumentException or KeyNotFoundException or InvalidOperationException)
             { throw new CliException($"cannot load the model in '{dir}': {e.Message}"); }
         });

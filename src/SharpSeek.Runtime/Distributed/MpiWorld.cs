@@ -60,10 +60,10 @@ public sealed unsafe class MpiWorld : IExpertExchange, IDisposable
             Check(_mpi, _mpi.Bcast(p, data.Length, _mpi.Byte, root, _mpi.CommWorld), "MPI_Bcast", Rank);
     }
 
-    /// <summary>One int decided on rank 0 (a seed, a length), the same on every rank.</summary>
-    public int Broadcast(int value, int root = 0)
+    /// <summary>A 64-bit value decided on rank 0 (a sampling seed), the same on every rank.</summary>
+    public ulong Broadcast(ulong value, int root = 0)
     {
-        Span<int> v = [value];
+        Span<ulong> v = [value];
         Broadcast(MemoryMarshal.AsBytes(v), root);
         return v[0];
     }
