@@ -133,6 +133,19 @@ public sealed class MpiCommandTests : IDisposable
     }
 
     [Fact]
+    public void InspectShowsTheWeightBytesOfEveryRankAndRefusesTooManyRanks()
+    {
+        var r = SharpSeekProcess.Run("inspect", "--model", SharpSeekProcess.Fixture("v4-flash"), "--ranks", "4", "--json");
+        Assert.True(r.Exit == 0, r.Err);
+        var root = System.Text.Json.JsonDocument.Parse(r.Out).RootElement;
+        Assert.Equal(4, root.GetProperty("weight_bytes_per_rank").GetArrayLength());
+        Assert.Equal(6 * 4096 * 4, root.GetProperty("exchange_bytes_per_token_per_moe_layer").GetInt64());
+        var bad = SharpSeekProcess.Run("inspect", "--model", SharpSeekProcess.Fixture("v4-flash"), "--ranks", "300");
+        Assert.Equal(1, bad.Exit);
+        Assert.Contains("--ranks must be in [1, 256]", bad.Err);
+    }
+
+    [Fact]
     public void AnUnknownParallelModeIsRefused()
     {
         var r = SharpSeekProcess.Run("logits", "--model", SharpSeekProcess.Fixture("v4-tiny"), "--ids", "5", "--out", Path.Combine(_dir, "y.safetensors"), "--parallel", "tensor");

@@ -71,6 +71,20 @@ public sealed class ExpertParallelTests
         Assert.Equal(full.Count - replicated.Count, union.Count);
     }
 
+    [Fact]
+    public void PerRankBytesAreTheReplicatedWeightsPlusAShareOfTheExperts()
+    {
+        var flash = ModelConfig.Load(Fixtures.Path("v4-flash", "config.json"));
+        var specs = DeepSeekV4<float>.WeightMap(flash);
+        long total = specs.Sum(s => s.Bytes), routed = specs.Where(s => s.Name.Contains(".ffn.experts.", StringComparison.Ordinal)).Sum(s => s.Bytes);
+        long[] perRank = ModelInspection.WeightBytesPerRank(flash, 3);   // 256 experts: 86, 85, 85 per layer
+        Assert.Equal(total + 2 * (total - routed), perRank.Sum());
+        Assert.True(perRank[0] > perRank[1] && perRank[1] == perRank[2]);
+        Assert.Equal([total], ModelInspection.WeightBytesPerRank(flash, 1));
+        Assert.Equal(6 * 4096 * 4, ModelInspection.ExchangeBytesPerTokenPerMoeLayer(flash));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ModelInspection.WeightBytesPerRank(flash, 257));
+    }
+
     [Theory]
     [InlineData(2)] [InlineData(3)] [InlineData(4)]
     public void RanksGiveTheLogitsOfOneProcessBitForBit(int ranks)
