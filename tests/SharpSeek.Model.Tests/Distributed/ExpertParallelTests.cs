@@ -96,6 +96,43 @@ public sealed class ExpertParallelTests
     }
 
     [Fact]
+    public void ABatchOfSequencesGivesTheLogitsOfOneProcessBitForBit()
+    {
+        float[] one = Batch(null);
+        var group = new InMemoryGroup(3);
+        var results = new float[3][];
+        var threads = Enumerable.Range(0, 3).Select(r => new Thread(() => results[r] = Batch(ExpertShard.For(group.Rank(r))))).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromSeconds(60)), "a rank did not finish");
+        Assert.All(results, rank => Assert.Equal(one, rank));
+    }
+
+    // Three sequences prefilled to different lengths, then two batched steps: one token each, then 2 + 1 + 3.
+    private static float[] Batch(ExpertShard? shard)
+    {
+        using var w = Checkpoint.Open(Fixtures.Path("v4-tiny", "model.safetensors"));
+        var config = TinyConfig;
+        var net = DeepSeekV4<float>.Load(config, w, shard: shard);
+        int v = config.VocabSize;
+        var states = Enumerable.Range(0, 3).Select(_ => new SequenceState<float>(config)).ToArray();
+        var logits = new List<float>();
+        for (int s = 0; s < 3; s++)
+        {
+            var l = new float[(4 + 5 * s) * v];
+            net.Forward(Prompt.AsSpan(s, 4 + 5 * s), states[s], l);
+            logits.AddRange(l);
+        }
+        int[] step1 = [7, 8, 9];
+        var l1 = new float[3 * v];
+        net.ForwardBatch(step1, states, l1);
+        int[] step2 = [10, 11, 12, 13, 14, 15];
+        SequenceState<float>[] owners = [states[0], states[0], states[1], states[2], states[2], states[2]];
+        var l2 = new float[6 * v];
+        net.ForwardBatch(step2, owners, l2);
+        return [.. logits, .. l1, .. l2];
+    }
+
+    [Fact]
     public void WithoutTheExchangeTheLogitsDiffer()
     {
         // A rank that skipped the all-gather (only its own experts' rows) is caught by the comparison above.
