@@ -109,7 +109,9 @@ public sealed class RoutedExperts<T> where T : unmanaged, IFloatingPointIeee754<
         int d = _dim, n = rows.Length;
         Span<T> xe = work.Span(Scratch.MoeX, n * d);
         for (int r = 0; r < n; r++) x.Slice(rows[r] * d, d).CopyTo(xe.Slice(r * d, d));
-        _experts[e]!.Forward(xe, rowWeights, n, work, ye);
+        Expert<T> expert = _experts[e] ?? throw new InvalidOperationException(
+            $"routed expert {e} is held by another rank, and this rank's shard has no exchange to get its rows from");
+        expert.Forward(xe, rowWeights, n, work, ye);
     }
 
     private void AddRows(ReadOnlySpan<T> ye, ReadOnlySpan<int> rows, Span<T> y)

@@ -44,6 +44,13 @@ public sealed class ExpertParallelTests
     }
 
     [Fact]
+    public void AShardWithoutAnExchangeCannotRunTheOtherRanksExperts()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Logits<float>(new ExpertShard(0, 2)));
+        Assert.Contains("held by another rank", e.Message);
+    }
+
+    [Fact]
     public void ARankMapsOnlyItsOwnExperts()
     {
         using var tiny = Checkpoint.Open(Fixtures.Path("v4-tiny", "model.safetensors"));
