@@ -42,9 +42,9 @@ public sealed class ParallelRun
         catch (Exception e) when (e is DllNotFoundException or MpiException or InvalidOperationException)
         { throw new CliException($"--parallel expert: {e.Message}"); }
         var run = new ParallelRun(world);
-        // mpirun stops the surviving ranks with SIGTERM when one dies: say so instead of vanishing.
+        // mpirun stops the surviving ranks with SIGTERM when one dies (or the job is interrupted): say so instead of vanishing.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
-            Console.Error.WriteLine($"error: rank {world.Rank} of {world.Ranks} stopped by mpirun: another rank of the job ended (mpirun names it)"));
+            Console.Error.WriteLine($"error: rank {world.Rank} of {world.Ranks} stopped by mpirun: another rank of the job ended (mpirun names it) or the job was interrupted"));
         int code;
         try
         {
