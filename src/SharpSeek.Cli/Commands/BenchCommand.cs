@@ -5,6 +5,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using SharpSeek.Cli.Distributed;
 using SharpSeek.Runtime.Models;
 
 namespace SharpSeek.Cli.Commands;
@@ -25,8 +26,9 @@ public static class BenchCommand
         var head = HeadFlag.Create();
         var compareHead = new Option<bool>("--compare-head") { Description = "Measure the int8 head's accuracy against the bf16 head (top-1 agreement, KL) instead of speed" };
         var cases = new Option<string?>("--cases") { Description = "With --compare-head: golden cases file (caseK.prefill_ids, decode_ids, logits) instead of random prompts" };
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context };
-        command.SetAction(parse =>
+        var parallel = ParallelRun.Option();
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel };
+        command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
             int n = parse.GetValue(prompt), m = parse.GetValue(gen), depth = parse.GetValue(context);
@@ -48,10 +50,14 @@ public static class BenchCommand
             }
             if (parse.GetValue(compareHead)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json));
             var load = Stopwatch.StartNew();
-            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head));
+            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard);
             double loadS = load.Elapsed.TotalSeconds;
             ILanguageModel lm = md.Model;
-            if (parse.GetValue(sharedPrefix) is int shared and > 0) return PrefixReuseBench.Run(lm, dir, shared, n, parse.GetValue(json));
+            if (parse.GetValue(sharedPrefix) is int shared and > 0)
+            {
+                if (run.Ranks > 1) throw new CliException("--shared-prefix is not supported with --parallel expert");
+                return PrefixReuseBench.Run(lm, dir, shared, n, parse.GetValue(json));
+            }
             if (parse.GetValue(sharedPrefix) < 0) throw new CliException("--shared-prefix must be >= 0");
             if (n + m > lm.MaxContext) throw new CliException($"{(depth > 0 ? "--context" : "--prompt")} + --gen = {n + m} exceeds the context limit {lm.MaxContext}");
             var rng = new Random(1234);
@@ -70,6 +76,7 @@ public static class BenchCommand
             int next = ArgMax(step);
             int[] one = new int[1];
             decodeProfile?.BeginPhase();
+            var (bytes0, exchanges0) = run.Traffic;
             sw.Restart();
             for (int i = 0; i < m; i++)
             {
@@ -78,6 +85,7 @@ public static class BenchCommand
                 next = ArgMax(step);
             }
             double decodeS = sw.Elapsed.TotalSeconds;
+            var (bytes1, exchanges1) = run.Traffic;
             decodeProfile?.EndPhase();
             long peak = Process.GetCurrentProcess().PeakWorkingSet64;
             var r = new
@@ -91,7 +99,11 @@ public static class BenchCommand
                 peak_working_set_bytes = peak,
                 sequence_bytes = seq.BytesAllocated,
                 threads = Environment.ProcessorCount,
+                ranks = run.Ranks,
+                // decode: one token per MoE all-gather, so bytes per all-gather = bytes per token per MoE layer
+                decode_exchange_bytes_per_token_per_moe_layer = exchanges1 == exchanges0 ? 0 : (double)(bytes1 - bytes0) / (exchanges1 - exchanges0),
             };
+            if (!run.IsRoot) return 0;
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r));
             else
             {
@@ -99,11 +111,13 @@ public static class BenchCommand
                 Console.WriteLine($"prefill   {n} tokens in {prefillS:F3} s: {r.prefill_tokens_per_second:F1} tokens/s");
                 Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s (at context {n}..{n + m})");
                 Console.WriteLine($"memory    peak working set {InspectCommand.Bytes(peak)}, sequence memory {InspectCommand.Bytes(seq.BytesAllocated)}");
+                if (run.Ranks > 1)
+                    Console.WriteLine($"parallel  expert over {run.Ranks} ranks: rank 0 received {r.decode_exchange_bytes_per_token_per_moe_layer:F0} bytes per decoded token per MoE layer");
             }
             prefillProfile?.Print(Console.Out);
             decodeProfile?.Print(Console.Out);
             return 0;
-        });
+        }));
         return command;
     }
 

@@ -4,6 +4,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using SharpSeek.Cli.Distributed;
 using SharpSeek.Cli.Generation;
 using SharpSeek.Runtime.Generation;
 using SharpSeek.Runtime.Sampling;
@@ -22,12 +23,16 @@ public static class GenerateCommand
         var chat = new Option<bool>("--chat") { Description = "Wrap the text prompt as one user message in the V4 chat format (thinking mode)" };
         var stop = new Option<string[]>("--stop") { Description = "Stop string (repeatable; needs a tokenizer)", AllowMultipleArgumentsPerToken = false };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (ids, text, speeds) instead of streaming" };
+        var parallel = ParallelRun.Option();
         var command = new Command("generate", "Generate a completion for a prompt");
         flags.AddTo(command);
-        foreach (Option o in new Option[] { prompt, promptFile, promptIds, chat, stop, json }) command.Options.Add(o);
-        command.SetAction(parse =>
+        foreach (Option o in new Option[] { prompt, promptFile, promptIds, chat, stop, json, parallel }) command.Options.Add(o);
+        command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             SamplingOptions sampling = flags.Read(parse);
+            // Every rank samples from the same logits: with rank 0's seed they draw the same tokens.
+            if (run.Ranks > 1) sampling = sampling with { Seed = run.World!.Broadcast(sampling.Seed ?? (ulong)Random.Shared.NextInt64()) };
+            TextWriter log = run.IsRoot ? Console.Error : TextWriter.Null;
             string? text = parse.GetValue(prompt), file = parse.GetValue(promptFile), idsText = parse.GetValue(promptIds);
             int given = (text is null ? 0 : 1) + (file is null ? 0 : 1) + (idsText is null ? 0 : 1);
             if (given == 0) throw new CliException("give a prompt: --prompt TEXT, --prompt-file FILE or --prompt-ids 5,17,3");
@@ -39,7 +44,7 @@ public static class GenerateCommand
             string[] stops = parse.GetValue(stop) ?? [];
             bool asJson = parse.GetValue(json), speculative = parse.GetValue(flags.Speculative);
 
-            using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), Console.Error, HeadFlag.Read(parse, flags.Head));
+            using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), log, HeadFlag.Read(parse, flags.Head), run.Shard);
             var model = loaded.Model;
             if (speculative && !model.HasDraftHead) throw new CliException("--speculative needs a model with an MTP block; this checkpoint has none");
             if (ids is null)
@@ -59,7 +64,7 @@ public static class GenerateCommand
 
             // Never sample ids the tokenizer cannot decode (an embedding padded past the vocabulary).
             if (loaded.Tokenizer is { } tk && tk.VocabSize < model.VocabSize) sampling = sampling with { VocabLimit = tk.VocabSize };
-            var stdout = Console.Out;
+            var stdout = run.IsRoot ? Console.Out : TextWriter.Null;
             // The one text path: rendering here, and the same stop-string rule on the engine side.
             CompletionText? checker = loaded.Tokenizer is null ? null : new CompletionText(loaded.Tokenizer, stops, model.EosTokenIds, skipSpecialTokens: true);
             var request = new GenerationRequest
@@ -92,11 +97,11 @@ public static class GenerateCommand
             {
                 stdout.WriteLine();
                 string spec = result.Speculative is { } s ? $", acceptance {s.AcceptanceRate:P1} ({s.Accepted}/{s.Drafted} drafts)" : "";
-                Console.Error.WriteLine($"{result.Ids.Count} tokens ({Finish(result.Finish)}), prompt {result.PromptTokens} tokens at {result.PrefillTokensPerSecond:F1} tok/s, " +
+                log.WriteLine($"{result.Ids.Count} tokens ({Finish(result.Finish)}), prompt {result.PromptTokens} tokens at {result.PrefillTokensPerSecond:F1} tok/s, " +
                     $"decode {result.DecodeTokensPerSecond:F2} tok/s{spec}");
             }
             return result.Finish == FinishReason.Cancelled ? 130 : 0;
-        });
+        }));
         return command;
     }
 

@@ -14,7 +14,8 @@ public static class InspectCommand
     {
         var model = new Option<string>("--model") { Description = "Model directory (config.json, weights optional) or a .gguf file", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var command = new Command("inspect", "Describe a V4 checkpoint or geometry: parameters, bytes, KV memory per token") { model, json };
+        var ranks = new Option<int?>("--ranks") { Description = "Also show the weight bytes each of N ranks maps under --parallel expert" };
+        var command = new Command("inspect", "Describe a V4 checkpoint or geometry: parameters, bytes, KV memory per token") { model, json, ranks };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -25,6 +26,11 @@ public static class InspectCommand
             ModelConfig c = ModelConfig.Load(cfgPath);
             ModelInspection i = ModelInspection.Of(c);
             const long million = 1 << 20;
+            int? n = parse.GetValue(ranks);
+            if (n is { } nr && (nr < 1 || nr > c.NumRoutedExperts))
+                throw new CliException($"--ranks must be in [1, {c.NumRoutedExperts}] (every rank holds at least one of the {c.NumRoutedExperts} routed experts), got {nr}");
+            long[]? perRank = n is { } k ? ModelInspection.WeightBytesPerRank(c, k) : null;
+            long exchange = ModelInspection.ExchangeBytesPerTokenPerMoeLayer(c);
             if (parse.GetValue(json))
             {
                 var obj = new Dictionary<string, object>
@@ -47,6 +53,12 @@ public static class InspectCommand
                     ["fixed_bytes_per_sequence"] = i.FixedBytesPerSequence,
                     ["memory_bytes_at_1m_context"] = i.MemoryAtContext(million),
                 };
+                if (perRank is not null)
+                {
+                    obj["expert_parallel_ranks"] = perRank.Length;
+                    obj["weight_bytes_per_rank"] = perRank;
+                    obj["exchange_bytes_per_token_per_moe_layer"] = exchange;
+                }
                 Console.WriteLine(JsonSerializer.Serialize(obj));
                 return 0;
             }
@@ -58,6 +70,12 @@ public static class InspectCommand
             Console.WriteLine($"  KV per token       {i.KvBytesPerToken:F1} B (SharpSeek, RoPE part in fp32); {i.KvBytesPerTokenProduction:F1} B in the production format");
             Console.WriteLine($"  fixed per sequence {Bytes(i.FixedBytesPerSequence)} (window rings, compressor partial blocks)");
             Console.WriteLine($"  memory at 1M ctx   {Bytes(i.MemoryAtContext(million))}");
+            if (perRank is not null)
+            {
+                Console.WriteLine($"  expert parallel    {perRank.Length} ranks; all-gather {Bytes(exchange)} per token per MoE layer (f32 rows); KV replicated on every rank");
+                for (int r = 0; r < perRank.Length; r++)
+                    Console.WriteLine($"    rank {r,-3}          weights {Bytes(perRank[r])}, with 1M ctx {Bytes(perRank[r] + i.MemoryAtContext(million))}");
+            }
             return 0;
         });
         return command;

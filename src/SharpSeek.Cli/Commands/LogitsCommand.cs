@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using SharpSeek.Cli.Distributed;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
@@ -22,8 +23,9 @@ public static class LogitsCommand
         var precision = new Option<string>("--precision") { Description = "f32 (engine) or f64 (reference-precision evaluation)", DefaultValueFactory = _ => "f32" };
         var output = new Option<string>("--out") { Description = "Output safetensors file", Required = true };
         var aq = new Option<bool>("--activation-quant") { Description = "Emulate the official GPU numerics: FP8-quantise the input of every FP8/FP4 linear" };
-        var command = new Command("logits", "Write prefill and decode logits of a model to a safetensors file") { model, ids, decode, precision, output, aq };
-        command.SetAction(parse =>
+        var parallel = ParallelRun.Option();
+        var command = new Command("logits", "Write prefill and decode logits of a model to a safetensors file") { model, ids, decode, precision, output, aq, parallel };
+        command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
             int[] prompt = IdList.Parse(parse.GetValue(ids)!, "--ids");
@@ -44,14 +46,15 @@ public static class LogitsCommand
             using ITensorSource weights = opened;
             var writer = new SafetensorsWriter();
             bool quant = parse.GetValue(aq);
-            if (prec == "f64") Run<double>(config, weights, prompt, dec, writer, DType.F64, quant);
-            else Run<float>(config, weights, prompt, dec, writer, DType.F32, quant);
+            if (prec == "f64") Run<double>(config, weights, prompt, dec, writer, DType.F64, quant, run.Shard);
+            else Run<float>(config, weights, prompt, dec, writer, DType.F32, quant, run.Shard);
+            if (!run.IsRoot) return 0;   // every rank computed the same logits; rank 0 writes them
             string outPath = parse.GetValue(output)!;
             try { writer.Save(outPath); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot write '{outPath}': {e.Message}"); }
             Console.Error.WriteLine($"wrote prefill_logits [{prompt.Length}, {config.VocabSize}] and decode_logits [{dec.Length}, {config.VocabSize}] to {outPath}");
             return 0;
-        });
+        }));
         return command;
     }
 
@@ -70,10 +73,10 @@ public static class LogitsCommand
         return cfg;
     }
 
-    private static void Run<T>(ModelConfig config, ITensorSource weights, int[] prompt, int[] dec, SafetensorsWriter writer, DType dtype, bool activationQuant)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Run<T>(ModelConfig config, ITensorSource weights, int[] prompt, int[] dec, SafetensorsWriter writer, DType dtype, bool activationQuant,
+        SharpSeek.Model.Distributed.ExpertShard? shard) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var net = DeepSeekV4<T>.Load(config, weights, activationQuant);
+        var net = DeepSeekV4<T>.Load(config, weights, activationQuant, shard: shard);
         foreach (int id in prompt.Concat(dec))
             if ((uint)id >= (uint)config.VocabSize) throw new CliException($"token id {id} is outside the vocabulary [0, {config.VocabSize})");
         int V = config.VocabSize;

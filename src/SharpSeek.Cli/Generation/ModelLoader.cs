@@ -27,7 +27,8 @@ public static class ModelLoader
         return Path.Combine(Directory.GetCurrentDirectory(), "models", "default");
     }
 
-    public static LoadedModel Load(string? modelDir, int? maxContext, TextWriter log, HeadPrecision head = HeadPrecision.Bf16)
+    /// <summary>Loads the model; with <paramref name="shard"/> only that rank's routed experts (expert parallel).</summary>
+    public static LoadedModel Load(string? modelDir, int? maxContext, TextWriter log, HeadPrecision head = HeadPrecision.Bf16, SharpSeek.Model.Distributed.ExpertShard? shard = null)
     {
         string dir = modelDir ?? DefaultModelDirectory();
         bool gguf = SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir);
@@ -39,7 +40,7 @@ public static class ModelLoader
         var sw = Stopwatch.StartNew();
         ModelDirectory md = WithProgress(log, $"loading {dir}", () =>
         {
-            try { return ModelDirectory.Open(dir, maxContext, c => Commands.V41Logits.TokenMap(dir, c), head); }
+            try { return ModelDirectory.Open(dir, maxContext, c => Commands.V41Logits.TokenMap(dir, c), head, shard); }
             catch (Exception e) when (e is IOException or FormatException or InvalidDataException or ArgumentException or KeyNotFoundException or InvalidOperationException)
             { throw new CliException($"cannot load the model in '{dir}': {e.Message}"); }
         });

@@ -6,6 +6,7 @@ using System.Numerics;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
+using SharpSeek.Model.Distributed;
 using SharpSeek.Model.State;
 using SharpSeek.Model.Weights;
 using SharpSeek.Tensors.Codecs;
@@ -72,14 +73,17 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i), plan.Mtp[i]);
     }
 
-    /// <summary>Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope).</summary>
-    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, HeadPrecision head = HeadPrecision.Bf16) =>
-        new(WeightScope.Load(config, weights, activationQuant), head);
+    /// <summary>
+    /// Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope);
+    /// <paramref name="shard"/> maps only this rank's routed experts (expert parallel).
+    /// </summary>
+    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null) =>
+        new(WeightScope.Load(config, weights, activationQuant, shard), head);
 
-    /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry.</summary>
-    public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config)
+    /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry; with a shard, the ones that rank maps.</summary>
+    public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config, ExpertShard? shard = null)
     {
-        var scope = WeightScope.Record(config);
+        var scope = WeightScope.Record(config, shard);
         _ = new DeepSeekV4<T>(scope);
         return scope.Specs;
     }

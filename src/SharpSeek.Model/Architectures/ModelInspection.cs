@@ -30,6 +30,23 @@ public sealed record ModelInspection
     public required long FixedBytesPerSequence { get; init; }
     public long MemoryAtContext(long tokens) => FixedBytesPerSequence + (long)Math.Ceiling(KvBytesPerToken * tokens);
 
+    /// <summary>
+    /// Expert parallel over <paramref name="ranks"/> ranks: the weight bytes each rank maps (everything but
+    /// the routed experts is replicated; each rank holds its contiguous share of every layer's experts).
+    /// </summary>
+    public static long[] WeightBytesPerRank(ModelConfig c, int ranks)
+    {
+        if (ranks < 1 || ranks > c.NumRoutedExperts)
+            throw new ArgumentOutOfRangeException(nameof(ranks), ranks, $"the ranks must be in [1, {c.NumRoutedExperts}] (one routed expert per rank at least)");
+        var bytes = new long[ranks];
+        for (int r = 0; r < ranks; r++)
+            foreach (var s in DeepSeekV4<float>.WeightMap(c, new Distributed.ExpertShard(r, ranks))) bytes[r] += s.Bytes;
+        return bytes;
+    }
+
+    /// <summary>Bytes all-gathered per token per MoE layer under expert parallel: k expert rows of dim values of <paramref name="valueBytes"/>.</summary>
+    public static long ExchangeBytesPerTokenPerMoeLayer(ModelConfig c, int valueBytes = sizeof(float)) => (long)c.NumActivatedExperts * c.Dim * valueBytes;
+
     public static ModelInspection Of(ModelConfig c)
     {
         IReadOnlyList<WeightSpec> specs = DeepSeekV4<float>.WeightMap(c);

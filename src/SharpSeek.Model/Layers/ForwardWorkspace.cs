@@ -18,7 +18,7 @@ public enum Scratch
     BlockResidual, BlockX, BlockF, BlockPost, BlockComb, HcMix,
     AttnQr, AttnQ, AttnKv, AttnO, AttnOg, AttnUg, AttnU,
     CmpKv, CmpScore, IdxKv, IdxScore, IdxQ, IdxW, IdxHead,
-    GateScores, GateWeights, MoeX, MoeY, MoeWeights, ExpertG, ExpertU, SharedY,
+    GateScores, GateWeights, MoeX, MoeY, MoeWeights, MoeGather, ExpertG, ExpertU, SharedY,
     Streams, HeadY,
 }
 

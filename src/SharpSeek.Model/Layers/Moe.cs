@@ -2,14 +2,13 @@
 // routed to it (in expert order, as the reference accumulates), add the shared expert.
 using System.Numerics;
 using SharpSeek.Model.Weights;
-using SharpSeek.Tensors.Kernels;
 
 namespace SharpSeek.Model.Layers;
 
 public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly MoeGate<T> _gate;
-    private readonly Expert<T>[] _experts;
+    private readonly RoutedExperts<T> _experts;
     private readonly Expert<T> _shared;
     private readonly int _layer, _dim;
 
@@ -20,8 +19,7 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
         var c = scope.Config;
         _layer = layer; _dim = c.Dim;
         _gate = new MoeGate<T>(scope.Scope("gate"), hash, imageBias);
-        _experts = new Expert<T>[c.NumRoutedExperts];
-        for (int e = 0; e < _experts.Length; e++) _experts[e] = new Expert<T>(scope.Scope("experts").Scope(e), LinearKind.Expert);
+        _experts = new RoutedExperts<T>(scope.Scope("experts"), _gate.TopK);   // this rank's shard under expert parallel
         _shared = new Expert<T>(scope.Scope("shared_experts"), LinearKind.Dense);
     }
 
@@ -44,33 +42,8 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
         work.Lap(ForwardOp.MoeGate);
 
-        // 2. routed experts, each over the tokens sent to it                 [n_e, dim]
-        if (tokens == 1 && typeof(T) == typeof(float) && !_experts[0].W1.QuantizeInput)
-        {
-            RoutedOneToken(x, chosen, weights, work, y);   // a decode step: two parallel regions for all k experts
-            work.Lap(ForwardOp.Experts);
-            SharedExpert(x, tokens, work, y, positions, taps);
-            return;
-        }
-        y[..(tokens * d)].Clear();
-        Span<int> rows = work.Rows(tokens * k);   // a token may name an expert twice (hash tables)
-        Span<T> rowWeights = work.Span(Scratch.MoeWeights, tokens * k);
-        for (int e = 0; e < _experts.Length; e++)
-        {
-            int n = 0;
-            for (int i = 0; i < chosen.Length; i++)
-                if (chosen[i] == e) { rows[n] = i / k; rowWeights[n++] = weights[i]; }
-            if (n == 0) continue;
-            Span<T> xe = work.Span(Scratch.MoeX, n * d), ye = work.Span(Scratch.MoeY, n * d);
-            for (int r = 0; r < n; r++) x.Slice(rows[r] * d, d).CopyTo(xe.Slice(r * d, d));
-            _experts[e].Forward(xe, rowWeights[..n], n, work, ye);
-            for (int r = 0; r < n; r++)
-            {
-                Span<T> yt = y.Slice(rows[r] * d, d);
-                ReadOnlySpan<T> src = ye.Slice(r * d, d);
-                for (int i = 0; i < d; i++) yt[i] += src[i];
-            }
-        }
+        // 2. routed experts, each over the tokens sent to it, added in expert order [T, dim]
+        _experts.Forward(x, chosen, weights, tokens, work, y);
 
         work.Lap(ForwardOp.Experts);
 
@@ -87,49 +60,6 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (taps?.Wants(_layer) ?? false)
             for (int t = 0; t < tokens; t++) taps.Record(_layer, "moe_out", positions[t], y.Slice(t * d, d));
         work.Lap(ForwardOp.SharedExpert);
-    }
-
-    /// <summary>
-    /// The routed experts of one token (float32): every chosen expert's w1 and w3 in one region of the
-    /// worker team, then their w2 in another, instead of three regions per expert; the products, the
-    /// activation and the order of the sum (by expert, then slot) are those of the loop above, so the
-    /// result is the same bit for bit.
-    /// </summary>
-    private unsafe void RoutedOneToken(ReadOnlySpan<T> x, ReadOnlySpan<int> chosen, ReadOnlySpan<T> weights, ForwardWorkspace<T> work, Span<T> y)
-    {
-        int k = chosen.Length, d = _dim, inter = _experts[0].InterDim;
-        Span<T> g = work.Span(Scratch.ExpertG, k * inter), u = work.Span(Scratch.ExpertU, k * inter), ye = work.Span(Scratch.MoeY, k * d);
-        MatMulProduct[] products = work.Products(2 * k);
-        fixed (T* px = x, pg = g, pu = u, py = ye)
-        {
-            for (int i = 0; i < k; i++)
-            {
-                Expert<T> e = _experts[chosen[i]];
-                products[2 * i] = new(e.W1.Weight, (float*)px, (float*)(pg + i * inter), 1);       // g_i = w1 x   [inter]
-                products[2 * i + 1] = new(e.W3.Weight, (float*)px, (float*)(pu + i * inter), 1);   // u_i = w3 x   [inter]
-            }
-            MatMulBatch.Forward(products, 2 * k);
-            for (int i = 0; i < k; i++)
-            {
-                _experts[chosen[i]].Activate(g.Slice(i * inter, inter), u.Slice(i * inter, inter), weights[i]);
-                products[i] = new(_experts[chosen[i]].W2.Weight, (float*)(pg + i * inter), (float*)(py + i * d), 1);   // y_i = w2 a_i  [dim]
-            }
-            MatMulBatch.Forward(products, k);
-        }
-        // Summed by expert id, then slot (a hash layer may name an expert twice), as the loop over experts adds them.
-        Span<int> order = work.Rows(k);
-        for (int i = 0; i < k; i++)
-        {
-            int j = i;
-            while (j > 0 && chosen[order[j - 1]] > chosen[i]) { order[j] = order[j - 1]; j--; }
-            order[j] = i;
-        }
-        y[..d].Clear();
-        foreach (int i in order)
-        {
-            ReadOnlySpan<T> src = ye.Slice(i * d, d);
-            for (int c = 0; c < d; c++) y[c] += src[c];
-        }
     }
 
     /// <summary>Expert ids chosen per token (for tests and the auxiliary-loss-free balancing).</summary>

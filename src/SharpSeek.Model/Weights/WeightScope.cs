@@ -6,6 +6,7 @@ using SharpSeek.Formats.Gguf;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
+using SharpSeek.Model.Distributed;
 using SharpSeek.Tensors;
 using SharpSeek.Tensors.Codecs;
 using SharpSeek.Tensors.Ggml;
@@ -26,9 +27,12 @@ public sealed class WeightScope
     /// </summary>
     public bool ActivationQuant { get; }
 
-    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix, bool activationQuant, int fp8Block = WeightMatrix.Fp8Block)
+    /// <summary>Expert parallel: the routed experts this process maps (null: all of them).</summary>
+    public ExpertShard? ExpertShard { get; }
+
+    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix, bool activationQuant, ExpertShard? shard, int fp8Block = WeightMatrix.Fp8Block)
     {
-        Config = config; _source = source; _specs = specs; _prefix = prefix; ActivationQuant = activationQuant; Fp8Block = fp8Block;
+        Config = config; _source = source; _specs = specs; _prefix = prefix; ActivationQuant = activationQuant; ExpertShard = shard; Fp8Block = fp8Block;
     }
 
     /// <summary>The square block of FP8 dense weights: 128 (V4) or 32 (V4.1, see WithFp8Block).</summary>
@@ -38,17 +42,17 @@ public sealed class WeightScope
     /// This scope with FP8 dense weights in <paramref name="block"/>x<paramref name="block"/> blocks (V4.1: 32).
     /// Blocks other than 128 are decoded once to F32 on load (exact: e4m3 x 2^k fits a float).
     /// </summary>
-    public WeightScope WithFp8Block(int block) => new(Config, _source, _specs, _prefix, ActivationQuant, block);
+    public WeightScope WithFp8Block(int block) => new(Config, _source, _specs, _prefix, ActivationQuant, ExpertShard, block);
 
-    /// <summary>A scope that loads weights from <paramref name="source"/>.</summary>
-    public static WeightScope Load(ModelConfig config, ITensorSource source, bool activationQuant = false) => new(config, source, [], "", activationQuant);
+    /// <summary>A scope that loads weights from <paramref name="source"/> (only <paramref name="shard"/>'s routed experts when given).</summary>
+    public static WeightScope Load(ModelConfig config, ITensorSource source, bool activationQuant = false, ExpertShard? shard = null) => new(config, source, [], "", activationQuant, shard);
 
-    /// <summary>A scope that only records the expected weights (no data; built layers cannot run).</summary>
-    public static WeightScope Record(ModelConfig config) => new(config, null, [], "", false);
+    /// <summary>A scope that only records the expected weights (no data; built layers cannot run); with a shard, that rank's.</summary>
+    public static WeightScope Record(ModelConfig config, ExpertShard? shard = null) => new(config, null, [], "", false, shard);
 
     public bool IsRecording => _source is null;
     public IReadOnlyList<WeightSpec> Specs => _specs;
-    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant, Fp8Block);
+    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant, ExpertShard, Fp8Block);
     /// <summary>A numbered child (layers.3, experts.12): the index in invariant digits.</summary>
     public WeightScope Scope(int index) => Scope(index.ToString(System.Globalization.CultureInfo.InvariantCulture));
     public string FullName(string name) => _prefix + name;

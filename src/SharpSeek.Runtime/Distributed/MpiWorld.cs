@@ -1,0 +1,95 @@
+// The MPI job this process belongs to (MPI_COMM_WORLD): rank, size, the expert all-gather, a
+// broadcast for rank 0's decisions, and a clean abort. Every failed call throws with the call and
+// the rank named; a rank that dies is reported by mpirun, which ends the others (no hang).
+using System.Runtime.InteropServices;
+using SharpSeek.Model.Distributed;
+
+namespace SharpSeek.Runtime.Distributed;
+
+public sealed unsafe class MpiWorld : IExpertExchange, IDisposable
+{
+    private readonly OpenMpi _mpi;
+    private bool _finalized;
+
+    public int Rank { get; }
+    public int Ranks { get; }
+    /// <summary>Bytes this rank received in all-gathers (the communication volume; rank-local).</summary>
+    public long BytesReceived { get; private set; }
+    public long Exchanges { get; private set; }
+
+    private MpiWorld(OpenMpi mpi, int rank, int ranks) { _mpi = mpi; Rank = rank; Ranks = ranks; }
+
+    /// <summary>Initialises MPI once per process (MPI_THREAD_SERIALIZED: one thread calls at a time).</summary>
+    public static MpiWorld Init()
+    {
+        OpenMpi mpi = OpenMpi.Load();
+        int flag = 0, provided = 0, rank = 0, size = 0;
+        Check(mpi, mpi.Initialized(&flag), "MPI_Initialized", -1);
+        if (flag != 0) throw new InvalidOperationException("MPI is already initialised in this process");
+        Check(mpi, mpi.InitThread(null, null, OpenMpi.ThreadSerialized, &provided), "MPI_Init_thread", -1);
+        Check(mpi, mpi.CommSetErrhandler(mpi.CommWorld, mpi.ErrorsReturn), "MPI_Comm_set_errhandler", -1);
+        Check(mpi, mpi.CommRank(mpi.CommWorld, &rank), "MPI_Comm_rank", -1);
+        Check(mpi, mpi.CommSize(mpi.CommWorld, &size), "MPI_Comm_size", rank);
+        if (provided < OpenMpi.ThreadSerialized)
+            throw new InvalidOperationException($"rank {rank}: Open MPI provides thread level {provided}, serialized ({OpenMpi.ThreadSerialized}) is needed");
+        return new MpiWorld(mpi, rank, size);
+    }
+
+    public void AllGather(Span<byte> buffer, ReadOnlySpan<int> counts, ReadOnlySpan<int> offsets)
+    {
+        if (counts.Length != Ranks || offsets.Length != Ranks)
+            throw new ArgumentException($"all-gather needs {Ranks} counts and offsets, got {counts.Length} and {offsets.Length}");
+        long total = 0;
+        for (int r = 0; r < Ranks; r++)
+        {
+            if (counts[r] < 0 || offsets[r] < 0 || (long)offsets[r] + counts[r] > buffer.Length)
+                throw new ArgumentException($"all-gather block {r} [{offsets[r]}, +{counts[r]}) lies outside the {buffer.Length}-byte buffer");
+            if (r != Rank) total += counts[r];
+        }
+        if (buffer.IsEmpty) return;   // every rank holds the same (empty) routing: nothing to send
+        fixed (byte* b = buffer)
+        fixed (int* c = counts, o = offsets)
+            Check(_mpi, _mpi.Allgatherv(OpenMpi.InPlace, 0, _mpi.Byte, b, c, o, _mpi.Byte, _mpi.CommWorld), "MPI_Allgatherv", Rank);
+        BytesReceived += total; Exchanges++;
+    }
+
+    /// <summary>Rank <paramref name="root"/>'s bytes to every rank.</summary>
+    public void Broadcast(Span<byte> data, int root = 0)
+    {
+        fixed (byte* p = data)
+            Check(_mpi, _mpi.Bcast(p, data.Length, _mpi.Byte, root, _mpi.CommWorld), "MPI_Bcast", Rank);
+    }
+
+    /// <summary>A 64-bit value decided on rank 0 (a sampling seed), the same on every rank.</summary>
+    public ulong Broadcast(ulong value, int root = 0)
+    {
+        Span<ulong> v = [value];
+        Broadcast(MemoryMarshal.AsBytes(v), root);
+        return v[0];
+    }
+
+    public void Barrier() => Check(_mpi, _mpi.Barrier(_mpi.CommWorld), "MPI_Barrier", Rank);
+
+    /// <summary>Ends every rank of the job with <paramref name="exitCode"/> (mpirun reports which rank aborted).</summary>
+    public void Abort(int exitCode)
+    {
+        _mpi.Abort(_mpi.CommWorld, exitCode);
+        Environment.Exit(exitCode);   // MPI_Abort does not return; in case it does
+    }
+
+    public void Dispose()
+    {
+        if (_finalized) return;
+        _finalized = true;
+        Check(_mpi, _mpi.Finalize(), "MPI_Finalize", Rank);
+    }
+
+    private static void Check(OpenMpi mpi, int code, string call, int rank)
+    {
+        if (code != OpenMpi.Success)
+            throw new MpiException($"{call} failed on rank {(rank < 0 ? "?" : rank.ToString(System.Globalization.CultureInfo.InvariantCulture))}: {mpi.Describe(code)}");
+    }
+}
+
+/// <summary>An MPI call that failed (a peer died or the job is broken); the message names the call and the rank.</summary>
+public sealed class MpiException(string message) : Exception(message);
