@@ -17,6 +17,7 @@ public sealed partial class DependencyTests
         ["SharpSeek.Formats"] = ["SharpSeek.Tensors"],
         ["SharpSeek.Model"] = ["SharpSeek.Tensors", "SharpSeek.Formats"],
         ["SharpSeek.Runtime"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model"],
+        ["SharpSeek.Images"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model"],
         ["SharpSeek.Training"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model", "SharpSeek.Tokenization"],
         ["SharpSeek.Extensions.AI"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model", "SharpSeek.Runtime", "SharpSeek.Tokenization"],
         ["SharpSeek.Server"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model", "SharpSeek.Runtime", "SharpSeek.Tokenization"],
