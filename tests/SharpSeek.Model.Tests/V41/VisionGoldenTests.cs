@@ -58,3 +58,34 @@ public sealed class VisionGoldenTests(V41GoldenForwardTests.Shared tiny) : IClas
         Assert.Equal([.. one, .. one], two);
     }
 }
+
+public sealed class ImageSpanTests(V41GoldenForwardTests.Shared tiny) : IClassFixture<V41GoldenForwardTests.Shared>
+{
+    [Fact]
+    public void OneImageTokenExpandsToTheGoldenSpanAndTypes()
+    {
+        var cases = tiny.Model.Cases;
+        int[] golden = cases.L("image.prefill_tokens").Select(v => (int)v).ToArray();
+        int[] types = cases.L("image.token_types").Select(v => (int)v).ToArray();
+        int imageId = tiny.Model.Config.ImageTokenId;
+        // collapse the span to one image token where it starts, as a user writes the prompt
+        var collapsed = new List<int>();
+        for (int i = 0; i < golden.Length; i++)
+            if (types[i] < 0) collapsed.Add(golden[i]);
+            else if (types[i] == 0) collapsed.Add(imageId);
+        long[] g = cases.L("image.image.grid");
+        var img = new ImagePatches<double>(cases.D("image.image.patches"), new PatchGrid((int)g[0], (int)g[1]));
+        var (ids, input) = ImageSpans.Expand(tiny.Model.F64, collapsed.ToArray(), [img]);
+        Assert.Equal(golden, ids);
+        Assert.Equal(types, input.TokenTypes);
+        Assert.Equal(cases.D("image.image.aligner_out_f64").Length, input.Rows.Length);
+    }
+
+    [Fact]
+    public void ImageCountMustMatchTheImageTokens()
+    {
+        int imageId = tiny.Model.Config.ImageTokenId;
+        var e = Assert.Throws<ArgumentException>(() => ImageSpans.Expand<double>(tiny.Model.F64, [5, imageId, imageId], []));
+        Assert.Contains("2 image tokens", e.Message);
+    }
+}
