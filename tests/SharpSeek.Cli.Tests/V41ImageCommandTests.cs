@@ -86,3 +86,26 @@ public sealed class V41ImageCommandTests
         finally { File.Delete(corrupt); File.Delete(bomb); File.Delete(outFile); }
     }
 }
+
+public sealed class VisionBenchCommandTests
+{
+    [Fact]
+    public void BenchVisionReportsTheGridAndTimes()
+    {
+        var r = Run("bench", "--model", Fixture("v41-tiny"), "--vision", "70x56", "--json");
+        Assert.True(r.Exit == 0, r.Err);
+        using var j = JsonDocument.Parse(r.Out);
+        Assert.Equal(20, j.RootElement.GetProperty("patches").GetInt32());
+        Assert.Equal(8, j.RootElement.GetProperty("span_tokens").GetInt32());
+        Assert.Equal(4, j.RootElement.GetProperty("aligner_rows").GetInt32());
+        Assert.True(j.RootElement.GetProperty("tower_s").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void BenchVisionRefusesABadSize()
+    {
+        var r = Run("bench", "--model", Fixture("v41-tiny"), "--vision", "70by56");
+        Assert.NotEqual(0, r.Exit);
+        Assert.Contains("WIDTHxHEIGHT", r.Err);
+    }
+}

@@ -20,7 +20,9 @@ public static class BenchCommand
         var profile = new Option<bool>("--profile") { Description = "Print where prefill and decode time goes per op kind, and allocations/GCs" };
         var coldEngram = new Option<bool>("--cold-engram") { Description = "V4.1: evict the checkpoint's pages from the page cache first, so Engram rows come from the disk" };
         var engramReads = new Option<int>("--engram-reads") { Description = "V4.1: Engram prefetch (> 0: rows requested up front with madvise WILLNEED, or that many faulting threads where unavailable); 0 = rows faulted in on use", DefaultValueFactory = _ => 32 };
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads };
+        var vision = new Option<string?>("--vision") { Description = "V4.1: time and memory to encode one WIDTHxHEIGHT image with the config's vision geometry and random weights (only config.json is read)" };
+        var visionLayers = new Option<int>("--vision-layers") { Description = "With --vision: run this many ViT blocks (default all) and scale the tower time to all" };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, vision, visionLayers };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -33,6 +35,7 @@ public static class BenchCommand
             else
             {
                 string cfgPath = LogitsCommand.RequireConfig(dir);
+                if (parse.GetValue(vision) is string size) return VisionBench.Run(cfgPath, size, parse.GetValue(visionLayers), parse.GetValue(json));
                 if (SharpSeek.Model.Config.V41.V41ConfigParser.IsV41(SharpSeek.Model.Config.ModelConfigParser.ReadFile(cfgPath)))
                 {
                     if (parse.GetValue(engramReads) is < 0 or > 1024) throw new CliException("--engram-reads must be in [0, 1024]");
