@@ -10,6 +10,7 @@ public sealed class FullAttentionTests
     [InlineData(1, 1, 4)]
     [InlineData(7, 2, 16)]
     [InlineData(37, 3, 8)]
+    [InlineData(FullAttention.QueryBlock + 45, 2, 8)]   // more than one block of query rows
     public void Float32EqualsScalarTwin(int n, int heads, int headDim)
     {
         var rng = new Random(n * 31 + heads);
