@@ -19,6 +19,9 @@ internal static class MessageMapping
         if (!string.IsNullOrEmpty(instructions)) result.Add(V4Message.System(instructions));
         foreach (AiMessage m in messages)
         {
+            // Images are read by the OpenAI API and the CLI; here they are refused, never silently dropped.
+            if (m.Contents.OfType<DataContent>().FirstOrDefault(d => d.HasTopLevelMediaType("image")) is { } image)
+                throw new NotSupportedException($"image content ({image.MediaType}) is not read through IChatClient yet: send images with the OpenAI API (image_url data: URLs) or `sharpseek generate --image`");
             string text = string.Concat(m.Contents.OfType<TextContent>().Select(t => t.Text));
             if (m.Role == AiRole.System) result.Add(V4Message.System(text));
             else if (m.Role == AiRole.User) result.Add(V4Message.User(text));

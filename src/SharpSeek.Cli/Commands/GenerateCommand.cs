@@ -24,9 +24,10 @@ public static class GenerateCommand
         var stop = new Option<string[]>("--stop") { Description = "Stop string (repeatable; needs a tokenizer)", AllowMultipleArgumentsPerToken = false };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (ids, text, speeds) instead of streaming" };
         var parallel = ParallelRun.Option();
+        var image = ImageFiles.Option();
         var command = new Command("generate", "Generate a completion for a prompt");
         flags.AddTo(command);
-        foreach (Option o in new Option[] { prompt, promptFile, promptIds, chat, stop, json, parallel }) command.Options.Add(o);
+        foreach (Option o in new Option[] { prompt, promptFile, promptIds, chat, stop, json, parallel, image }) command.Options.Add(o);
         command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             SamplingOptions sampling = flags.Read(parse);
@@ -59,6 +60,12 @@ public static class GenerateCommand
             if (stops.Length > 0 && loaded.Tokenizer is null) throw new CliException("--stop needs a tokenizer (this model has no tokenizer.json)");
             foreach (int id in ids)
                 if ((uint)id >= (uint)model.VocabSize) throw new CliException($"--prompt-ids: id {id} is outside the vocabulary [0, {model.VocabSize})");
+            // Images: the spans are expanded and prefilled here (all but the last prompt token, which must be text);
+            // generation continues that sequence.
+            string[] imageFiles = parse.GetValue(image) ?? [];
+            SharpSeek.Runtime.Models.ISequence? imageSequence = null;
+            if (imageFiles.Length > 0 || model is SharpSeek.Runtime.Models.V41LanguageModel { Network.HasVision: true } v && ids.Contains(v.Network.Config.ImageTokenId))
+                (ids, imageSequence) = PrefillImages(model, ids, imageFiles);
             if (ids.Length > model.MaxContext)
                 throw new CliException($"the prompt has {ids.Length} tokens but the context holds {model.MaxContext}");
 
@@ -69,7 +76,7 @@ public static class GenerateCommand
             CompletionText? checker = loaded.Tokenizer is null ? null : new CompletionText(loaded.Tokenizer, stops, model.EosTokenIds, skipSpecialTokens: true);
             var request = new GenerationRequest
             {
-                PromptIds = ids, Sampling = sampling, MaxNewTokens = parse.GetValue(flags.MaxTokens), Speculative = speculative,
+                PromptIds = ids, Sequence = imageSequence, Sampling = sampling, MaxNewTokens = parse.GetValue(flags.MaxTokens), Speculative = speculative,
                 StopCondition = stops.Length > 0 ? StopCondition.From(new CompletionText(loaded.Tokenizer!, stops, model.EosTokenIds).StopsAfter) : null,
             };
             void Show(string t) { if (!asJson && t.Length > 0) { stdout.Write(t); stdout.Flush(); } }
@@ -103,6 +110,24 @@ public static class GenerateCommand
             return result.Finish == FinishReason.Cancelled ? 130 : 0;
         }));
         return command;
+    }
+
+    /// <summary>Expands and feeds the image prompt except its last token; returns that token (to start generation from) and the sequence.</summary>
+    private static (int[] Last, SharpSeek.Runtime.Models.ISequence Sequence) PrefillImages(SharpSeek.Runtime.Models.ILanguageModel model, int[] ids, string[] files)
+    {
+        if (model is not SharpSeek.Runtime.Models.V41LanguageModel v41) throw new CliException("--image: this model has no vision tower (V4.1 with vision_n_layers > 0 reads images)");
+        var images = ImageFiles.Load<float>(files, v41.Network.Config);
+        int[] expanded;
+        SharpSeek.Model.Architectures.V41ImageInput<float> input;
+        try { (expanded, input) = SharpSeek.Model.Layers.V41.Vision.ImageSpans.Expand(v41.Network, ids, images); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException) { throw new CliException($"--image: {e.Message}"); }
+        if (input.TokenTypes[^1] != SharpSeek.Model.Architectures.DeepSeekV41<float>.TypeText) throw new CliException("--image: the prompt must end with text after its last image");
+        if (expanded.Length > model.MaxContext) throw new CliException($"the prompt has {expanded.Length} tokens (images expanded) but the context holds {model.MaxContext}");
+        int n = expanded.Length - 1;
+        var seq = model.CreateSequence();
+        var head = new SharpSeek.Model.Architectures.V41ImageInput<float>(input.TokenTypes[..n], input.Rows);
+        v41.ForwardImages(seq, expanded.AsSpan(0, n), head, new float[n * model.VocabSize]);
+        return ([expanded[n]], seq);
     }
 
     private static string ReadPromptFile(string file)

@@ -24,7 +24,8 @@ public static class LogitsCommand
         var output = new Option<string>("--out") { Description = "Output safetensors file", Required = true };
         var aq = new Option<bool>("--activation-quant") { Description = "Emulate the official GPU numerics: FP8-quantise the input of every FP8/FP4 linear" };
         var parallel = ParallelRun.Option();
-        var command = new Command("logits", "Write prefill and decode logits of a model to a safetensors file") { model, ids, decode, precision, output, aq, parallel };
+        var image = ImageFiles.Option();
+        var command = new Command("logits", "Write prefill and decode logits of a model to a safetensors file") { model, ids, decode, precision, output, aq, parallel, image };
         command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
@@ -32,6 +33,7 @@ public static class LogitsCommand
             if (prompt.Length == 0) throw new CliException("--ids must hold at least one id");
             int[] dec = parse.GetValue(decode) is { } d ? IdList.Parse(d, "--decode") : [];
             string prec = parse.GetValue(precision)!;
+            string[] images = parse.GetValue(image) ?? [];
             if (prec is not ("f32" or "f64")) throw new CliException($"--precision must be f32 or f64, got '{prec}'");
             if (!SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir))
             {
@@ -39,9 +41,10 @@ public static class LogitsCommand
                 if (V41ConfigParser.IsV41(ModelConfigParser.ReadFile(cfgPath)))
                 {
                     if (parse.GetValue(aq)) throw new CliException("--activation-quant is not available for V4.1 checkpoints");
-                    return V41Logits.Run(dir, V41Config.Load(cfgPath), prompt, dec, prec, parse.GetValue(output)!);
+                    return V41Logits.Run(dir, V41Config.Load(cfgPath), prompt, dec, prec, parse.GetValue(output)!, images);
                 }
             }
+            if (images.Length > 0) throw new CliException("--image: this model has no vision tower (V4.1 with vision_n_layers > 0 reads images)");
             (ModelConfig config, ITensorSource opened) = OpenModel(dir);
             using ITensorSource weights = opened;
             var writer = new SafetensorsWriter();

@@ -1,11 +1,13 @@
 // `sharpseek logits` on a V4.1 checkpoint: the Engram token map is built from the directory's
 // tokenizer.json (required when the config has Engram layers), then prefill in one call and decode
-// one id per call, as the official generate loop does.
+// one id per call, as the official generate loop does. --image FILE: the prompt's image tokens are
+// expanded into spans (prepare_vl_inputs) and the images encoded by the tower.
 using System.Numerics;
 using System.Runtime.InteropServices;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config.V41;
+using SharpSeek.Model.Layers.V41.Vision;
 using SharpSeek.Tensors;
 using SharpSeek.Tokenization;
 using SharpSeek.Tokenization.Engram;
@@ -14,8 +16,9 @@ namespace SharpSeek.Cli.Commands;
 
 public static class V41Logits
 {
-    public static int Run(string dir, V41Config config, int[] prompt, int[] dec, string precision, string outPath)
+    public static int Run(string dir, V41Config config, int[] prompt, int[] dec, string precision, string outPath, IReadOnlyList<string>? images = null)
     {
+        images ??= [];
         foreach (int id in prompt.Concat(dec))
             if ((uint)id >= (uint)config.Base.VocabSize) throw new CliException($"token id {id} is outside the vocabulary [0, {config.Base.VocabSize})");
         int[]? map = TokenMap(dir, config);
@@ -23,9 +26,10 @@ public static class V41Logits
         var writer = new SafetensorsWriter();
         try
         {
-            if (precision == "f64") Run<double>(config, weights, map, prompt, dec, writer, DType.F64);
-            else Run<float>(config, weights, map, prompt, dec, writer, DType.F32);
+            if (precision == "f64") prompt = Run<double>(config, weights, map, prompt, dec, writer, DType.F64, images);
+            else prompt = Run<float>(config, weights, map, prompt, dec, writer, DType.F32, images);
         }
+        catch (ArgumentException e) when (images.Count > 0) { throw new CliException($"--image: {e.Message}"); }
         catch (Exception e) when (e is InvalidDataException or KeyNotFoundException or NotSupportedException)
         { throw new CliException($"cannot run the V4.1 checkpoint in '{dir}': {e.Message}"); }
         try { writer.Save(outPath); }
@@ -50,16 +54,22 @@ public static class V41Logits
         catch (Exception e) when (e is TokenizerFormatException or IOException or FormatException) { throw new CliException($"{tok}: {e.Message}"); }
     }
 
-    private static void Run<T>(V41Config config, ITensorSource weights, int[]? map, int[] prompt, int[] dec, SafetensorsWriter writer, DType dtype)
+    /// <summary>Returns the prompt as fed (image spans expanded).</summary>
+    private static int[] Run<T>(V41Config config, ITensorSource weights, int[]? map, int[] prompt, int[] dec, SafetensorsWriter writer, DType dtype, IReadOnlyList<string> images)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var net = DeepSeekV41<T>.Load(config, weights, map);
         int v = config.Base.VocabSize;
         var state = net.NewState();
+        V41ImageInput<T>? input = null;
+        if (images.Count > 0 || prompt.Contains(config.ImageTokenId) && config.Vision.Enabled)
+            (prompt, input) = ImageSpans.Expand(net, prompt, ImageFiles.Load<T>(images, config));
+        if (prompt.Length > config.Base.MaxPositions) throw new CliException($"the prompt has {prompt.Length} tokens (images expanded) but max_seq_len is {config.Base.MaxPositions}");
         T[] pl = new T[prompt.Length * v], dl = new T[dec.Length * v];
-        net.Forward(prompt, state, pl);
+        net.Forward(prompt, state, pl, image: input);
         for (int j = 0; j < dec.Length; j++) net.Forward(dec.AsSpan(j, 1), state, dl.AsSpan(j * v, v));
         writer.Add("prefill_logits", dtype, [prompt.Length, v], MemoryMarshal.AsBytes<T>(pl));
         writer.Add("decode_logits", dtype, [dec.Length, v], MemoryMarshal.AsBytes<T>(dl));
+        return prompt;
     }
 }

@@ -1,7 +1,7 @@
 // DeepSeek V4.1 as a whole, top to bottom: Engram hash ids of the new tokens -> embed -> hc_mult
 // copies -> per layer (Engram on the streams, then the single-pass-mHC block) -> collapse with the
-// last FFN pre-mix (no hc_head) -> norm -> head. DSpark stages and the vision tower are bound (weight
-// map, validation) but not run in this round. Generic in T (float: fast kernels; double: reference).
+// last FFN pre-mix (no hc_head) -> norm -> head. Images: EncodeImages (ViT -> aligner) gives the rows of
+// the IMAGE slots. DSpark stages are bound (weight map, validation). Generic in T (float: fast kernels; double: reference).
 using System.Numerics;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config.V41;
@@ -22,6 +22,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly RmsNorm<T> _norm;
     private readonly NgramHasher? _hasher;
     private readonly ImageDelimiters<T>? _delimiters;
+    private readonly VisionModules<T>? _vision;
 
     /// <summary>token_types of an image span (image_processor): TEXT -1, IMAGE_START 0, IMAGE 1, IMAGE_NEW_LINE 2, IMAGE_END 3.</summary>
     public const int TypeText = -1, TypeImageStart = 0, TypeImage = 1, TypeImageNewLine = 2, TypeImageEnd = 3;
@@ -52,7 +53,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
         WeightScope draft = Scope(draftBase);
         DSpark = c.DSpark.Enabled ? Enumerable.Range(0, b.NumMtpLayers).Select(i => new DSparkStageWeights<T>(draft.Scope("mtp").Scope(i), c, i)).ToArray() : [];
         WeightScope vision = Scope(b);
-        if (c.Vision.Enabled) _delimiters = VisionWeights.Bind<T>(vision, c);
+        if (c.Vision.Enabled) { _vision = VisionWeights.Bind<T>(vision, c); _delimiters = _vision.Delimiters; }
         Specs = [.. scope.Specs, .. draft.Specs, .. vision.Specs];
         if (c.Engram.Enabled && engramTokenMap is not null) _hasher = new NgramHasher(new EngramLayout(c.Engram), engramTokenMap);
         else if (c.Engram.Enabled) _ = new EngramLayout(c.Engram);   // validates the table sizes against the primes
@@ -81,6 +82,20 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     public int VocabSize => Config.Base.VocabSize;
+
+    /// <summary>True when the config has a vision tower (vision_n_layers > 0).</summary>
+    public bool HasVision => _vision is not null;
+
+    /// <summary>
+    /// The image path: patches [sum N_i, 3, p, p] of every image (in order) -> ViT features [sum N_i, vision_dim]
+    /// -> aligner rows [sum cells_i, dim], each image's cells in reading order (the IMAGE slots of its span).
+    /// </summary>
+    public (T[] VitOut, T[] Rows) EncodeImages(ReadOnlySpan<T> patches, IReadOnlyList<Layers.V41.Vision.PatchGrid> grids)
+    {
+        if (_vision is null) throw new NotSupportedException("this V4.1 config has no vision tower (vision_n_layers 0): images cannot be encoded");
+        T[] vit = _vision.Tower.Forward(patches, grids);
+        return (vit, _vision.Aligner.Forward(vit, grids));
+    }
 
     /// <summary>Engram prefetch: > 0 requests every row of a call up front (madvise WILLNEED; elsewhere that many faulting threads); 0 = rows faulted in on use.</summary>
     public int EngramPrefetchReads { get; init; } = EngramLayer<T>.DefaultPrefetchReads;

@@ -40,6 +40,17 @@ public sealed class V41LanguageModel(DeepSeekV41<float> model, int? maxContext =
         }
     }
 
+    /// <summary>
+    /// Feeds an expanded image prompt (ImageSpans.Expand: span tokens typed, aligner rows for the IMAGE
+    /// slots) in one call; logits [ids.Length, VocabSize]. Generation then continues with Forward.
+    /// </summary>
+    public void ForwardImages(ISequence sequence, ReadOnlySpan<int> ids, V41ImageInput<float> images, Span<float> logits)
+    {
+        var s = Cast(sequence);
+        if (s.State.Length + ids.Length > MaxContext) throw new ArgumentOutOfRangeException(nameof(ids), $"context of {s.State.Length + ids.Length} tokens (images expanded) exceeds the limit of {MaxContext}");
+        model.Forward(ids, s.State, logits, image: images);
+    }
+
     public void ForwardDraft(ISequence sequence, int nextId, Span<float> logits) => throw new InvalidOperationException("the V4.1 DSpark draft head is not available yet");
 
     private static V41Sequence Cast(ISequence s) => s as V41Sequence ?? throw new ArgumentException("the sequence was not created by this V4.1 model");

@@ -29,10 +29,12 @@ public static class ChatCompletionsEndpoint
             cachePoints = SystemPrefix(messages, encode, tokenizer, prompt);
         }
         catch (ChatFormatException e) { throw ApiError.BadRequest(e.Message, "messages"); }
-        int[] ids = tokenizer.Encode(prompt);
-        int maxTokens = engine.Budget(ids.Length, req.Common.MaxTokens, "messages");
+        // Images: the prompt is fed up to its last token here (its own sequence), the engine continues it.
+        PrefilledPrompt? images = req.Images.Count > 0 ? await Task.Run(() => ImagePrompt.Prepare(engine, tokenizer, prompt, req.Images), http.RequestAborted) : null;
+        int[] ids = images?.LastIds ?? tokenizer.Encode(prompt);
+        int maxTokens = engine.Budget(images?.PromptTokens ?? ids.Length, req.Common.MaxTokens, "messages");
         using IDisposable slot = engine.Acquire(req.Common.N);
-        using var run = new ChoiceRun(engine, ids, req.Common, maxTokens, http.RequestAborted, OutputConstraints.For(req, engine), cachePoints);
+        using var run = new ChoiceRun(engine, ids, req.Common, maxTokens, http.RequestAborted, OutputConstraints.For(req, engine), images is null ? cachePoints : null, images);
         var choices = Enumerable.Range(0, req.Common.N).Select(i => new ChatChoice(i, tokenizer, req.Mode, req.Common.Stop, engine.Model.EosTokenIds)).ToArray();
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();

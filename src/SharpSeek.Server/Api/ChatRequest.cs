@@ -11,6 +11,9 @@ namespace SharpSeek.Server.Api;
 public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<ToolDefinition>? Tools,
     JsonElement? ResponseFormat, ThinkingMode Mode, ReasoningEffort Effort, ToolChoice ToolChoice)
 {
+    /// <summary>The images of image_url content parts, in order; each left ImageParts.Marker in its message's text.</summary>
+    public IReadOnlyList<ImagePart> Images { get; init; } = [];
+
     /// <summary>parallel_tool_calls: false allows one call per answer (constrained when a call is required or a tool is strict).</summary>
     public bool ParallelToolCalls { get; init; } = true;
 
@@ -22,8 +25,9 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
         if (!root.TryGetProperty("messages", out JsonElement msgs) || msgs.ValueKind != JsonValueKind.Array)
             throw ApiError.BadRequest("messages must be an array of message objects", "messages");
         var messages = new List<ChatMessage>();
+        var images = new List<ImagePart>();
         int i = 0;
-        foreach (JsonElement m in msgs.EnumerateArray()) messages.Add(Message(m, $"messages[{i++}]"));
+        foreach (JsonElement m in msgs.EnumerateArray()) messages.Add(Message(m, $"messages[{i++}]", images));
         if (messages.Count == 0) throw ApiError.BadRequest("messages must not be empty", "messages");
 
         IReadOnlyList<ToolDefinition>? tools = ParseTools(root);
@@ -65,6 +69,7 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
         return new ChatRequest(common, messages, tools, format, on ? ThinkingMode.Thinking : ThinkingMode.Chat, on ? effort : ReasoningEffort.Default, choice)
         {
             ParallelToolCalls = RequestFields.Bool(root, "parallel_tool_calls") ?? true,
+            Images = images,
         };
     }
 
@@ -92,11 +97,13 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
         return choice;
     }
 
-    private static ChatMessage Message(JsonElement m, string path)
+    private static ChatMessage Message(JsonElement m, string path, List<ImagePart> images)
     {
         if (m.ValueKind != JsonValueKind.Object) throw ApiError.BadRequest($"{path} must be an object", path);
         string role = RequestFields.String(m, "role") ?? throw ApiError.BadRequest($"{path}.role is missing", path + ".role");
-        string? content = Content(m, path);
+        int before = images.Count;
+        string? content = Content(m, path, images);
+        if (images.Count > before && role != "user") throw ApiError.BadRequest($"{path}: image content parts are read on user messages only", path + ".content");
         ChatRole r = role switch
         {
             "system" => ChatRole.System,
@@ -121,17 +128,27 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
 
     private static ApiError ContentMissing(string path, string role) => ApiError.BadRequest($"{path}.content is missing (required on a {role} message)", path + ".content");
 
-    // A string, or a list of {type: "text", text} parts (joined); other part types are refused.
-    private static string? Content(JsonElement m, string path)
+    // A string, or a list of {type: "text", text} and {type: "image_url"} parts (joined; an image leaves
+    // ImageParts.Marker); other part types are refused.
+    private static string? Content(JsonElement m, string path, List<ImagePart> images)
     {
         if (!m.TryGetProperty("content", out JsonElement c) || c.ValueKind == JsonValueKind.Null) return null;
         if (c.ValueKind == JsonValueKind.String) return c.GetString();
         if (c.ValueKind != JsonValueKind.Array) throw ApiError.BadRequest($"{path}.content must be a string or an array of text parts", path + ".content");
         var text = new System.Text.StringBuilder();
+        int k = 0;
         foreach (JsonElement part in c.EnumerateArray())
         {
-            if (part.ValueKind != JsonValueKind.Object || RequestFields.String(part, "type") != "text")
-                throw ApiError.BadRequest($"{path}.content: only text parts are supported", path + ".content");
+            string partPath = $"{path}.content[{k++}]";
+            string? type = part.ValueKind == JsonValueKind.Object ? RequestFields.String(part, "type") : null;
+            if (type == "image_url")
+            {
+                images.Add(ImageParts.Parse(part, partPath));
+                text.Append(ImageParts.Marker);
+                continue;
+            }
+            if (type != "text")
+                throw ApiError.BadRequest($"{path}.content: only text and image_url parts are supported", path + ".content");
             text.Append(RequestFields.String(part, "text"));
         }
         return text.ToString();

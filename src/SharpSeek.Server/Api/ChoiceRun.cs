@@ -19,14 +19,18 @@ public sealed class ChoiceRun : IDisposable
     private long _outputTokens;
 
     public ChoiceRun(ServingContext engine, IReadOnlyList<int> promptIds, CommonParams common, int maxTokens, CancellationToken aborted,
-        Func<IReadOnlyList<ILogitProcessor>>? processors = null, IReadOnlyList<int>? cachePoints = null)
+        Func<IReadOnlyList<ILogitProcessor>>? processors = null, IReadOnlyList<int>? cachePoints = null, PrefilledPrompt? prefilled = null)
     {
         _engine = engine;
-        PromptTokens = promptIds.Count;
+        PromptTokens = prefilled?.PromptTokens ?? promptIds.Count;
         _span = engine.Metrics.Telemetry.StartGeneration(engine.Options.ModelId, common.N, maxTokens, common.Sampling.Temperature);
-        _span?.SetTag("gen_ai.usage.input_tokens", promptIds.Count);
+        _span?.SetTag("gen_ai.usage.input_tokens", PromptTokens);
         _cancel = new CancellationTokenSource[common.N];
         _handles = new SequenceHandle[common.N];
+        // an image prompt: each choice continues its own copy of the prefilled memory (copied before any runs)
+        var sequences = new Runtime.Models.ISequence?[common.N];
+        if (prefilled is not null)
+            for (int i = 0; i < common.N; i++) sequences[i] = i == 0 ? prefilled.Sequence : prefilled.Sequence.Fork();
         try
         {
             for (int i = 0; i < common.N; i++)
@@ -41,6 +45,7 @@ public sealed class ChoiceRun : IDisposable
                     PromptIds = promptIds, Sampling = sampling, MaxNewTokens = maxTokens, TopLogprobs = common.TopLogprobs,
                     LogitProcessors = processors?.Invoke(), StopCondition = stop, Speculative = engine.Options.Speculative,
                     CachePoints = cachePoints,
+                    Sequence = sequences[i],
                 }, _cancel[i].Token);
             }
         }

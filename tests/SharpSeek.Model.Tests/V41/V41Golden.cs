@@ -42,17 +42,22 @@ public sealed class V41GoldenRun<T> where T : unmanaged, IFloatingPointIeee754<T
     public T[] PrefillLogits { get; }
     public T[] DecodeLogits { get; }
 
-    /// <param name="suffix">"_f64" or "": which run's aligner rows feed an image case's IMAGE slots.</param>
-    public V41GoldenRun(DeepSeekV41<T> model, V41Cases cases, string name, string suffix = "_f64")
+    /// <summary>An image case runs from its preprocessed patches: the engine's ViT and aligner fill the IMAGE slots.</summary>
+    public V41GoldenRun(DeepSeekV41<T> model, V41Cases cases, string name)
     {
         Prefill = cases.L($"{name}.prefill_tokens").Select(v => (int)v).ToArray();
         Decode = cases.L($"{name}.decode_tokens").Select(v => (int)v).ToArray();
         int v = model.VocabSize;
         var state = model.NewState();
         PrefillLogits = new T[Prefill.Length * v];
-        V41ImageInput<T>? image = cases.Has($"{name}.token_types")
-            ? new(cases.L($"{name}.token_types").Select(x => (int)x).ToArray(), cases.D($"{name}.image.aligner_out{suffix}").Select(T.CreateTruncating).ToArray())
-            : null;
+        V41ImageInput<T>? image = null;
+        if (cases.Has($"{name}.token_types"))
+        {
+            long[] g = cases.L($"{name}.image.grid");
+            T[] patches = cases.D($"{name}.image.patches").Select(T.CreateTruncating).ToArray();
+            var (_, rows) = model.EncodeImages(patches, [new SharpSeek.Model.Layers.V41.Vision.PatchGrid((int)g[0], (int)g[1])]);
+            image = new(cases.L($"{name}.token_types").Select(x => (int)x).ToArray(), rows);
+        }
         model.Forward(Prefill, state, PrefillLogits, Taps, image);
         DecodeLogits = new T[Decode.Length * v];
         for (int j = 0; j < Decode.Length; j++) model.Forward([Decode[j]], state, DecodeLogits.AsSpan(j * v, v), Taps);

@@ -21,7 +21,7 @@ public sealed class V41GoldenForwardTests(V41GoldenForwardTests.Shared tiny) : I
     [Theory]
     [InlineData("short")]
     [InlineData("long")]
-    [InlineData("image")]   // the ViT/aligner rows are the stored official ones (the vision tower is another issue)
+    [InlineData("image")]   // from the preprocessed patches: the engine's ViT and aligner fill the IMAGE slots
     public void Float64EngineEqualsReference(string name)
     {
         var run = new V41GoldenRun<double>(tiny.Model.F64, tiny.Model.Cases, name);
@@ -37,7 +37,7 @@ public sealed class V41GoldenForwardTests(V41GoldenForwardTests.Shared tiny) : I
     public void Float32EngineEqualsReferenceOnTheRobustCases(string name)
     {
         // short and image are marked robust in float32 (README): logits within 1e-3, every discrete choice exact.
-        var run = new V41GoldenRun<float>(tiny.Model.F32, tiny.Model.Cases, name, "");
+        var run = new V41GoldenRun<float>(tiny.Model.F32, tiny.Model.Cases, name);
         var cmp = new V41GoldenCompare<float>(tiny.Model.Cases, name, run, tiny.Model.Config, "", 1e-3, 0);
         cmp.All();
         Assert.True(cmp.Ok, cmp.Report());

@@ -32,7 +32,7 @@ public sealed record DSparkConfig(int BlockSize, int NoiseTokenId, IReadOnlyList
     public bool Enabled => BlockSize > 0;
 }
 
-/// <summary>The vision tower (a separate issue): parsed and validated here, not run.</summary>
+/// <summary>The vision tower (Layers/V41/Vision) and the image preprocessing plan (SharpSeek.Images).</summary>
 public sealed record VisionConfig(int NumLayers, int Dim, int NumHeads, int InterDim, int PatchSize, double RopeTheta, int DownsampleRatio, int MaxNumTokens, int MinPixels, int? MaxWhRatio)
 {
     public bool Enabled => NumLayers > 0;

@@ -1,0 +1,60 @@
+// The official prepare_vl_inputs expansion: a prompt holding ONE image_token_id per image becomes the
+// token stream with each of those ids replaced by its span IMAGE_START, (IMAGE x n_llm_w, NEWLINE) x
+// n_llm_h, IMAGE_END - every span position carrying image_token_id, told apart by its token type -
+// and the images' aligner rows for the IMAGE slots (all images through the tower in one batch).
+using System.Numerics;
+using SharpSeek.Model.Architectures;
+
+namespace SharpSeek.Model.Layers.V41.Vision;
+
+/// <summary>One preprocessed image: patches [n_vit_h * n_vit_w, 3, p, p] and its patch grid.</summary>
+public sealed record ImagePatches<T>(T[] Patches, PatchGrid Grid) where T : unmanaged, IFloatingPointIeee754<T>;
+
+public static class ImageSpans
+{
+    /// <summary>Token types of one span (TEXT -1 is never in a span).</summary>
+    public static int[] Types(int llmH, int llmW)
+    {
+        var t = new List<int>(llmH * (llmW + 1) + 2) { DeepSeekV41<float>.TypeImageStart };
+        for (int r = 0; r < llmH; r++)
+        {
+            for (int c = 0; c < llmW; c++) t.Add(DeepSeekV41<float>.TypeImage);
+            t.Add(DeepSeekV41<float>.TypeImageNewLine);
+        }
+        t.Add(DeepSeekV41<float>.TypeImageEnd);
+        return [.. t];
+    }
+
+    /// <summary>Expands <paramref name="ids"/> (one image token per image, in order) and encodes the images: the ids to feed and their image input.</summary>
+    public static (int[] Ids, V41ImageInput<T> Input) Expand<T>(DeepSeekV41<T> net, ReadOnlySpan<int> ids, IReadOnlyList<ImagePatches<T>> images)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int imageId = net.Config.ImageTokenId, r = net.Config.Vision.DownsampleRatio;
+        int placeholders = 0;
+        foreach (int id in ids) if (id == imageId) placeholders++;
+        if (placeholders != images.Count)
+            throw new ArgumentException($"the prompt holds {placeholders} image token{(placeholders == 1 ? "" : "s")} (id {imageId}) but {images.Count} image{(images.Count == 1 ? " was" : "s were")} given: one image token per image, where its span starts");
+        if (images.Count > 0 && !net.HasVision) throw new NotSupportedException("this model has no vision tower (vision_n_layers 0): images cannot be given");
+        // 1. the expanded stream and its token types
+        var outIds = new List<int>(ids.Length);
+        var types = new List<int>(ids.Length);
+        int next = 0;
+        foreach (int id in ids)
+        {
+            if (id != imageId) { outIds.Add(id); types.Add(DeepSeekV41<T>.TypeText); continue; }
+            var (lh, lw) = VisionAligner<T>.LlmGrid(images[next++].Grid, r);
+            int[] span = Types(lh, lw);
+            foreach (int t in span) { outIds.Add(imageId); types.Add(t); }
+        }
+        // 2. every image through the tower and aligner in one batch                        [sum cells, dim]
+        T[] rows = [];
+        if (images.Count > 0)
+        {
+            var patches = new T[images.Sum(i => (long)i.Patches.Length)];
+            long at = 0;
+            foreach (var img in images) { img.Patches.CopyTo(patches, at); at += img.Patches.Length; }
+            rows = net.EncodeImages(patches, images.Select(i => i.Grid).ToArray()).Rows;
+        }
+        return ([.. outIds], new V41ImageInput<T>([.. types], rows));
+    }
+}

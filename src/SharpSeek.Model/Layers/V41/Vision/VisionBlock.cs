@@ -1,0 +1,69 @@
+// One ViT block (vision.blocks.<i>), pre-norm residual: x += wo(attn(rope(wqkv(norm1 x))));
+// x += w2(silu(gate) * up) with [gate | up] = w1(norm2 x). Attention is bidirectional within each image.
+using System.Numerics;
+using SharpSeek.Model.Config.V41;
+using SharpSeek.Model.Weights;
+using SharpSeek.Tensors;
+using SharpSeek.Tensors.Kernels;
+
+namespace SharpSeek.Model.Layers.V41.Vision;
+
+public sealed class VisionBlock<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _norm1, _norm2;          // [vision_dim] F32
+    private readonly Affine<T> _wqkv, _wo;        // [3 vd, vd], [vd, vd]
+    private readonly Linear _w1, _w2;             // [2 inter, vd], [vd, inter]
+    private readonly int _dim, _heads, _inter;
+    private readonly T _eps;
+
+    public VisionBlock(WeightScope scope, VisionConfig v)
+    {
+        _dim = v.Dim; _heads = v.NumHeads; _inter = v.InterDim;
+        _eps = T.CreateTruncating(VisionTower<T>.NormEps);
+        _norm1 = scope.Vector<T>("norm1.weight", DType.F32, _dim);
+        _norm2 = scope.Vector<T>("norm2.weight", DType.F32, _dim);
+        WeightScope attn = scope.Scope("attn");
+        _wqkv = new Affine<T>(attn, "wqkv", 3 * _dim, _dim);
+        _wo = new Affine<T>(attn, "wo", _dim, _dim);
+        WeightScope mlp = scope.Scope("mlp");
+        _w1 = mlp.Linear("w1", 2 * _inter, _dim, LinearKind.Bf16);
+        _w2 = mlp.Linear("w2", _dim, _inter, LinearKind.Bf16);
+    }
+
+    /// <summary>x [rows, vd] in place; images[i] = (first row, rope of its grid).</summary>
+    public void Forward(Span<T> x, int rows, IReadOnlyList<(int Start, int Count, VisionRope<T> Rope)> images)
+    {
+        int d = _dim, hd = d / _heads;
+        // 1. attention input: norm1                                                           [N, vd]
+        var a = new T[rows * d];
+        for (int r = 0; r < rows; r++) Elementwise.RmsNorm<T>(x.Slice(r * d, d), _norm1, _eps, a.AsSpan(r * d, d));
+        // 2. q | k | v, 2-D RoPE on q and k                                                   [N, 3 vd]
+        var qkv = new T[rows * 3 * d];
+        _wqkv.Forward(a, qkv, rows);
+        var o = new T[rows * d];
+        foreach (var (start, count, rope) in images)
+        {
+            Span<T> img = qkv.AsSpan(start * 3 * d, count * 3 * d);
+            rope.Apply(img, count, 3 * d, _heads);
+            rope.Apply(img[d..], count, 3 * d, _heads);
+            // 3. bidirectional attention within the image                                      [n, vd]
+            FullAttention.Forward<T>(img, img[d..], img[(2 * d)..], 3 * d, count, _heads, hd, o.AsSpan(start * d, count * d));
+        }
+        // 4. output projection, residual                                                      [N, vd]
+        _wo.Forward(o, a, rows);
+        for (int i = 0; i < rows * d; i++) x[i] += a[i];
+        // 5. MLP input: norm2; [gate | up] = w1; silu(gate) * up; w2; residual                 [N, 2 inter] -> [N, vd]
+        for (int r = 0; r < rows; r++) Elementwise.RmsNorm<T>(x.Slice(r * d, d), _norm2, _eps, a.AsSpan(r * d, d));
+        var gu = new T[rows * 2 * _inter];
+        _w1.Forward<T>(a, gu, rows);
+        var hidden = new T[rows * _inter];
+        for (int r = 0; r < rows; r++)
+        {
+            Span<T> gate = gu.AsSpan(r * 2 * _inter, _inter), up = gu.AsSpan(r * 2 * _inter + _inter, _inter), hRow = hidden.AsSpan(r * _inter, _inter);
+            Elementwise.Silu<T>(gate, hRow);
+            for (int i = 0; i < _inter; i++) hRow[i] *= up[i];
+        }
+        _w2.Forward<T>(hidden, a, rows);
+        for (int i = 0; i < rows * d; i++) x[i] += a[i];
+    }
+}
