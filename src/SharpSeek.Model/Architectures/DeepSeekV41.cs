@@ -29,6 +29,8 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     public V41Config Config { get; }
     public V41Block<T>[] Layers { get; }
     public DSparkStageWeights<T>[] DSpark { get; }
+    /// <summary>The DSpark draft head over the stages (null when the config has none).</summary>
+    public DSparkHead<T>? Draft { get; }
     /// <summary>Every tensor the checkpoint must hold (names, dtypes, shapes), in construction order.</summary>
     public IReadOnlyList<WeightSpec> Specs { get; }
 
@@ -51,6 +53,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
         };
         WeightScope draft = Scope(draftBase);
         DSpark = c.DSpark.Enabled ? Enumerable.Range(0, b.NumMtpLayers).Select(i => new DSparkStageWeights<T>(draft.Scope("mtp").Scope(i), c, i)).ToArray() : [];
+        if (DSpark.Length > 0) Draft = new DSparkHead<T>(DSpark, _embed, _head, c);
         WeightScope vision = Scope(b);
         if (c.Vision.Enabled) _delimiters = VisionWeights.Bind<T>(vision, c);
         Specs = [.. scope.Specs, .. draft.Specs, .. vision.Specs];
@@ -89,19 +92,21 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     public V41SequenceState<T> NewState(int maxRollback = int.MaxValue) => new(Config, maxRollback);
 
     /// <summary>Feeds ids at positions state.Length.. (prefill, a chunk or one decode step: the same computation); logits [T, vocab].</summary>
-    public void Forward(ReadOnlySpan<int> ids, V41SequenceState<T> state, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null)
+    public void Forward(ReadOnlySpan<int> ids, V41SequenceState<T> state, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null, Span<T> mainHidden = default)
     {
         var states = new V41SequenceState<T>[ids.Length];
         Array.Fill(states, state);
-        ForwardBatch(ids, states, logits, taps, image);
+        ForwardBatch(ids, states, logits, taps, image, mainHidden);
     }
 
     /// <summary>
     /// Token i is appended to states[i] (a sequence may appear more than once; its tokens follow in order).
     /// <paramref name="image"/> marks image-span tokens (DEAD for n-grams, Engram gate 0, bias_vl routing) and
     /// supplies their embeddings (the aligner rows of the IMAGE slots; the delimiters are the model's). Logits [ids.Length, vocab].
+    /// A non-empty <paramref name="mainHidden"/> [ids.Length, n_targets x dim] receives DSpark's main_hidden: per
+    /// target layer (config order) the mean over the hc copies of that layer's input (after its Engram).
     /// </summary>
-    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<V41SequenceState<T>> states, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null)
+    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<V41SequenceState<T>> states, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null, Span<T> mainHidden = default)
     {
         var b = Config.Base;
         int tokens = ids.Length, d = b.Dim, hc = b.HcMult;
@@ -186,6 +191,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
                 if (taps?.Wants(l) ?? false)
                     for (int t = 0; t < tokens; t++) taps.Record(l, "engram_out", positions[t], h.AsSpan(t * hc * d, hc * d));
             }
+            if (!mainHidden.IsEmpty && System.Linq.Enumerable.ToList(Config.DSpark.TargetLayerIds).IndexOf(l) is int k and >= 0) MeanOfCopies(h, tokens, k, mainHidden);
             Layers[l].Forward(h, preMix, ids, positions, st, shared, work, taps, mask);
             if (taps?.Wants(l) ?? false)
                 for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
@@ -201,5 +207,23 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
         HyperConnections<T>.Collapse(h, preMix, tokens, hc, d, y);
         _norm.ForwardInPlace(y);
         _head.Forward<T>(y, logits, tokens);
+    }
+
+    // main_hidden slot k of every token: the mean of its hc copies                      [T, n_targets, dim]
+    private void MeanOfCopies(ReadOnlySpan<T> h, int tokens, int k, Span<T> mainHidden)
+    {
+        int d = Config.Base.Dim, hc = Config.Base.HcMult, w = Config.DSpark.TargetLayerIds.Count * d;
+        if (mainHidden.Length < tokens * w) throw new ArgumentException($"main_hidden buffer holds {mainHidden.Length} values, need {tokens} x {w}");
+        T inv = T.One / T.CreateTruncating(hc);
+        for (int t = 0; t < tokens; t++)
+        {
+            Span<T> dst = mainHidden.Slice(t * w + k * d, d);
+            for (int i = 0; i < d; i++)
+            {
+                T sum = T.Zero;
+                for (int c = 0; c < hc; c++) sum += h[(t * hc + c) * d + i];
+                dst[i] = sum * inv;
+            }
+        }
     }
 }

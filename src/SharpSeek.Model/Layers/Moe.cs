@@ -14,11 +14,11 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public MoeGate<T> Gate => _gate;
 
-    public Moe(WeightScope scope, int layer, bool hash, bool imageBias = false)
+    public Moe(WeightScope scope, int layer, bool hash, bool imageBias = false, bool normalizeSingle = true)
     {
         var c = scope.Config;
         _layer = layer; _dim = c.Dim;
-        _gate = new MoeGate<T>(scope.Scope("gate"), hash, imageBias);
+        _gate = new MoeGate<T>(scope.Scope("gate"), hash, imageBias, normalizeSingle);
         _experts = new Expert<T>[c.NumRoutedExperts];
         for (int e = 0; e < _experts.Length; e++) _experts[e] = new Expert<T>(scope.Scope("experts").Scope(e), LinearKind.Expert);
         _shared = new Expert<T>(scope.Scope("shared_experts"), LinearKind.Dense);
