@@ -92,11 +92,11 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     public V41SequenceState<T> NewState(int maxRollback = int.MaxValue) => new(Config, maxRollback);
 
     /// <summary>Feeds ids at positions state.Length.. (prefill, a chunk or one decode step: the same computation); logits [T, vocab].</summary>
-    public void Forward(ReadOnlySpan<int> ids, V41SequenceState<T> state, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null, Span<T> mainHidden = default)
+    public void Forward(ReadOnlySpan<int> ids, V41SequenceState<T> state, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null, Span<T> mainHidden = default, bool stepwise = false)
     {
         var states = new V41SequenceState<T>[ids.Length];
         Array.Fill(states, state);
-        ForwardBatch(ids, states, logits, taps, image, mainHidden);
+        ForwardBatch(ids, states, logits, taps, image, mainHidden, stepwise);
     }
 
     /// <summary>
@@ -105,8 +105,11 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// supplies their embeddings (the aligner rows of the IMAGE slots; the delimiters are the model's). Logits [ids.Length, vocab].
     /// A non-empty <paramref name="mainHidden"/> [ids.Length, n_targets x dim] receives DSpark's main_hidden: per
     /// target layer (config order) the mean over the hc copies of that layer's input (after its Engram).
+    /// <paramref name="stepwise"/>: every token gets exactly the logits of feeding it alone (one decode step each, as a
+    /// speculative verification needs); otherwise a call of 2+ tokens follows one-shot prefill (the official shared
+    /// index-key slot: a key owner that completes a group for any token publishes for the whole call).
     /// </summary>
-    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<V41SequenceState<T>> states, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null, Span<T> mainHidden = default)
+    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<V41SequenceState<T>> states, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null, Span<T> mainHidden = default, bool stepwise = false)
     {
         var b = Config.Base;
         int tokens = ids.Length, d = b.Dim, hc = b.HcMult;
@@ -182,7 +185,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         // 5. layers: Engram on the streams, then the block                                    [T, hc, dim]
         using var work = new ForwardWorkspace<T>();
-        var shared = new V41SharedAttention(tokens);
+        var shared = new V41SharedAttention(tokens) { Publisher = stepwise ? StepPublishers(positions, st) : null };
         for (int l = 0; l < Layers.Length; l++)
         {
             if (Layers[l].Engram is { } engram)
@@ -196,6 +199,8 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (taps?.Wants(l) ?? false)
                 for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
         }
+        if (shared.Publisher is { } after)
+            for (int t = 0; t < tokens; t++) { st[t].PublisherAfter.Add(after[t]); st[t].IndexKeyPublisher = after[t]; }
         foreach (var (s, len) in next)
         {
             while (s.PublisherAfter.Count < len) s.PublisherAfter.Add(s.IndexKeyPublisher);
@@ -225,5 +230,27 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
                 dst[i] = sum * inv;
             }
         }
+    }
+
+    // Step-wise publishers: the one each token starts from = the publisher after the previous position, as a
+    // one-token call at that position leaves it (the last index-key owner completing a group there, else unchanged).
+    private int[] StepPublishers(long[] positions, V41SequenceState<T>[] st)
+    {
+        int[] start = new int[positions.Length];
+        var last = new Dictionary<V41SequenceState<T>, (long Position, int Start)>(ReferenceEqualityComparer.Instance);
+        for (int t = 0; t < positions.Length; t++)
+        {
+            start[t] = last.TryGetValue(st[t], out var prev) ? PublishedAfter(prev.Position, prev.Start) : st[t].IndexKeyPublisher;
+            last[st[t]] = (positions[t], start[t]);
+        }
+        return start;
+    }
+
+    private int PublishedAfter(long position, int before)
+    {
+        int after = before;
+        for (int l = 0; l < Layers.Length; l++)
+            if (Layers[l].Attn.Indexer is { OwnsKeys: true } && Config.Ratio(l) > 0 && (position + 1) % Config.Ratio(l) == 0) after = l;
+        return after;
     }
 }

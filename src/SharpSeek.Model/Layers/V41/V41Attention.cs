@@ -17,6 +17,11 @@ public sealed class V41SharedAttention(int tokens)
 {
     public int[]?[] TopK { get; } = new int[]?[tokens];
     public bool[]?[] Candidates { get; } = new bool[]?[tokens];
+    /// <summary>
+    /// Step-wise calls only: the index-key publisher each token sees, as if it were fed alone (one decode
+    /// step per token); null = the official shared slot, one publisher for the whole call.
+    /// </summary>
+    public int[]? Publisher { get; init; }
 }
 
 public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -78,10 +83,11 @@ public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T
                     {
                         Indexer.AddKey(lat, (int)((positions[t] + 1) / _ratio) - 1, _rope, states[t]);
                         states[t].IndexKeyPublisher = _layer;   // publishes for the whole call, as the official shared slot
+                        if (shared.Publisher is { } own) own[t] = _layer;   // step-wise: for this token only
                     }
             if (Indexer is not null)
             {
-                chosen = Indexer.Select(x, qr, positions, states, _rope, shared.Candidates);
+                chosen = Indexer.Select(x, qr, positions, states, _rope, shared.Candidates, shared.Publisher);
                 for (int t = 0; t < tokens; t++) shared.TopK[t] = chosen[t];
             }
             else chosen = shared.TopK.Select((k, t) => k ?? throw new InvalidOperationException($"layer {_layer}: no top-k was published for position {positions[t]}")).ToArray();
