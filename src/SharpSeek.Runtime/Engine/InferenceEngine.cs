@@ -107,6 +107,8 @@ public sealed class InferenceEngine : IDisposable
         if (!ContextRule.PromptFits(total, _model.MaxContext)) throw new ArgumentException(ContextRule.PromptTooLong(total, _model.MaxContext));
         if (r.UsesDraft && r.DraftSource is null && r.BlockDraftSource is null && !_model.HasDraftHead)
             throw new ArgumentException("speculative decoding needs a model with an MTP (draft) head; this one has none");
+        if (r.UsesDraft && r.Sequence is { } own && own.MaxRollback < Speculative.DraftSources.Depth(r, _model))
+            throw new ArgumentException($"speculative decoding rolls back up to {Speculative.DraftSources.Depth(r, _model)} tokens; the given sequence allows {own.MaxRollback}");
         r.Sampling.Validate();
         if (r.Sampling.LogitBias is { } bias)
             foreach (int id in bias.Keys)

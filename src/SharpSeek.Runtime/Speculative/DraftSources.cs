@@ -20,6 +20,10 @@ public static class DraftSources
     public static IBlockDraftSource For(GenerationRequest request, ILanguageModel model) =>
         request.BlockDraftSource ?? (request.DraftSource is { } d ? new SingleDraftSource(d)
             : model is IBlockDraftModel { DraftBlockSize: > 0 } b ? new DSparkDraftSource(b) : new SingleDraftSource(new MtpDraftSource(model)));
+
+    /// <summary>Draft tokens per step of <see cref="For"/> (what a speculative request's memory must be able to roll back).</summary>
+    public static int Depth(GenerationRequest request, ILanguageModel model) =>
+        request.BlockDraftSource?.Depth ?? (request.DraftSource is null && model is IBlockDraftModel { DraftBlockSize: > 0 } b ? b.DraftBlockSize : 1);
 }
 
 /// <summary>The MTP block as the draft: ILanguageModel.ForwardDraft.</summary>
