@@ -79,6 +79,25 @@ public sealed class DSparkSpeculativeTests : IDisposable
         Assert.Equal(_lm.DraftBlockSize * spec.Speculative.Steps, spec.Speculative.Drafted);
     }
 
+    [Fact]
+    public void DSparkAndPlainRequestsBatchTogether()
+    {
+        int[] a = Prompt(0, 24), b = Prompt(2, 13);
+        var want = new[] { a, b }.Select(p => new Generator(_lm).Generate(new GenerationRequest { PromptIds = p, MaxNewTokens = 18, EosTokenIds = [] }).Ids).ToArray();
+        using var engine = new SharpSeek.Runtime.Engine.InferenceEngine(_lm);
+        var handles = engine.SubmitBatch([
+            new GenerationRequest { PromptIds = a, MaxNewTokens = 18, EosTokenIds = [], Speculative = true },
+            new GenerationRequest { PromptIds = b, MaxNewTokens = 18, EosTokenIds = [] },
+            new GenerationRequest { PromptIds = b, MaxNewTokens = 18, EosTokenIds = [], Speculative = true },
+        ]);
+        var got = handles.Select(h => h.Completion.GetAwaiter().GetResult()).ToArray();
+        Assert.Equal(want[0], got[0].Ids);
+        Assert.Equal(want[1], got[1].Ids);
+        Assert.Equal(want[1], got[2].Ids);
+        Assert.Null(got[1].Speculative);
+        Assert.True(got[2].Speculative!.Steps > 0);
+    }
+
     /// <summary>Proposes the known greedy continuation (all accepted) or a token it is not (all rejected).</summary>
     private sealed class ForcedBlock(int promptLength, int[] greedy, int depth, bool right) : IBlockDraftSource
     {
