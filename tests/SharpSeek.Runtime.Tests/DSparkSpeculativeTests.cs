@@ -98,6 +98,41 @@ public sealed class DSparkSpeculativeTests : IDisposable
         Assert.True(got[2].Speculative!.Steps > 0);
     }
 
+    [Fact]
+    public void ThreeStageHeadWithoutEngramEqualsGreedy()
+    {
+        // A 0731-like geometry from the tiny config: three DSpark stages, block 5, no Engram, no vision; random weights.
+        string dir = Directory.CreateTempSubdirectory("sharpseek-dspark-3stage").FullName;
+        try
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (!File.Exists(Path.Combine(root.FullName, "SharpSeek.sln"))) root = root.Parent!;
+            var cfg = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(root.FullName, "tests", "fixtures", "v41-tiny", "config.json")))!.AsObject();
+            cfg.Remove("reference_model_args");
+            cfg["num_nextn_predict_layers"] = 3;
+            cfg["compress_ratios"] = new System.Text.Json.Nodes.JsonArray(0, 2, 2, 1, 1, 1, 0, 0, 0);
+            cfg["engram_layer_ids"] = new System.Text.Json.Nodes.JsonArray();
+            cfg["engram_num_embeddings"] = new System.Text.Json.Nodes.JsonArray();
+            cfg["dspark_block_size"] = 5;
+            cfg["vision_config"]!["num_hidden_layers"] = 0;
+            string path = Path.Combine(dir, "source-config.json"), ckpt = Path.Combine(dir, "model");
+            File.WriteAllText(path, cfg.ToJsonString());
+            SharpSeek.Model.Weights.V41RandomCheckpoint.Write(path, ckpt, 5);
+            using ITensorSource weights = Checkpoint.Open(ckpt);
+            var lm = new V41LanguageModel(DeepSeekV41<float>.Load(V41Config.Load(path), weights, null));
+            Assert.Equal(5, lm.DraftBlockSize);
+            foreach (int length in new[] { 6, 40 })
+            {
+                int[] prompt = Prompt(3, length);
+                var plain = new Generator(lm).Generate(new GenerationRequest { PromptIds = prompt, MaxNewTokens = 21, EosTokenIds = [] });
+                var spec = new Generator(lm).Generate(new GenerationRequest { PromptIds = prompt, MaxNewTokens = 21, EosTokenIds = [], Speculative = true });
+                Assert.Equal(plain.Ids, spec.Ids);
+                Assert.Equal(5 * spec.Speculative!.Steps, spec.Speculative.Drafted);
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     /// <summary>Proposes the known greedy continuation (all accepted) or a token it is not (all rejected).</summary>
     private sealed class ForcedBlock(int promptLength, int[] greedy, int depth, bool right) : IBlockDraftSource
     {
