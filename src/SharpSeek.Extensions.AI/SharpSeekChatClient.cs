@@ -44,6 +44,8 @@ public sealed class SharpSeekChatClient : IChatClient
     {
         if (tokenizer.VocabSize > engine.Model.VocabSize)
             throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} ids but the model only {engine.Model.VocabSize}");
+        if (options is { Speculative: true } && !engine.Model.HasDraftHead)
+            throw new ArgumentException("Speculative needs a model with a draft head (an MTP block or a DSpark head); this one has none");
         Engine = engine;
         _model = engine.Model;
         _tokenizer = tokenizer;
@@ -148,6 +150,7 @@ public sealed class SharpSeekChatClient : IChatClient
             Sampling = MessageMapping.Sampling(options, _options.DefaultTemperature, _tokenizer.VocabSize < _model.VocabSize ? _tokenizer.VocabSize : null),
             MaxNewTokens = Math.Max(1, maxTokens),
             StopCondition = stop,
+            Speculative = _options.Speculative,
             LogitProcessors = ChatConstraints.For(options, tools, mode, _tokenizer, () => _vocabulary.Value, _options.ConstraintLimits),
         };
         SequenceHandle handle = Engine.Submit(request, ct);

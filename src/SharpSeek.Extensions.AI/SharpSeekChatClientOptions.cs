@@ -14,6 +14,8 @@ public sealed record SharpSeekChatClientOptions
     public int PrefillChunk { get; init; } = 64;
     /// <summary>Bytes of sequence memory the client's own engine keeps for prefix reuse (0 = off).</summary>
     public long PrefixCacheBytes { get; init; } = 64L << 20;
+    /// <summary>Decode speculatively with the model's draft head (MTP or DSpark): the same tokens, drafted and verified in blocks.</summary>
+    public bool Speculative { get; init; }
     /// <summary>Bounds of constrained output (ResponseFormat, required tools).</summary>
     public SharpSeek.Runtime.Constraints.ConstraintLimits ConstraintLimits { get; init; } = new();
 }

@@ -68,4 +68,25 @@ public sealed class V41CommandTests
         Assert.Equal(want, j.RootElement.GetProperty("ids")[0].GetInt64());
         Assert.Contains("DeepSeek V4.1", r.Err);
     }
+
+    [Fact]
+    public void GenerateSpeculativeDSparkEqualsGreedyAndNamesAWrongHead()
+    {
+        string[] common = ["generate", "--model", Fixture("v41-tiny"), "--prompt-ids", "5,17,3,99,250,31,7,400", "--temperature", "0", "--max-tokens", "14", "--json"];
+        var plain = Run(common);
+        Assert.True(plain.Exit == 0, plain.Err);
+        var spec = Run([.. common, "--speculative", "dspark"]);
+        Assert.True(spec.Exit == 0, spec.Err);
+        using JsonDocument p = JsonDocument.Parse(plain.Out), s = JsonDocument.Parse(spec.Out);
+        int[] Ids(JsonDocument d) => d.RootElement.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToArray();
+        Assert.Equal(14, Ids(p).Length);
+        Assert.Equal(Ids(p), Ids(s));
+        Assert.InRange(s.RootElement.GetProperty("acceptance_rate").GetDouble(), 0, 1);
+        var mtp = Run([.. common, "--speculative", "mtp"]);
+        Assert.NotEqual(0, mtp.Exit);
+        Assert.Contains("draft head is dspark", mtp.Err);
+        var april = Run("generate", "--model", Fixture("v4-tiny"), "--prompt-ids", "5,17", "--max-tokens", "2", "--speculative", "dspark");
+        Assert.NotEqual(0, april.Exit);
+        Assert.Contains("draft head is mtp", april.Err);
+    }
 }

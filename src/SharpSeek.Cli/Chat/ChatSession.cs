@@ -189,8 +189,9 @@ public sealed class ChatSession : IDisposable
     {
         int room = _sequence.Length - _fed.Count;
         for (int i = 0; i < Math.Min(room, ids.Length); i++) _fed.Add(ids[i]);
-        // A speculative step may have held one draft more than Length for a moment.
-        _highWater = Math.Max(_highWater, _sequence.Length + (_settings.Speculative ? 1 : 0));
+        // A speculative step may have held its drafts (one for MTP, a block for DSpark) beyond Length for a moment.
+        int drafts = !_settings.Speculative ? 0 : _model is SharpSeek.Runtime.Models.IBlockDraftModel { DraftBlockSize: > 0 } b ? b.DraftBlockSize : 1;
+        _highWater = Math.Max(_highWater, _sequence.Length + drafts);
     }
 
     private void Renew()

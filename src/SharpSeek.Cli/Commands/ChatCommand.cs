@@ -22,12 +22,11 @@ public static class ChatCommand
         command.SetAction(parse =>
         {
             var sampling = flags.Read(parse);
-            bool speculative = parse.GetValue(flags.Speculative);
             IReadOnlyList<ChatMessage>? initial = parse.GetValue(load) is { } file ? ConversationFile.Load(file) : null;
             using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), Console.Error, HeadFlag.Read(parse, flags.Head));
             if (loaded.Tokenizer is null)
                 throw new CliException($"chat needs a tokenizer, and '{loaded.Directory.Path}' has no tokenizer.json (use `sharpseek generate --prompt-ids ...` for id-only checkpoints)");
-            if (speculative && !loaded.Model.HasDraftHead) throw new CliException("--speculative needs a model with an MTP block; this checkpoint has none");
+            bool speculative = SpeculativeFlag.Resolve(parse, flags.Speculative, loaded.Model);
             using var session = new ChatSession(loaded.Model, loaded.Tokenizer, new ChatSettings
             {
                 Sampling = sampling, MaxAnswerTokens = parse.GetValue(flags.MaxTokens), Speculative = speculative,

@@ -43,11 +43,11 @@ public static class GenerateCommand
             if (ids is not null && parse.GetValue(chat)) throw new CliException("--chat wraps a text prompt; it cannot be combined with --prompt-ids");
             if (ids is { Length: 0 }) throw new CliException("--prompt-ids must hold at least one id");
             string[] stops = parse.GetValue(stop) ?? [];
-            bool asJson = parse.GetValue(json), speculative = parse.GetValue(flags.Speculative);
+            bool asJson = parse.GetValue(json);
 
             using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), log, HeadFlag.Read(parse, flags.Head), run.Shard);
             var model = loaded.Model;
-            if (speculative && !model.HasDraftHead) throw new CliException("--speculative needs a model with an MTP block; this checkpoint has none");
+            bool speculative = SpeculativeFlag.Resolve(parse, flags.Speculative, model);
             if (ids is null)
             {
                 if (loaded.Tokenizer is null) throw new CliException("this model has no tokenizer.json, so a text prompt cannot be encoded: pass token ids with --prompt-ids 5,17,3");

@@ -22,7 +22,7 @@ public static class ServeCommand
         var maxConcurrent = new Option<int>("--max-concurrent") { Description = "Generations in flight (also the batch size); more get 429", DefaultValueFactory = _ => 16 };
         var maxContext = new Option<int?>("--max-context") { Description = "Context limit per sequence (default: the model's)" };
         var name = new Option<string?>("--served-model-name") { Description = "Model id clients send (default: the directory name)" };
-        var speculative = new Option<bool>("--speculative") { Description = "Decode speculatively with the model's MTP head (same tokens as without)" };
+        var speculative = SharpSeek.Cli.Generation.SpeculativeFlag.Create("Decode speculatively with the model's draft head (same tokens as without): alone = the checkpoint's head; mtp or dspark to insist on one");
         var prefixCache = new Option<int>("--prefix-cache-mb") { Description = "Memory kept for prefix reuse across requests, in MiB (0 = off)", DefaultValueFactory = _ => 256 };
         var otlp = new Option<Uri?>("--otlp-endpoint") { Description = "Send OpenTelemetry metrics and traces to this OTLP endpoint (e.g. http://localhost:4317)" };
         var head = HeadFlag.Create();
@@ -39,11 +39,11 @@ public static class ServeCommand
             using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext), c => V41Logits.TokenMap(dir, c), HeadFlag.Read(parse, head));
             Tokenizer? tokenizer = md.TokenizerPath is null ? SharpSeek.Cli.Generation.ModelLoader.GgufTokenizer(md) : Tokenizer.Load(md.TokenizerPath);
             string id = parse.GetValue(name) ?? Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
-            if (parse.GetValue(speculative) && !md.Model.HasDraftHead) throw new CliException("--speculative needs a model with an MTP block; this checkpoint has none");
+            bool spec = SharpSeek.Cli.Generation.SpeculativeFlag.Resolve(parse, speculative, md.Model);
             var options = new ServerOptions
             {
                 ModelId = id, ApiKey = parse.GetValue(apiKey), MaxConcurrent = mc,
-                Speculative = parse.GetValue(speculative), PrefixCacheBytes = (long)parse.GetValue(prefixCache) << 20,
+                Speculative = spec, PrefixCacheBytes = (long)parse.GetValue(prefixCache) << 20,
                 Defaults = md.Defaults, OtlpEndpoint = parse.GetValue(otlp),
             };
             using var engine = new ServingContext(md.Model, tokenizer, options);

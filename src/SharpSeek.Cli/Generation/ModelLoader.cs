@@ -56,7 +56,7 @@ public static class ModelLoader
         }
         catch { md.Dispose(); throw; }
         log.WriteLine($"model: {dir} ({md.Config.NumLayers} layers, vocab {md.Config.VocabSize}, context {md.Model.MaxContext}, " +
-            $"{(md.V41Config is not null ? "DeepSeek V4.1, no DSpark yet" : md.Model.HasDraftHead ? "MTP draft head" : "no MTP")}, {(tok is null ? "no tokenizer" : md.TokenizerPath is null ? "GGUF vocabulary" : "tokenizer.json")}) loaded in {sw.Elapsed.TotalSeconds:F1} s");
+            $"{(md.V41Config is not null ? (md.Model.HasDraftHead ? "DeepSeek V4.1, DSpark draft head" : "DeepSeek V4.1, no draft head") : md.Model.HasDraftHead ? "MTP draft head" : "no MTP")}, {(tok is null ? "no tokenizer" : md.TokenizerPath is null ? "GGUF vocabulary" : "tokenizer.json")}) loaded in {sw.Elapsed.TotalSeconds:F1} s");
         if (md.RandomWeights)
             log.WriteLine("note: this model has RANDOM weights (a test checkpoint): its output is meaningless noise.");
         return new LoadedModel(md, tok);

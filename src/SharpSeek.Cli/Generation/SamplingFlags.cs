@@ -16,7 +16,7 @@ public sealed class SamplingFlags
     public Option<float> PresencePenalty { get; } = new("--presence-penalty") { Description = "Subtract from logits of generated tokens (0 = off)" };
     public Option<float> FrequencyPenalty { get; } = new("--frequency-penalty") { Description = "Subtract count * value from logits of generated tokens (0 = off)" };
     public Option<int> MaxTokens { get; } = new("--max-tokens") { Description = "Maximum number of tokens to generate", DefaultValueFactory = _ => 128 };
-    public Option<bool> Speculative { get; } = new("--speculative") { Description = "Speculative decoding with the model's MTP head as draft" };
+    public Option<string?> Speculative { get; } = SpeculativeFlag.Create("Speculative decoding with the model's draft head: alone = the head the checkpoint has; mtp (V4) or dspark (V4.1, 0731) to insist on one");
     public Option<string?> Model { get; } = new("--model") { Description = "Model directory or a deepseek4 .gguf file (default: models/default)" };
     public Option<int?> Context { get; } = new("--context") { Description = "Limit the context length (positions)" };
     public Option<string> Head { get; } = HeadFlag.Create();

@@ -30,6 +30,8 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     public V41Config Config { get; }
     public V41Block<T>[] Layers { get; }
     public DSparkStageWeights<T>[] DSpark { get; }
+    /// <summary>The DSpark draft head over the stages (null when the config has none).</summary>
+    public DSparkHead<T>? Draft { get; }
     /// <summary>Every tensor the checkpoint must hold (names, dtypes, shapes), in construction order.</summary>
     public IReadOnlyList<WeightSpec> Specs { get; }
 
@@ -52,6 +54,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
         };
         WeightScope draft = Scope(draftBase);
         DSpark = c.DSpark.Enabled ? Enumerable.Range(0, b.NumMtpLayers).Select(i => new DSparkStageWeights<T>(draft.Scope("mtp").Scope(i), c, i)).ToArray() : [];
+        if (DSpark.Length > 0) Draft = new DSparkHead<T>(DSpark, _embed, _head, c);
         WeightScope vision = Scope(b);
         if (c.Vision.Enabled) { _vision = VisionWeights.Bind<T>(vision, c); _delimiters = _vision.Delimiters; }
         Specs = [.. scope.Specs, .. draft.Specs, .. vision.Specs];
@@ -104,19 +107,24 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     public V41SequenceState<T> NewState(int maxRollback = int.MaxValue) => new(Config, maxRollback);
 
     /// <summary>Feeds ids at positions state.Length.. (prefill, a chunk or one decode step: the same computation); logits [T, vocab].</summary>
-    public void Forward(ReadOnlySpan<int> ids, V41SequenceState<T> state, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null)
+    public void Forward(ReadOnlySpan<int> ids, V41SequenceState<T> state, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null, Span<T> mainHidden = default, bool stepwise = false)
     {
         var states = new V41SequenceState<T>[ids.Length];
         Array.Fill(states, state);
-        ForwardBatch(ids, states, logits, taps, image);
+        ForwardBatch(ids, states, logits, taps, image, mainHidden, stepwise);
     }
 
     /// <summary>
     /// Token i is appended to states[i] (a sequence may appear more than once; its tokens follow in order).
     /// <paramref name="image"/> marks image-span tokens (DEAD for n-grams, Engram gate 0, bias_vl routing) and
     /// supplies their embeddings (the aligner rows of the IMAGE slots; the delimiters are the model's). Logits [ids.Length, vocab].
+    /// A non-empty <paramref name="mainHidden"/> [ids.Length, n_targets x dim] receives DSpark's main_hidden: per
+    /// target layer (config order) the mean over the hc copies of that layer's input (after its Engram).
+    /// <paramref name="stepwise"/>: every token gets exactly the logits of feeding it alone (one decode step each, as a
+    /// speculative verification needs); otherwise a call of 2+ tokens follows one-shot prefill (the official shared
+    /// index-key slot: a key owner that completes a group for any token publishes for the whole call).
     /// </summary>
-    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<V41SequenceState<T>> states, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null)
+    public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<V41SequenceState<T>> states, Span<T> logits, ITapSink<T>? taps = null, V41ImageInput<T>? image = null, Span<T> mainHidden = default, bool stepwise = false)
     {
         var b = Config.Base;
         int tokens = ids.Length, d = b.Dim, hc = b.HcMult;
@@ -192,7 +200,7 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         // 5. layers: Engram on the streams, then the block                                    [T, hc, dim]
         using var work = new ForwardWorkspace<T>();
-        var shared = new V41SharedAttention(tokens);
+        var shared = new V41SharedAttention(tokens) { Publisher = stepwise ? StepPublishers(positions, st) : null };
         for (int l = 0; l < Layers.Length; l++)
         {
             if (Layers[l].Engram is { } engram)
@@ -201,10 +209,13 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
                 if (taps?.Wants(l) ?? false)
                     for (int t = 0; t < tokens; t++) taps.Record(l, "engram_out", positions[t], h.AsSpan(t * hc * d, hc * d));
             }
+            if (!mainHidden.IsEmpty && System.Linq.Enumerable.ToList(Config.DSpark.TargetLayerIds).IndexOf(l) is int k and >= 0) MeanOfCopies(h, tokens, k, mainHidden);
             Layers[l].Forward(h, preMix, ids, positions, st, shared, work, taps, mask);
             if (taps?.Wants(l) ?? false)
                 for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
         }
+        if (shared.Publisher is { } after)
+            for (int t = 0; t < tokens; t++) { st[t].PublisherAfter.Add(after[t]); st[t].IndexKeyPublisher = after[t]; }
         foreach (var (s, len) in next)
         {
             while (s.PublisherAfter.Count < len) s.PublisherAfter.Add(s.IndexKeyPublisher);
@@ -216,5 +227,45 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
         HyperConnections<T>.Collapse(h, preMix, tokens, hc, d, y);
         _norm.ForwardInPlace(y);
         _head.Forward<T>(y, logits, tokens);
+    }
+
+    // main_hidden slot k of every token: the mean of its hc copies                      [T, n_targets, dim]
+    private void MeanOfCopies(ReadOnlySpan<T> h, int tokens, int k, Span<T> mainHidden)
+    {
+        int d = Config.Base.Dim, hc = Config.Base.HcMult, w = Config.DSpark.TargetLayerIds.Count * d;
+        if (mainHidden.Length < tokens * w) throw new ArgumentException($"main_hidden buffer holds {mainHidden.Length} values, need {tokens} x {w}");
+        T inv = T.One / T.CreateTruncating(hc);
+        for (int t = 0; t < tokens; t++)
+        {
+            Span<T> dst = mainHidden.Slice(t * w + k * d, d);
+            for (int i = 0; i < d; i++)
+            {
+                T sum = T.Zero;
+                for (int c = 0; c < hc; c++) sum += h[(t * hc + c) * d + i];
+                dst[i] = sum * inv;
+            }
+        }
+    }
+
+    // Step-wise publishers: the one each token starts from = the publisher after the previous position, as a
+    // one-token call at that position leaves it (the last index-key owner completing a group there, else unchanged).
+    private int[] StepPublishers(long[] positions, V41SequenceState<T>[] st)
+    {
+        int[] start = new int[positions.Length];
+        var last = new Dictionary<V41SequenceState<T>, (long Position, int Start)>(ReferenceEqualityComparer.Instance);
+        for (int t = 0; t < positions.Length; t++)
+        {
+            start[t] = last.TryGetValue(st[t], out var prev) ? PublishedAfter(prev.Position, prev.Start) : st[t].IndexKeyPublisher;
+            last[st[t]] = (positions[t], start[t]);
+        }
+        return start;
+    }
+
+    private int PublishedAfter(long position, int before)
+    {
+        int after = before;
+        for (int l = 0; l < Layers.Length; l++)
+            if (Layers[l].Attn.Indexer is { OwnsKeys: true } && Config.Ratio(l) > 0 && (position + 1) % Config.Ratio(l) == 0) after = l;
+        return after;
     }
 }

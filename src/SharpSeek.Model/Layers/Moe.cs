@@ -14,11 +14,11 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public MoeGate<T> Gate => _gate;
 
-    public Moe(WeightScope scope, int layer, bool hash, bool imageBias = false)
+    public Moe(WeightScope scope, int layer, bool hash, bool imageBias = false, bool normalizeSingle = true)
     {
         var c = scope.Config;
         _layer = layer; _dim = c.Dim;
-        _gate = new MoeGate<T>(scope.Scope("gate"), hash, imageBias);
+        _gate = new MoeGate<T>(scope.Scope("gate"), hash, imageBias, normalizeSingle);
         _experts = new RoutedExperts<T>(scope.Scope("experts"), _gate.TopK);   // this rank's shard under expert parallel
         _shared = new Expert<T>(scope.Scope("shared_experts"), LinearKind.Dense);
     }

@@ -1,6 +1,7 @@
 // MoE router. Scores s = score_func(x W^T) in T (sqrt-softplus, sigmoid or softmax); hash layers
 // take their experts from tid2eid[token], the others the top-k of s + bias (the bias steers the
-// choice only). Weights = s[chosen] / sum (not for softmax) * route_scale.
+// choice only). Weights = s[chosen] / sum (not for softmax; V4.1: not for a single expert either,
+// its norm_topk_prob applies only when k > 1) * route_scale.
 using System.Numerics;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Weights;
@@ -17,15 +18,18 @@ public sealed class MoeGate<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly int[]? _tid2eid;     // [vocab, k] (hash layers)
     private readonly ScoringFunction _func;
     private readonly T _routeScale;
+    private readonly bool _normalize;
 
     public int Experts { get; }
     public int TopK { get; }
     public bool IsHash => _tid2eid is not null;
 
-    public MoeGate(WeightScope scope, bool hash, bool imageBias = false)
+    /// <param name="normalizeSingle">false: a single routed expert keeps its raw score (V4.1's norm_topk_prob rule, k > 1 only).</param>
+    public MoeGate(WeightScope scope, bool hash, bool imageBias = false, bool normalizeSingle = true)
     {
         var c = scope.Config;
         Experts = c.NumRoutedExperts; TopK = c.NumActivatedExperts; _func = c.ScoreFunc;
+        _normalize = c.ScoreFunc != ScoringFunction.Softmax && (TopK > 1 || normalizeSingle);
         _routeScale = T.CreateTruncating(c.RouteScale);
         _weight = scope.RawMatrix("weight", Experts, c.Dim, DType.BF16);
         if (hash)
@@ -73,7 +77,7 @@ public sealed class MoeGate<T> where T : unmanaged, IFloatingPointIeee754<T>
             Span<T> w = weights.Slice(t * k, k);
             T sum = T.Zero;
             for (int i = 0; i < k; i++) { w[i] = s[idx[i]]; sum += w[i]; }
-            for (int i = 0; i < k; i++) w[i] = (_func == ScoringFunction.Softmax ? w[i] : w[i] / sum) * _routeScale;
+            for (int i = 0; i < k; i++) w[i] = (_normalize ? w[i] / sum : w[i]) * _routeScale;
         }
     }
 }

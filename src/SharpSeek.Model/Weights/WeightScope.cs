@@ -56,6 +56,8 @@ public sealed class WeightScope
     /// <summary>A numbered child (layers.3, experts.12): the index in invariant digits.</summary>
     public WeightScope Scope(int index) => Scope(index.ToString(System.Globalization.CultureInfo.InvariantCulture));
     public string FullName(string name) => _prefix + name;
+    /// <summary>Whether the source holds <paramref name="name"/> (false when recording): lets a layer pick between two name layouts.</summary>
+    public bool Holds(string name) => _source?.Contains(FullName(name)) ?? false;
 
     /// <summary>A linear's tensors: <c>name.weight</c> and, for FP8/FP4 blocks, <c>name.scale</c>.</summary>
     public const string WeightSuffix = ".weight", ScaleSuffix = ".scale";

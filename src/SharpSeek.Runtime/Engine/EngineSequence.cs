@@ -41,7 +41,7 @@ internal sealed class EngineSequence
         if (request.UsesDraft)
         {
             Stats = new SpeculativeStats();
-            Draft = new DraftStep(request.DraftSource ?? new MtpDraftSource(model), model.VocabSize);
+            Draft = new DraftStep(DraftSources.For(request, model), model.VocabSize);
         }
         Handle = new SequenceHandle(_tokens.Reader, _done.Task);
     }
@@ -129,8 +129,11 @@ internal sealed class EngineSequence
         return Finish is not null;
     }
 
-    /// <summary>Whether the next step may feed pending + one draft: the context has room for both outputs.</summary>
-    public bool CanSpeculate => Draft is not null && ContextRule.Room(Total, Model.MaxContext) >= 2 && Request.MaxNewTokens - _ids.Count >= 1;
+    /// <summary>Whether the next step may feed pending + the drafts: the context has room for all their outputs.</summary>
+    public bool CanSpeculate => Draft is not null && ContextRule.Room(Total, Model.MaxContext) >= Draft.Depth + 1 && Request.MaxNewTokens - _ids.Count >= 1;
+
+    /// <summary>Tokens a speculative step may roll back (0 without a draft).</summary>
+    public int DraftDepth => Draft?.Depth ?? 0;
 
     public void Cancel() => Finish ??= FinishReason.Cancelled;
 

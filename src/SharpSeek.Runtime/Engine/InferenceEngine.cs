@@ -105,8 +105,10 @@ public sealed class InferenceEngine : IDisposable
             if ((uint)id >= (uint)_model.VocabSize) throw new ArgumentException($"prompt id {id} is outside the vocabulary (0..{_model.VocabSize - 1})");
         int total = (r.Sequence?.Length ?? 0) + r.PromptIds.Count;
         if (!ContextRule.PromptFits(total, _model.MaxContext)) throw new ArgumentException(ContextRule.PromptTooLong(total, _model.MaxContext));
-        if (r.UsesDraft && r.DraftSource is null && !_model.HasDraftHead)
+        if (r.UsesDraft && r.DraftSource is null && r.BlockDraftSource is null && !_model.HasDraftHead)
             throw new ArgumentException("speculative decoding needs a model with an MTP (draft) head; this one has none");
+        if (r.UsesDraft && r.Sequence is { } own && own.MaxRollback < Speculative.DraftSources.Depth(r, _model))
+            throw new ArgumentException($"speculative decoding rolls back up to {Speculative.DraftSources.Depth(r, _model)} tokens; the given sequence allows {own.MaxRollback}");
         r.Sampling.Validate();
         if (r.Sampling.LogitBias is { } bias)
             foreach (int id in bias.Keys)
@@ -221,7 +223,7 @@ public sealed class InferenceEngine : IDisposable
     private bool FollowLeader(EngineSequence s)
     {
         if (!Cache.Enabled || s.Request.Sequence is not null) return false;
-        int cached = Cache.Find(s.PromptIds, s.UsesDraftHead, Math.Max(s.Request.MaxRollback, s.UsesDraftHead ? 1 : 0), touch: false)?.Length ?? 0;
+        int cached = Cache.Find(s.PromptIds, s.UsesDraftHead, Math.Max(s.Request.MaxRollback, s.DraftDepth), touch: false)?.Length ?? 0;
         foreach (EngineSequence a in _active)
         {
             if (a.Done || a.Request.Sequence is not null || a.UsesDraftHead != s.UsesDraftHead) continue;
@@ -250,7 +252,7 @@ public sealed class InferenceEngine : IDisposable
         GenerationRequest r = s.Request;
         int n = s.PromptIds.Length;
         if (r.Sequence is not null) { s.StartLength = r.Sequence.Length; s.StartPrefill(); return; }
-        int rollback = Math.Max(r.MaxRollback, r.UsesDraft ? 1 : 0);
+        int rollback = Math.Max(r.MaxRollback, s.DraftDepth);
         bool draft = s.UsesDraftHead;
         if (Cache.Enabled && Cache.Find(s.PromptIds, draft, rollback) is { } hit)
         {

@@ -1,5 +1,5 @@
 // One decode step for every decoding request, in ONE batched model call: each plain request feeds
-// its pending token, each speculative one its pending token and a draft (DraftStep.Propose before
+// its pending token, each speculative one its pending token and its drafts (DraftStep.Propose before
 // the call, Decide after). Rows come back in the same order; each request samples from its own.
 using SharpSeek.Runtime.Generation;
 using SharpSeek.Runtime.Models;
@@ -24,13 +24,13 @@ internal sealed class StepBatch(ILanguageModel model)
         int v = model.VocabSize;
         _slots.Clear();
         _ids.Clear();
-        var drafts = new int[batch.Count];
+        var drafts = new int[]?[batch.Count];
         var live = new List<int>(batch.Count);
         // 1. per request: the pending token, and a draft when speculating          [tokens]
         for (int i = 0; i < batch.Count; i++)
         {
             EngineSequence s = batch[i];
-            drafts[i] = -1;
+            drafts[i] = null;
             try
             {
                 if (s.CanSpeculate) drafts[i] = s.Draft!.Propose(s);
@@ -39,7 +39,7 @@ internal sealed class StepBatch(ILanguageModel model)
             live.Add(i);
             _slots.Add(s.Sequence);
             _ids.Add(s.Pending);
-            if (drafts[i] >= 0) { _slots.Add(s.Sequence); _ids.Add(drafts[i]); }
+            foreach (int d in drafts[i] ?? []) { _slots.Add(s.Sequence); _ids.Add(d); }
         }
         if (_ids.Count == 0) return;
 
@@ -57,12 +57,12 @@ internal sealed class StepBatch(ILanguageModel model)
         foreach (int i in live)
         {
             EngineSequence s = batch[i];
-            int rows = drafts[i] >= 0 ? 2 : 1;
+            int rows = 1 + (drafts[i]?.Length ?? 0);
             ReadOnlySpan<float> r = logits.AsSpan(row * v, rows * v);
             row += rows;
             try
             {
-                if (drafts[i] >= 0) s.Draft!.Decide(s, drafts[i], r);
+                if (drafts[i] is { } block) s.Draft!.Decide(s, block, r);
                 else
                 {
                     r.CopyTo(s.Logits);

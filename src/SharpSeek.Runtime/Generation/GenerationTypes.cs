@@ -60,6 +60,8 @@ public sealed record GenerationRequest
     public bool Speculative { get; init; }
     /// <summary>Replaces the MTP head as the draft (tests, other drafters); implies Speculative.</summary>
     public IDraftSource? DraftSource { get; init; }
+    /// <summary>Replaces the model's head with a block drafter (tests: forced blocks); implies Speculative.</summary>
+    public IBlockDraftSource? BlockDraftSource { get; init; }
     /// <summary>
     /// Memory to continue (the caller keeps ownership; it must have been created with useDraftHead
     /// when speculative). Null = a sequence from the engine's pool (or the prefix cache), freed at the end.
@@ -74,7 +76,7 @@ public sealed record GenerationRequest
     /// <summary>Prompt lengths worth keeping in the prefix cache (e.g. the end of a shared system prompt).</summary>
     public IReadOnlyList<int>? CachePoints { get; init; }
 
-    public bool UsesDraft => Speculative || DraftSource is not null;
+    public bool UsesDraft => Speculative || DraftSource is not null || BlockDraftSource is not null;
 }
 
 /// <summary>Log-probability of a chosen id under the model's distribution, with the top alternatives.</summary>

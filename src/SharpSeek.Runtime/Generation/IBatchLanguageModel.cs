@@ -14,7 +14,7 @@ public interface IBatchLanguageModel : ILanguageModel
 
 public static class BatchForward
 {
-    /// <summary>One step for several sequences: one batched call if available and useful, else one Forward per run of tokens.</summary>
+    /// <summary>One decode step for several sequences: one batched call if available and useful, else one ForwardSteps per run of tokens.</summary>
     public static void Run(ILanguageModel model, IReadOnlyList<ISequence> sequences, ReadOnlySpan<int> ids, Span<float> logits)
     {
         int v = model.VocabSize;
@@ -26,7 +26,7 @@ public static class BatchForward
         {
             int j = i + 1;
             while (j < sequences.Count && ReferenceEquals(sequences[j], sequences[i])) j++;
-            model.Forward(sequences[i], ids[i..j], logits.Slice(i * v, (j - i) * v));
+            model.ForwardSteps(sequences[i], ids[i..j], logits.Slice(i * v, (j - i) * v));
             i = j;
         }
     }

@@ -39,6 +39,12 @@ public interface ILanguageModel
     }
 
     /// <summary>
+    /// As <see cref="Forward"/> for generated tokens (a speculative verification): row i equals what feeding
+    /// ids[i] alone after ids[..i] would give. Models whose multi-token calls follow another rule override it.
+    /// </summary>
+    void ForwardSteps(ISequence sequence, ReadOnlySpan<int> ids, Span<float> logits) => Forward(sequence, ids, logits);
+
+    /// <summary>
     /// MTP draft for the last position fed to the main model: given the id that follows it
     /// (<paramref name="nextId"/>, e.g. the token just sampled from the main logits), writes logits
     /// [VocabSize] predicting the token after <paramref name="nextId"/>. Consumes that position of the

@@ -1,5 +1,6 @@
 // Where draft tokens come from. The default is the model's own multi-token-prediction head; the
 // interface lets tests force wrong drafts and leaves room for other drafters (n-gram, small model).
+using SharpSeek.Runtime.Generation;
 using SharpSeek.Runtime.Models;
 
 namespace SharpSeek.Runtime.Speculative;
@@ -11,6 +12,18 @@ public interface IDraftSource
     /// token just sampled for position sequence.Length (not fed yet).
     /// </summary>
     void Draft(ISequence sequence, int nextId, Span<float> logits);
+}
+
+/// <summary>The drafter of a request: its own (tests, other drafters), else the model's head (DSpark block or MTP).</summary>
+public static class DraftSources
+{
+    public static IBlockDraftSource For(GenerationRequest request, ILanguageModel model) =>
+        request.BlockDraftSource ?? (request.DraftSource is { } d ? new SingleDraftSource(d)
+            : model is IBlockDraftModel { DraftBlockSize: > 0 } b ? new DSparkDraftSource(b) : new SingleDraftSource(new MtpDraftSource(model)));
+
+    /// <summary>Draft tokens per step of <see cref="For"/> (what a speculative request's memory must be able to roll back).</summary>
+    public static int Depth(GenerationRequest request, ILanguageModel model) =>
+        request.BlockDraftSource?.Depth ?? (request.DraftSource is null && model is IBlockDraftModel { DraftBlockSize: > 0 } b ? b.DraftBlockSize : 1);
 }
 
 /// <summary>The MTP block as the draft: ILanguageModel.ForwardDraft.</summary>

@@ -17,6 +17,11 @@ public sealed class V41SharedAttention(int tokens)
 {
     public int[]?[] TopK { get; } = new int[]?[tokens];
     public bool[]?[] Candidates { get; } = new bool[]?[tokens];
+    /// <summary>
+    /// Step-wise calls only: the index-key publisher each token sees, as if it were fed alone (one decode
+    /// step per token); null = the official shared slot, one publisher for the whole call.
+    /// </summary>
+    public int[]? Publisher { get; init; }
 }
 
 public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -55,22 +60,13 @@ public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T
     {
         int tokens = positions.Length, h = _heads, d = _headDim, rd = _ropeDim;
         // 1. qr = q_norm(wq_a x); q = RoPE(wq_b qr)                              [T, H, D]
-        T[] qr = new T[tokens * _wqA.OutFeatures], q = new T[tokens * h * d];
-        _wqA.Forward(x, qr, tokens);
-        _qNorm.ForwardInPlace(qr);
-        _wqB.Forward<T>(qr, q, tokens);
-        for (int t = 0; t < tokens; t++)
-            for (int i = 0; i < h; i++) _rope.Apply(q.AsSpan((t * h + i) * d + d - rd, rd), positions[t]);
+        var (qr, q) = Queries(x, positions);
 
         // 2. window KV = FP8(RoPE(kv_norm(wkv x))), appended per token            [T, D]
-        T[] kv = new T[tokens * d];
-        _wkv.Forward(x, kv, tokens);
+        T[] kv = KvRows(x, positions);
         for (int t = 0; t < tokens; t++)
         {
             Span<T> row = kv.AsSpan(t * d, d);
-            _kvNorm.ForwardInPlace(row);
-            _rope.Apply(row.Slice(d - rd), positions[t]);
-            FakeQuant.Fp8<T>(row, V41Config.Fp8Block);
             RowList<T> win = states[t].Window[_layer];
             if (win.Count != positions[t]) throw new InvalidOperationException($"layer {_layer}: window rows {win.Count} out of step with position {positions[t]}");
             win.Add(row);
@@ -87,10 +83,11 @@ public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T
                     {
                         Indexer.AddKey(lat, (int)((positions[t] + 1) / _ratio) - 1, _rope, states[t]);
                         states[t].IndexKeyPublisher = _layer;   // publishes for the whole call, as the official shared slot
+                        if (shared.Publisher is { } own) own[t] = _layer;   // step-wise: for this token only
                     }
             if (Indexer is not null)
             {
-                chosen = Indexer.Select(x, qr, positions, states, _rope, shared.Candidates);
+                chosen = Indexer.Select(x, qr, positions, states, _rope, shared.Candidates, shared.Publisher);
                 for (int t = 0; t < tokens; t++) shared.TopK[t] = chosen[t];
             }
             else chosen = shared.TopK.Select((k, t) => k ?? throw new InvalidOperationException($"layer {_layer}: no top-k was published for position {positions[t]}")).ToArray();
@@ -132,6 +129,72 @@ public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T
         }
 
         // 5. grouped wo_a (group g projects its own heads), then wo_b              [T, G, r] -> [T, dim]
+        Output(o, y, tokens);
+    }
+
+    /// <summary>
+    /// DSpark stage attention (window-only layer): the block's queries at positions[t] attend over the
+    /// main-model KV rows <paramref name="mainKv"/> [n, head_dim] (the window ending at the anchor's
+    /// predecessor) and over ALL the block's own KV rows (no causal mask inside the block); nothing is stored.
+    /// </summary>
+    public void ForwardDSpark(ReadOnlySpan<T> x, long[] positions, ReadOnlySpan<T> mainKv, Span<T> y)
+    {
+        int tokens = positions.Length, h = _heads, d = _headDim, rd = _ropeDim, n = mainKv.Length / d;
+        // 1. queries and block KV rows as for a window layer                      [B, H, D], [B, D]
+        var (_, q) = Queries(x, positions);
+        T[] kv = KvRows(x, positions);
+        // 2. keys = main window rows then block rows                               [n + B, D]
+        T[] keys = new T[(n + tokens) * d], scores = new T[n + tokens], o = new T[tokens * h * d];
+        mainKv.CopyTo(keys);
+        kv.CopyTo(keys.AsSpan(n * d));
+        // 3. sink attention per head, RoPE removed                                 [B, H, D]
+        for (int t = 0; t < tokens; t++)
+            for (int i = 0; i < h; i++)
+            {
+                Span<T> oh = o.AsSpan((t * h + i) * d, d);
+                SinkAttention.Attend<T>(q.AsSpan((t * h + i) * d, d), keys, _scale, _sink[i], scores, oh);
+                _rope.Apply(oh.Slice(d - rd), positions[t], inverse: true);
+            }
+        // 4. grouped wo_a, wo_b                                                    [B, dim]
+        Output(o, y, tokens);
+    }
+
+    /// <summary>One main-model KV row for a DSpark stage window: FP8(RoPE(kv_norm(wkv x))) at <paramref name="position"/>.</summary>
+    public void KvRow(ReadOnlySpan<T> x, long position, Span<T> row) => KvRows(x, [position]).CopyTo(row);
+
+    // qr = q_norm(wq_a x); q = RoPE(wq_b qr)                                       [T, q_lora], [T, H, D]
+    private (T[] Qr, T[] Q) Queries(ReadOnlySpan<T> x, long[] positions)
+    {
+        int tokens = positions.Length, h = _heads, d = _headDim, rd = _ropeDim;
+        T[] qr = new T[tokens * _wqA.OutFeatures], q = new T[tokens * h * d];
+        _wqA.Forward(x, qr, tokens);
+        _qNorm.ForwardInPlace(qr);
+        _wqB.Forward<T>(qr, q, tokens);
+        for (int t = 0; t < tokens; t++)
+            for (int i = 0; i < h; i++) _rope.Apply(q.AsSpan((t * h + i) * d + d - rd, rd), positions[t]);
+        return (qr, q);
+    }
+
+    // FP8(RoPE(kv_norm(wkv x))) per token                                          [T, D]
+    private T[] KvRows(ReadOnlySpan<T> x, long[] positions)
+    {
+        int tokens = positions.Length, d = _headDim, rd = _ropeDim;
+        T[] kv = new T[tokens * d];
+        _wkv.Forward(x, kv, tokens);
+        for (int t = 0; t < tokens; t++)
+        {
+            Span<T> row = kv.AsSpan(t * d, d);
+            _kvNorm.ForwardInPlace(row);
+            _rope.Apply(row.Slice(d - rd), positions[t]);
+            FakeQuant.Fp8<T>(row, V41Config.Fp8Block);
+        }
+        return kv;
+    }
+
+    // grouped wo_a (group g projects its own heads), then wo_b                     [T, H*D] -> [T, G, r] -> [T, dim]
+    private void Output(T[] o, Span<T> y, int tokens)
+    {
+        int h = _heads, d = _headDim;
         int gw = h * d / _groups;
         T[] og = new T[tokens * _groups * _oRank];
         for (int g = 0; g < _groups; g++)

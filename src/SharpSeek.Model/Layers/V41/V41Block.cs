@@ -26,7 +26,7 @@ public sealed class V41Block<T> where T : unmanaged, IFloatingPointIeee754<T>
         var b = c.Base;
         _layer = layer; _hc = b.HcMult; _dim = b.Dim;
         Attn = new V41Attention<T>(scope.Scope("attn"), c, layer);
-        Ffn = new Moe<T>(scope.Scope("ffn"), layer, hash: false, imageBias: c.Vision.Enabled);
+        Ffn = new Moe<T>(scope.Scope("ffn"), layer, hash: false, imageBias: c.Vision.Enabled, normalizeSingle: false);
         if (c.Engram.IndexOf(layer) >= 0 && layer < b.NumLayers) Engram = new EngramLayer<T>(scope.Scope("engram"), c, layer);
         _attnNorm = new RmsNorm<T>(scope, "attn_norm", b.Dim, b.NormEps);
         _ffnNorm = new RmsNorm<T>(scope, "ffn_norm", b.Dim, b.NormEps);
@@ -36,6 +36,14 @@ public sealed class V41Block<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>h [T, hc, dim] and preMix [T, hc] updated in place (preMix becomes this block's FFN pre-mix).</summary>
     public void Forward(Span<T> h, Span<T> preMix, ReadOnlySpan<int> ids, long[] positions, V41SequenceState<T>[] states, V41SharedAttention shared,
+        ForwardWorkspace<T> work, ITapSink<T>? taps, ReadOnlySpan<bool> image = default) =>
+        Forward(h, preMix, ids, positions, (x, f) => Attn.Forward(x, positions, states, shared, f, taps), work, taps, image);
+
+    /// <summary>The attention sublayer: normed input x [T, dim] -> f [T, dim].</summary>
+    public delegate void Attention(ReadOnlySpan<T> x, Span<T> f);
+
+    /// <summary>As above with another attention in the attention site (DSpark stages: the block attends over the main-model window).</summary>
+    public void Forward(Span<T> h, Span<T> preMix, ReadOnlySpan<int> ids, long[] positions, Attention attention,
         ForwardWorkspace<T> work, ITapSink<T>? taps, ReadOnlySpan<bool> image = default)
     {
         int tokens = positions.Length, hc = _hc, d = _dim;
@@ -46,7 +54,7 @@ public sealed class V41Block<T> where T : unmanaged, IFloatingPointIeee754<T>
         _hcAttn.Coefficients(residual, tokens, work, attnPre, post, comb);
         HyperConnections<T>.Collapse(residual, preMix, tokens, hc, d, x);
         _attnNorm.ForwardInPlace(x);
-        Attn.Forward(x, positions, states, shared, f, taps);
+        attention(x, f);
         _hcAttn.Post(f, residual, post, comb, tokens, h);
 
         // 2. FFN site: mixes from h, input collapsed with the attention pre-mix              [T, hc, dim]

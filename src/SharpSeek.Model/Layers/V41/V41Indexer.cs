@@ -55,7 +55,7 @@ public sealed class V41Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// The chosen compressed positions of each token (ascending) and, at the candidate source, the
     /// published candidate masks. x [T, dim] is the attention input, qr [T, q_lora] the normed query latent.
     /// </summary>
-    public int[][] Select(ReadOnlySpan<T> x, ReadOnlySpan<T> qr, long[] positions, V41SequenceState<T>[] states, RopeTable<T> rope, bool[]?[] candidates)
+    public int[][] Select(ReadOnlySpan<T> x, ReadOnlySpan<T> qr, long[] positions, V41SequenceState<T>[] states, RopeTable<T> rope, bool[]?[] candidates, int[]? publisher = null)
     {
         int tokens = positions.Length, ih = _heads, ihd = _headDim;
         // 1. q = FP4(RoPE(wq_b qr)) per head; w = weights_proj(x) * scale       [T, ih, ihd], [T, ih]
@@ -72,7 +72,7 @@ public sealed class V41Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
             FakeQuant.Fp4<T>(qt, 32);
             for (int h = 0; h < ih; h++) w[t * ih + h] *= _weightScale;
             // 2. scores over the reachable positions of the key owner's keys            [reach]
-            int owner = states[t].IndexKeyPublisher;
+            int owner = publisher?[t] ?? states[t].IndexKeyPublisher;
             CodedRows keys = owner >= 0 ? states[t].IndexKeys[owner]! : throw new InvalidOperationException($"layer {_layer}: no index keys were published before position {positions[t]}");
             var s = new T[reach];
             T[] k = new T[ihd];

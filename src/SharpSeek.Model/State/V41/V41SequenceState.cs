@@ -95,7 +95,7 @@ public sealed class V41SequenceState<T> where T : unmanaged, IFloatingPointIeee7
             int r = _config.Ratio(l);
             if (r > 0) { Compressed[l]?.Truncate(length / r); IndexKeys[l]?.Truncate(length / r); }
         }
-        EngramHistory.RemoveRange(length, EngramHistory.Count - length);
+        if (EngramHistory.Count > length) EngramHistory.RemoveRange(length, EngramHistory.Count - length);   // empty without Engram layers
         IndexKeyPublisher = length == 0 ? -1 : PublisherAfter[length - 1];
         PublisherAfter.RemoveRange(length, PublisherAfter.Count - length);
         Length = length;
