@@ -47,26 +47,29 @@ public static class CliHost
         return $"{m.Groups[2].Value} must be {kind}, got '{m.Groups[1].Value}'";
     }
 
-    /// <summary>Writes the message of a failure to stderr and returns the exit code to use.</summary>
-    public static int Report(Exception e)
+    /// <summary>
+    /// Writes the message of a failure to stderr as ONE line (<paramref name="prefix"/> first, e.g. the MPI
+    /// rank: other processes may write to the same stream) and returns the exit code to use.
+    /// </summary>
+    public static int Report(Exception e, string prefix = "")
     {
         while (e is AggregateException { InnerExceptions.Count: 1 } agg) e = agg.InnerExceptions[0];
         if (e is System.Reflection.TargetInvocationException { InnerException: { } inner }) e = inner;
         switch (e)
         {
             case CliException ce:
-                Console.Error.WriteLine($"error: {ce.Message}");
+                Console.Error.WriteLine($"{prefix}error: {ce.Message}");
                 return ce.ExitCode;
             case OperationCanceledException:
-                Console.Error.WriteLine("cancelled");
+                Console.Error.WriteLine($"{prefix}cancelled");
                 return 130;
             case IOException or UnauthorizedAccessException or FormatException or InvalidDataException
                 or ArgumentException or InvalidOperationException or NotSupportedException
                 or System.Text.Json.JsonException or KeyNotFoundException:
-                Console.Error.WriteLine($"error: {e.Message}");
+                Console.Error.WriteLine($"{prefix}error: {e.Message}");
                 return 1;
             default:
-                Console.Error.WriteLine($"internal error ({e.GetType().Name}): {e.Message}");
+                Console.Error.WriteLine($"{prefix}internal error ({e.GetType().Name}): {e.Message}");
                 return 70;
         }
     }

@@ -53,8 +53,7 @@ public sealed class ParallelRun
         }
         catch (Exception e)
         {
-            Console.Error.Write($"rank {world.Rank} of {world.Ranks}: ");
-            code = CliHost.Report(e);
+            code = CliHost.Report(e, $"rank {world.Rank} of {world.Ranks}: ");   // one write: the ranks share stderr
             world.Abort(code == 0 ? 1 : code);
             return code;
         }
