@@ -9,7 +9,8 @@ SharpSeek runs from its Release build (`dotnet build -c Release src/SharpSeek.Cl
         [--runs 3] [--threads 2] [--prompt 512] [--gen 64] [--contexts 4096,16384]
 
 Without --gguf the checkpoint is converted once with `sharpseek quantize --preset q8_0` (Q8_0 matrices,
-MXFP4 experts: what llama.cpp's converter makes of a V4 checkpoint). Each measurement alternates the two
+MXFP4 experts: what llama.cpp's converter makes of a V4 checkpoint). llama.cpp runs with F16 KV and flash
+attention (its fast settings; --llama-exact: F32 KV, no flash attention). Each measurement alternates the two
 engines run by run; a run's peak memory is the process's max RSS (/usr/bin/time). Printed: every run
 with `uptime`'s 1-minute load beside it, then the best tok/s and the lowest peak per engine and the
 ratios SharpSeek / llama.cpp.
@@ -50,10 +51,14 @@ def sharpseek(gguf, prompt, gen, threads):
     return r["prefill_tokens_per_second"], r["decode_tokens_per_second"], rss
 
 
+LLAMA_EXACT = False
+
+
 def llama(gguf, prompt, gen, threads):
     ctx = max(4096, prompt + gen + 16)
+    fast = [] if LLAMA_EXACT else ["--fast"]   # llama.cpp's speed settings: F16 KV, flash attention
     out, rss = timed(["dotnet", PEER, "--model", gguf, "--bench", "--prompt", str(prompt), "--gen", str(gen),
-                      "--threads", str(threads), "--ctx", str(ctx)], dict(os.environ))
+                      "--threads", str(threads), "--ctx", str(ctx)] + fast, dict(os.environ))
     m = re.search(r"\(([\d.]+) tok/s\), decode .*\(([\d.]+) tok/s\)", out)
     if not m:
         sys.exit(f"unexpected LlamaPeer output: {out}")
@@ -87,7 +92,10 @@ def main():
     ap.add_argument("--prompt", type=int, default=512)
     ap.add_argument("--gen", type=int, default=64)
     ap.add_argument("--contexts", default="", help="comma-separated depths for decode at context (e.g. 4096,16384)")
+    ap.add_argument("--llama-exact", action="store_true", help="run llama.cpp with F32 KV and no flash attention (default: F16 KV + flash attention, its fast settings)")
     a = ap.parse_args()
+    global LLAMA_EXACT
+    LLAMA_EXACT = a.llama_exact
     if a.runs < 1 or a.threads < 1 or a.prompt < 1 or a.gen < 1:
         sys.exit("--runs, --threads, --prompt and --gen must be >= 1")
     for path, build in ((CLI, "dotnet build -c Release src/SharpSeek.Cli"), (PEER, "dotnet build -c Release bench/LlamaPeer")):

@@ -2,7 +2,7 @@
 // logits (same ids and file layout as `sharpseek logits`) or times prefill and greedy decode (as
 // `sharpseek bench`). Not part of the solution; docs/GGUF.md has the commands and the results.
 //   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --ids 5,17,3 [--decode 9,4] --out L.safetensors
-//   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --bench --prompt 128 --gen 32 [--threads 2] [--ctx 4096]
+//   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --bench --prompt 128 --gen 32 [--threads 2] [--ctx 4096] [--fast]
 //   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --quantize MOSTLY_Q4_K_M --out G.gguf   (LLamaFtype names; llama.cpp's llama_model_quantize)
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -35,7 +35,9 @@ if (opts.TryGetValue("quantize", out string? ftype))
 var p = new ModelParams(path)
 {
     ContextSize = opts.TryGetValue("ctx", out string? ctxText) ? uint.Parse(ctxText) : 4096, GpuLayerCount = 0, Threads = threads, BatchThreads = threads, BatchSize = 512, UBatchSize = 512,
-    TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32, FlashAttention = false,
+    // Logits comparisons: F32 KV, no flash attention (the exact path). --fast: llama.cpp's speed defaults (F16 KV, flash attention).
+    TypeK = opts.ContainsKey("fast") ? GGMLType.GGML_TYPE_F16 : GGMLType.GGML_TYPE_F32, TypeV = opts.ContainsKey("fast") ? GGMLType.GGML_TYPE_F16 : GGMLType.GGML_TYPE_F32,
+    FlashAttention = opts.ContainsKey("fast"),
 };
 var load = Stopwatch.StartNew();
 using LLamaWeights weights = LLamaWeights.LoadFromFile(p);
@@ -62,7 +64,8 @@ if (opts.ContainsKey("bench"))
     var rng = new Random(1234);
     int[] prompt = Enumerable.Range(0, n).Select(_ => rng.Next(V)).ToArray();
     var sw = Stopwatch.StartNew();
-    float[] last = Step(prompt, 0, false);
+    float[] last = [];
+    for (int at = 0; at < n; at += 512) last = Step(prompt.AsSpan(at, Math.Min(512, n - at)), at, false);   // the batch holds 512
     double prefill = sw.Elapsed.TotalSeconds;
     sw.Restart();
     for (int j = 0; j < m; j++)
