@@ -15,23 +15,12 @@ namespace SharpSeek.Runtime.Tests;
 
 public sealed class DSparkSpeculativeTests : IDisposable
 {
-    private readonly SafetensorsFile _weights, _cases;
-    private readonly V41LanguageModel _lm;
+    private readonly V41TinyFixture _tiny = new();
+    private V41LanguageModel _lm => _tiny.Model;
 
-    public DSparkSpeculativeTests()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SharpSeek.sln"))) dir = dir.Parent;
-        string root = Path.Combine(dir!.FullName, "tests", "fixtures", "v41-tiny");
-        _weights = SafetensorsFile.Open(Path.Combine(root, "model.safetensors"));
-        _cases = SafetensorsFile.Open(Path.Combine(root, "cases.safetensors"));
-        int[] map = _cases.Get("engram.token_map").ReadAsInt64().Select(v => (int)v).ToArray();
-        _lm = new V41LanguageModel(DeepSeekV41<float>.Load(V41Config.Load(Path.Combine(root, "config.json")), _weights, map));
-    }
+    public void Dispose() => _tiny.Dispose();
 
-    public void Dispose() { _weights.Dispose(); _cases.Dispose(); }
-
-    private int[] Ids(string name) => _cases.Get(name).ReadAsInt64().Select(v => (int)v).ToArray();
+    private int[] Ids(string name) => _tiny.Ids(name);
 
     private int[] Prompt(int which, int length) => which switch
     {
