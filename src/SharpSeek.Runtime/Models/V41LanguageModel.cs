@@ -12,6 +12,7 @@ namespace SharpSeek.Runtime.Models;
 public sealed class V41LanguageModel(DeepSeekV41<float> model, int? maxContext = null) : IBlockDraftModel
 {
     private readonly float[] _markov = new float[model.Draft?.MarkovRank ?? 0];
+    private float[]? _markovBias, _draftBlock;   // draft scratch, reused (the engine's one worker calls the draft head)
 
     public DeepSeekV41<float> Network => model;
     public int VocabSize => model.VocabSize;
@@ -74,13 +75,13 @@ public sealed class V41LanguageModel(DeepSeekV41<float> model, int? maxContext =
     public void CorrectDraftRow(int previous, Span<float> row)
     {
         if (model.Draft is null) throw new InvalidOperationException("this V4.1 checkpoint has no DSpark draft head");
-        model.Draft.AddMarkov(previous, row, _markov);
+        model.Draft.AddMarkov(previous, row, _markov, _markovBias ??= new float[VocabSize]);
     }
 
     /// <summary>The first row of the DSpark block after <paramref name="nextId"/>, Markov-corrected: a depth-1 draft.</summary>
     public void ForwardDraft(ISequence sequence, int nextId, Span<float> logits)
     {
-        float[] block = new float[DraftBlockSize * VocabSize];
+        float[] block = _draftBlock ??= new float[DraftBlockSize * VocabSize];
         DraftBlock(sequence, nextId, block);
         block.AsSpan(0, VocabSize).CopyTo(logits);
         CorrectDraftRow(nextId, logits);

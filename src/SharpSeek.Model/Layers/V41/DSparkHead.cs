@@ -102,13 +102,12 @@ public sealed class DSparkHead<T> where T : unmanaged, IFloatingPointIeee754<T>
         return new DSparkBlock<T>(logits, hidden, outputs);
     }
 
-    /// <summary>Adds the Markov bias of <paramref name="previous"/> to <paramref name="row"/> [vocab]; its embedding [rank] goes to <paramref name="markovEmbed"/>.</summary>
-    public void AddMarkov(int previous, Span<T> row, Span<T> markovEmbed)
+    /// <summary>Adds the Markov bias of <paramref name="previous"/> to <paramref name="row"/> [vocab] (computed in <paramref name="bias"/>, caller scratch of [vocab]); its embedding [rank] goes to <paramref name="markovEmbed"/>.</summary>
+    public void AddMarkov(int previous, Span<T> row, Span<T> markovEmbed, Span<T> bias)
     {
         if ((uint)previous >= (uint)_vocab) throw new ArgumentOutOfRangeException(nameof(previous), $"token id {previous} is outside the vocabulary [0, {_vocab})");
         _stages[^1].MarkovEmbed!.Row(previous, markovEmbed);
-        T[] bias = new T[_vocab];
-        _stages[^1].MarkovHead!.Forward<T>(markovEmbed[.._rank], bias, 1);
+        _stages[^1].MarkovHead!.Forward<T>(markovEmbed[.._rank], bias[.._vocab], 1);
         for (int v = 0; v < _vocab; v++) row[v] += bias[v];
     }
 
@@ -128,12 +127,12 @@ public sealed class DSparkHead<T> where T : unmanaged, IFloatingPointIeee754<T>
         DSparkBlock<T> blk = Draft(anchor, state);
         int b = BlockSize;
         int[] ids = new int[b + 1];
-        T[] conf = new T[b], emb = new T[_rank];
+        T[] conf = new T[b], emb = new T[_rank], bias = new T[_vocab];
         ids[0] = anchor;
         for (int i = 0; i < b; i++)
         {
             Span<T> row = blk.Logits.AsSpan(i * _vocab, _vocab);
-            AddMarkov(ids[i], row, emb);
+            AddMarkov(ids[i], row, emb, bias);
             conf[i] = Confidence(blk.Hidden.AsSpan(i * _dim, _dim), emb);
             ids[i + 1] = ArgMax(row);
         }
