@@ -121,7 +121,9 @@ public sealed class ChatClientTests(TestAssets assets)
     public async Task Cancellation_throws_and_frees_memory()
     {
         var model = assets.Scripted(string.Concat(Enumerable.Repeat("one two three four five ", 40)), delayMs: 5);
-        using var client = new SharpSeekChatClient(model, assets.Tokenizer);
+        // Without a prefix cache: with one, a cancelled conversation of 32+ fed tokens is legitimately kept
+        // as a snapshot (which made this check depend on how far the producer ran ahead on a slow machine).
+        using var client = new SharpSeekChatClient(model, assets.Tokenizer, NoCache);
         using var cts = new CancellationTokenSource();
         var o = Chat.Clone(); o.MaxOutputTokens = 400; o.Temperature = 0;
         int seen = 0, forwardsAtCancel = 0;
@@ -134,6 +136,25 @@ public sealed class ChatClientTests(TestAssets assets)
         Assert.Equal(0, model.LiveSequences);
         // Measured from the moment of cancellation (the producer may run ahead of a slow consumer before it).
         Assert.True(model.Forwards <= forwardsAtCancel + 2, $"generation went on after the cancellation ({forwardsAtCancel} -> {model.Forwards} forwards)");
+    }
+
+    [Fact]
+    public async Task Cancellation_with_a_prefix_cache_keeps_only_what_the_cache_holds()
+    {
+        var model = assets.Scripted(string.Concat(Enumerable.Repeat("one two three four five ", 40)), delayMs: 5);
+        using var client = new SharpSeekChatClient(model, assets.Tokenizer);
+        using var cts = new CancellationTokenSource();
+        var o = Chat.Clone(); o.MaxOutputTokens = 400; o.Temperature = 0;
+        int seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (ChatResponseUpdate u in client.GetStreamingResponseAsync([new AiMessage(ChatRole.User, "Count to a thousand.")], o, cts.Token))
+                if (++seen == 2) cts.Cancel();
+        });
+        Assert.True(client.Pool.IsEmpty);
+        // Whether the cancelled conversation was long enough to be kept depends on timing; what is alive is exactly what the cache holds.
+        Assert.Equal(client.Engine.Cache.Count, model.LiveSequences);
+        Assert.InRange(client.Engine.Cache.Count, 0, 1);
     }
 
     [Fact]
