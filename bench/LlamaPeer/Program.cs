@@ -3,6 +3,7 @@
 // `sharpseek bench`). Not part of the solution; docs/GGUF.md has the commands and the results.
 //   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --ids 5,17,3 [--decode 9,4] --out L.safetensors
 //   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --bench --prompt 128 --gen 32 [--threads 2] [--ctx 4096] [--fast]
+//   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --taps --random 200 [--layers 0,1] [--f64]   (TapCompare.cs)
 //   dotnet run -c Release --project bench/LlamaPeer -- --model F.gguf --quantize MOSTLY_Q4_K_M --out G.gguf   (LLamaFtype names; llama.cpp's llama_model_quantize)
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -22,6 +23,8 @@ if (!opts.TryGetValue("model", out string? path)) { Console.Error.WriteLine("--m
 int threads = opts.TryGetValue("threads", out string? t) ? int.Parse(t) : Environment.ProcessorCount;
 if (opts.ContainsKey("noavx")) NativeLibraryConfig.All.WithAvx(AvxLevel.None);
 if (!opts.ContainsKey("verbose")) NativeLogConfig.llama_log_set((level, msg) => { if (level >= LLamaLogLevel.Warning && level != LLamaLogLevel.Continue) Console.Error.Write(msg); });
+
+if (opts.ContainsKey("taps")) return LlamaPeer.TapCompare.Run(opts, path, threads);
 
 if (opts.TryGetValue("quantize", out string? ftype))
 {
