@@ -2,7 +2,8 @@
 // (collapsible), turns tool calls into cards the user approves (optionally after editing the
 // arguments) or rejects before anything runs, and undoes or edits-and-regenerates exchanges.
 // Images (attached or pasted) go with a message as image_url data: URLs when the served model has a
-// vision tower (/chat/config says so); otherwise the attach button is disabled and says why.
+// vision tower (/chat/config says so); otherwise the attach button is disabled and says why. Tools the
+// server ran itself (serve --mcp, for requests without the page's tools) are shown as read-only cards.
 // The conversation lives here; every request resends it and the server's prefix cache reuses what
 // it already computed, so an undo or an edit continues exactly from the kept prefix.
 "use strict";
@@ -87,6 +88,9 @@ function assistantView(m, i) {
     t.addEventListener("toggle", () => { m._thoughtsOpen = t.open; });
     box.append(t);
   }
+  // calls the server ran itself (serve --mcp) before this answer: shown, not decided here
+  (m.server_tool_calls ?? []).forEach((c) => box.append(el("div", { class: "card", "data-state": "server", "data-tool": c.name },
+    el("h3", {}, "Ran on the server: " + c.name), el("div", { class: "state" }, c.arguments + " returned: " + c.output))));
   box.append(el("div", { class: "answer" }, m.content ?? ""));
   (m.tool_calls ?? []).forEach((call, k) => box.append(cardView(m, call, k)));
   return box;
@@ -246,6 +250,7 @@ async function complete() {
           thoughts.dataset.updates = String(Number(thoughts.dataset.updates) + 1);
           window.chatStats.reasoningDeltas++;
         }
+        if (delta.server_tool_calls?.length) m.server_tool_calls = delta.server_tool_calls;
         if (delta.content) { m.content += delta.content; answer.textContent = m.content; window.chatStats.contentDeltas++; }
         for (const t of delta.tool_calls ?? []) m.tool_calls.push({ id: t.id, type: "function", function: { name: t.function.name, arguments: t.function.arguments } });
         log.scrollTop = log.scrollHeight;

@@ -9,6 +9,7 @@
 // bin/.../screenshots (docs/chat-page.png is one of them).
 using Microsoft.Playwright;
 using SharpSeek.Runtime.Models;
+using SharpSeek.Server.Tools;
 
 namespace SharpSeek.Server.Tests.Agents;
 
@@ -155,6 +156,26 @@ public sealed class ChatPageTests(NanoFixture nano)
         Assert.DoesNotContain("error", await page.InnerTextAsync("#status"));
         Assert.Equal(1, await page.Locator(".msg.assistant").CountAsync());
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "7-image-sent.png") });
+    }
+
+    [Fact]
+    public async Task Tools_the_server_ran_show_as_cards()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does it)");
+        await using McpToolbox mcp = await McpToolbox.AttachAsync([McpServerFixture.Spec], TimeSpan.FromSeconds(60));
+        await using ServerHarness h = await nano.ServeAsync(loopback: true, serverTools: mcp);
+        using IPlaywright pw = await Playwright.CreateAsync();
+        await using IBrowser browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        IPage page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 760 } });
+        await page.GotoAsync(h.Url + "/");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.FillAsync("#temperature", "0");
+        await page.FillAsync("#input", "Use the calculator to find 123 + 321."); // the page's own tools stay off
+        await page.ClickAsync("#send");
+        await Done(page, 1);
+        ILocator card = page.Locator(".card[data-state=server][data-tool=calculator]");
+        Assert.Contains("returned: 444", await card.InnerTextAsync());
+        Assert.Contains("444", await page.Locator(".msg.assistant .answer").Last.InnerTextAsync());
     }
 
     [Fact]

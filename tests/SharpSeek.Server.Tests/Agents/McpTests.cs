@@ -140,6 +140,13 @@ public sealed class McpTests(NanoFixture nano, McpServerFixture mcp) : IClassFix
         { "  ", 60, "the command is empty" },
     };
 
+    [Fact]
+    public async Task Two_servers_offering_one_tool_name_are_refused()
+    {
+        var e = await Assert.ThrowsAsync<McpAttachException>(() => McpToolbox.AttachAsync([McpServerFixture.Spec, McpServerFixture.Spec + " "], TimeSpan.FromSeconds(60)));
+        Assert.Contains("tool 'add' is also offered by --mcp", e.Message);
+    }
+
     [Theory]
     [MemberData(nameof(BadServers))]
     public async Task A_bad_server_fails_to_attach_with_a_clear_message(string spec, double timeoutSeconds, string message)
