@@ -53,7 +53,7 @@ public static class AgentTeamApp
             ModelId = Path.GetFileName(Path.GetFullPath(modelDir)), DefaultTemperature = temperature,
         });
         var store = new KeyValueStore([new("black-43", "lamp 7")]);
-        var team = Specialist.Team(client, store, TimeProvider.System, maxOutputTokens: 200);
+        var team = Specialist.Team(client, store, TimeProvider.System, new ChatOptions { MaxOutputTokens = 200, Seed = seed });
         var planner = new ChatClientAgent(client, new ChatClientAgentOptions
         {
             Name = "planner",

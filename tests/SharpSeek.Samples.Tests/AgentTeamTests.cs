@@ -83,7 +83,7 @@ public sealed class AgentTeamTests
     public void Plan_schema_offers_only_agents_that_accept_the_sub_goal()
     {
         string[] goals = ["What time is it in Paris?", "Look up the key teal-4."];
-        string schema = Plan.Schema(goals, Specialist.Team(new NoModel(), new KeyValueStore(), TimeProvider.System, 10)).GetRawText();
+        string schema = Plan.Schema(goals, Specialist.Team(new NoModel(), new KeyValueStore(), TimeProvider.System, new ChatOptions { MaxOutputTokens = 10 })).GetRawText();
         Assert.Contains("\"step_1\":{\"type\":\"object\"", schema);
         Assert.Contains("\"const\":\"What time is it in Paris?\"},\"agent\":{\"type\":\"string\",\"enum\":[\"clock\"]}", schema);
         Assert.Contains("\"enum\":[\"kv_store\"]", schema);

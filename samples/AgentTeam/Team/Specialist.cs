@@ -16,17 +16,14 @@ public sealed class Specialist
     private readonly Func<string, (IList<AITool> Tools, string Required)> _tools;
 
     public Specialist(IChatClient client, string name, string description, Func<string, bool> accepts,
-        Func<string, (IList<AITool> Tools, string Required)> tools, int maxOutputTokens)
+        Func<string, (IList<AITool> Tools, string Required)> tools, ChatOptions defaults)
     {
         Name = name;
         _accepts = accepts;
         _tools = tools;
-        Agent = new ChatClientAgent(client, new ChatClientAgentOptions
-        {
-            Name = name,
-            Description = description,
-            ChatOptions = new ChatOptions { MaxOutputTokens = maxOutputTokens, AllowMultipleToolCalls = false },
-        });
+        ChatOptions options = defaults.Clone();
+        options.AllowMultipleToolCalls = false;
+        Agent = new ChatClientAgent(client, new ChatClientAgentOptions { Name = name, Description = description, ChatOptions = options });
     }
 
     public string Name { get; }
@@ -41,19 +38,20 @@ public sealed class Specialist
     }
 
     /// <summary>The team: calculator, clock, key-value store (kv_set needs a human's approval).</summary>
-    public static IReadOnlyList<Specialist> Team(IChatClient client, KeyValueStore store, TimeProvider time, int maxOutputTokens) =>
+    /// <param name="defaults">Every specialist's chat options (output budget, seed); one tool call per answer is added.</param>
+    public static IReadOnlyList<Specialist> Team(IChatClient client, KeyValueStore store, TimeProvider time, ChatOptions defaults) =>
     [
         new(client, "calculator", "Evaluates a + b, a - b, a * b", s => SubGoals.Expressions(s).Count > 0,
             s => ([Tool.Create("calculator", "Evaluates a + b, a - b or a * b", (string expression) => Tools.Calculate(expression),
-                ("expression", SubGoals.Expressions(s)))], "calculator"), maxOutputTokens),
+                ("expression", SubGoals.Expressions(s)))], "calculator"), defaults),
         new(client, "clock", "The local time in a city", s => SubGoals.AsksTime(s) && SubGoals.Cities(s).Count > 0,
-            s => ([Tool.Create("clock", "Local time in a city", (string city) => Tools.Clock(city, time), ("city", SubGoals.Cities(s)))], "clock"), maxOutputTokens),
+            s => ([Tool.Create("clock", "Local time in a city", (string city) => Tools.Clock(city, time), ("city", SubGoals.Cities(s)))], "clock"), defaults),
         new(client, "kv_store", "Reads and writes a key-value store", s => SubGoals.Keys(s).Count > 0,
             s => ([
                 Tool.Create("kv_lookup", "Looks a key up in the store", (string key) => store.Get(key), ("key", SubGoals.Keys(s))),
                 new ApprovalRequiredAIFunction(Tool.Create("kv_set", "Writes a value under a key (changes state)", (string key, string value) => store.Set(key, value),
                     ("key", SubGoals.Keys(s)), ("value", SubGoals.WrittenValue(s) is string v ? [v] : null))),
-            ], SubGoals.IsWrite(s) ? "kv_set" : "kv_lookup"), maxOutputTokens),
+            ], SubGoals.IsWrite(s) ? "kv_set" : "kv_lookup"), defaults),
     ];
 }
 

@@ -1,4 +1,5 @@
-// The tools' own work: integer arithmetic, a clock over a small table of UTC offsets, and the
+// The tools' own work: integer arithmetic, a clock over a small table of standard-time UTC offsets
+// (no daylight saving: a sample, not a time-zone database), and the
 // key-value store (the one tool that changes state).
 using System.Collections.Concurrent;
 
