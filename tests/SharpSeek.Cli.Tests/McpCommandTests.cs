@@ -42,6 +42,30 @@ public sealed class McpCommandTests
         Assert.Contains("last exchange dropped (0 messages left", o);
     }
 
+    [Fact]
+    public void Tool_results_continue_the_session_and_misuse_is_refused()
+    {
+        using ModelDirectory model = ModelDirectory.Open(Nano);
+        using var session = new ChatSession(model.Model, Tokenizer.Load(model.TokenizerPath!), new ChatSettings { Sampling = new SamplingOptions { Temperature = 0 }, MaxAnswerTokens = 120 })
+        {
+            Mode = ThinkingMode.Thinking,
+            Tools = [new ToolDefinition(System.Text.Json.JsonSerializer.SerializeToElement(new { name = "calculator", parameters = new { type = "object", properties = new { expression = new { type = "string" } } } }))],
+        };
+        Assert.Throws<InvalidOperationException>(() => session.SendToolResults([ChatMessage.ToolResult("call_1_0", "444")]));
+        ChatTurn call = session.Send("Use the calculator to find 123 + 321.");
+        ToolCall c = Assert.Single(call.Assistant.ToolCalls!);
+        Assert.Equal("calculator", c.Name);
+        Assert.Equal("call_1_0", c.Id);
+        Assert.Throws<ArgumentException>(() => session.SendToolResults([ChatMessage.User("444")]));
+        ChatTurn answer = session.SendToolResults([ChatMessage.ToolResult(c.Id!, "444")]);
+        Assert.Contains("444", answer.Assistant.Content);
+        Assert.Equal(session.MemoryIds.Count, session.Sequence.Length);
+        Assert.Equal(4, session.Messages.Count); // user, call, result, answer
+        Assert.Throws<InvalidOperationException>(() => session.SendToolResults([ChatMessage.ToolResult(c.Id!, "444")]));
+        Assert.True(session.Undo());
+        Assert.Empty(session.Messages);
+    }
+
     [Theory]
     [InlineData("chat", "no-such-mcp-server", "30", "--mcp \"no-such-mcp-server\": command 'no-such-mcp-server' was not found on PATH")]
     [InlineData("serve", "/bin/true", "30", "--mcp \"/bin/true\": the server did not start as an MCP server")]
