@@ -25,9 +25,10 @@ public sealed class ServerHarness : IAsyncDisposable
     /// <summary>Base URL when listening on loopback.</summary>
     public string? Url { get; }
 
-    public static async Task<ServerHarness> StartAsync(ILanguageModel model, Tokenizer? tokenizer, ServerOptions? options = null, bool loopback = false)
+    public static async Task<ServerHarness> StartAsync(ILanguageModel model, Tokenizer? tokenizer, ServerOptions? options = null, bool loopback = false,
+        SharpSeek.Server.Tools.IServerTools? serverTools = null)
     {
-        var engine = new ServingContext(model, tokenizer, options ?? new ServerOptions { ModelId = "tiny" });
+        var engine = new ServingContext(model, tokenizer, options ?? new ServerOptions { ModelId = "tiny" }) { ServerTools = serverTools };
         WebApplication app = SharpSeekServer.Build(engine, b =>
         {
             if (loopback) b.WebHost.UseUrls("http://127.0.0.1:0");

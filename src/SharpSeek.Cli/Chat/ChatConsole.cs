@@ -2,14 +2,16 @@
 // answer (reasoning as a dim, framed "thinking" log, then the content) and prints a status line.
 // Ctrl-C cancels the answer being generated and returns to the prompt. Without a terminal
 // (redirected output) it prints plain text with no escape codes.
-using System.Diagnostics;
 using SharpSeek.Runtime.Generation;
+using SharpSeek.Server.Tools;
 using SharpSeek.Tokenization.Chat;
 
 namespace SharpSeek.Cli.Chat;
 
-public sealed class ChatConsole(ChatSession session, TextReader input, TextWriter output, bool ansi)
+public sealed class ChatConsole(ChatSession session, TextReader input, TextWriter output, bool ansi, IServerTools? tools = null)
 {
+    /// <summary>Answers in a row that may call tools (chat --mcp) before the model answers without one.</summary>
+    public const int MaxToolRounds = 4;
     private const string Dim = "\u001b[2m", Bold = "\u001b[1m", Reset = "\u001b[0m";
     private CancellationTokenSource? _answer;
     private readonly object _gate = new();
@@ -112,7 +114,38 @@ public sealed class ChatConsole(ChatSession session, TextReader input, TextWrite
     {
         var cts = new CancellationTokenSource();
         lock (_gate) _answer = cts;
-        var clock = Stopwatch.StartNew();
+        try
+        {
+            ChatTurn turn = Stream(onDelta => session.Send(user, onDelta, cts.Token));
+            // chat --mcp: run the calls on the attached servers, print each call and result, answer again.
+            for (int round = 1; tools is not null && turn.Assistant.ToolCalls is { Count: > 0 } calls
+                 && turn.Generation.Finish != FinishReason.Cancelled && round < MaxToolRounds; round++)
+            {
+                var results = new List<ChatMessage>();
+                foreach (ToolCall call in calls)
+                {
+                    output.WriteLine($"[mcp call] {call.Name}({call.Arguments})");
+                    string result = tools.Has(call.Name)
+                        ? tools.CallAsync(call.Name, call.Arguments, cts.Token).GetAwaiter().GetResult()
+                        : $"error: no attached MCP server offers a tool named '{call.Name}'";
+                    output.WriteLine($"[mcp result] {result}");
+                    results.Add(ChatMessage.ToolResult(call.Id!, result));
+                }
+                turn = Stream(onDelta => session.SendToolResults(results, onDelta, cts.Token));
+            }
+        }
+        catch (InvalidOperationException e) { output.WriteLine($"{(ansi ? Reset : "")}error: {e.Message}"); }
+        catch (OperationCanceledException) { output.WriteLine("(stopped)"); }
+        finally
+        {
+            lock (_gate) _answer = null;
+            cts.Dispose();
+        }
+    }
+
+    // One generation: the thinking log and the answer as they stream, then the status line.
+    private ChatTurn Stream(Func<Action<CompletionDelta>, ChatTurn> generate)
+    {
         bool inThinking = false, wroteContent = false;
         void OnDelta(CompletionDelta d)
         {
@@ -129,24 +162,15 @@ public sealed class ChatConsole(ChatSession session, TextReader input, TextWrite
             }
             output.Flush();
         }
-        try
-        {
-            ChatTurn turn = session.Send(user, OnDelta, cts.Token);
-            if (inThinking) output.Write(ansi ? $"\n└{Reset}" : "\n[/thinking]");
-            if (!wroteContent && !inThinking) output.Write("assistant> ");
-            output.WriteLine();
-            GenerationResult g = turn.Generation;
-            string cancelled = g.Finish == FinishReason.Cancelled ? " · stopped (Ctrl-C)" : "";
-            string spec = g.Speculative is { } s ? $" · acceptance {s.AcceptanceRate:P0}" : "";
-            string status = $"[{g.Ids.Count} tokens · {g.DecodeTokensPerSecond:F1} tok/s · prefill {turn.PromptIdsFed} tokens{(turn.Reprefilled ? " (re-prefilled)" : "")} · context {session.ContextUsed}/{session.MaxContext}{spec}{cancelled}]";
-            output.WriteLine(ansi ? $"{Dim}{status}{Reset}" : status);
-        }
-        catch (InvalidOperationException e) { output.WriteLine($"{(ansi ? Reset : "")}error: {e.Message}"); }
-        finally
-        {
-            lock (_gate) _answer = null;
-            cts.Dispose();
-            clock.Stop();
-        }
+        ChatTurn turn = generate(OnDelta);
+        if (inThinking) output.Write(ansi ? $"\n└{Reset}" : "\n[/thinking]");
+        if (!wroteContent && !inThinking) output.Write("assistant> ");
+        output.WriteLine();
+        GenerationResult g = turn.Generation;
+        string cancelled = g.Finish == FinishReason.Cancelled ? " · stopped (Ctrl-C)" : "";
+        string spec = g.Speculative is { } s ? $" · acceptance {s.AcceptanceRate:P0}" : "";
+        string status = $"[{g.Ids.Count} tokens · {g.DecodeTokensPerSecond:F1} tok/s · prefill {turn.PromptIdsFed} tokens{(turn.Reprefilled ? " (re-prefilled)" : "")} · context {session.ContextUsed}/{session.MaxContext}{spec}{cancelled}]";
+        output.WriteLine(ansi ? $"{Dim}{status}{Reset}" : status);
+        return turn;
     }
 }

@@ -55,6 +55,8 @@ public sealed class ChatSession : IDisposable
     public string? SystemPrompt { get; set; }
     public ThinkingMode Mode { get; set; } = ThinkingMode.Chat;
     public ReasoningEffort Effort { get; set; } = ReasoningEffort.Default;
+    /// <summary>Tools rendered into the prompt (chat --mcp); the front end runs the calls and sends their results back.</summary>
+    public IReadOnlyList<ToolDefinition>? Tools { get; set; }
     /// <summary>User and assistant messages (the system prompt is separate).</summary>
     public IReadOnlyList<ChatMessage> Messages => _messages;
     public IReadOnlyList<int> MemoryIds => _fed;
@@ -68,17 +70,32 @@ public sealed class ChatSession : IDisposable
         SystemPrompt is null ? _messages.ToArray() : [ChatMessage.System(SystemPrompt), .. _messages];
 
     /// <summary>The ids of the conversation plus <paramref name="user"/> and the generation prompt.</summary>
-    public int[] PromptIds(string user)
+    public int[] PromptIds(string user) => PromptIds([ChatMessage.User(user)]);
+
+    private int[] PromptIds(IReadOnlyList<ChatMessage> added)
     {
-        var all = new List<ChatMessage>(Conversation()) { ChatMessage.User(user) };
-        string text = ChatEncoder.Encode(all, new ChatEncodeOptions { ThinkingMode = Mode, ReasoningEffort = Effort });
+        var all = new List<ChatMessage>(Conversation());
+        all.AddRange(added);
+        string text = ChatEncoder.Encode(PromptComposer.WithToolsAndFormat(all, Tools, null), new ChatEncodeOptions { ThinkingMode = Mode, ReasoningEffort = Effort });
         return _tokenizer.Encode(text);
     }
 
     /// <summary>Answers <paramref name="user"/>; streams reasoning/content deltas; cancellation ends the answer early (kept).</summary>
-    public ChatTurn Send(string user, Action<CompletionDelta>? onDelta = null, CancellationToken ct = default)
+    public ChatTurn Send(string user, Action<CompletionDelta>? onDelta = null, CancellationToken ct = default) =>
+        Generate([ChatMessage.User(user)], onDelta, ct);
+
+    /// <summary>Continues after the last answer's tool calls with their results (ChatMessage.ToolResult, ids from the calls).</summary>
+    public ChatTurn SendToolResults(IReadOnlyList<ChatMessage> results, Action<CompletionDelta>? onDelta = null, CancellationToken ct = default)
     {
-        int[] target = PromptIds(user);
+        if (results.Count == 0 || results.Any(r => r.Role != ChatRole.Tool)) throw new ArgumentException("tool results must be one or more tool messages");
+        if (_messages.Count == 0 || _messages[^1] is not { Role: ChatRole.Assistant, ToolCalls.Count: > 0 })
+            throw new InvalidOperationException("there are no tool calls to answer: the last message is not an assistant message with tool calls");
+        return Generate(results, onDelta, ct);
+    }
+
+    private ChatTurn Generate(IReadOnlyList<ChatMessage> added, Action<CompletionDelta>? onDelta, CancellationToken ct)
+    {
+        int[] target = PromptIds(added);
         if (target.Length >= MaxContext)
             throw new InvalidOperationException($"the conversation needs {target.Length} tokens but the context holds {MaxContext}: /undo or /reset");
         int[] before = _fed.ToArray();
@@ -108,8 +125,11 @@ public sealed class ChatSession : IDisposable
         Deliver(text.Finish(out ParsedCompletion parsed));
         // Random weights, a cancelled or truncated answer: the lenient parse agrees with what was streamed.
         ChatMessage assistant = parsed.ToMessage() is var m && m.ReasoningContent == "" && Mode == ThinkingMode.Chat ? m with { ReasoningContent = null } : m;
+        // Calls get ids so their results (SendToolResults) are matched to them.
+        if (assistant.ToolCalls is { Count: > 0 } calls)
+            assistant = assistant with { ToolCalls = calls.Select((c, i) => c with { Id = $"call_{_messages.Count + added.Count}_{i}" }).ToList() };
         _snapshots.Add((_messages.Count, before));
-        _messages.Add(ChatMessage.User(user));
+        _messages.AddRange(added);
         _messages.Add(assistant);
         return new ChatTurn(assistant, result, feed.Length, Reprefills > reprefills);
     }

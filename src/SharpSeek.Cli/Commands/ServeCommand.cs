@@ -1,9 +1,10 @@
 // `sharpseek serve --model DIR [--host H] [--port P] [--api-key K] [--max-concurrent N] [--max-context T]
-// [--speculative] [--prefix-cache-mb M]`:
+// [--speculative] [--prefix-cache-mb M] [--mcp "COMMAND ARGS"]...`:
 // the OpenAI-compatible HTTP server (SharpSeek.Server) on Kestrel until Ctrl+C.
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Hosting;
 using SharpSeek.Runtime.Models;
 using SharpSeek.Server;
 using SharpSeek.Server.Hosting;
@@ -26,7 +27,9 @@ public static class ServeCommand
         var prefixCache = new Option<int>("--prefix-cache-mb") { Description = "Memory kept for prefix reuse across requests, in MiB (0 = off)", DefaultValueFactory = _ => 256 };
         var otlp = new Option<Uri?>("--otlp-endpoint") { Description = "Send OpenTelemetry metrics and traces to this OTLP endpoint (e.g. http://localhost:4317)" };
         var head = HeadFlag.Create();
+        var mcp = new SharpSeek.Cli.Generation.McpFlags();
         var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API and a chat page at /") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache, otlp, head };
+        mcp.AddTo(command);
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -46,11 +49,14 @@ public static class ServeCommand
                 Speculative = spec, PrefixCacheBytes = (long)parse.GetValue(prefixCache) << 20,
                 Defaults = md.Defaults, OtlpEndpoint = parse.GetValue(otlp),
             };
-            using var engine = new ServingContext(md.Model, tokenizer, options);
+            // --mcp: the servers' tools answer requests that bring no tools of their own (docs/AGENTS.md).
+            using SharpSeek.Server.Tools.McpToolbox? tools = mcp.Attach(parse, Console.Error);
+            using var engine = new ServingContext(md.Model, tokenizer, options) { ServerTools = tools };
             string url = $"http://{parse.GetValue(host)}:{p}";
             WebApplication app = SharpSeekServer.Build(engine, b => b.WebHost.UseUrls(url));
+            app.Start(); // listening before it says so: the line below means ready
             Console.Error.WriteLine($"serving '{id}' on {url} (context {md.Model.MaxContext}, max concurrent {mc}{(options.Speculative ? ", speculative" : "")}, prefix cache {parse.GetValue(prefixCache)} MiB{(tokenizer is null ? ", no tokenizer: token-id prompts only" : "")})");
-            app.Run();
+            app.WaitForShutdown();
             return 0;
         });
         return command;

@@ -16,9 +16,27 @@ public static class ChatCompletionsEndpoint
     {
         ChatRequest req;
         using (var doc = await RequestBody.ReadJsonAsync(http.Request, engine.Options.MaxBodyBytes, http.RequestAborted))
-            req = ChatRequest.Parse(doc.RootElement, engine.Options.Defaults);
+            req = ChatRequest.Parse(doc.RootElement, engine.Options.Defaults, engine.ServerTools?.Definitions);
         engine.CheckModel(req.Common.Model);
         Tokenizer tokenizer = engine.RequireTokenizer("chat messages");
+        if (req.UsesServerTools)
+        {
+            await ServerToolRounds.HandleAsync(http, engine, req, engine.ServerTools!, tokenizer);
+            return;
+        }
+        var (slot, run) = await StartAsync(http, engine, req, tokenizer);
+        using IDisposable _ = slot;
+        using ChoiceRun __ = run;
+        var choices = Enumerable.Range(0, req.Common.N).Select(i => new ChatChoice(i, tokenizer, req.Mode, req.Common.Stop, engine.Model.EosTokenIds)).ToArray();
+        string id = $"chatcmpl-{Guid.NewGuid():N}";
+        long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        if (req.Common.Stream) await ChatStreaming.WriteAsync(http, engine, req.Common, run, choices, id, created);
+        else await WriteWholeAsync(http, engine, req.Common, run, choices, id, created);
+    }
+
+    /// <summary>Renders <paramref name="req"/>, reserves its generation slots and submits its choices.</summary>
+    public static async Task<(IDisposable Slot, ChoiceRun Run)> StartAsync(HttpContext http, ServingContext engine, ChatRequest req, Tokenizer tokenizer)
+    {
         string prompt;
         int[] cachePoints;
         try
@@ -33,13 +51,13 @@ public static class ChatCompletionsEndpoint
         PrefilledPrompt? images = req.Images.Count > 0 ? await Task.Run(() => ImagePrompt.Prepare(engine, tokenizer, prompt, req.Images), http.RequestAborted) : null;
         int[] ids = images?.LastIds ?? tokenizer.Encode(prompt);
         int maxTokens = engine.Budget(images?.PromptTokens ?? ids.Length, req.Common.MaxTokens, "messages");
-        using IDisposable slot = engine.Acquire(req.Common.N);
-        using var run = new ChoiceRun(engine, ids, req.Common, maxTokens, http.RequestAborted, OutputConstraints.For(req, engine), images is null ? cachePoints : null, images);
-        var choices = Enumerable.Range(0, req.Common.N).Select(i => new ChatChoice(i, tokenizer, req.Mode, req.Common.Stop, engine.Model.EosTokenIds)).ToArray();
-        string id = $"chatcmpl-{Guid.NewGuid():N}";
-        long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        if (req.Common.Stream) await ChatStreaming.WriteAsync(http, engine, req.Common, run, choices, id, created);
-        else await WriteWholeAsync(http, engine, req.Common, run, choices, id, created);
+        IDisposable slot = engine.Acquire(req.Common.N);
+        try { return (slot, new ChoiceRun(engine, ids, req.Common, maxTokens, http.RequestAborted, OutputConstraints.For(req, engine), images is null ? cachePoints : null, images)); }
+        catch
+        {
+            slot.Dispose();
+            throw;
+        }
     }
 
     private static async Task WriteWholeAsync(HttpContext http, ServingContext engine, CommonParams common, ChoiceRun run, ChatChoice[] choices, string id, long created)

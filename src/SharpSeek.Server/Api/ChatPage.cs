@@ -1,6 +1,6 @@
 // The chat page at / (wwwroot: index.html, style.css, app.js, embedded in the assembly so `serve`
 // needs no content root) and /chat/config, the settings the page starts from (the model
-// directory's generation_config.json: thinking, temperature).
+// directory's generation_config.json: thinking, temperature; whether images can be attached).
 using System.Reflection;
 using Microsoft.AspNetCore.Http;
 using SharpSeek.Server.Hosting;
@@ -32,5 +32,7 @@ public static class ChatPage
         model = engine.Options.ModelId,
         thinking = engine.Options.Defaults.Thinking,
         temperature = engine.Options.Defaults.Temperature,
+        vision = ImagePrompt.Supported(engine), // the page's image attach button is enabled only then
+        max_image_bytes = engine.Options.MaxBodyBytes * 3 / 4 - 4096, // base64 grows an image by 4/3 inside the request body
     }, ApiJson.Options);
 }

@@ -17,8 +17,12 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
     /// <summary>parallel_tool_calls: false allows one call per answer (constrained when a call is required or a tool is strict).</summary>
     public bool ParallelToolCalls { get; init; } = true;
 
+    /// <summary>The tools are the server's own (serve --mcp): the request brought none and did not say tool_choice none.</summary>
+    public bool UsesServerTools { get; init; }
+
     /// <param name="defaults">The model's generation_config.json: thinking mode, effort and sampling when the request does not say.</param>
-    public static ChatRequest Parse(JsonElement root, GenerationDefaults? defaults = null)
+    /// <param name="serverTools">Tools the server runs itself, offered when the request brings no tools.</param>
+    public static ChatRequest Parse(JsonElement root, GenerationDefaults? defaults = null, IReadOnlyList<ToolDefinition>? serverTools = null)
     {
         GenerationDefaults d = defaults ?? GenerationDefaults.None;
         CommonParams common = RequestFields.Common(root, chat: true, d);
@@ -31,8 +35,10 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
         if (messages.Count == 0) throw ApiError.BadRequest("messages must not be empty", "messages");
 
         IReadOnlyList<ToolDefinition>? tools = ParseTools(root);
+        bool server = tools is null && serverTools is { Count: > 0 };
+        if (server) tools = serverTools;
         ToolChoice choice = ParseToolChoice(root, tools);
-        if (choice.Mode == ToolChoiceMode.None) tools = null;
+        if (choice.Mode == ToolChoiceMode.None) { tools = null; server = false; }
 
         JsonElement? format = null;
         if (root.TryGetProperty("response_format", out JsonElement rf) && rf.ValueKind != JsonValueKind.Null)
@@ -70,6 +76,7 @@ public sealed record ChatRequest(CommonParams Common, IReadOnlyList<ChatMessage>
         {
             ParallelToolCalls = RequestFields.Bool(root, "parallel_tool_calls") ?? true,
             Images = images,
+            UsesServerTools = server,
         };
     }
 

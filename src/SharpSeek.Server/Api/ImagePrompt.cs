@@ -17,10 +17,13 @@ public sealed record PrefilledPrompt(int[] LastIds, ISequence Sequence, int Prom
 
 public static class ImagePrompt
 {
+    /// <summary>Whether the served model reads images (a V4.1 checkpoint with a vision tower); the chat page asks via /chat/config.</summary>
+    public static bool Supported(ServingContext engine) => engine.Model is V41LanguageModel { Network.HasVision: true };
+
     public static PrefilledPrompt Prepare(ServingContext engine, Tokenizer tokenizer, string prompt, IReadOnlyList<ImagePart> images)
     {
         string first = images[0].Path;
-        if (engine.Model is not V41LanguageModel { Network.HasVision: true } v41)
+        if (!Supported(engine) || engine.Model is not V41LanguageModel v41)
             throw ApiError.BadRequest($"{first}: this model has no vision tower, so image content parts cannot be read", first, "images_not_supported");
         var net = v41.Network;
         // 1. ids: the text pieces tokenized, one image token id where each image stood

@@ -45,6 +45,8 @@ public sealed class ServingContext : IDisposable
     public MemoryPool Pool => Engine.Pool;
     public InferenceEngine Engine { get; }
     public ServerMetrics Metrics { get; } = new();
+    /// <summary>Tools the server runs itself (serve --mcp): offered to chat requests that bring no tools of their own (docs/AGENTS.md).</summary>
+    public SharpSeek.Server.Tools.IServerTools? ServerTools { get; init; }
     /// <summary>Responses kept for previous_response_id (ServerOptions.StoredResponses, least recently used evicted).</summary>
     public ResponseStore Responses { get; }
 

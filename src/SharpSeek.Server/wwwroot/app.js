@@ -1,13 +1,16 @@
 // The chat page: streams /v1/chat/completions (SSE), shows the thought log as it streams
 // (collapsible), turns tool calls into cards the user approves (optionally after editing the
 // arguments) or rejects before anything runs, and undoes or edits-and-regenerates exchanges.
+// Images (attached or pasted) go with a message as image_url data: URLs when the served model has a
+// vision tower (/chat/config says so); otherwise the attach button is disabled and says why. Tools the
+// server ran itself (serve --mcp, for requests without the page's tools) are shown as read-only cards.
 // The conversation lives here; every request resends it and the server's prefix cache reuses what
 // it already computed, so an undo or an edit continues exactly from the kept prefix.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 const log = $("log");
-const state = { messages: [], busy: false, abort: null, kv: { "black-43": "lamp 512" } };
+const state = { messages: [], busy: false, abort: null, kv: { "black-43": "lamp 512" }, images: [], vision: false, maxImageBytes: 0 };
 window.chatStats = { reasoningDeltas: 0, contentDeltas: 0, requests: 0 }; // read by the browser test
 
 // Tools the page can run itself. kv_set changes state, so its card says so.
@@ -64,7 +67,9 @@ function render() {
 }
 
 function userView(m, i) {
-  const box = el("div", { class: "msg user", "data-role": "user", "data-index": String(i) }, el("div", { class: "text" }, m.content));
+  const box = el("div", { class: "msg user", "data-role": "user", "data-index": String(i) });
+  if (m.images?.length) box.append(el("div", { class: "images" }, ...m.images.map((url) => el("img", { src: url, alt: "attached image" }))));
+  box.append(el("div", { class: "text" }, m.content));
   const edit = el("button", { type: "button", class: "edit", onclick: () => editMessage(box, i) }, "Edit");
   box.append(el("div", { class: "actions" }, edit));
   return box;
@@ -83,6 +88,9 @@ function assistantView(m, i) {
     t.addEventListener("toggle", () => { m._thoughtsOpen = t.open; });
     box.append(t);
   }
+  // calls the server ran itself (serve --mcp) before this answer: shown, not decided here
+  (m.server_tool_calls ?? []).forEach((c) => box.append(el("div", { class: "card", "data-state": "server", "data-tool": c.name },
+    el("h3", {}, "Ran on the server: " + c.name), el("div", { class: "state" }, c.arguments + " returned: " + c.output))));
   box.append(el("div", { class: "answer" }, m.content ?? ""));
   (m.tool_calls ?? []).forEach((call, k) => box.append(cardView(m, call, k)));
   return box;
@@ -108,11 +116,31 @@ function cardView(m, call, k) {
 
 // ---- actions -----------------------------------------------------------------------------------
 
-async function send(text) {
+async function send(text, images = state.images) {
   if (state.busy || !text.trim()) return;
-  state.messages.push({ role: "user", content: text });
+  const m = { role: "user", content: text };
+  if (images.length) m.images = [...images];
+  state.messages.push(m);
+  if (images === state.images) { state.images = []; renderAttachments(); }
   render();
   await complete();
+}
+
+// ---- images ------------------------------------------------------------------------------------
+
+function addImage(file) {
+  if (!state.vision) return;
+  if (!/^image\/(png|jpeg|gif|webp)$/.test(file.type)) { setStatus(`error: ${file.name || "the pasted file"} is not a PNG, JPEG, GIF or WebP image`); return; }
+  if (file.size > state.maxImageBytes) { setStatus(`error: ${file.name || "the image"} is ${file.size} bytes; the server takes at most ${state.maxImageBytes}`); return; }
+  const reader = new FileReader();
+  reader.onload = () => { state.images.push(reader.result); renderAttachments(); };
+  reader.readAsDataURL(file);
+}
+
+function renderAttachments() {
+  $("attachments").replaceChildren(...state.images.map((url, k) => el("span", { class: "thumb" },
+    el("img", { src: url, alt: "image to send" }),
+    el("button", { type: "button", title: "remove", onclick: () => { state.images.splice(k, 1); renderAttachments(); } }, "×"))));
 }
 
 function decide(m, call, argsText, approve) {
@@ -144,9 +172,10 @@ function editMessage(box, i) {
   if (state.busy) return;
   const area = el("textarea", { class: "edit-text", rows: "2" });
   area.value = state.messages[i].content;
+  const images = state.messages[i].images ?? [];
   const regenerate = el("button", { type: "button", class: "regenerate", onclick: async () => {
     state.messages.splice(i);
-    await send(area.value);
+    await send(area.value, images);
   } }, "Regenerate");
   const cancel = el("button", { type: "button", onclick: render }, "Cancel");
   box.replaceChildren(area, el("div", { class: "actions" }, regenerate, " ", cancel));
@@ -163,6 +192,8 @@ function headers(extra = {}) {
 function apiMessages() {
   return state.messages.map((m) => {
     const o = { role: m.role, content: m.content ?? "" };
+    // images first, then the text (the server wants text after the last image)
+    if (m.images?.length) o.content = [...m.images.map((url) => ({ type: "image_url", image_url: { url } })), { type: "text", text: m.content }];
     if (m.role === "assistant" && m.reasoning_content) o.reasoning_content = m.reasoning_content;
     if (m.tool_calls) { o.tool_calls = m.tool_calls.map(({ id, type, function: f }) => ({ id, type, function: { name: f.name, arguments: f.arguments } })); if (!m.content) o.content = null; }
     if (m.role === "tool") o.tool_call_id = m.tool_call_id;
@@ -173,8 +204,8 @@ function apiMessages() {
 function requestBody() {
   const body = {
     model: $("model").value, messages: apiMessages(), stream: true, stream_options: { include_usage: true },
-    temperature: Number($("temperature").value), thinking: { type: $("thinking").checked ? "enabled" : "disabled" }, max_tokens: 512,
-  };
+    temperature: Number($("temperature").value), thinking: { type: $("thinking").checked ? "enabled" : "disabled" },
+  }; // no max_tokens: the server's default, clamped to what the context has left (a fixed 512 overflowed small contexts)
   if ($("effort").value && $("thinking").checked) body.reasoning_effort = $("effort").value;
   if ($("tools").checked) body.tools = Object.entries(tools).map(([name, t]) => ({ type: "function", function: { name, description: t.description, parameters: t.parameters } }));
   return body;
@@ -219,6 +250,7 @@ async function complete() {
           thoughts.dataset.updates = String(Number(thoughts.dataset.updates) + 1);
           window.chatStats.reasoningDeltas++;
         }
+        if (delta.server_tool_calls?.length) m.server_tool_calls = delta.server_tool_calls;
         if (delta.content) { m.content += delta.content; answer.textContent = m.content; window.chatStats.contentDeltas++; }
         for (const t of delta.tool_calls ?? []) m.tool_calls.push({ id: t.id, type: "function", function: { name: t.function.name, arguments: t.function.arguments } });
         log.scrollTop = log.scrollHeight;
@@ -244,6 +276,12 @@ $("composer").addEventListener("submit", (e) => { e.preventDefault(); const t = 
 $("input").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("composer").requestSubmit(); } });
 $("stop").addEventListener("click", () => state.abort?.abort());
 $("undo").addEventListener("click", undo);
+$("attach").addEventListener("click", () => $("imageFile").click());
+$("imageFile").addEventListener("change", () => { for (const f of $("imageFile").files) addImage(f); $("imageFile").value = ""; });
+$("input").addEventListener("paste", (e) => {
+  const files = [...(e.clipboardData?.items ?? [])].filter((it) => it.kind === "file" && it.type.startsWith("image/")).map((it) => it.getAsFile());
+  if (files.length && state.vision) { e.preventDefault(); files.forEach(addImage); }
+});
 $("temperature").addEventListener("input", () => { $("temperatureValue").textContent = $("temperature").value; });
 
 (async () => {
@@ -254,5 +292,9 @@ $("temperature").addEventListener("input", () => { $("temperatureValue").textCon
   $("thinking").checked = config.thinking;
   $("temperature").value = String(config.temperature);
   $("temperatureValue").textContent = String(config.temperature);
+  state.vision = !!config.vision;
+  state.maxImageBytes = config.max_image_bytes ?? 0;
+  $("attach").disabled = !state.vision;
+  $("attach").title = state.vision ? "Attach an image (or paste one into the message box)" : "This model has no vision tower: it cannot read images";
   document.body.dataset.ready = "true";
 })();

@@ -3,10 +3,13 @@
 // model call so the stream is observable). Sends a message and watches the thought log stream,
 // collapses and reopens it, approves a tool call after editing its arguments, rejects another,
 // undoes the last exchange, edits the second message (served from the prefix cache) and then the
-// first, regenerating each. Screenshots go to
+// first, regenerating each. On a V4.1 checkpoint with a vision tower an attached image goes to the
+// server as an image_url data: URL and the answer comes back; on nano the attach button is disabled.
+// Screenshots go to
 // bin/.../screenshots (docs/chat-page.png is one of them).
 using Microsoft.Playwright;
 using SharpSeek.Runtime.Models;
+using SharpSeek.Server.Tools;
 
 namespace SharpSeek.Server.Tests.Agents;
 
@@ -30,6 +33,9 @@ public sealed class ChatPageTests(NanoFixture nano)
         await page.WaitForSelectorAsync("body[data-ready=true]");
         Assert.True(await page.IsCheckedAsync("#thinking")); // from generation_config.json
         Assert.Equal("default", await page.InputValueAsync("#model"));
+        // nano has no vision tower: the attach button is off and says why
+        Assert.True(await page.IsDisabledAsync("#attach"));
+        Assert.Contains("no vision tower", await page.GetAttributeAsync("#attach", "title"));
         await page.FillAsync("#temperature", "0"); // greedy: the answers below are the model's best
 
         // 1. Send: the thought log is visible while it streams, the answer follows.
@@ -109,6 +115,70 @@ public sealed class ChatPageTests(NanoFixture nano)
     }
 
     [Fact]
+    public async Task An_attached_image_goes_to_a_vision_model_and_back()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does it)");
+        string shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(shots);
+        // The V4.1 golden checkpoint (random weights, a vision tower) and its 56 x 70 test image.
+        string fixture = Path.Combine(SharpSeek.Extensions.AI.Tests.TestAssets.FindRepo(), "tests", "fixtures", "v41-tiny");
+        var tok = SharpSeek.Tokenization.Tokenizer.Load(Path.Combine(fixture, "tokenizer.json"));
+        using ModelDirectory v41 = ModelDirectory.Open(fixture, null, _ => SharpSeek.Tokenization.Engram.CompressedTokenMap.Build(tok).Map);
+        await using ServerHarness h = await ServerHarness.StartAsync(v41.Model, tok, new ServerOptions { ModelId = "tiny" }, loopback: true);
+        using IPlaywright pw = await Playwright.CreateAsync();
+        await using IBrowser browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        IPage page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 760 } });
+        await page.GotoAsync(h.Url + "/");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        Assert.False(await page.IsDisabledAsync("#attach"));
+
+        // Attach: a thumbnail with a remove button; removing and attaching again works.
+        string png = Path.Combine(fixture, "image.png");
+        await page.SetInputFilesAsync("#imageFile", png);
+        await page.Locator("#attachments img").WaitForAsync();
+        await page.Locator("#attachments button").ClickAsync();
+        Assert.Equal(0, await page.Locator("#attachments img").CountAsync());
+        await page.SetInputFilesAsync("#imageFile", png);
+        await page.Locator("#attachments img").WaitForAsync();
+        await page.FillAsync("#temperature", "0");
+        await page.FillAsync("#input", "What is in this picture?");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "6-image-attached.png") });
+
+        // Send: the request carries the image as a data: URL before the text, the server reads it (200).
+        IResponse response = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#send"), r => r.Url.EndsWith("/v1/chat/completions"));
+        Assert.True(response.Status == 200, await response.TextAsync());
+        string sent = response.Request.PostData!;
+        Assert.Contains("\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," + Convert.ToBase64String(File.ReadAllBytes(png)) + "\"}", sent);
+        Assert.Contains("{\"type\":\"text\",\"text\":\"What is in this picture?\"}", sent);
+        await Done(page, 1);
+        Assert.Equal(1, await page.Locator(".msg.user .images img").CountAsync());
+        Assert.Equal(0, await page.Locator("#attachments img").CountAsync()); // sent, so no longer pending
+        Assert.DoesNotContain("error", await page.InnerTextAsync("#status"));
+        Assert.Equal(1, await page.Locator(".msg.assistant").CountAsync());
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "7-image-sent.png") });
+    }
+
+    [Fact]
+    public async Task Tools_the_server_ran_show_as_cards()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does it)");
+        await using McpToolbox mcp = await McpToolbox.AttachAsync([McpServerFixture.Spec], TimeSpan.FromSeconds(60));
+        await using ServerHarness h = await nano.ServeAsync(loopback: true, serverTools: mcp);
+        using IPlaywright pw = await Playwright.CreateAsync();
+        await using IBrowser browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        IPage page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 760 } });
+        await page.GotoAsync(h.Url + "/");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.FillAsync("#temperature", "0");
+        await page.FillAsync("#input", "Use the calculator to find 123 + 321."); // the page's own tools stay off
+        await page.ClickAsync("#send");
+        await Done(page, 1);
+        ILocator card = page.Locator(".card[data-state=server][data-tool=calculator]");
+        Assert.Contains("returned: 444", await card.InnerTextAsync());
+        Assert.Contains("444", await page.Locator(".msg.assistant .answer").Last.InnerTextAsync());
+    }
+
+    [Fact]
     public async Task The_page_is_served_from_the_assembly_without_outside_urls()
     {
         await using ServerHarness h = await nano.ServeAsync();
@@ -122,7 +192,9 @@ public sealed class ChatPageTests(NanoFixture nano)
             Assert.DoesNotContain("https://", body);
         }
         using HttpResponseMessage c = await h.Client.GetAsync("/chat/config");
-        Assert.Contains("\"thinking\":true", await c.Content.ReadAsStringAsync());
+        string config = await c.Content.ReadAsStringAsync();
+        Assert.Contains("\"thinking\":true", config);
+        Assert.Contains("\"vision\":false", config);
     }
 
     // Waits until no request runs and `users` user messages are shown, each answered.

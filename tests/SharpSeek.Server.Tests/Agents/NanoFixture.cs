@@ -15,8 +15,8 @@ public sealed class NanoFixture : IDisposable
     public Tokenizer Tokenizer => _nano.Tokenizer;
 
     /// <summary>A server over the nano model with the directory's defaults, as `sharpseek serve` starts it.</summary>
-    public Task<ServerHarness> ServeAsync(bool loopback = false, ServerOptions? options = null) =>
-        ServerHarness.StartAsync(Directory.Model, Tokenizer, (options ?? new ServerOptions()) with { ModelId = "default", Defaults = Directory.Defaults }, loopback);
+    public Task<ServerHarness> ServeAsync(bool loopback = false, ServerOptions? options = null, SharpSeek.Server.Tools.IServerTools? serverTools = null) =>
+        ServerHarness.StartAsync(Directory.Model, Tokenizer, (options ?? new ServerOptions()) with { ModelId = "default", Defaults = Directory.Defaults }, loopback, serverTools);
 
     public void Dispose() => _nano.Dispose();
 }
