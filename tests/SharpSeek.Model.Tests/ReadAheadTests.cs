@@ -91,6 +91,23 @@ public sealed class ReadAheadTests(ReadAheadFixture fx) : IClassFixture<ReadAhea
     }
 
     [Fact]
+    public void WithoutPredictionOnlyTheChosenExpertsAreAdvised()
+    {
+        var m = DeepSeekV4<float>.Load(fx.Config, fx.Weights);
+        var advisor = new RecordingAdvisor();
+        var ra = ExpertReadAhead<float>.For(m, fx.Weights, advisor, predict: false);
+        var pages = LayerPages.Of(fx.Weights, fx.Config);
+        var taps = new TapRecorder<float>();
+        Run(m, Ids(1, 4), 0, ra, taps);
+        var expected = new HashSet<PageRange>();
+        for (int b = 0; b < fx.Config.NumLayers; b++)
+            foreach (float e in taps.Rows(b, "gate_ids")[0]) expected.UnionWith(pages.Expert(b, (int)e).ToArray());
+        Assert.Equal(expected, advisor.WillNeeds.ToHashSet());
+        Assert.Equal(0, ra.Stats.Predicted + ra.Stats.Chosen + ra.Stats.AheadBytes);
+        Assert.True(ra.Stats.JustInTimeBytes > 0);
+    }
+
+    [Fact]
     public void ExactFaultsMarkEveryRoutedExpertRandom()
     {
         var m = DeepSeekV4<float>.Load(fx.Config, fx.Weights);

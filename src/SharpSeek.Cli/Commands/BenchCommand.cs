@@ -120,7 +120,7 @@ public static class BenchCommand
                 rss_file_bytes = disk2.RssFileBytes,
                 read_ahead = parse.GetValue(readAhead),
                 cold = parse.GetValue(cold),
-                read_ahead_hit_rate = expertReadAhead is null ? (double?)null : ReadAheadReport.ScoreHitRate(expertReadAhead),
+                read_ahead_hit_rate = ReadAheadReport.ScoreHitRateOrNull(expertReadAhead),
             };
             if (!run.IsRoot) return 0;
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r));

@@ -11,6 +11,9 @@ public static class ReadAheadReport
     public static double ScoreHitRate(ExpertReadAhead<float> ra) =>
         ra.Stats.HitRate(Enumerable.Range(0, ra.Stats.Blocks).Where(b => !ra.IsHash(b)));
 
+    /// <summary>For JSON: the hit rate, or null without a read-ahead or before any prediction was scored.</summary>
+    public static double? ScoreHitRateOrNull(ExpertReadAhead<float>? ra) => ra is not null && ScoreHitRate(ra) is var h && !double.IsNaN(h) ? h : null;
+
     public static void Print(TextWriter o, DiskCounters prefill, int n, double prefillS, DiskCounters decode, int m, double decodeS, DiskCounters end, ExpertReadAhead<float>? ra)
     {
         if (!OperatingSystem.IsLinux()) return;
@@ -20,6 +23,11 @@ public static class ReadAheadReport
         if (ra is null) return;
         var s = ra.Stats;
         var hash = Enumerable.Range(0, s.Blocks).Where(ra.IsHash).ToArray();
+        if (s.Predicted == 0)
+        {
+            o.WriteLine($"read-ahead no prediction: chosen experts advised when routed, {InspectCommand.Bytes(s.JustInTimeBytes)} (decode)");
+            return;
+        }
         o.WriteLine($"read-ahead one block ahead: hit rate {ScoreHitRate(ra):P1} of chosen experts on score-routed blocks"
             + (hash.Length > 0 ? $", {s.HitRate(hash):P1} on hash blocks" : "")
             + $"; {s.Predicted} experts predicted for {s.Chosen} chosen; advised ahead {InspectCommand.Bytes(s.AheadBytes)}, just in time {InspectCommand.Bytes(s.JustInTimeBytes)} (decode)");

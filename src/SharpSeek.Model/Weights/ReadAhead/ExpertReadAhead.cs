@@ -21,15 +21,17 @@ public sealed class ExpertReadAhead<T> : IWeightReadAhead<T> where T : unmanaged
     private readonly bool[] _hasPrediction;   // [block]
     private readonly bool[] _chosen;          // [expert] scratch
     private readonly object _lock = new();
+    private readonly bool _predict;
     private T[] _scores = [], _weights = [];
     private int[] _experts = [];
 
     public ReadAheadStats Stats { get; }
 
-    public ExpertReadAhead(MoeGate<T>[] gates, LayerPages pages, IPageAdvisor advisor, bool exactFaults = false)
+    /// <param name="predict">false: no prediction, each block's chosen experts are advised only when routed (the ablation of the prediction).</param>
+    public ExpertReadAhead(MoeGate<T>[] gates, LayerPages pages, IPageAdvisor advisor, bool exactFaults = false, bool predict = true)
     {
         if (gates.Length > pages.Blocks) throw new ArgumentException($"{gates.Length} routers for {pages.Blocks} blocks of pages");
-        _gates = gates; _pages = pages; _advisor = advisor;
+        _gates = gates; _pages = pages; _advisor = advisor; _predict = predict;
         _predicted = new bool[pages.Blocks][];
         for (int b = 0; b < pages.Blocks; b++) _predicted[b] = new bool[pages.Experts];
         _hasPrediction = new bool[pages.Blocks];
@@ -42,8 +44,8 @@ public sealed class ExpertReadAhead<T> : IWeightReadAhead<T> where T : unmanaged
     }
 
     /// <summary>The read-ahead of <paramref name="model"/> whose weights are mapped from <paramref name="source"/>.</summary>
-    public static ExpertReadAhead<T> For(DeepSeekV4<T> model, ITensorSource source, IPageAdvisor advisor, bool exactFaults = false) =>
-        new(model.Layers.Select(l => l.Ffn.Gate).ToArray(), LayerPages.Of(source, model.Config), advisor, exactFaults);
+    public static ExpertReadAhead<T> For(DeepSeekV4<T> model, ITensorSource source, IPageAdvisor advisor, bool exactFaults = false, bool predict = true) =>
+        new(model.Layers.Select(l => l.Ffn.Gate).ToArray(), LayerPages.Of(source, model.Config), advisor, exactFaults, predict);
 
     /// <summary>Whether block <paramref name="block"/> is routed by token id (its prediction is exact).</summary>
     public bool IsHash(int block) => block < _gates.Length && _gates[block].IsHash;
@@ -51,6 +53,7 @@ public sealed class ExpertReadAhead<T> : IWeightReadAhead<T> where T : unmanaged
     /// <summary>Every hash block's experts are known from the ids: advised now, with block 0's dense weights.</summary>
     public void Begin(ReadOnlySpan<int> ids)
     {
+        if (!_predict) return;
         lock (_lock)
         {
             for (int b = 0; b < _gates.Length; b++)
@@ -89,7 +92,7 @@ public sealed class ExpertReadAhead<T> : IWeightReadAhead<T> where T : unmanaged
 
             // 2. the next block: its router on this block's FFN input (hash blocks were predicted at Begin), its dense weights
             int next = layer + 1;
-            if (next >= _gates.Length) return;
+            if (next >= _gates.Length || !_predict) return;
             if (!_gates[next].IsHash)
             {
                 int E = _gates[next].Experts, k = _gates[next].TopK;
