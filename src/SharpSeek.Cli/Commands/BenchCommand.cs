@@ -30,8 +30,9 @@ public static class BenchCommand
         var visionLayers = new Option<int>("--vision-layers") { Description = "With --vision: run this many ViT blocks (default all) and scale the tower time to all" };
         var cold = new Option<bool>("--cold") { Description = "Evict the checkpoint's pages from the page cache first (posix_fadvise DONTNEED on its safetensors), so its weights come from the disk" };
         var readAhead = ReadAheadFlag.Create();
+        var promptSeed = new Option<int>("--prompt-seed") { Description = "Seed of the random prompt (another seed decodes other tokens, so other experts)", DefaultValueFactory = _ => 1234 };
         var parallel = ParallelRun.Option();
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel, vision, visionLayers, cold, readAhead };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel, vision, visionLayers, cold, readAhead, promptSeed };
         command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
@@ -67,7 +68,7 @@ public static class BenchCommand
             }
             if (parse.GetValue(sharedPrefix) < 0) throw new CliException("--shared-prefix must be >= 0");
             if (n + m > lm.MaxContext) throw new CliException($"{(depth > 0 ? "--context" : "--prompt")} + --gen = {n + m} exceeds the context limit {lm.MaxContext}");
-            var rng = new Random(1234);
+            var rng = new Random(parse.GetValue(promptSeed));
             int[] ids = Enumerable.Range(0, n).Select(_ => rng.Next(lm.VocabSize)).ToArray();
             using ISequence seq = lm.CreateSequence();
             bool profiling = parse.GetValue(profile);
