@@ -28,8 +28,11 @@ public static class BenchCommand
         var cases = new Option<string?>("--cases") { Description = "With --compare-head: golden cases file (caseK.prefill_ids, decode_ids, logits) instead of random prompts" };
         var vision = new Option<string?>("--vision") { Description = "V4.1: time and memory to encode one WIDTHxHEIGHT image with the config's vision geometry and random weights (only config.json is read)" };
         var visionLayers = new Option<int>("--vision-layers") { Description = "With --vision: run this many ViT blocks (default all) and scale the tower time to all" };
+        var cold = new Option<bool>("--cold") { Description = "Evict the checkpoint's pages from the page cache first (posix_fadvise DONTNEED on its safetensors), so its weights come from the disk" };
+        var readAhead = ReadAheadFlag.Create();
+        var promptSeed = new Option<int>("--prompt-seed") { Description = "Seed of the random prompt (another seed decodes other tokens, so other experts)", DefaultValueFactory = _ => 1234 };
         var parallel = ParallelRun.Option();
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel, vision, visionLayers };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel, vision, visionLayers, cold, readAhead, promptSeed };
         command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
@@ -52,8 +55,10 @@ public static class BenchCommand
                 }
             }
             if (parse.GetValue(compareHead)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json));
+            if (parse.GetValue(cold)) PageCache.Evict(dir, "--cold");
             var load = Stopwatch.StartNew();
             using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard);
+            var expertReadAhead = ReadAheadFlag.Attach(parse, readAhead, md);
             double loadS = load.Elapsed.TotalSeconds;
             ILanguageModel lm = md.Model;
             if (parse.GetValue(sharedPrefix) is int shared and > 0)
@@ -63,7 +68,7 @@ public static class BenchCommand
             }
             if (parse.GetValue(sharedPrefix) < 0) throw new CliException("--shared-prefix must be >= 0");
             if (n + m > lm.MaxContext) throw new CliException($"{(depth > 0 ? "--context" : "--prompt")} + --gen = {n + m} exceeds the context limit {lm.MaxContext}");
-            var rng = new Random(1234);
+            var rng = new Random(parse.GetValue(promptSeed));
             int[] ids = Enumerable.Range(0, n).Select(_ => rng.Next(lm.VocabSize)).ToArray();
             using ISequence seq = lm.CreateSequence();
             bool profiling = parse.GetValue(profile);
@@ -72,13 +77,16 @@ public static class BenchCommand
             BenchProfile? prefillProfile = profiling ? new("prefill", n) : null, decodeProfile = profiling ? new("decode", m) : null;
             float[] step = new float[lm.VocabSize];
             prefillProfile?.BeginPhase();
+            DiskCounters disk0 = DiskCounters.Read();
             var sw = Stopwatch.StartNew();
             if (v4 is not null) v4.Forward(seq, ids, step, 1, prefillProfile); else lm.ForwardLast(seq, ids, step);
             double prefillS = sw.Elapsed.TotalSeconds;
+            DiskCounters disk1 = DiskCounters.Read();
             prefillProfile?.EndPhase();
             int next = ArgMax(step);
             int[] one = new int[1];
             decodeProfile?.BeginPhase();
+            expertReadAhead?.Stats.Reset();   // the hit rate of the decode phase
             var (bytes0, exchanges0) = run.Traffic;
             sw.Restart();
             for (int i = 0; i < m; i++)
@@ -88,6 +96,7 @@ public static class BenchCommand
                 next = ArgMax(step);
             }
             double decodeS = sw.Elapsed.TotalSeconds;
+            DiskCounters disk2 = DiskCounters.Read();
             var (bytes1, exchanges1) = run.Traffic;
             decodeProfile?.EndPhase();
             long peak = Process.GetCurrentProcess().PeakWorkingSet64;
@@ -105,6 +114,14 @@ public static class BenchCommand
                 ranks = run.Ranks,
                 // decode: one token per MoE all-gather, so bytes per all-gather = bytes per token per MoE layer
                 decode_exchange_bytes_per_token_per_moe_layer = exchanges1 == exchanges0 ? 0 : (double)(bytes1 - bytes0) / (exchanges1 - exchanges0),
+                prefill_disk_read_bytes = (disk1 - disk0).ReadBytes,
+                decode_disk_read_bytes = (disk2 - disk1).ReadBytes,
+                decode_major_faults = (disk2 - disk1).MajorFaults,
+                rss_anon_bytes = disk2.RssAnonBytes,
+                rss_file_bytes = disk2.RssFileBytes,
+                read_ahead = parse.GetValue(readAhead),
+                cold = parse.GetValue(cold),
+                read_ahead_hit_rate = ReadAheadReport.ScoreHitRateOrNull(expertReadAhead),
             };
             if (!run.IsRoot) return 0;
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r));
@@ -114,6 +131,7 @@ public static class BenchCommand
                 Console.WriteLine($"prefill   {n} tokens in {prefillS:F3} s: {r.prefill_tokens_per_second:F1} tokens/s");
                 Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s (at context {n}..{n + m})");
                 Console.WriteLine($"memory    peak working set {InspectCommand.Bytes(peak)}, sequence memory {InspectCommand.Bytes(seq.BytesAllocated)}");
+                ReadAheadReport.Print(Console.Out, disk1 - disk0, n, prefillS, disk2 - disk1, m, decodeS, disk2, expertReadAhead);
                 if (run.Ranks > 1)
                     Console.WriteLine($"parallel  expert over {run.Ranks} ranks: rank 0 received {r.decode_exchange_bytes_per_token_per_moe_layer:F0} bytes per decoded token per MoE layer");
             }

@@ -4,7 +4,6 @@
 // on a cold SSD against a second run whose rows are cached. Without tokenizer.json the Engram token map
 // is the identity modulo engram_compressed_vocab_size (random checkpoints).
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
@@ -12,13 +11,8 @@ using SharpSeek.Model.Config.V41;
 
 namespace SharpSeek.Cli.Commands;
 
-public static partial class V41Bench
+public static class V41Bench
 {
-    [LibraryImport("libc", EntryPoint = "posix_fadvise")]
-    private static partial int PosixFadvise(int fd, long offset, long length, int advice);
-
-    private const int FadvDontNeed = 4;
-
     public static int Run(string dir, string cfgPath, int n, int m, bool coldEngram, int engramReads, bool json)
     {
         V41Config config = V41Config.Load(cfgPath);
@@ -26,7 +20,7 @@ public static partial class V41Bench
         int[]? map = File.Exists(Path.Combine(dir, "tokenizer.json")) || !config.Engram.Enabled
             ? V41Logits.TokenMap(dir, config)
             : Enumerable.Range(0, config.Base.VocabSize).Select(i => i % config.Engram.CompressedVocabSize).ToArray();
-        if (coldEngram) Evict(dir);
+        if (coldEngram) PageCache.Evict(dir, "--cold-engram");
         var load = Stopwatch.StartNew();
         using ITensorSource weights = Checkpoint.Open(dir);
         var net = DeepSeekV41<float>.Load(config, weights, map, engramReads);
@@ -64,18 +58,6 @@ public static partial class V41Bench
         Console.WriteLine($"  decode  {m} tokens   {decodeS:F3} s  {(m == 0 ? 0 : m / decodeS):F2} tok/s");
         Console.WriteLine($"  peak working set   {InspectCommand.Bytes(peak)}");
         return 0;
-    }
-
-    /// <summary>Drops the page-cache pages of every safetensors file of the directory (Linux posix_fadvise).</summary>
-    private static void Evict(string dir)
-    {
-        if (!OperatingSystem.IsLinux()) throw new CliException("--cold-engram needs Linux (posix_fadvise)");
-        foreach (string f in Directory.EnumerateFiles(dir, "*.safetensors"))
-        {
-            using var h = File.OpenHandle(f, FileMode.Open, FileAccess.Read);
-            int rc = PosixFadvise((int)h.DangerousGetHandle(), 0, 0, FadvDontNeed);
-            if (rc != 0) throw new CliException($"posix_fadvise on '{f}' failed ({rc})");
-        }
     }
 
     private static int ArgMax(ReadOnlySpan<float> x)

@@ -144,6 +144,7 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         Embed(ids, h);
         // 3. blocks, each token against its own sequence's memory of the block            [T, hc, dim]
         var memories = new IAttentionMemory<T>[tokens];
+        work.ReadAhead?.Begin(ids);
         work.Lap(ForwardOp.Setup);
         for (int l = 0; l < Layers.Length; l++)
         {

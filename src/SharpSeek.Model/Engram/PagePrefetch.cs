@@ -8,7 +8,7 @@ namespace SharpSeek.Model.Engram;
 
 public static unsafe partial class PagePrefetch
 {
-    private const int MadvWillNeed = 3;
+    private const int MadvRandom = 1, MadvWillNeed = 3;
     private static readonly long s_page = Environment.SystemPageSize;
 
     [LibraryImport("libc", EntryPoint = "madvise")]
@@ -20,5 +20,13 @@ public static unsafe partial class PagePrefetch
         if (!OperatingSystem.IsLinux() || length <= 0) return false;
         long start = (long)address & ~(s_page - 1), end = (long)address + length;
         return Madvise((nint)start, (nuint)(end - start), MadvWillNeed) == 0;
+    }
+
+    /// <summary>No fault read-around for [address, address + length) (MADV_RANDOM). Returns false when not supported here.</summary>
+    public static bool Random(byte* address, long length)
+    {
+        if (!OperatingSystem.IsLinux() || length <= 0) return false;
+        long start = (long)address & ~(s_page - 1), end = (long)address + length;
+        return Madvise((nint)start, (nuint)(end - start), MadvRandom) == 0;
     }
 }

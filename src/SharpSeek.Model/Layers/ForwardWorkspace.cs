@@ -34,6 +34,9 @@ public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloa
     /// <summary>The optional timing sink of this forward call (bench --profile).</summary>
     public IForwardProfiler? Profiler { get; set; }
 
+    /// <summary>The optional weight read-ahead of this forward call (bench --read-ahead).</summary>
+    public IWeightReadAhead<T>? ReadAhead { get; set; }
+
     /// <summary>Charges the time since the previous lap to <paramref name="op"/> when profiling.</summary>
     public void Lap(ForwardOp op) => Profiler?.Lap(op);
 

@@ -40,6 +40,7 @@ public sealed class Moe<T> where T : unmanaged, IFloatingPointIeee754<T>
                 for (int i = 0; i < k; i++) e[i] = T.CreateTruncating(chosen[t * k + i]);
                 taps.Record(_layer, "gate_ids", positions[t], e);
             }
+        work.ReadAhead?.Routed(_layer, x, ids, chosen, tokens);
         work.Lap(ForwardOp.MoeGate);
 
         // 2. routed experts, each over the tokens sent to it, added in expert order [T, dim]

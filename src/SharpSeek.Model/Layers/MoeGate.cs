@@ -43,6 +43,17 @@ public sealed class MoeGate<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (imageBias) _biasVl = scope.Vector<T>("bias_vl", DType.F32, Experts);
     }
 
+    /// <summary>A hash layer's experts of each token [T, k] (tid2eid rows).</summary>
+    public void HashExperts(ReadOnlySpan<int> ids, Span<int> experts)
+    {
+        int[] table = _tid2eid ?? throw new InvalidOperationException("not a hash-routed layer");
+        for (int t = 0; t < ids.Length; t++)
+        {
+            if ((uint)ids[t] >= (uint)(table.Length / TopK)) throw new ArgumentOutOfRangeException(nameof(ids), $"token id {ids[t]} outside the vocabulary");
+            table.AsSpan(ids[t] * TopK, TopK).CopyTo(experts.Slice(t * TopK, TopK));
+        }
+    }
+
     /// <summary>For each token: chosen expert ids [T, k] and routing weights [T, k]; scores [T, E] is scratch.</summary>
     /// <summary><paramref name="image"/>[t] true: token t is in an image span and selects with bias_vl (V4.1).</summary>
     public void Route(ReadOnlySpan<T> x, ReadOnlySpan<int> ids, int tokens, Span<T> scores, Span<int> experts, Span<T> weights, ReadOnlySpan<bool> image = default)

@@ -10,6 +10,7 @@ using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
 using SharpSeek.Tensors;
+using SharpSeek.Tensors.Codecs;
 
 namespace SharpSeek.Model.Weights;
 
@@ -43,14 +44,19 @@ public static class WeightInit
         if (n.EndsWith("_base", StringComparison.Ordinal) || n.EndsWith("gate.bias", StringComparison.Ordinal)
             || n.EndsWith(".ape", StringComparison.Ordinal) || n.EndsWith("attn_sink", StringComparison.Ordinal)) return f;
         if (n.EndsWith("_scale", StringComparison.Ordinal)) { Array.Fill(f, 0.5f); return f; }
-        int fanIn = cols;
-        double std = n == "embed.weight" ? 1.0 : n == "head.weight" ? 0.3 / Math.Sqrt(fanIn) : 1.0 / Math.Sqrt(fanIn);
-        if (HyperNames.IsHyper(n)) std *= 0.1;
-        if (n.EndsWith("wo_b.weight", StringComparison.Ordinal) || n.EndsWith("w2.weight", StringComparison.Ordinal))
-            std /= Math.Sqrt(2.0 * (c.NumLayers + c.NumMtpLayers));
-        double a = std * Math.Sqrt(3.0);
+        double a = Std(n, cols, c) * Math.Sqrt(3.0);
         for (long i = 0; i < f.LongLength; i++) f[i] = (float)((rng.NextDouble() * 2 - 1) * a);
         return f;
+    }
+
+    /// <summary>The standard deviation of matrix <paramref name="name"/> with fan-in <paramref name="fanIn"/> (see Floats).</summary>
+    public static double Std(string name, int fanIn, ModelConfig c)
+    {
+        double std = name == "embed.weight" ? 1.0 : name == "head.weight" ? 0.3 / Math.Sqrt(fanIn) : 1.0 / Math.Sqrt(fanIn);
+        if (HyperNames.IsHyper(name)) std *= 0.1;
+        if (name.EndsWith("wo_b.weight", StringComparison.Ordinal) || name.EndsWith("w2.weight", StringComparison.Ordinal))
+            std /= Math.Sqrt(2.0 * (c.NumLayers + c.NumMtpLayers));
+        return std;
     }
 
     /// <summary>
@@ -105,11 +111,18 @@ public struct SplitMix64(ulong state)
 public static class RandomCheckpoint
 {
     /// <summary>Writes config.json (copied), the shards and a RANDOM_WEIGHTS marker into <paramref name="outDir"/>.</summary>
-    public static long Write(string configPath, string outDir, ulong seed, long maxShardBytes = 2L << 30)
+    /// <param name="directFp4">
+    /// FP4 weights (the routed experts) as uniformly drawn codes under one power-of-two scale per tensor
+    /// that gives WeightInit's standard deviation, instead of quantised float draws: the same bytes per
+    /// tensor at a small fraction of the time (a checkpoint bigger than memory), but not the trainer's values.
+    /// </param>
+    public static long Write(string configPath, string outDir, ulong seed, long maxShardBytes = 2L << 30, bool directFp4 = false)
     {
         ModelConfig config = ModelConfig.Load(configPath);
         var specs = DeepSeekV4<float>.WeightMap(config).ToDictionary(s => s.Name);
-        return Save(configPath, outDir, seed, specs.Values, maxShardBytes, (s, stream) => stream.Write(Generate(s, specs, config, seed)));
+        var last = new LastFloats();
+        return Save(configPath, outDir, seed, specs.Values, maxShardBytes, (s, stream) =>
+            stream.Write(directFp4 && DirectFp4.Holds(s, specs) ? DirectFp4.Generate(s, specs, config, seed) : Generate(s, specs, config, seed, last)));
     }
 
     /// <summary>
@@ -134,13 +147,63 @@ public static class RandomCheckpoint
         return total;
     }
 
-    private static byte[] Generate(WeightSpec s, IReadOnlyDictionary<string, WeightSpec> all, ModelConfig c, ulong seed)
+    /// <summary>A weight's codes kept from its scale: "x.scale" sorts right before "x.weight", so the pair is quantised once.</summary>
+    private sealed class LastFloats
+    {
+        public string? Name;
+        public byte[]? Codes;
+    }
+
+    private static byte[] Generate(WeightSpec s, IReadOnlyDictionary<string, WeightSpec> all, ModelConfig c, ulong seed, LastFloats last)
     {
         if (s.DType == DType.I64) return WeightEncoding.I64(WeightInit.HashTable(s.Name, (int)s.Shape[0], (int)s.Shape[1], c, seed));
-        // a block scale: regenerate its linear's floats and quantise them again
+        if (last.Name == s.Name)
+        {
+            byte[] codes = last.Codes!;
+            (last.Name, last.Codes) = (null, null);
+            return codes;
+        }
+        // a block scale: its linear's floats quantised once; the codes wait for the weight that follows
         WeightSpec w = s.DType == DType.F8_E8M0 ? all[WeightScope.WeightOfScale(s.Name)] : s;
         var (rows, cols) = WeightInit.Logical(w);
         float[] f = WeightInit.Floats(w.Name, rows, cols, c, seed);
-        return s.DType == DType.F8_E8M0 ? WeightEncoding.Scales(w.DType, f, rows, cols) : WeightEncoding.Encode(w.DType, f, rows, cols);
+        if (s.DType != DType.F8_E8M0) return WeightEncoding.Encode(w.DType, f, rows, cols);
+        (byte[] Codes, byte[] Scales) q = w.DType == DType.I8 ? WeightQuantizer.QuantizeFp4Block32(f, rows, cols)
+            : w.DType == DType.F8_E4M3 ? WeightQuantizer.QuantizeFp8Block128(f, rows, cols)
+            : throw new NotSupportedException($"a {w.DType} weight has no block scales");
+        (last.Name, last.Codes) = (w.Name, q.Codes);
+        return q.Scales;
+    }
+}
+
+/// <summary>init-random --direct-fp4: FP4 tensors drawn as codes (uniform over the 16 codes) rather than quantised from floats.</summary>
+public static class DirectFp4
+{
+    /// <summary>RMS of the 16 FP4 e2m1 values drawn uniformly: sqrt(mean of {0, .25, 1, 2.25, 4, 9, 16, 36}).</summary>
+    public static readonly double CodeRms = Math.Sqrt(68.5 / 8);
+
+    /// <summary>Whether <paramref name="s"/> is an FP4 weight (packed I8) or the scale of one.</summary>
+    public static bool Holds(WeightSpec s, IReadOnlyDictionary<string, WeightSpec> all) =>
+        s.DType == DType.I8 || (s.DType == DType.F8_E8M0 && all[WeightScope.WeightOfScale(s.Name)].DType == DType.I8);
+
+    /// <summary>Packed codes from the tensor's own SplitMix64 stream, or its scales (one exponent for every block).</summary>
+    public static byte[] Generate(WeightSpec s, IReadOnlyDictionary<string, WeightSpec> all, ModelConfig c, ulong seed)
+    {
+        var bytes = new byte[s.Bytes];
+        if (s.DType == DType.I8)
+        {
+            var rng = new SplitMix64(WeightInit.Hash(seed, s.Name));
+            Span<byte> word = stackalloc byte[8];
+            for (long i = 0; i < bytes.LongLength; i += 8)
+            {
+                BitConverter.TryWriteBytes(word, rng.Next());
+                word[..(int)Math.Min(8, bytes.LongLength - i)].CopyTo(bytes.AsSpan((int)i));
+            }
+            return bytes;
+        }
+        WeightSpec w = all[WeightScope.WeightOfScale(s.Name)];
+        int k = (int)Math.Round(Math.Log2(WeightInit.Std(w.Name, WeightInit.Logical(w).Cols, c) / CodeRms));
+        Array.Fill(bytes, Fp8E8M0.EncodeExponent(Math.Clamp(k, -127, 127)));
+        return bytes;
     }
 }

@@ -94,6 +94,9 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
         finally { ReturnWorkspace(work); }
     }
 
+    /// <summary>Weight read-ahead given to every forward call (a checkpoint bigger than memory), or null.</summary>
+    public IWeightReadAhead<float>? ReadAhead { get; set; }
+
     // Scratch kept across calls (one per concurrent caller) so that a decode step allocates nothing.
     private readonly ConcurrentBag<ForwardWorkspace<float>> _workspaces = [];
 
@@ -101,6 +104,7 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
     {
         if (!_workspaces.TryTake(out var work)) work = new ForwardWorkspace<float>();
         work.Profiler = profiler;
+        work.ReadAhead = ReadAhead;
         return work;
     }
 
