@@ -31,31 +31,42 @@ public sealed class VisionBlock<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>x [rows, vd] in place; images[i] = (first row, rope of its grid).</summary>
-    public void Forward(Span<T> x, int rows, IReadOnlyList<(int Start, int Count, VisionRope<T> Rope)> images)
+    public void Forward(Span<T> x, int rows, IReadOnlyList<(int Start, int Count, VisionRope<T> Rope)> images, IVisionProfiler? profiler = null)
     {
         int d = _dim, hd = d / _heads;
         // 1. attention input: norm1                                                           [N, vd]
         var a = new T[rows * d];
         for (int r = 0; r < rows; r++) Elementwise.RmsNorm<T>(x.Slice(r * d, d), _norm1, _eps, a.AsSpan(r * d, d));
-        // 2. q | k | v, 2-D RoPE on q and k                                                   [N, 3 vd]
+        profiler?.Lap(VisionOp.Norms);
+        // 2. q | k | v                                                                        [N, 3 vd]
         var qkv = new T[rows * 3 * d];
         _wqkv.Forward(a, qkv, rows);
+        profiler?.Lap(VisionOp.Qkv);
         var o = new T[rows * d];
         foreach (var (start, count, rope) in images)
         {
+            // 3. 2-D RoPE on q and k of the image                                             [n, 3 vd]
             Span<T> img = qkv.AsSpan(start * 3 * d, count * 3 * d);
             rope.Apply(img, count, 3 * d, _heads);
             rope.Apply(img[d..], count, 3 * d, _heads);
-            // 3. bidirectional attention within the image                                      [n, vd]
+            profiler?.Lap(VisionOp.Rope);
+            // 4. bidirectional attention within the image                                     [n, vd]
             FullAttention.Forward<T>(img, img[d..], img[(2 * d)..], 3 * d, count, _heads, hd, o.AsSpan(start * d, count * d));
+            profiler?.Lap(VisionOp.Attention);
         }
-        // 4. output projection, residual                                                      [N, vd]
+        // 5. output projection, residual                                                      [N, vd]
         _wo.Forward(o, a, rows);
+        profiler?.Lap(VisionOp.Output);
         for (int i = 0; i < rows * d; i++) x[i] += a[i];
-        // 5. MLP input: norm2; [gate | up] = w1; silu(gate) * up; w2; residual                 [N, 2 inter] -> [N, vd]
+        profiler?.Lap(VisionOp.Residual);
+        // 6. MLP input: norm2                                                                 [N, vd]
         for (int r = 0; r < rows; r++) Elementwise.RmsNorm<T>(x.Slice(r * d, d), _norm2, _eps, a.AsSpan(r * d, d));
+        profiler?.Lap(VisionOp.Norms);
+        // 7. [gate | up] = w1                                                                 [N, 2 inter]
         var gu = new T[rows * 2 * _inter];
         _w1.Forward<T>(a, gu, rows);
+        profiler?.Lap(VisionOp.MlpIn);
+        // 8. silu(gate) * up                                                                  [N, inter]
         var hidden = new T[rows * _inter];
         for (int r = 0; r < rows; r++)
         {
@@ -63,7 +74,11 @@ public sealed class VisionBlock<T> where T : unmanaged, IFloatingPointIeee754<T>
             Elementwise.Silu<T>(gate, hRow);
             for (int i = 0; i < _inter; i++) hRow[i] *= up[i];
         }
+        profiler?.Lap(VisionOp.SwiGlu);
+        // 9. w2, residual                                                                     [N, vd]
         _w2.Forward<T>(hidden, a, rows);
+        profiler?.Lap(VisionOp.MlpOut);
         for (int i = 0; i < rows * d; i++) x[i] += a[i];
+        profiler?.Lap(VisionOp.Residual);
     }
 }
