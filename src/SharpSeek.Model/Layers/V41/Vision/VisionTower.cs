@@ -53,7 +53,9 @@ public sealed class VisionTower<T> where T : unmanaged, IFloatingPointIeee754<T>
         _patchEmbed.Forward(patches, x, rows);
         profiler?.Lap(VisionOp.PatchEmbed);
         // 3. blocks                                                                           [N, vd]
-        foreach (var block in _blocks) block.Forward(x, rows, images, profiler);
+        var scratch = new T[rows * d];
+        var wide = new T[(long)rows * VisionBlock<T>.WideWidth(_v)];
+        foreach (var block in _blocks) block.Forward(x, rows, images, scratch, wide, profiler);
         // 4. final norm                                                                       [N, vd]
         Elementwise.RmsNormRows<T>(x, d, _norm, T.CreateTruncating(NormEps));
         profiler?.Lap(VisionOp.Norms);
