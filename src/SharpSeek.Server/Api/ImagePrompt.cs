@@ -9,6 +9,7 @@ using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Models;
 using SharpSeek.Server.Hosting;
 using SharpSeek.Tokenization;
+using SharpSeek.Tokenization.Chat;
 
 namespace SharpSeek.Server.Api;
 
@@ -21,14 +22,9 @@ public static class ImagePrompt
             throw ApiError.BadRequest($"{first}: this model has no vision tower, so image content parts cannot be read", first, "images_not_supported");
         var net = v41.Network;
         // 1. ids: the text pieces tokenized, one image token id where each image stood
-        string[] pieces = prompt.Split(ImageParts.Marker);
-        if (pieces.Length - 1 != images.Count) throw ApiError.BadRequest("the message text holds the characters reserved for image markers", "messages");
-        var ids = new List<int>();
-        for (int i = 0; i < pieces.Length; i++)
-        {
-            ids.AddRange(tokenizer.Encode(pieces[i]));
-            if (i < images.Count) ids.Add(net.Config.ImageTokenId);
-        }
+        int[] ids;
+        try { ids = ImagePlaceholder.Encode(tokenizer, prompt, net.Config.ImageTokenId, images.Count); }
+        catch (ArgumentException e) { throw ApiError.BadRequest(e.Message, "messages"); }
         // 2. every image decoded and preprocessed; a bad one is a 400 naming its part
         var patches = new List<ImagePatches<float>>(images.Count);
         foreach (ImagePart part in images)
@@ -41,9 +37,9 @@ public static class ImagePrompt
             catch (ImageInputException e) { throw ApiError.BadRequest(e.Message, part.Path, "invalid_image"); }
         }
         // 3. spans expanded and checked against the budget, then the cached prefix forked and the rest fed
-        int expanded = ImageSpans.Layout(net, ids.ToArray(), patches.Select(p => p.Grid).ToArray()).Ids.Length;
+        int expanded = ImageSpans.Layout(net, ids, patches.Select(p => p.Grid).ToArray()).Ids.Length;
         engine.Budget(expanded, null, "messages");
-        try { return ImagePrefill.Prepare(engine.Engine, v41, ids.ToArray(), patches); }
+        try { return ImagePrefill.Prepare(engine.Engine, v41, ids, patches); }
         catch (ArgumentException e) { throw ApiError.BadRequest(e.Message, "messages"); }
     }
 }
