@@ -10,6 +10,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SharpSeek.Tensors.Kernels.Reference;
 
 namespace SharpSeek.Tensors.Kernels;
@@ -72,6 +73,26 @@ public static unsafe class FullAttention
         }
     }
 
+    /// <summary>x[j] = exp(x[j] - m) for j below n, in one pass; returns their sum.</summary>
+    private static float ExpShiftedSum(float* x, int n, float m)
+    {
+        int j = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> vm = Vector512.Create(m), acc = Vector512<float>.Zero;
+            for (; j + 16 <= n; j += 16)
+            {
+                Vector512<float> e = Vector512.Exp(Vector512.Load(x + j) - vm);
+                e.Store(x + j);
+                acc += e;
+            }
+            sum = Vector512.Sum(acc);
+        }
+        for (; j < n; j++) { x[j] = MathF.Exp(x[j] - m); sum += x[j]; }
+        return sum;
+    }
+
     private static void RunBlock(void* state, int block)
     {
         ref Job j = ref Unsafe.AsRef<Job>(state);
@@ -102,9 +123,7 @@ public static unsafe class FullAttention
                         var sr = new Span<float>(s + r * KeyBlock, keys);
                         float m = MathF.Max(max[r], TensorPrimitives.Max<float>(sr));
                         float alpha = MathF.Exp(max[r] - m);
-                        TensorPrimitives.Subtract(sr, m, sr);
-                        TensorPrimitives.Exp<float>(sr, sr);
-                        sum[r] = sum[r] * alpha + TensorPrimitives.Sum<float>(sr);
+                        sum[r] = sum[r] * alpha + ExpShiftedSum(s + r * KeyBlock, keys, m);
                         if (alpha != 1f) TensorPrimitives.Multiply(new ReadOnlySpan<float>(acc + r * d, d), alpha, new Span<float>(acc + r * d, d));
                         max[r] = m;
                     }
