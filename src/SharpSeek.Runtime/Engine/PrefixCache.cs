@@ -67,8 +67,10 @@ public sealed class PrefixCache : IDisposable
     {
         int best = 0;
         lock (_lock)
-        foreach (Entry e in _entries)
-            if (e.Draft == draft) best = Math.Max(best, CommonPrefix(e.Ids, prompt));
+        {
+            foreach (Entry e in _entries)
+                if (e.Draft == draft) best = Math.Max(best, CommonPrefix(e.Ids, prompt));
+        }
         return best;
     }
 
@@ -115,11 +117,13 @@ public sealed class PrefixCache : IDisposable
     public void Evict(long bytes)
     {
         lock (_lock)
-        while (_entries.Count > 0 && BytesInUse > bytes)
         {
-            int lru = 0;
-            for (int i = 1; i < _entries.Count; i++) if (_entries[i].LastUse < _entries[lru].LastUse) lru = i;
-            Remove(lru);
+            while (_entries.Count > 0 && BytesInUse > bytes)
+            {
+                int lru = 0;
+                for (int i = 1; i < _entries.Count; i++) if (_entries[i].LastUse < _entries[lru].LastUse) lru = i;
+                Remove(lru);
+            }
         }
     }
 
