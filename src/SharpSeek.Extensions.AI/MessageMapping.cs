@@ -13,16 +13,26 @@ namespace SharpSeek.Extensions.AI;
 
 internal static class MessageMapping
 {
-    public static List<V4Message> ToV4(IEnumerable<AiMessage> messages, string? instructions)
+    /// <param name="images">Receives the image DataContent of user messages in prompt order; each leaves ImagePlaceholder.Marker in its message's text.</param>
+    public static List<V4Message> ToV4(IEnumerable<AiMessage> messages, string? instructions, List<DataContent>? images = null)
     {
         var result = new List<V4Message>();
         if (!string.IsNullOrEmpty(instructions)) result.Add(V4Message.System(instructions));
         foreach (AiMessage m in messages)
         {
-            // Images are read by the OpenAI API and the CLI; here they are refused, never silently dropped.
-            if (m.Contents.OfType<DataContent>().FirstOrDefault(d => d.HasTopLevelMediaType("image")) is { } image)
-                throw new NotSupportedException($"image content ({image.MediaType}) is not read through IChatClient yet: send images with the OpenAI API (image_url data: URLs) or `sharpseek generate --image`");
-            string text = string.Concat(m.Contents.OfType<TextContent>().Select(t => t.Text));
+            // Images are read on user messages (never silently dropped); image URLs are not fetched.
+            if (m.Contents.OfType<UriContent>().FirstOrDefault(u => u.HasTopLevelMediaType("image")) is { } uri)
+                throw new NotSupportedException($"image content by URL ({uri.Uri}) is not fetched (nothing is downloaded): send the image bytes as DataContent");
+            bool hasImage = m.Contents.OfType<DataContent>().Any(d => d.HasTopLevelMediaType("image"));
+            if (hasImage && (m.Role != AiRole.User || images is null))
+                throw new NotSupportedException($"image content is read on user messages only (found on a '{m.Role}' message)");
+            var sb = new System.Text.StringBuilder();
+            foreach (AIContent c in m.Contents)
+            {
+                if (c is TextContent t) sb.Append(t.Text);
+                else if (c is DataContent d && d.HasTopLevelMediaType("image")) { sb.Append(ImagePlaceholder.Marker); images!.Add(d); }
+            }
+            string text = sb.ToString();
             if (m.Role == AiRole.System) result.Add(V4Message.System(text));
             else if (m.Role == AiRole.User) result.Add(V4Message.User(text));
             else if (m.Role == AiRole.Assistant)

@@ -3,10 +3,14 @@
 // with prefix reuse so an agent loop resending its history does not prefill it again), and the
 // completion goes through the one chat text path (reasoning, text, FunctionCallContent).
 // ChatOptions.ResponseFormat and a required tool constrain the output (ChatConstraints);
-// Instructions, Reasoning and AllowMultipleToolCalls are honoured.
+// Instructions, Reasoning and AllowMultipleToolCalls are honoured. Image DataContent on user messages
+// (a V4.1 checkpoint with a vision tower) is decoded and preprocessed, and the image prompt goes through
+// the engine's prefix cache keyed by the images' content (ImagePrefill), so the next turn reuses it.
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.AI;
+using SharpSeek.Images;
+using SharpSeek.Model.Layers.V41.Vision;
 using SharpSeek.Runtime.Constraints;
 using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Generation;
@@ -79,7 +83,7 @@ public sealed class SharpSeekChatClient : IChatClient
             ModelId = _options.ModelId,
             ResponseId = outcome.Id,
             FinishReason = MessageMapping.Finish(outcome.Result.Finish, outcome.ToolCalls > 0),
-            Usage = Usage(outcome.Result),
+            Usage = Usage(outcome),
         };
     }
 
@@ -101,7 +105,7 @@ public sealed class SharpSeekChatClient : IChatClient
         _ = run.ContinueWith(_ => channel.Writer.TryComplete(), TaskScheduler.Default);
         await foreach (ChatResponseUpdate u in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) yield return u;
         Outcome outcome = await run.ConfigureAwait(false);
-        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(Usage(outcome.Result))])
+        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(Usage(outcome))])
         {
             ResponseId = id, MessageId = id, ModelId = _options.ModelId,
             FinishReason = MessageMapping.Finish(outcome.Result.Finish, outcome.ToolCalls > 0),
@@ -119,55 +123,80 @@ public sealed class SharpSeekChatClient : IChatClient
         if (_ownsEngine) Engine.Dispose();
     }
 
-    private sealed record Outcome(string Id, GenerationResult Result, int ToolCalls);
+    private sealed record Outcome(string Id, GenerationResult Result, int ToolCalls, int PromptTokens, int CachedPromptTokens);
 
     private async Task<Outcome> RunAsync(IEnumerable<AiMessage> messages, ChatOptions? options, Action<CompletionDelta> onDelta, CancellationToken ct, string? id = null)
     {
         var (mode, effort) = MessageMapping.Thinking(options, _options.DefaultThinking);
         IReadOnlyList<ToolDefinition>? tools = MessageMapping.Tools(options);
-        var v4 = PromptComposer.WithToolsAndFormat(MessageMapping.ToV4(messages, options?.Instructions), tools, ChatConstraints.Format(options));
+        var images = new List<DataContent>();
+        var v4 = PromptComposer.WithToolsAndFormat(MessageMapping.ToV4(messages, options?.Instructions, images), tools, ChatConstraints.Format(options));
         string prompt = ChatEncoder.Encode(v4, new ChatEncodeOptions { ThinkingMode = mode, ReasoningEffort = effort });
-        int[] ids = _tokenizer.Encode(prompt);
-        if (!ContextRule.PromptFits(ids.Length, _model.MaxContext)) throw new ArgumentException(ContextRule.PromptTooLong(ids.Length, _model.MaxContext));
-        int maxTokens = Math.Min(options?.MaxOutputTokens ?? _options.DefaultMaxOutputTokens, ContextRule.Room(ids.Length, _model.MaxContext));
-        var text = new ChatCompletionText(_tokenizer, mode, options?.StopSequences, _model.EosTokenIds);
-        int toolCalls = 0;
-        bool oneCall = options?.AllowMultipleToolCalls == false;
-        void Deliver(IReadOnlyList<CompletionDelta> deltas)
+        PrefilledPrompt? prefilled = images.Count > 0 ? await Task.Run(() => PrefillImages(prompt, images), ct).ConfigureAwait(false) : null;
+        try
         {
-            foreach (CompletionDelta d in deltas)
+            int[] ids = prefilled?.LastIds ?? _tokenizer.Encode(prompt);
+            int promptTokens = prefilled?.PromptTokens ?? ids.Length;
+            if (!ContextRule.PromptFits(promptTokens, _model.MaxContext)) throw new ArgumentException(ContextRule.PromptTooLong(promptTokens, _model.MaxContext));
+            int maxTokens = Math.Min(options?.MaxOutputTokens ?? _options.DefaultMaxOutputTokens, ContextRule.Room(promptTokens, _model.MaxContext));
+            var text = new ChatCompletionText(_tokenizer, mode, options?.StopSequences, _model.EosTokenIds);
+            int toolCalls = 0;
+            bool oneCall = options?.AllowMultipleToolCalls == false;
+            void Deliver(IReadOnlyList<CompletionDelta> deltas)
             {
-                if (d.Kind == CompletionDeltaKind.ToolCall && oneCall && toolCalls > 0) continue; // AllowMultipleToolCalls false: the first call only
-                if (d.Kind == CompletionDeltaKind.ToolCall) toolCalls++;
-                onDelta(d);
+                foreach (CompletionDelta d in deltas)
+                {
+                    if (d.Kind == CompletionDeltaKind.ToolCall && oneCall && toolCalls > 0) continue; // AllowMultipleToolCalls false: the first call only
+                    if (d.Kind == CompletionDeltaKind.ToolCall) toolCalls++;
+                    onDelta(d);
+                }
             }
+            IStopCondition? stop = options?.StopSequences is { Count: > 0 } stops
+                ? StopCondition.From(new CompletionText(_tokenizer, stops, _model.EosTokenIds).StopsAfter) : null;
+            var request = new GenerationRequest
+            {
+                PromptIds = ids,
+                Sampling = MessageMapping.Sampling(options, _options.DefaultTemperature, _tokenizer.VocabSize < _model.VocabSize ? _tokenizer.VocabSize : null),
+                MaxNewTokens = Math.Max(1, maxTokens),
+                StopCondition = stop,
+                Speculative = prefilled is null && _options.Speculative,
+                Sequence = prefilled?.Sequence,
+                SequenceKey = prefilled?.Key,
+                LogitProcessors = ChatConstraints.For(options, tools, mode, _tokenizer, () => _vocabulary.Value, _options.ConstraintLimits),
+            };
+            SequenceHandle handle = Engine.Submit(request, ct);
+            await foreach (GeneratedToken t in handle.Tokens.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) Deliver(text.Push(t.Id));
+            GenerationResult result = await handle.Completion.ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            Deliver(text.Finish(out _));
+            return new Outcome(id ?? $"chatcmpl-{Guid.NewGuid():N}", result, toolCalls, promptTokens, result.CachedPromptTokens + (prefilled?.CachedTokens ?? 0));
         }
-        IStopCondition? stop = options?.StopSequences is { Count: > 0 } stops
-            ? StopCondition.From(new CompletionText(_tokenizer, stops, _model.EosTokenIds).StopsAfter) : null;
-        var request = new GenerationRequest
+        finally { prefilled?.Sequence.Dispose(); }
+    }
+
+    /// <summary>The rendered prompt with its image placeholders -> the image prompt fed up to its last token (prefix cache first).</summary>
+    private PrefilledPrompt PrefillImages(string prompt, List<DataContent> images)
+    {
+        if (_model is not V41LanguageModel { Network.HasVision: true } v41)
+            throw new NotSupportedException($"image content ({images[0].MediaType}) needs a checkpoint with a vision tower (V4.1 with vision_n_layers > 0); this model has none");
+        var vision = v41.Network.Config.Vision;
+        int[] ids = ImagePlaceholder.Encode(_tokenizer, prompt, v41.Network.Config.ImageTokenId, images.Count);
+        var patches = new List<ImagePatches<float>>(images.Count);
+        for (int i = 0; i < images.Count; i++)
         {
-            PromptIds = ids,
-            Sampling = MessageMapping.Sampling(options, _options.DefaultTemperature, _tokenizer.VocabSize < _model.VocabSize ? _tokenizer.VocabSize : null),
-            MaxNewTokens = Math.Max(1, maxTokens),
-            StopCondition = stop,
-            Speculative = _options.Speculative,
-            LogitProcessors = ChatConstraints.For(options, tools, mode, _tokenizer, () => _vocabulary.Value, _options.ConstraintLimits),
-        };
-        SequenceHandle handle = Engine.Submit(request, ct);
-        await foreach (GeneratedToken t in handle.Tokens.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) Deliver(text.Push(t.Id));
-        GenerationResult result = await handle.Completion.ConfigureAwait(false);
-        ct.ThrowIfCancellationRequested();
-        Deliver(text.Finish(out _));
-        return new Outcome(id ?? $"chatcmpl-{Guid.NewGuid():N}", result, toolCalls);
+            PreparedImage p = ImagePreprocessor.Load(images[i].Data.ToArray(), vision, $"image {i + 1} ({images[i].MediaType})");
+            patches.Add(new ImagePatches<float>(p.Patches, p.Grid));
+        }
+        return ImagePrefill.Prepare(Engine, v41, ids, patches);
     }
 
     private string NewCallId() => $"call_{Interlocked.Increment(ref _calls)}_{Guid.NewGuid().ToString("N")[..8]}";
 
-    private static UsageDetails Usage(GenerationResult r) => new()
+    private static UsageDetails Usage(Outcome o) => new()
     {
-        InputTokenCount = r.PromptTokens,
-        CachedInputTokenCount = r.CachedPromptTokens,
-        OutputTokenCount = r.Ids.Count,
-        TotalTokenCount = r.PromptTokens + r.Ids.Count,
+        InputTokenCount = o.PromptTokens,
+        CachedInputTokenCount = o.CachedPromptTokens,
+        OutputTokenCount = o.Result.Ids.Count,
+        TotalTokenCount = o.PromptTokens + o.Result.Ids.Count,
     };
 }

@@ -19,7 +19,7 @@ public sealed partial class DependencyTests
         ["SharpSeek.Runtime"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model"],
         ["SharpSeek.Images"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model"],
         ["SharpSeek.Training"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model", "SharpSeek.Tokenization"],
-        ["SharpSeek.Extensions.AI"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model", "SharpSeek.Runtime", "SharpSeek.Tokenization"],
+        ["SharpSeek.Extensions.AI"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model", "SharpSeek.Runtime", "SharpSeek.Tokenization", "SharpSeek.Images"],
         ["SharpSeek.Server"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model", "SharpSeek.Runtime", "SharpSeek.Tokenization", "SharpSeek.Images"],
         ["SharpSeek.Cli"] = ["SharpSeek.Tensors", "SharpSeek.Formats", "SharpSeek.Model", "SharpSeek.Runtime", "SharpSeek.Tokenization",
             "SharpSeek.Server", "SharpSeek.Training", "SharpSeek.Extensions.AI", "SharpSeek.Images"],

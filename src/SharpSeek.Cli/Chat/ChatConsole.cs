@@ -24,6 +24,7 @@ public sealed class ChatConsole(ChatSession session, TextReader input, TextWrite
         "  /save FILE      write the conversation as JSON messages\n" +
         "  /load FILE      read a conversation saved with /save (or any messages JSON)\n" +
         "  /system TEXT    set the system prompt (/system alone clears it)\n" +
+        "  /image PATH     attach an image (PNG, JPEG, GIF, WebP) to your next message (V4.1 with a vision tower)\n" +
         "  /effort high|max|default   reasoning effort (thinking mode)\n" +
         "  /think          toggle thinking mode (reasoning shown dim before the answer)\n" +
         "  /exit           leave (also Ctrl-D); Ctrl-C stops the current answer";
@@ -84,6 +85,11 @@ public sealed class ChatConsole(ChatSession session, TextReader input, TextWrite
                     if (arg.Length == 0) { output.WriteLine("usage: /load FILE"); break; }
                     session.Load(ConversationFile.Load(arg));
                     output.WriteLine($"loaded {session.Messages.Count} messages from {arg}{(session.SystemPrompt is null ? "" : " (with a system prompt)")}");
+                    break;
+                case "/image":
+                    if (arg.Length == 0) { output.WriteLine("usage: /image PATH"); break; }
+                    int span = session.AttachImage(arg);
+                    output.WriteLine($"image attached ({span} tokens); it goes with your next message ({session.AttachedImages} attached)");
                     break;
                 case "/system":
                     session.SystemPrompt = arg.Length == 0 ? null : arg;

@@ -4,6 +4,14 @@
 // when the rollback slack allows, else a fresh prefill) and feeds the rest, so the memory is
 // always exactly what a fresh prefill of the same ids would give. /undo restores the memory of
 // before the exchange the same way. The terminal front end is ChatConsole.
+// Images (/image, V4.1 with a vision tower): an attached image leaves ImagePlaceholder.Marker in the next
+// user message and joins the conversation's images; the memory ids are then the prefix-cache key form
+// (ImagePrefill.Key: span positions keyed by the image's content), a kept prefix never ends inside a span,
+// and the image part of what is fed goes through the tower and ForwardImages.
+using SharpSeek.Images;
+using SharpSeek.Model.Architectures;
+using SharpSeek.Model.Layers.V41.Vision;
+using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Generation;
 using SharpSeek.Runtime.Models;
 using SharpSeek.Runtime.Sampling;
@@ -34,6 +42,8 @@ public sealed class ChatSession : IDisposable
     private readonly List<ChatMessage> _messages = new();
     private readonly List<int> _fed = new();             // ids in the memory, in order
     private readonly List<(int MessageCount, int[] Memory)> _snapshots = new();
+    private readonly List<ImagePatches<float>> _images = new();   // the conversation's images, in marker order
+    private readonly List<ImagePatches<float>> _attached = new(); // for the next user message
     private readonly int[] _eos;
     private ISequence _sequence;
     private int _highWater;                              // largest Length the memory ever reached
@@ -69,20 +79,69 @@ public sealed class ChatSession : IDisposable
     public IReadOnlyList<ChatMessage> Conversation() =>
         SystemPrompt is null ? _messages.ToArray() : [ChatMessage.System(SystemPrompt), .. _messages];
 
-    /// <summary>The ids of the conversation plus <paramref name="user"/> and the generation prompt.</summary>
-    public int[] PromptIds(string user) => PromptIds([ChatMessage.User(user)]);
+    /// <summary>Images attached to the next user message.</summary>
+    public int AttachedImages => _attached.Count;
 
-    private int[] PromptIds(IReadOnlyList<ChatMessage> added)
+    /// <summary>Reads, decodes and preprocesses an image file for the next user message; returns its span length in tokens.</summary>
+    public int AttachImage(string path)
+    {
+        if (_model is not V41LanguageModel { Network.HasVision: true } v41)
+            throw new CliException("/image: this model has no vision tower (a V4.1 checkpoint with vision_n_layers > 0 reads images)");
+        if (_settings.Speculative) throw new CliException("/image: images are not read with --speculative (the draft head is not fed image spans)");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"/image '{path}': {e.Message}"); }
+        PreparedImage p;
+        try { p = ImagePreprocessor.Load(bytes, v41.Network.Config.Vision, $"/image '{path}'"); }
+        catch (ImageInputException e) { throw new CliException(e.Message); }
+        _attached.Add(new ImagePatches<float>(p.Patches, p.Grid));
+        return p.Plan.SpanTokens;
+    }
+
+    /// <summary>The ids of the conversation plus <paramref name="user"/> and the generation prompt (one image token per image).</summary>
+    public int[] PromptIds(string user) => Target([UserMessage(user)], _attached).Key;
+
+    // The user's message: one image marker per attached image, then the text.
+    private ChatMessage UserMessage(string user) => ChatMessage.User(string.Concat(Enumerable.Repeat(ImagePlaceholder.Marker, _attached.Count)) + user);
+
+    // The conversation plus the added messages (with the tools, and the images given) in the memory's key form,
+    // and for an image conversation its expanded ids and token types.
+    private (int[] Key, int[] Ids, int[] Types, int[] Starts, List<ImagePatches<float>> Images) Target(IReadOnlyList<ChatMessage> added, IReadOnlyList<ImagePatches<float>> attached)
     {
         var all = new List<ChatMessage>(Conversation());
         all.AddRange(added);
         string text = ChatEncoder.Encode(PromptComposer.WithToolsAndFormat(all, Tools, null), new ChatEncodeOptions { ThinkingMode = Mode, ReasoningEffort = Effort });
-        return _tokenizer.Encode(text);
+        List<ImagePatches<float>> images = [.. _images, .. attached];
+        if (images.Count == 0) { int[] plain = _tokenizer.Encode(text); return (plain, plain, [], [], images); }
+        var net = ((V41LanguageModel)_model).Network;
+        int[] ids = ImagePlaceholder.Encode(_tokenizer, text, net.Config.ImageTokenId, images.Count);
+        var (expanded, types, starts) = ImageSpans.Layout(net, ids, images.Select(i => i.Grid).ToArray());
+        return (ImagePrefill.Key(expanded, types, starts, images.Select(ImagePrefill.ContentHash).ToArray()), expanded, types, starts, images);
+    }
+
+    // Syncs the memory with the target's key (never keeping a prefix that ends inside an image span) and
+    // feeds the image part of the rest (all of it but the last token, when it holds an image); returns
+    // the ids left for the generator and how many positions were fed here.
+    private (int[] Feed, int FedHere) Prepare((int[] Key, int[] Ids, int[] Types, int[] Starts, List<ImagePatches<float>> Images) t)
+    {
+        int n = t.Key.Length, keep = Sync(t.Key, n - 1);
+        if (t.Types.Length == 0) return (t.Key[keep..], 0);
+        int inside = Array.FindLastIndex(t.Starts, s => s < keep);
+        if (inside >= 0 && t.Types[keep] is not (DeepSeekV41<float>.TypeText or DeepSeekV41<float>.TypeImageStart))
+            keep = Sync(t.Key, t.Starts[inside]);   // back to the start of the span the kept prefix cut
+        int firstImage = Array.FindIndex(t.Starts, s => s >= keep);
+        if (firstImage < 0) return (t.Ids[keep..], 0);   // no image left to feed: plain ids
+        if (t.Types[^1] != DeepSeekV41<float>.TypeText) throw new CliException("the message must end with text after its image");
+        var v41 = (V41LanguageModel)_model;
+        float[] rows = ImageSpans.Encode(v41.Network, t.Images.Skip(firstImage).ToArray());
+        v41.ForwardImages(_sequence, t.Ids.AsSpan(keep, n - 1 - keep), new V41ImageInput<float>(t.Types[keep..(n - 1)], rows), new float[(long)(n - 1 - keep) * _model.VocabSize]);
+        Record(t.Key.AsSpan(keep, n - 1 - keep));
+        return ([t.Ids[n - 1]], n - 1 - keep);
     }
 
     /// <summary>Answers <paramref name="user"/>; streams reasoning/content deltas; cancellation ends the answer early (kept).</summary>
     public ChatTurn Send(string user, Action<CompletionDelta>? onDelta = null, CancellationToken ct = default) =>
-        Generate([ChatMessage.User(user)], onDelta, ct);
+        Generate([UserMessage(user)], withAttached: true, onDelta, ct);
 
     /// <summary>Continues after the last answer's tool calls with their results (ChatMessage.ToolResult, ids from the calls).</summary>
     public ChatTurn SendToolResults(IReadOnlyList<ChatMessage> results, Action<CompletionDelta>? onDelta = null, CancellationToken ct = default)
@@ -90,18 +149,18 @@ public sealed class ChatSession : IDisposable
         if (results.Count == 0 || results.Any(r => r.Role != ChatRole.Tool)) throw new ArgumentException("tool results must be one or more tool messages");
         if (_messages.Count == 0 || _messages[^1] is not { Role: ChatRole.Assistant, ToolCalls.Count: > 0 })
             throw new InvalidOperationException("there are no tool calls to answer: the last message is not an assistant message with tool calls");
-        return Generate(results, onDelta, ct);
+        return Generate(results, withAttached: false, onDelta, ct);
     }
 
-    private ChatTurn Generate(IReadOnlyList<ChatMessage> added, Action<CompletionDelta>? onDelta, CancellationToken ct)
+    // One answer after the added messages; the attached images go with a user message (withAttached).
+    private ChatTurn Generate(IReadOnlyList<ChatMessage> added, bool withAttached, Action<CompletionDelta>? onDelta, CancellationToken ct)
     {
-        int[] target = PromptIds(added);
-        if (target.Length >= MaxContext)
-            throw new InvalidOperationException($"the conversation needs {target.Length} tokens but the context holds {MaxContext}: /undo or /reset");
+        var target = Target(added, withAttached ? _attached : []);
+        if (target.Key.Length >= MaxContext)
+            throw new InvalidOperationException($"the conversation needs {target.Key.Length} tokens but the context holds {MaxContext}: /undo or /reset");
         int[] before = _fed.ToArray();
         int reprefills = Reprefills;
-        int keep = Sync(target, target.Length - 1);
-        int[] feed = target[keep..];
+        var (feed, fedHere) = Prepare(target);
 
         // The one chat text path renders on the engine thread as tokens are decided.
         var text = new ChatCompletionText(_tokenizer, Mode, endIds: _eos);
@@ -131,16 +190,15 @@ public sealed class ChatSession : IDisposable
         _snapshots.Add((_messages.Count, before));
         _messages.AddRange(added);
         _messages.Add(assistant);
-        return new ChatTurn(assistant, result, feed.Length, Reprefills > reprefills);
+        if (withAttached) { _images.AddRange(_attached); _attached.Clear(); }
+        return new ChatTurn(assistant, result, fedHere + feed.Length, Reprefills > reprefills);
     }
 
     /// <summary>Memory after the prefill of <paramref name="user"/>'s turn, and the logits there (tests, diagnostics).</summary>
     public float[] PromptLogits(string user)
     {
-        int[] target = PromptIds(user);
-        int keep = Sync(target, target.Length - 1);
-        float[] logits = Feed(target.AsSpan(keep));
-        return logits;
+        var (feed, _) = Prepare(Target([UserMessage(user)], _attached));
+        return Feed(feed);
     }
 
     /// <summary>Drops the last exchange and restores the memory to exactly what it held before it.</summary>
@@ -149,6 +207,8 @@ public sealed class ChatSession : IDisposable
         int lastUser = _messages.FindLastIndex(m => m.Role == ChatRole.User);
         if (lastUser < 0) return false;
         _messages.RemoveRange(lastUser, _messages.Count - lastUser);
+        int kept = _messages.Sum(m => (m.Content ?? "").Split(ImagePlaceholder.Marker).Length - 1);
+        _images.RemoveRange(kept, _images.Count - kept);
         while (_snapshots.Count > 0 && _snapshots[^1].MessageCount > _messages.Count) _snapshots.RemoveAt(_snapshots.Count - 1);
         if (_snapshots.Count > 0 && _snapshots[^1].MessageCount == _messages.Count)
         {
@@ -165,6 +225,8 @@ public sealed class ChatSession : IDisposable
     {
         _messages.Clear();
         _snapshots.Clear();
+        _images.Clear();
+        _attached.Clear();
         Renew();
     }
 
@@ -174,7 +236,9 @@ public sealed class ChatSession : IDisposable
         Reset();
         int start = 0;
         if (conversation.Count > 0 && conversation[0].Role == ChatRole.System) { SystemPrompt = conversation[0].Content; start = 1; }
-        for (int i = start; i < conversation.Count; i++) _messages.Add(conversation[i]);
+        // a saved conversation carries no image bytes: its placeholders become plain text
+        for (int i = start; i < conversation.Count; i++)
+            _messages.Add(conversation[i].Content?.Contains(ImagePlaceholder.Marker) == true ? conversation[i] with { Content = conversation[i].Content!.Replace(ImagePlaceholder.Marker, "[image]") } : conversation[i]);
     }
 
     // Keeps the longest common prefix of the memory and target (at most `limit` ids), rolling back

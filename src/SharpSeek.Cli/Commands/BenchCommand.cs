@@ -47,7 +47,7 @@ public static class BenchCommand
             else
             {
                 string cfgPath = LogitsCommand.RequireConfig(dir);
-                if (parse.GetValue(vision) is string size) return VisionBench.Run(cfgPath, size, parse.GetValue(visionLayers), parse.GetValue(json));
+                if (parse.GetValue(vision) is string size) return VisionBench.Run(cfgPath, size, parse.GetValue(visionLayers), parse.GetValue(json), parse.GetValue(profile));
                 if (SharpSeek.Model.Config.V41.V41ConfigParser.IsV41(SharpSeek.Model.Config.ModelConfigParser.ReadFile(cfgPath)))
                 {
                     if (parse.GetValue(engramReads) is < 0 or > 1024) throw new CliException("--engram-reads must be in [0, 1024]");

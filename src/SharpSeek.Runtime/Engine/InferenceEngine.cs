@@ -103,6 +103,8 @@ public sealed class InferenceEngine : IDisposable
         if (r.TopLogprobs is < -1 or > 20) throw new ArgumentException($"top logprobs must be in [0, 20] (got {r.TopLogprobs})");
         foreach (int id in r.PromptIds)
             if ((uint)id >= (uint)_model.VocabSize) throw new ArgumentException($"prompt id {id} is outside the vocabulary (0..{_model.VocabSize - 1})");
+        if (r.SequenceKey is { } key && key.Count != (r.Sequence?.Length ?? -1))
+            throw new ArgumentException($"the sequence key has {key.Count} entries but the given sequence holds {(r.Sequence is null ? "nothing (no sequence)" : r.Sequence.Length + " positions")}");
         int total = (r.Sequence?.Length ?? 0) + r.PromptIds.Count;
         if (!ContextRule.PromptFits(total, _model.MaxContext)) throw new ArgumentException(ContextRule.PromptTooLong(total, _model.MaxContext));
         if (r.UsesDraft && r.DraftSource is null && r.BlockDraftSource is null && !_model.HasDraftHead)
@@ -307,6 +309,13 @@ public sealed class InferenceEngine : IDisposable
                 Cache.Add(ids, Pool.Release(lease), s.UsesDraftHead);
             }
             else lease.Dispose();
+        }
+        else if (s.Request is { Sequence: { } own, SequenceKey: { } key } && Cache.Enabled && s.Error is null && !s.Prefilling
+                 && own.Length - s.StartLength >= s.PromptIds.Length)
+        {
+            // the caller's memory (an image prompt) stays the caller's: the cache keeps a copy under its key
+            int[] ids = [.. key, .. s.PromptIds, .. s.History.Generated.Take(own.Length - s.StartLength - s.PromptIds.Length)];
+            Cache.Add(ids, own.Fork(), s.UsesDraftHead);
         }
         s.Complete();
     }

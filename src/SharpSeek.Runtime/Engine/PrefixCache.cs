@@ -5,7 +5,8 @@
 // and eviction can never disturb one; results are bit-identical to a cold prefill (chunked =
 // one-shot). Entries are evicted least-recently-used under a byte budget. A snapshot of length L
 // serves a prompt sharing c < L ids when the memory can roll back from L to c (ring slack).
-// Owned by the engine thread; the counters are read by metrics from any thread.
+// Owned by the engine thread; the counters are read by metrics from any thread, and a front end
+// preparing an image prompt may TryFork from its own thread (every entry access holds one lock).
 using SharpSeek.Runtime.Models;
 
 namespace SharpSeek.Runtime.Engine;
@@ -13,6 +14,7 @@ namespace SharpSeek.Runtime.Engine;
 public sealed class PrefixCache : IDisposable
 {
     private readonly List<Entry> _entries = new();
+    private readonly Lock _lock = new();
     private long _clock;
     private long _bytes;
 
@@ -35,6 +37,17 @@ public sealed class PrefixCache : IDisposable
     /// <summary>A usable snapshot for <paramref name="prompt"/>: the longest reusable prefix (at most prompt.Length - 1 ids).</summary>
     public Match? Find(ReadOnlySpan<int> prompt, bool draft, int maxRollback, bool touch = true)
     {
+        lock (_lock) return FindLocked(prompt, draft, maxRollback, touch);
+    }
+
+    /// <summary>Find and Fork in one step (safe from any thread): an independent copy of the longest usable prefix of <paramref name="prompt"/>, or null.</summary>
+    public (ISequence Sequence, int Length)? TryFork(ReadOnlySpan<int> prompt, bool draft, int maxRollback)
+    {
+        lock (_lock) return FindLocked(prompt, draft, maxRollback, touch: true) is { } m ? (Fork(m), m.Length) : null;
+    }
+
+    private Match? FindLocked(ReadOnlySpan<int> prompt, bool draft, int maxRollback, bool touch)
+    {
         Match? best = null;
         foreach (Entry e in _entries)
         {
@@ -53,15 +66,19 @@ public sealed class PrefixCache : IDisposable
     public int LongestShared(ReadOnlySpan<int> prompt, bool draft)
     {
         int best = 0;
-        foreach (Entry e in _entries)
-            if (e.Draft == draft) best = Math.Max(best, CommonPrefix(e.Ids, prompt));
+        lock (_lock)
+        {
+            foreach (Entry e in _entries)
+                if (e.Draft == draft) best = Math.Max(best, CommonPrefix(e.Ids, prompt));
+        }
         return best;
     }
 
     /// <summary>An independent copy of the match's memory, rolled back to the matched length.</summary>
     public ISequence Fork(Match match)
     {
-        ISequence copy = match.Entry.Sequence.Fork();
+        ISequence copy;
+        lock (_lock) copy = match.Entry.Sequence.Fork();
         if (copy.Length > match.Length) copy.Truncate(match.Length);
         return copy;
     }
@@ -78,6 +95,12 @@ public sealed class PrefixCache : IDisposable
             sequence.Dispose();
             return false;
         }
+        lock (_lock) AddLocked(ids, sequence, draft);
+        return true;
+    }
+
+    private void AddLocked(ReadOnlySpan<int> ids, ISequence sequence, bool draft)
+    {
         // An entry holding exactly the same ids is replaced (the newer one has the most recent use).
         for (int i = _entries.Count - 1; i >= 0; i--)
         {
@@ -88,17 +111,19 @@ public sealed class PrefixCache : IDisposable
         _entries.Add(entry);
         Interlocked.Add(ref _bytes, entry.Bytes);
         Evict(BudgetBytes);
-        return true;
     }
 
     /// <summary>Evicts least-recently-used entries until at most <paramref name="bytes"/> are held.</summary>
     public void Evict(long bytes)
     {
-        while (_entries.Count > 0 && BytesInUse > bytes)
+        lock (_lock)
         {
-            int lru = 0;
-            for (int i = 1; i < _entries.Count; i++) if (_entries[i].LastUse < _entries[lru].LastUse) lru = i;
-            Remove(lru);
+            while (_entries.Count > 0 && BytesInUse > bytes)
+            {
+                int lru = 0;
+                for (int i = 1; i < _entries.Count; i++) if (_entries[i].LastUse < _entries[lru].LastUse) lru = i;
+                Remove(lru);
+            }
         }
     }
 

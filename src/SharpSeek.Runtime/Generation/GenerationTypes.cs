@@ -75,6 +75,12 @@ public sealed record GenerationRequest
     public bool PrefillOnly { get; init; }
     /// <summary>Prompt lengths worth keeping in the prefix cache (e.g. the end of a shared system prompt).</summary>
     public IReadOnlyList<int>? CachePoints { get; init; }
+    /// <summary>
+    /// With Sequence: the prefix-cache key of what it already holds (one per position; an image prompt's
+    /// span positions carry keys mixing the image's content hash, see ImagePrefill). The engine then keeps
+    /// a copy of the finished conversation as a snapshot keyed SequenceKey + PromptIds + the generated ids.
+    /// </summary>
+    public IReadOnlyList<int>? SequenceKey { get; init; }
 
     public bool UsesDraft => Speculative || DraftSource is not null || BlockDraftSource is not null;
 }

@@ -3,6 +3,7 @@
 // and content deltas, tool calls, finish, optional usage, [DONE]). The request's abort token
 // cancels its sequences, which frees their memory at the next scheduler iteration.
 using Microsoft.AspNetCore.Http;
+using SharpSeek.Runtime.Engine;
 using SharpSeek.Runtime.Generation;
 using SharpSeek.Server.Hosting;
 using SharpSeek.Tokenization;

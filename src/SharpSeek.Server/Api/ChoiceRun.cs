@@ -23,6 +23,7 @@ public sealed class ChoiceRun : IDisposable
     {
         _engine = engine;
         PromptTokens = prefilled?.PromptTokens ?? promptIds.Count;
+        _imageCached = prefilled?.CachedTokens ?? 0;
         _span = engine.Metrics.Telemetry.StartGeneration(engine.Options.ModelId, common.N, maxTokens, common.Sampling.Temperature);
         _span?.SetTag("gen_ai.usage.input_tokens", PromptTokens);
         _cancel = new CancellationTokenSource[common.N];
@@ -43,9 +44,9 @@ public sealed class ChoiceRun : IDisposable
                 _handles[i] = engine.Engine.Submit(new GenerationRequest
                 {
                     PromptIds = promptIds, Sampling = sampling, MaxNewTokens = maxTokens, TopLogprobs = common.TopLogprobs,
-                    LogitProcessors = processors?.Invoke(), StopCondition = stop, Speculative = engine.Options.Speculative,
+                    LogitProcessors = processors?.Invoke(), StopCondition = stop, Speculative = prefilled is null && engine.Options.Speculative,
                     CachePoints = cachePoints,
-                    Sequence = sequences[i],
+                    Sequence = sequences[i], SequenceKey = prefilled?.Key,
                 }, _cancel[i].Token);
             }
         }
@@ -53,6 +54,7 @@ public sealed class ChoiceRun : IDisposable
     }
 
     public int PromptTokens { get; }
+    private readonly int _imageCached;   // an image prompt's positions forked from the prefix cache
     public int CachedPromptTokens { get; private set; }
 
     /// <summary>Reads choice <paramref name="index"/>'s tokens as they come; returns its result.</summary>
@@ -66,7 +68,7 @@ public sealed class ChoiceRun : IDisposable
         }
         GenerationResult result = await h.Completion;
         _engine.Metrics.Sequence(result);
-        if (index == 0) CachedPromptTokens = result.CachedPromptTokens;
+        if (index == 0) CachedPromptTokens = result.CachedPromptTokens + _imageCached;
         _span?.SetTag("gen_ai.usage.output_tokens", Interlocked.Add(ref _outputTokens, result.Ids.Count));
         _span?.SetTag("sharpseek.cached_input_tokens", CachedPromptTokens);
         _span?.SetTag("gen_ai.response.finish_reasons", result.Finish.ToString());

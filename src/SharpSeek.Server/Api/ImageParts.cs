@@ -11,7 +11,7 @@ public sealed record ImagePart(byte[] Bytes, string Path);
 public static class ImageParts
 {
     /// <summary>Stands in the rendered prompt where an image's token goes (private-use characters, split off before tokenizing).</summary>
-    public const string Marker = "\uE000\uE001image\uE001\uE000";
+    public const string Marker = Tokenization.Chat.ImagePlaceholder.Marker;
 
     /// <summary>Largest decoded image accepted in a request (bytes).</summary>
     public const int MaxImageBytes = 32 << 20;

@@ -213,7 +213,7 @@ public static class MatMul
     }
 
     /// <summary>Decodes columns [c0, c0 + len) of row <paramref name="row"/> exactly into dst.</summary>
-    private static unsafe void DecodeRun(WeightMatrix w, int row, int c0, int len, float* dst)
+    internal static unsafe void DecodeRun(WeightMatrix w, int row, int c0, int len, float* dst)
     {
         long n = w.Cols;
         switch (w.Format)

@@ -1,7 +1,9 @@
-// A vision nn.Linear with its bias: y = x W^T + b (BF16 weight and bias in the checkpoint).
+// A vision nn.Linear with its bias: y = x W^T + b (BF16 weight and bias in the checkpoint). The product
+// runs MatMulTiled: the image path multiplies thousands of patch rows at once.
 using System.Numerics;
 using SharpSeek.Model.Weights;
 using SharpSeek.Tensors;
+using SharpSeek.Tensors.Kernels;
 
 namespace SharpSeek.Model.Layers.V41.Vision;
 
@@ -22,7 +24,7 @@ public sealed class Affine<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>y[rows, out] = x[rows, in] W^T + b.</summary>
     public void Forward(ReadOnlySpan<T> x, Span<T> y, int rows)
     {
-        _weight.Forward(x, y, rows);
+        MatMulTiled.Forward(x, _weight.Weight, y, rows);
         for (int r = 0; r < rows; r++)
         {
             Span<T> row = y.Slice(r * OutFeatures, OutFeatures);

@@ -25,7 +25,7 @@ public sealed class VisionAligner<T> where T : unmanaged, IFloatingPointIeee754<
     public static (int Height, int Width) LlmGrid(PatchGrid g, int r) => ((g.Height + r - 1) / r, (g.Width + r - 1) / r);
 
     /// <summary>features [sum N_i, vd] of every image in order -> rows [sum cells_i, dim], each image's cells in reading order.</summary>
-    public T[] Forward(ReadOnlySpan<T> features, IReadOnlyList<PatchGrid> grids)
+    public T[] Forward(ReadOnlySpan<T> features, IReadOnlyList<PatchGrid> grids, IVisionProfiler? profiler = null)
     {
         int r = _r, vd = _vd, cellWidth = vd * r * r;
         int cells = grids.Sum(g => LlmGrid(g, r).Height * LlmGrid(g, r).Width);
@@ -56,6 +56,7 @@ public sealed class VisionAligner<T> where T : unmanaged, IFloatingPointIeee754<
         Gelu.Forward<T>(h, h);
         var y = new T[cells * _dim];
         _w2.Forward(h, y, cells);
+        profiler?.Lap(VisionOp.Aligner);
         return y;
     }
 }

@@ -1,5 +1,6 @@
 // One ViT block (vision.blocks.<i>), pre-norm residual: x += wo(attn(rope(wqkv(norm1 x))));
 // x += w2(silu(gate) * up) with [gate | up] = w1(norm2 x). Attention is bidirectional within each image.
+// The patch products run MatMulTiled, attention the flash-style FullAttention (both over the worker team).
 using System.Numerics;
 using SharpSeek.Model.Config.V41;
 using SharpSeek.Model.Weights;
@@ -30,40 +31,59 @@ public sealed class VisionBlock<T> where T : unmanaged, IFloatingPointIeee754<T>
         _w2 = mlp.Linear("w2", _dim, _inter, LinearKind.Bf16);
     }
 
-    /// <summary>x [rows, vd] in place; images[i] = (first row, rope of its grid).</summary>
-    public void Forward(Span<T> x, int rows, IReadOnlyList<(int Start, int Count, VisionRope<T> Rope)> images)
+    /// <summary>Scratch values per row a block needs besides its input: [q | k | v | o] or [gate | up | hidden].</summary>
+    public static int WideWidth(VisionConfig v) => Math.Max(4 * v.Dim, 3 * v.InterDim);
+
+    /// <summary>
+    /// x [rows, vd] in place; images[i] = (first row, rope of its grid). The caller's scratch: a [rows, vd]
+    /// and wide [rows, WideWidth] (reused by every block of a forward call).
+    /// </summary>
+    public void Forward(Span<T> x, int rows, IReadOnlyList<(int Start, int Count, VisionRope<T> Rope)> images, Span<T> a, Span<T> wide, IVisionProfiler? profiler = null)
     {
         int d = _dim, hd = d / _heads;
+        if (a.Length < rows * d || wide.Length < (long)rows * Math.Max(4 * d, 3 * _inter)) throw new ArgumentException($"vision block scratch shorter than {rows} rows");
         // 1. attention input: norm1                                                           [N, vd]
-        var a = new T[rows * d];
-        for (int r = 0; r < rows; r++) Elementwise.RmsNorm<T>(x.Slice(r * d, d), _norm1, _eps, a.AsSpan(r * d, d));
-        // 2. q | k | v, 2-D RoPE on q and k                                                   [N, 3 vd]
-        var qkv = new T[rows * 3 * d];
+        for (int r = 0; r < rows; r++) Elementwise.RmsNorm<T>(x.Slice(r * d, d), _norm1, _eps, a.Slice(r * d, d));
+        profiler?.Lap(VisionOp.Norms);
+        // 2. q | k | v                                                                        [N, 3 vd]
+        Span<T> qkv = wide[..(rows * 3 * d)], o = wide.Slice(rows * 3 * d, rows * d);
         _wqkv.Forward(a, qkv, rows);
-        var o = new T[rows * d];
+        profiler?.Lap(VisionOp.Qkv);
         foreach (var (start, count, rope) in images)
         {
-            Span<T> img = qkv.AsSpan(start * 3 * d, count * 3 * d);
+            // 3. 2-D RoPE on q and k of the image                                             [n, 3 vd]
+            Span<T> img = qkv.Slice(start * 3 * d, count * 3 * d);
             rope.Apply(img, count, 3 * d, _heads);
             rope.Apply(img[d..], count, 3 * d, _heads);
-            // 3. bidirectional attention within the image                                      [n, vd]
-            FullAttention.Forward<T>(img, img[d..], img[(2 * d)..], 3 * d, count, _heads, hd, o.AsSpan(start * d, count * d));
+            profiler?.Lap(VisionOp.Rope);
+            // 4. bidirectional attention within the image                                     [n, vd]
+            FullAttention.Forward<T>(img, img[d..], img[(2 * d)..], 3 * d, count, _heads, hd, o.Slice(start * d, count * d));
+            profiler?.Lap(VisionOp.Attention);
         }
-        // 4. output projection, residual                                                      [N, vd]
+        // 5. output projection, residual                                                      [N, vd]
         _wo.Forward(o, a, rows);
+        profiler?.Lap(VisionOp.Output);
         for (int i = 0; i < rows * d; i++) x[i] += a[i];
-        // 5. MLP input: norm2; [gate | up] = w1; silu(gate) * up; w2; residual                 [N, 2 inter] -> [N, vd]
-        for (int r = 0; r < rows; r++) Elementwise.RmsNorm<T>(x.Slice(r * d, d), _norm2, _eps, a.AsSpan(r * d, d));
-        var gu = new T[rows * 2 * _inter];
-        _w1.Forward<T>(a, gu, rows);
-        var hidden = new T[rows * _inter];
+        profiler?.Lap(VisionOp.Residual);
+        // 6. MLP input: norm2                                                                 [N, vd]
+        for (int r = 0; r < rows; r++) Elementwise.RmsNorm<T>(x.Slice(r * d, d), _norm2, _eps, a.Slice(r * d, d));
+        profiler?.Lap(VisionOp.Norms);
+        // 7. [gate | up] = w1                                                                 [N, 2 inter]
+        Span<T> gu = wide[..(rows * 2 * _inter)], hidden = wide.Slice(rows * 2 * _inter, rows * _inter);
+        MatMulTiled.Forward<T>(a, _w1.Weight, gu, rows);
+        profiler?.Lap(VisionOp.MlpIn);
+        // 8. silu(gate) * up                                                                  [N, inter]
         for (int r = 0; r < rows; r++)
         {
-            Span<T> gate = gu.AsSpan(r * 2 * _inter, _inter), up = gu.AsSpan(r * 2 * _inter + _inter, _inter), hRow = hidden.AsSpan(r * _inter, _inter);
+            Span<T> gate = gu.Slice(r * 2 * _inter, _inter), up = gu.Slice(r * 2 * _inter + _inter, _inter), hRow = hidden.Slice(r * _inter, _inter);
             Elementwise.Silu<T>(gate, hRow);
             for (int i = 0; i < _inter; i++) hRow[i] *= up[i];
         }
-        _w2.Forward<T>(hidden, a, rows);
+        profiler?.Lap(VisionOp.SwiGlu);
+        // 9. w2, residual                                                                     [N, vd]
+        MatMulTiled.Forward<T>(hidden, _w2.Weight, a, rows);
+        profiler?.Lap(VisionOp.MlpOut);
         for (int i = 0; i < rows * d; i++) x[i] += a[i];
+        profiler?.Lap(VisionOp.Residual);
     }
 }

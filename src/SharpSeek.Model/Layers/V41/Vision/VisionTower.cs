@@ -35,7 +35,7 @@ public sealed class VisionTower<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>patches [sum N_i, 3, p, p] of every image in order -> features [sum N_i, vision_dim].</summary>
-    public T[] Forward(ReadOnlySpan<T> patches, IReadOnlyList<PatchGrid> grids)
+    public T[] Forward(ReadOnlySpan<T> patches, IReadOnlyList<PatchGrid> grids, IVisionProfiler? profiler = null)
     {
         int pp = 3 * _v.PatchSize * _v.PatchSize, d = _v.Dim, hd = d / _v.NumHeads;
         int rows = grids.Sum(g => g.Count);
@@ -51,10 +51,14 @@ public sealed class VisionTower<T> where T : unmanaged, IFloatingPointIeee754<T>
         // 2. patch embedding                                                                  [N, vd]
         var x = new T[rows * d];
         _patchEmbed.Forward(patches, x, rows);
+        profiler?.Lap(VisionOp.PatchEmbed);
         // 3. blocks                                                                           [N, vd]
-        foreach (var block in _blocks) block.Forward(x, rows, images);
+        var scratch = new T[rows * d];
+        var wide = new T[(long)rows * VisionBlock<T>.WideWidth(_v)];
+        foreach (var block in _blocks) block.Forward(x, rows, images, scratch, wide, profiler);
         // 4. final norm                                                                       [N, vd]
         Elementwise.RmsNormRows<T>(x, d, _norm, T.CreateTruncating(NormEps));
+        profiler?.Lap(VisionOp.Norms);
         return x;
     }
 }
