@@ -53,12 +53,12 @@ public static class BenchCommand
             }
             if (parse.GetValue(compareHead)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json));
             var load = Stopwatch.StartNew();
-            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard);
+            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard, pipeline: run.Pipeline);
             double loadS = load.Elapsed.TotalSeconds;
             ILanguageModel lm = md.Model;
             if (parse.GetValue(sharedPrefix) is int shared and > 0)
             {
-                if (run.Ranks > 1) throw new CliException("--shared-prefix is not supported with --parallel expert");
+                if (run.Ranks > 1) throw new CliException("--shared-prefix is not supported with --parallel expert or pipeline");
                 return PrefixReuseBench.Run(lm, dir, shared, n, parse.GetValue(json));
             }
             if (parse.GetValue(sharedPrefix) < 0) throw new CliException("--shared-prefix must be >= 0");
@@ -80,6 +80,7 @@ public static class BenchCommand
             int[] one = new int[1];
             decodeProfile?.BeginPhase();
             var (bytes0, exchanges0) = run.Traffic;
+            var hop0 = run.PipelineTraffic;
             sw.Restart();
             for (int i = 0; i < m; i++)
             {
@@ -89,6 +90,10 @@ public static class BenchCommand
             }
             double decodeS = sw.Elapsed.TotalSeconds;
             var (bytes1, exchanges1) = run.Traffic;
+            var hop1 = run.PipelineTraffic;
+            // Pipeline: what rank 1 received from rank 0 per decoded token (one hop), measured there and sent to rank 0.
+            double hopBytes = run.Pipeline is null || m == 0 ? 0 : BitConverter.UInt64BitsToDouble(run.World!.Broadcast(BitConverter.DoubleToUInt64Bits((double)(hop1.Bytes - hop0.Bytes) / m), root: 1));
+            double logitBytes = run.Pipeline is null || m == 0 ? 0 : (double)(hop1.Broadcast - hop0.Broadcast) / m;
             decodeProfile?.EndPhase();
             long peak = Process.GetCurrentProcess().PeakWorkingSet64;
             var r = new
@@ -105,6 +110,10 @@ public static class BenchCommand
                 ranks = run.Ranks,
                 // decode: one token per MoE all-gather, so bytes per all-gather = bytes per token per MoE layer
                 decode_exchange_bytes_per_token_per_moe_layer = exchanges1 == exchanges0 ? 0 : (double)(bytes1 - bytes0) / (exchanges1 - exchanges0),
+                parallel = run.Mode,
+                // pipeline: activations rank 0 -> rank 1 per decoded token (every hop carries the same), and the logits broadcast per token
+                decode_pipeline_hop_bytes_per_token = hopBytes,
+                decode_logits_broadcast_bytes_per_token = logitBytes,
             };
             if (!run.IsRoot) return 0;
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r));
@@ -114,7 +123,9 @@ public static class BenchCommand
                 Console.WriteLine($"prefill   {n} tokens in {prefillS:F3} s: {r.prefill_tokens_per_second:F1} tokens/s");
                 Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s (at context {n}..{n + m})");
                 Console.WriteLine($"memory    peak working set {InspectCommand.Bytes(peak)}, sequence memory {InspectCommand.Bytes(seq.BytesAllocated)}");
-                if (run.Ranks > 1)
+                if (run.Pipeline is not null)
+                    Console.WriteLine($"parallel  pipeline over {run.Ranks} ranks: {hopBytes:F0} bytes per decoded token per hop (rank 0 -> 1, measured on rank 1), logits broadcast {logitBytes:F0} bytes per token");
+                else if (run.Ranks > 1)
                     Console.WriteLine($"parallel  expert over {run.Ranks} ranks: rank 0 received {r.decode_exchange_bytes_per_token_per_moe_layer:F0} bytes per decoded token per MoE layer");
             }
             prefillProfile?.Print(Console.Out);

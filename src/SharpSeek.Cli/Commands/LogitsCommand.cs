@@ -49,8 +49,8 @@ public static class LogitsCommand
             using ITensorSource weights = opened;
             var writer = new SafetensorsWriter();
             bool quant = parse.GetValue(aq);
-            if (prec == "f64") Run<double>(config, weights, prompt, dec, writer, DType.F64, quant, run.Shard);
-            else Run<float>(config, weights, prompt, dec, writer, DType.F32, quant, run.Shard);
+            if (prec == "f64") Run<double>(config, weights, prompt, dec, writer, DType.F64, quant, run);
+            else Run<float>(config, weights, prompt, dec, writer, DType.F32, quant, run);
             if (!run.IsRoot) return 0;   // every rank computed the same logits; rank 0 writes them
             string outPath = parse.GetValue(output)!;
             try { writer.Save(outPath); }
@@ -77,9 +77,9 @@ public static class LogitsCommand
     }
 
     private static void Run<T>(ModelConfig config, ITensorSource weights, int[] prompt, int[] dec, SafetensorsWriter writer, DType dtype, bool activationQuant,
-        SharpSeek.Model.Distributed.ExpertShard? shard) where T : unmanaged, IFloatingPointIeee754<T>
+        ParallelRun run) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var net = DeepSeekV4<T>.Load(config, weights, activationQuant, shard: shard);
+        var net = DeepSeekV4<T>.Load(config, weights, activationQuant, shard: run.Shard, stage: run.StageOf(config));
         foreach (int id in prompt.Concat(dec))
             if ((uint)id >= (uint)config.VocabSize) throw new CliException($"token id {id} is outside the vocabulary [0, {config.VocabSize})");
         int V = config.VocabSize;

@@ -1,12 +1,12 @@
-// The MPI job this process belongs to (MPI_COMM_WORLD): rank, size, the expert all-gather, a
-// broadcast for rank 0's decisions, and a clean abort. Every failed call throws with the call and
+// The MPI job this process belongs to (MPI_COMM_WORLD): rank, size, the expert all-gather, the
+// pipeline's point-to-point messages, a broadcast for rank 0's decisions, and a clean abort. Every failed call throws with the call and
 // the rank named; a rank that dies is reported by mpirun, which ends the others (no hang).
 using System.Runtime.InteropServices;
 using SharpSeek.Model.Distributed;
 
 namespace SharpSeek.Runtime.Distributed;
 
-public sealed unsafe class MpiWorld : IExpertExchange, IDisposable
+public sealed unsafe class MpiWorld : IExpertExchange, IPipelineLink, IDisposable
 {
     private readonly OpenMpi _mpi;
     private bool _finalized;
@@ -16,6 +16,16 @@ public sealed unsafe class MpiWorld : IExpertExchange, IDisposable
     /// <summary>Bytes this rank received in all-gathers (the communication volume; rank-local).</summary>
     public long BytesReceived { get; private set; }
     public long Exchanges { get; private set; }
+    /// <summary>Bytes this rank received point to point (pipeline activations from the previous stage) and how many messages.</summary>
+    public long PointToPointBytesReceived { get; private set; }
+    public long PointToPointMessages { get; private set; }
+    /// <summary>Bytes of broadcasts this rank took part in (rank 0's commands, the last stage's logits).</summary>
+    public long BroadcastBytes { get; private set; }
+
+    // One tag for every point-to-point message: between two ranks they are received in the order sent.
+    private const int Tag = 26;
+    // MPI counts are int: larger messages go in pieces of at most this many bytes.
+    private const int Piece = 1 << 30;
 
     private MpiWorld(OpenMpi mpi, int rank, int ranks) { _mpi = mpi; Rank = rank; Ranks = ranks; }
 
@@ -56,8 +66,39 @@ public sealed unsafe class MpiWorld : IExpertExchange, IDisposable
     /// <summary>Rank <paramref name="root"/>'s bytes to every rank.</summary>
     public void Broadcast(Span<byte> data, int root = 0)
     {
+        CheckPeer(root, "broadcast root");
         fixed (byte* p = data)
-            Check(_mpi, _mpi.Bcast(p, data.Length, _mpi.Byte, root, _mpi.CommWorld), "MPI_Bcast", Rank);
+            for (long at = 0; at < data.Length; at += Piece)
+                Check(_mpi, _mpi.Bcast(p + at, (int)Math.Min(Piece, data.Length - at), _mpi.Byte, root, _mpi.CommWorld), "MPI_Bcast", Rank);
+        BroadcastBytes += data.Length;
+    }
+
+    public void Send(ReadOnlySpan<byte> data, int to)
+    {
+        CheckPeer(to, "destination");
+        fixed (byte* p = data)
+            for (long at = 0; at < data.Length || at == 0; at += Piece)
+            {
+                Check(_mpi, _mpi.Send(p + at, (int)Math.Min(Piece, data.Length - at), _mpi.Byte, to, Tag, _mpi.CommWorld), $"MPI_Send to rank {to}", Rank);
+                if (data.Length == 0) break;
+            }
+    }
+
+    public void Receive(Span<byte> data, int from)
+    {
+        CheckPeer(from, "source");
+        fixed (byte* p = data)
+            for (long at = 0; at < data.Length || at == 0; at += Piece)
+            {
+                Check(_mpi, _mpi.Recv(p + at, (int)Math.Min(Piece, data.Length - at), _mpi.Byte, from, Tag, _mpi.CommWorld, OpenMpi.StatusIgnore), $"MPI_Recv from rank {from}", Rank);
+                if (data.Length == 0) break;
+            }
+        PointToPointBytesReceived += data.Length; PointToPointMessages++;
+    }
+
+    private void CheckPeer(int rank, string what)
+    {
+        if ((uint)rank >= (uint)Ranks) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"{what} must be a rank in [0, {Ranks})");
     }
 
     /// <summary>A 64-bit value decided on rank 0 (a sampling seed), the same on every rank.</summary>

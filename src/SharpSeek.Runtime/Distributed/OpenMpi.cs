@@ -15,6 +15,7 @@ internal sealed unsafe class OpenMpi
 
     public readonly nint CommWorld, Byte, ErrorsReturn;
     public static readonly void* InPlace = (void*)1;   // MPI_IN_PLACE in Open MPI's mpi.h
+    public static readonly void* StatusIgnore = null;  // MPI_STATUS_IGNORE
 
     public readonly delegate* unmanaged<int*, int> Initialized;
     public readonly delegate* unmanaged<int*, byte***, int, int*, int> InitThread;
@@ -23,6 +24,8 @@ internal sealed unsafe class OpenMpi
     public readonly delegate* unmanaged<nint, nint, int> CommSetErrhandler;
     public readonly delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int> Allgatherv;
     public readonly delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
+    public readonly delegate* unmanaged<void*, int, nint, int, int, nint, int> Send;
+    public readonly delegate* unmanaged<void*, int, nint, int, int, nint, void*, int> Recv;
     public readonly delegate* unmanaged<nint, int> Barrier;
     public readonly delegate* unmanaged<nint, int, int> Abort;
     public readonly delegate* unmanaged<int, byte*, int*, int> ErrorString;
@@ -40,6 +43,8 @@ internal sealed unsafe class OpenMpi
         CommSetErrhandler = (delegate* unmanaged<nint, nint, int>)F("MPI_Comm_set_errhandler");
         Allgatherv = (delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int>)F("MPI_Allgatherv");
         Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)F("MPI_Bcast");
+        Send = (delegate* unmanaged<void*, int, nint, int, int, nint, int>)F("MPI_Send");
+        Recv = (delegate* unmanaged<void*, int, nint, int, int, nint, void*, int>)F("MPI_Recv");
         Barrier = (delegate* unmanaged<nint, int>)F("MPI_Barrier");
         Abort = (delegate* unmanaged<nint, int, int>)F("MPI_Abort");
         ErrorString = (delegate* unmanaged<int, byte*, int*, int>)F("MPI_Error_string");
