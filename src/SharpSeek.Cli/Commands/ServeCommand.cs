@@ -26,8 +26,9 @@ public static class ServeCommand
         var prefixCache = new Option<int>("--prefix-cache-mb") { Description = "Memory kept for prefix reuse across requests, in MiB (0 = off)", DefaultValueFactory = _ => 256 };
         var otlp = new Option<Uri?>("--otlp-endpoint") { Description = "Send OpenTelemetry metrics and traces to this OTLP endpoint (e.g. http://localhost:4317)" };
         var head = HeadFlag.Create();
-        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API and a chat page at /") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache, otlp, head };
-        command.SetAction(parse =>
+        var parallel = Distributed.ParallelRun.Option();
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API and a chat page at /") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache, otlp, head, parallel };
+        command.SetAction(parse => Distributed.ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
             int p = parse.GetValue(port), mc = parse.GetValue(maxConcurrent);
@@ -36,7 +37,9 @@ public static class ServeCommand
             if (parse.GetValue(maxContext) is < 2) throw new CliException("--max-context must be >= 2");
             if (parse.GetValue(prefixCache) < 0) throw new CliException($"--prefix-cache-mb must be >= 0 (got {parse.GetValue(prefixCache)})");
             if (!Directory.Exists(dir) && !(SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir) && File.Exists(dir))) throw new CliException($"model directory or GGUF file '{dir}' does not exist");
-            using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext), c => V41Logits.TokenMap(dir, c), HeadFlag.Read(parse, head));
+            using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext), c => V41Logits.TokenMap(dir, c), HeadFlag.Read(parse, head), run.Shard, run.Pipeline);
+            // Under mpirun only rank 0 serves; the other ranks follow its engine's model calls (Distributed/ServeRanks).
+            if (!run.IsRoot) return Distributed.ServeRanks.Follow(run, md.Model);
             Tokenizer? tokenizer = md.TokenizerPath is null ? SharpSeek.Cli.Generation.ModelLoader.GgufTokenizer(md) : Tokenizer.Load(md.TokenizerPath);
             string id = parse.GetValue(name) ?? Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
             bool spec = SharpSeek.Cli.Generation.SpeculativeFlag.Resolve(parse, speculative, md.Model);
@@ -46,13 +49,15 @@ public static class ServeCommand
                 Speculative = spec, PrefixCacheBytes = (long)parse.GetValue(prefixCache) << 20,
                 Defaults = md.Defaults, OtlpEndpoint = parse.GetValue(otlp),
             };
-            using var engine = new ServingContext(md.Model, tokenizer, options);
+            var followed = Distributed.ServeRanks.Lead(run, md.Model);
+            using var engine = new ServingContext(followed ?? md.Model, tokenizer, options);
             string url = $"http://{parse.GetValue(host)}:{p}";
             WebApplication app = SharpSeekServer.Build(engine, b => b.WebHost.UseUrls(url));
             Console.Error.WriteLine($"serving '{id}' on {url} (context {md.Model.MaxContext}, max concurrent {mc}{(options.Speculative ? ", speculative" : "")}, prefix cache {parse.GetValue(prefixCache)} MiB{(tokenizer is null ? ", no tokenizer: token-id prompts only" : "")})");
             app.Run();
+            followed?.Shutdown();   // the server stopped (SIGTERM, Ctrl+C): the other ranks return too
             return 0;
-        });
+        }));
         return command;
     }
 }

@@ -6,7 +6,7 @@ using SharpSeek.Model.Distributed;
 
 namespace SharpSeek.Runtime.Distributed;
 
-public sealed unsafe class MpiWorld : IExpertExchange, IPipelineLink, IDisposable
+public sealed unsafe class MpiWorld : IExpertExchange, IPipelineLink, ICommandChannel, IDisposable
 {
     private readonly OpenMpi _mpi;
     private bool _finalized;
@@ -22,8 +22,9 @@ public sealed unsafe class MpiWorld : IExpertExchange, IPipelineLink, IDisposabl
     /// <summary>Bytes of broadcasts this rank took part in (rank 0's commands, the last stage's logits).</summary>
     public long BroadcastBytes { get; private set; }
 
-    // One tag for every point-to-point message: between two ranks they are received in the order sent.
-    private const int Tag = 26;
+    // One tag for the pipeline's messages and one for serve's commands: between two ranks, messages of
+    // one tag are received in the order sent.
+    private const int Tag = 26, CommandTag = 27;
     // MPI counts are int: larger messages go in pieces of at most this many bytes.
     private const int Piece = 1 << 30;
 
@@ -94,6 +95,40 @@ public sealed unsafe class MpiWorld : IExpertExchange, IPipelineLink, IDisposabl
                 if (data.Length == 0) break;
             }
         PointToPointBytesReceived += data.Length; PointToPointMessages++;
+    }
+
+    public void SendToFollowers(ReadOnlySpan<int> message)
+    {
+        if (Rank != 0) throw new InvalidOperationException($"rank {Rank} cannot lead: commands come from rank 0");
+        int length = message.Length;
+        for (int r = 1; r < Ranks; r++)
+        {
+            Check(_mpi, _mpi.Send(&length, 1, _mpi.Int, r, CommandTag, _mpi.CommWorld), $"MPI_Send (command) to rank {r}", Rank);
+            fixed (int* p = message)
+                Check(_mpi, _mpi.Send(p, length, _mpi.Int, r, CommandTag, _mpi.CommWorld), $"MPI_Send (command) to rank {r}", Rank);
+        }
+    }
+
+    /// <summary>
+    /// Waits for rank 0's next command without holding a core: MPI_Iprobe, spinning briefly and then
+    /// sleeping a millisecond between probes (a blocking receive would busy-poll while the server idles).
+    /// </summary>
+    public int[] ReceiveFromLeader()
+    {
+        int flag = 0;
+        for (int spins = 0; ; spins++)
+        {
+            Check(_mpi, _mpi.Iprobe(0, CommandTag, _mpi.CommWorld, &flag, OpenMpi.StatusIgnore), "MPI_Iprobe (command)", Rank);
+            if (flag != 0) break;
+            if (spins < 64) Thread.SpinWait(64); else Thread.Sleep(1);
+        }
+        int length = 0;
+        Check(_mpi, _mpi.Recv(&length, 1, _mpi.Int, 0, CommandTag, _mpi.CommWorld, OpenMpi.StatusIgnore), "MPI_Recv (command)", Rank);
+        if (length < 0) throw new MpiException($"rank {Rank}: a command of {length} ints from rank 0");
+        var message = new int[length];
+        fixed (int* p = message)
+            Check(_mpi, _mpi.Recv(p, length, _mpi.Int, 0, CommandTag, _mpi.CommWorld, OpenMpi.StatusIgnore), "MPI_Recv (command)", Rank);
+        return message;
     }
 
     private void CheckPeer(int rank, string what)
