@@ -49,6 +49,22 @@ public sealed class MpiPipelineTests : IDisposable
         AssertRanksEqualOneProcess(model);
     }
 
+    [MpiTheory]
+    [InlineData("pipeline")] [InlineData("expert")]
+    public void ABatchOfSequencesOnThreeRanksEqualsOneProcessBitForBit(string mode)
+    {
+        // Three sequences of different lengths, the decode ids fed to all three in one batched call per step.
+        string[] args = ["logits", "--model", SharpSeekProcess.Fixture("v4-tiny"), "--ids", Ids, "--batch-ids", "7,8,9", "--batch-ids", "300,301,302,303,304,305,306,307,308,309,310,311,312,313,314,315,316,317",
+            "--decode", "9,4,5"];
+        string one = Path.Combine(_dir, "batch1.safetensors"), three = Path.Combine(_dir, $"batch3{mode}.safetensors");
+        var single = SharpSeekProcess.Run([.. args, "--out", one]);
+        Assert.True(single.Exit == 0, single.Err);
+        Assert.Contains("decode_logits [9, 1024]", single.Err);
+        var r = Mpi.Run(3, [.. args, "--out", three, "--parallel", mode]);
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Equal(File.ReadAllBytes(one), File.ReadAllBytes(three));
+    }
+
     [MpiFact]
     public void PipelineGenerationSamplesTheSameTokensAsOneProcessWithSpeculativeDecoding()
     {

@@ -158,29 +158,57 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
             positions[i] = p;
             next[states[i]] = p + 1;
         }
-        // 2. embed and copy into hc streams (a later pipeline stage receives them)       [T, hc, dim]
+        // 2. per micro-batch (the whole batch in one process): embed, or receive the previous stage's hc streams  [t, hc, dim]
+        // 3. the blocks, each token against its own sequence's memory; a pipeline stage then passes the streams on [t, hc, dim]
         T[] h = work.Array(Scratch.Streams, tokens * hc * d);
-        if (Stage is null || Stage.IsFirst) Embed(ids, h);
-        else Stage.RequireLink().Receive(MemoryMarshal.AsBytes(h.AsSpan(0, tokens * hc * d)), Stage.Rank - 1);
-        // 3. blocks, each token against its own sequence's memory of the block            [T, hc, dim]
-        var memories = new IAttentionMemory<T>[tokens];
-        work.Lap(ForwardOp.Setup);
-        for (int k = 0; k < Layers.Length; k++)
+        foreach (var (first, count) in MicroBatches(states, tokens))
         {
-            int l = FirstLayer + k;
-            for (int i = 0; i < tokens; i++) memories[i] = states[i].Memory(l);
-            Layers[k].Forward(h, ids, positions, memories, work, taps);
-            if (taps?.Wants(l) ?? false)
-                for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
+            Span<T> piece = h.AsSpan(first * hc * d, count * hc * d);
+            ReadOnlySpan<int> pieceIds = ids.Slice(first, count);
+            if (Stage is null || Stage.IsFirst) Embed(pieceIds, piece);
+            else Stage.RequireLink().Receive(MemoryMarshal.AsBytes(piece), Stage.Rank - 1);
+            work.Lap(ForwardOp.Setup);
+            long[] piecePositions = count == tokens ? positions : positions[first..(first + count)];
+            var memories = new IAttentionMemory<T>[count];
+            for (int k = 0; k < Layers.Length; k++)
+            {
+                int l = FirstLayer + k;
+                for (int i = 0; i < count; i++) memories[i] = states[first + i].Memory(l);
+                Layers[k].Forward(piece, pieceIds, piecePositions, memories, work, taps);
+                if (taps?.Wants(l) ?? false)
+                    for (int t = 0; t < count; t++) taps.Record(l, "hidden", piecePositions[t], piece.Slice(t * hc * d, hc * d));
+            }
+            if (Stage is { IsLast: false } s) s.RequireLink().Send(MemoryMarshal.AsBytes(piece), s.Rank + 1);
         }
         foreach (var (st, len) in next) st.Length = len;
         if (!hidden.IsEmpty) h.AsSpan(0, tokens * hc * d).CopyTo(hidden);
-        // 4. head: collapse streams, norm, logits of the last rows (last stage; the others pass the streams on) [rows, vocab]
-        if (Stage is { IsLast: false } s) s.RequireLink().Send(MemoryMarshal.AsBytes(h.AsSpan(0, tokens * hc * d)), s.Rank + 1);
-        else Logits(h.AsSpan((tokens - rows) * hc * d, rows * hc * d), rows, _hcHead!, _norm!, work.Span(Scratch.HeadY, rows * d), logits);
+        // 4. head: collapse streams, norm, logits of the last rows (the last stage)                           [rows, vocab]
+        if (Stage is null || Stage.IsLast) Logits(h.AsSpan((tokens - rows) * hc * d, rows * hc * d), rows, _hcHead!, _norm!, work.Span(Scratch.HeadY, rows * d), logits);
         // 5. pipeline: the last stage's logits to every rank, so every rank samples the same tokens
         ShareLogits(logits[..(rows * VocabSize)]);
         work.Lap(ForwardOp.Head);
+    }
+
+    /// <summary>
+    /// The pieces a batch goes through the pipeline in: up to one per stage, cut only where every sequence
+    /// before the cut has all its tokens before it, so that while stage r runs piece m, stage r+1 runs
+    /// piece m-1. Each token's arithmetic is the same in any piece (rows are independent), so the logits
+    /// keep their bits. One piece for one process, one stage or one sequence.
+    /// </summary>
+    private List<(int First, int Count)> MicroBatches(IReadOnlyList<SequenceState<T>> states, int tokens)
+    {
+        if (Stage is not { Ranks: > 1 } stage || tokens == 1) return [(0, tokens)];
+        var last = new Dictionary<SequenceState<T>, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < tokens; i++) last[states[i]] = i;
+        int target = (tokens + stage.Ranks - 1) / stage.Ranks, start = 0, reach = 0;
+        var pieces = new List<(int, int)>();
+        for (int i = 0; i < tokens; i++)
+        {
+            reach = Math.Max(reach, last[states[i]]);
+            if (reach == i && i + 1 - start >= target && i + 1 < tokens) { pieces.Add((start, i + 1 - start)); start = i + 1; }
+        }
+        pieces.Add((start, tokens - start));
+        return pieces;
     }
 
     /// <summary>Under pipeline parallel, the last stage's logits broadcast to every stage (nothing otherwise).</summary>

@@ -16,6 +16,9 @@ public sealed class InMemoryPipeline
     /// <summary>Bytes sent point to point by all ranks together.</summary>
     public long BytesSent => Interlocked.Read(ref _sent);
     private long _sent;
+    /// <summary>Point-to-point messages sent by all ranks together.</summary>
+    public long Messages => Interlocked.Read(ref _messages);
+    private long _messages;
 
     public InMemoryPipeline(int ranks)
     {
@@ -36,6 +39,7 @@ public sealed class InMemoryPipeline
         public void Send(ReadOnlySpan<byte> data, int to)
         {
             Interlocked.Add(ref group._sent, data.Length);
+            Interlocked.Increment(ref group._messages);
             group._queues[Rank, to].Add(data.ToArray());
         }
 
