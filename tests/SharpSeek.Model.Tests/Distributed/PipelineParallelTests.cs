@@ -1,7 +1,6 @@
 // Pipeline parallel: the layer split, that a stage maps only its layers (and the embedding / head
 // where they live), and that N stages' logits equal one process's bit for bit (prefill, decode, a
 // batch of sequences, the MTP draft), in f32 and f64.
-using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
@@ -13,10 +12,9 @@ namespace SharpSeek.Model.Tests.Distributed;
 
 public sealed class PipelineParallelTests
 {
-    private static ModelConfig TinyConfig => ModelConfigParser.Parse(File.ReadAllText(Fixtures.Path("v4-tiny", "config.json")));
+    private static ModelConfig TinyConfig => TinyRun.Config;
     private static ModelConfig FlashConfig => ModelConfig.Load(Fixtures.Path("v4-flash", "config.json"));
-    private static readonly int[] Prompt = [5, 17, 3, 100, 42, 7, 9, 300, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 900];
-    private static readonly int[] Decode = [9, 4, 8];
+    private static readonly int[] Prompt = TinyRun.Prompt;
 
     [Theory]
     [InlineData(4, 1)] [InlineData(4, 2)] [InlineData(4, 3)] [InlineData(4, 4)] [InlineData(43, 4)] [InlineData(43, 8)] [InlineData(43, 43)]
@@ -94,7 +92,7 @@ public sealed class PipelineParallelTests
     [Fact]
     public void AStageWithoutALinkCannotRun()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => Logits<float>(PipelineStage.Of(1, PipelineSplit.Boundaries(TinyConfig, 2))));
+        var e = Assert.Throws<InvalidOperationException>(() => TinyRun.Logits<float>(stage: PipelineStage.Of(1, PipelineSplit.Boundaries(TinyConfig, 2))));
         Assert.Contains("no link to the other stages", e.Message);
     }
 
@@ -102,10 +100,10 @@ public sealed class PipelineParallelTests
     [InlineData(2)] [InlineData(3)] [InlineData(4)]
     public void StagesGiveTheLogitsOfOneProcessBitForBit(int ranks)
     {
-        float[] one = Logits<float>(null);
-        Assert.All(Staged(ranks, Logits<float>), rank => Assert.Equal(one, rank));   // every rank holds the last stage's logits
-        double[] one64 = Logits<double>(null);
-        Assert.All(Staged(ranks, Logits<double>), rank => Assert.Equal(one64, rank));
+        float[] one = TinyRun.Logits<float>();
+        Assert.All(Staged(ranks, s => TinyRun.Logits<float>(stage: s)), rank => Assert.Equal(one, rank));   // every rank holds the last stage's logits
+        double[] one64 = TinyRun.Logits<double>();
+        Assert.All(Staged(ranks, s => TinyRun.Logits<double>(stage: s)), rank => Assert.Equal(one64, rank));
     }
 
     [Fact]
@@ -142,19 +140,6 @@ public sealed class PipelineParallelTests
         // Every token crossed every hop once: (ranks - 1) hops of hc x dim floats (or doubles) per token.
         Assert.True(link.BytesSent > 0);
         return results;
-    }
-
-    private static T[] Logits<T>(PipelineStage? stage) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        using var w = Checkpoint.Open(Fixtures.Path("v4-tiny", "model.safetensors"));
-        var config = TinyConfig;
-        var net = DeepSeekV4<T>.Load(config, w, stage: stage);
-        int v = config.VocabSize;
-        var state = new SequenceState<T>(config);
-        var logits = new T[(Prompt.Length + Decode.Length) * v];
-        net.Forward(Prompt, state, logits.AsSpan(0, Prompt.Length * v));
-        for (int j = 0; j < Decode.Length; j++) net.Forward(Decode.AsSpan(j, 1), state, logits.AsSpan((Prompt.Length + j) * v, v));
-        return logits;
     }
 
     // Three sequences prefilled to different lengths (only the last row's logits), then two batched steps: one token each, then 2 + 1 + 3.
@@ -199,16 +184,5 @@ public sealed class PipelineParallelTests
         net.ForwardMtp(hidden.AsSpan((n - 1) * width), [9], state, draft);
         Assert.Equal(n, state.MtpLength);
         return draft;
-    }
-
-    private sealed class CountingSource(ITensorSource inner) : ITensorSource
-    {
-        public List<string> Requested { get; } = [];
-        public IEnumerable<string> Names => inner.Names;
-        public string Description => inner.Description;
-        public bool Contains(string name) => inner.Contains(name);
-        public bool TryGet(string name, [NotNullWhen(true)] out TensorView? view) { Requested.Add(name); return inner.TryGet(name, out view); }
-        public TensorView Get(string name) { Requested.Add(name); return inner.Get(name); }
-        public void Dispose() { }
     }
 }
