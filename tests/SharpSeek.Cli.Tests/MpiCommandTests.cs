@@ -67,14 +67,15 @@ public sealed class MpiCommandTests : IDisposable
         }
     }
 
-    [MpiFact]
-    public void ExpertParallelLogitsOfAGgufModelEqualOneProcess()
+    [MpiTheory]
+    [InlineData("expert")] [InlineData("pipeline")]
+    public void ParallelLogitsOfAGgufModelEqualOneProcess(string mode)
     {
         string[] args = ["logits", "--model", SharpSeekProcess.Fixture("ggml", "v4-tiny-llama-q4_k_m.gguf"), "--ids", "5,17,3,100,42,7", "--decode", "9,4"];
         string one = Path.Combine(_dir, "gguf1.safetensors"), three = Path.Combine(_dir, "gguf3.safetensors");
         var single = SharpSeekProcess.Run([.. args, "--out", one]);
         Assert.True(single.Exit == 0, single.Err);
-        var r = Mpi.Run(3, [.. args, "--out", three, "--parallel", "expert"]);
+        var r = Mpi.Run(3, [.. args, "--out", three, "--parallel", mode]);
         Assert.True(r.Exit == 0, r.Err);
         Assert.Equal(File.ReadAllBytes(one), File.ReadAllBytes(three));
     }

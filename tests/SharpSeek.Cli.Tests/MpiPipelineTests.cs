@@ -93,6 +93,17 @@ public sealed class MpiPipelineTests : IDisposable
         Assert.Contains("cannot cut 4 layers into 5 pipeline stages", tooMany.Err);
     }
 
+    [MpiFact]
+    public void AV41CheckpointIsRefusedNotRunOnEveryRank()
+    {
+        // One process (an MPI singleton): the refusal comes before any rank would compute or write.
+        string outPath = Path.Combine(_dir, "v41.safetensors");
+        var r = SharpSeekProcess.Run("logits", "--model", SharpSeekProcess.Fixture("v41-tiny"), "--ids", "5,6", "--out", outPath, "--parallel", "pipeline");
+        Assert.NotEqual(0, r.Exit);
+        Assert.Contains("--parallel pipeline is available for DeepSeek V4 checkpoints only", r.Err);
+        Assert.False(File.Exists(outPath));
+    }
+
     [Fact]
     public void InspectShowsTheLayersAndBytesOfEveryStage()
     {

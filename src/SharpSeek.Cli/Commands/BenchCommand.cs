@@ -48,6 +48,7 @@ public static class BenchCommand
                 if (SharpSeek.Model.Config.V41.V41ConfigParser.IsV41(SharpSeek.Model.Config.ModelConfigParser.ReadFile(cfgPath)))
                 {
                     if (parse.GetValue(engramReads) is < 0 or > 1024) throw new CliException("--engram-reads must be in [0, 1024]");
+                    if (run.Mode != "none") throw new CliException($"--parallel {run.Mode} is available for DeepSeek V4 checkpoints only; '{dir}' is V4.1");
                     return V41Bench.Run(dir, cfgPath, n, m, parse.GetValue(coldEngram), parse.GetValue(engramReads), parse.GetValue(json));
                 }
             }

@@ -50,6 +50,7 @@ public static class LogitsCommand
                 {
                     if (parse.GetValue(aq)) throw new CliException("--activation-quant is not available for V4.1 checkpoints");
                     if (more.Length > 0) throw new CliException("--batch-ids is not available for V4.1 checkpoints");
+                    if (run.Mode != "none") throw new CliException($"--parallel {run.Mode} is available for DeepSeek V4 checkpoints only; '{dir}' is V4.1");
                     return V41Logits.Run(dir, V41Config.Load(cfgPath), prompt, dec, prec, parse.GetValue(output)!, images);
                 }
             }
