@@ -94,6 +94,18 @@ public sealed class MpiPipelineTests : IDisposable
     }
 
     [MpiFact]
+    public void BenchMeasuresTheBytesOfAHopAndEveryRanksMemory()
+    {
+        var r = Mpi.Run(2, "bench", "--model", SharpSeekProcess.Fixture("v4-tiny"), "--prompt", "8", "--gen", "4", "--json", "--parallel", "pipeline");
+        Assert.True(r.Exit == 0, r.Err);
+        var root = JsonDocument.Parse(r.Out.Trim()).RootElement;
+        Assert.Equal(4 * 256 * 4, root.GetProperty("decode_pipeline_hop_bytes_per_token").GetDouble());   // hc x dim floats, counted on rank 1
+        Assert.Equal(1024 * 4, root.GetProperty("decode_logits_broadcast_bytes_per_token").GetDouble());
+        Assert.Equal(2, root.GetProperty("peak_working_set_bytes_per_rank").GetArrayLength());
+        Assert.All(root.GetProperty("peak_working_set_bytes_per_rank").EnumerateArray(), p => Assert.True(p.GetInt64() > 0));
+    }
+
+    [MpiFact]
     public void AV41CheckpointIsRefusedNotRunOnEveryRank()
     {
         // One process (an MPI singleton): the refusal comes before any rank would compute or write.

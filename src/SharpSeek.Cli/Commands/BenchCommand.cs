@@ -97,6 +97,8 @@ public static class BenchCommand
             double logitBytes = run.Pipeline is null || m == 0 ? 0 : (double)(hop1.Broadcast - hop0.Broadcast) / m;
             decodeProfile?.EndPhase();
             long peak = Process.GetCurrentProcess().PeakWorkingSet64;
+            // Under mpirun every rank's peak, gathered on rank 0 (one broadcast from each rank).
+            long[] peaks = run.World is { } world ? Enumerable.Range(0, run.Ranks).Select(r => (long)world.Broadcast((ulong)peak, root: r)).ToArray() : [peak];
             var r = new
             {
                 model = dir,
@@ -106,6 +108,7 @@ public static class BenchCommand
                 prefill_tokens_per_second = n / prefillS,
                 decode_tokens_per_second = m == 0 ? 0 : m / decodeS,
                 peak_working_set_bytes = peak,
+                peak_working_set_bytes_per_rank = peaks,
                 sequence_bytes = seq.BytesAllocated,
                 threads = Environment.ProcessorCount,
                 ranks = run.Ranks,
@@ -124,6 +127,8 @@ public static class BenchCommand
                 Console.WriteLine($"prefill   {n} tokens in {prefillS:F3} s: {r.prefill_tokens_per_second:F1} tokens/s");
                 Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s (at context {n}..{n + m})");
                 Console.WriteLine($"memory    peak working set {InspectCommand.Bytes(peak)}, sequence memory {InspectCommand.Bytes(seq.BytesAllocated)}");
+                if (run.Ranks > 1)
+                    Console.WriteLine($"ranks     peak working set per rank: {string.Join(", ", peaks.Select(InspectCommand.Bytes))}");
                 if (run.Pipeline is not null)
                     Console.WriteLine($"parallel  pipeline over {run.Ranks} ranks: {hopBytes:F0} bytes per decoded token per hop (rank 0 -> 1, measured on rank 1), logits broadcast {logitBytes:F0} bytes per token");
                 else if (run.Ranks > 1)
