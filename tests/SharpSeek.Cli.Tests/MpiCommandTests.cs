@@ -10,6 +10,11 @@ public sealed class MpiFactAttribute : FactAttribute
     public MpiFactAttribute() { if (Mpi.Launcher is null) Skip = "mpirun not found: apt-get install openmpi-bin libopenmpi-dev (as .ci/run does) to run the multi-process tests"; }
 }
 
+public sealed class MpiTheoryAttribute : TheoryAttribute
+{
+    public MpiTheoryAttribute() { if (Mpi.Launcher is null) Skip = "mpirun not found: apt-get install openmpi-bin libopenmpi-dev (as .ci/run does) to run the multi-process tests"; }
+}
+
 public static class Mpi
 {
     public static string? Launcher { get; } = new[] { "/usr/bin/mpirun", "/usr/local/bin/mpirun" }.FirstOrDefault(File.Exists);
@@ -62,14 +67,15 @@ public sealed class MpiCommandTests : IDisposable
         }
     }
 
-    [MpiFact]
-    public void ExpertParallelLogitsOfAGgufModelEqualOneProcess()
+    [MpiTheory]
+    [InlineData("expert")] [InlineData("pipeline")]
+    public void ParallelLogitsOfAGgufModelEqualOneProcess(string mode)
     {
         string[] args = ["logits", "--model", SharpSeekProcess.Fixture("ggml", "v4-tiny-llama-q4_k_m.gguf"), "--ids", "5,17,3,100,42,7", "--decode", "9,4"];
         string one = Path.Combine(_dir, "gguf1.safetensors"), three = Path.Combine(_dir, "gguf3.safetensors");
         var single = SharpSeekProcess.Run([.. args, "--out", one]);
         Assert.True(single.Exit == 0, single.Err);
-        var r = Mpi.Run(3, [.. args, "--out", three, "--parallel", "expert"]);
+        var r = Mpi.Run(3, [.. args, "--out", three, "--parallel", mode]);
         Assert.True(r.Exit == 0, r.Err);
         Assert.Equal(File.ReadAllBytes(one), File.ReadAllBytes(three));
     }
@@ -98,12 +104,13 @@ public sealed class MpiCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "x.safetensors")));
     }
 
-    [MpiFact]
-    public void KillingARankMidGenerationEndsTheJobWithinSecondsNamingIt()
+    [MpiTheory]
+    [InlineData("expert")] [InlineData("pipeline")]
+    public void KillingARankMidGenerationEndsTheJobWithinSecondsNamingIt(string mode)
     {
         var psi = Mpi.Start();
         foreach (string a in (string[])["--oversubscribe", "--allow-run-as-root", "-np", "2", "dotnet", Path.Combine(AppContext.BaseDirectory, "sharpseek.dll"),
-                     "bench", "--model", SharpSeekProcess.Fixture("v4-tiny"), "--prompt", "500", "--gen", "500", "--parallel", "expert"])
+                     "bench", "--model", SharpSeekProcess.Fixture("v4-tiny"), "--prompt", "500", "--gen", "500", "--parallel", mode])
             psi.ArgumentList.Add(a);
         using var job = Process.Start(psi)!;
         var err = job.StandardError.ReadToEndAsync();
@@ -126,7 +133,7 @@ public sealed class MpiCommandTests : IDisposable
     }
 
     /// <summary>The pid of mpirun's child process that is MPI rank <paramref name="rank"/> (0 when not there yet).</summary>
-    private static int ChildWithRank(int parent, int rank)
+    internal static int ChildWithRank(int parent, int rank)
     {
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -162,6 +169,6 @@ public sealed class MpiCommandTests : IDisposable
     {
         var r = SharpSeekProcess.Run("logits", "--model", SharpSeekProcess.Fixture("v4-tiny"), "--ids", "5", "--out", Path.Combine(_dir, "y.safetensors"), "--parallel", "tensor");
         Assert.Equal(1, r.Exit);
-        Assert.Contains("--parallel must be none or expert, got 'tensor'", r.Err);
+        Assert.Contains("--parallel must be none, expert or pipeline, got 'tensor'", r.Err);
     }
 }

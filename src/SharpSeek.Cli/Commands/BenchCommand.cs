@@ -51,19 +51,20 @@ public static class BenchCommand
                 if (SharpSeek.Model.Config.V41.V41ConfigParser.IsV41(SharpSeek.Model.Config.ModelConfigParser.ReadFile(cfgPath)))
                 {
                     if (parse.GetValue(engramReads) is < 0 or > 1024) throw new CliException("--engram-reads must be in [0, 1024]");
+                    if (run.Mode != "none") throw new CliException($"--parallel {run.Mode} is available for DeepSeek V4 checkpoints only; '{dir}' is V4.1");
                     return V41Bench.Run(dir, cfgPath, n, m, parse.GetValue(coldEngram), parse.GetValue(engramReads), parse.GetValue(json));
                 }
             }
             if (parse.GetValue(compareHead)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json));
             if (parse.GetValue(cold)) PageCache.Evict(dir, "--cold");
             var load = Stopwatch.StartNew();
-            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard);
+            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard, pipeline: run.Pipeline);
             var expertReadAhead = ReadAheadFlag.Attach(parse, readAhead, md);
             double loadS = load.Elapsed.TotalSeconds;
             ILanguageModel lm = md.Model;
             if (parse.GetValue(sharedPrefix) is int shared and > 0)
             {
-                if (run.Ranks > 1) throw new CliException("--shared-prefix is not supported with --parallel expert");
+                if (run.Ranks > 1) throw new CliException("--shared-prefix is not supported with --parallel expert or pipeline");
                 return PrefixReuseBench.Run(lm, dir, shared, n, parse.GetValue(json));
             }
             if (parse.GetValue(sharedPrefix) < 0) throw new CliException("--shared-prefix must be >= 0");
@@ -88,6 +89,7 @@ public static class BenchCommand
             decodeProfile?.BeginPhase();
             expertReadAhead?.Stats.Reset();   // the hit rate of the decode phase
             var (bytes0, exchanges0) = run.Traffic;
+            var hop0 = run.PipelineTraffic;
             sw.Restart();
             for (int i = 0; i < m; i++)
             {
@@ -98,8 +100,14 @@ public static class BenchCommand
             double decodeS = sw.Elapsed.TotalSeconds;
             DiskCounters disk2 = DiskCounters.Read();
             var (bytes1, exchanges1) = run.Traffic;
+            var hop1 = run.PipelineTraffic;
+            // Pipeline: what rank 1 received from rank 0 per decoded token (one hop), measured there and sent to rank 0.
+            double hopBytes = run.Pipeline is null || m == 0 ? 0 : BitConverter.UInt64BitsToDouble(run.World!.Broadcast(BitConverter.DoubleToUInt64Bits((double)(hop1.Bytes - hop0.Bytes) / m), root: 1));
+            double logitBytes = run.Pipeline is null || m == 0 ? 0 : (double)(hop1.Broadcast - hop0.Broadcast) / m;
             decodeProfile?.EndPhase();
             long peak = Process.GetCurrentProcess().PeakWorkingSet64;
+            // Under mpirun every rank's peak, gathered on rank 0 (one broadcast from each rank).
+            long[] peaks = run.World is { } world ? Enumerable.Range(0, run.Ranks).Select(r => (long)world.Broadcast((ulong)peak, root: r)).ToArray() : [peak];
             var r = new
             {
                 model = dir,
@@ -109,6 +117,7 @@ public static class BenchCommand
                 prefill_tokens_per_second = n / prefillS,
                 decode_tokens_per_second = m == 0 ? 0 : m / decodeS,
                 peak_working_set_bytes = peak,
+                peak_working_set_bytes_per_rank = peaks,
                 sequence_bytes = seq.BytesAllocated,
                 threads = Environment.ProcessorCount,
                 ranks = run.Ranks,
@@ -122,6 +131,10 @@ public static class BenchCommand
                 read_ahead = parse.GetValue(readAhead),
                 cold = parse.GetValue(cold),
                 read_ahead_hit_rate = ReadAheadReport.ScoreHitRateOrNull(expertReadAhead),
+                parallel = run.Mode,
+                // pipeline: activations rank 0 -> rank 1 per decoded token (every hop carries the same), and the logits broadcast per token
+                decode_pipeline_hop_bytes_per_token = hopBytes,
+                decode_logits_broadcast_bytes_per_token = logitBytes,
             };
             if (!run.IsRoot) return 0;
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r));
@@ -133,6 +146,10 @@ public static class BenchCommand
                 Console.WriteLine($"memory    peak working set {InspectCommand.Bytes(peak)}, sequence memory {InspectCommand.Bytes(seq.BytesAllocated)}");
                 ReadAheadReport.Print(Console.Out, disk1 - disk0, n, prefillS, disk2 - disk1, m, decodeS, disk2, expertReadAhead);
                 if (run.Ranks > 1)
+                    Console.WriteLine($"ranks     peak working set per rank: {string.Join(", ", peaks.Select(InspectCommand.Bytes))}");
+                if (run.Pipeline is not null)
+                    Console.WriteLine($"parallel  pipeline over {run.Ranks} ranks: {hopBytes:F0} bytes per decoded token per hop (rank 0 -> 1, measured on rank 1), logits broadcast {logitBytes:F0} bytes per token");
+                else if (run.Ranks > 1)
                     Console.WriteLine($"parallel  expert over {run.Ranks} ranks: rank 0 received {r.decode_exchange_bytes_per_token_per_moe_layer:F0} bytes per decoded token per MoE layer");
             }
             prefillProfile?.Print(Console.Out);

@@ -14,8 +14,9 @@ public static class InspectCommand
     {
         var model = new Option<string>("--model") { Description = "Model directory (config.json, weights optional) or a .gguf file", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var ranks = new Option<int?>("--ranks") { Description = "Also show the weight bytes each of N ranks maps under --parallel expert" };
-        var command = new Command("inspect", "Describe a V4 checkpoint or geometry: parameters, bytes, KV memory per token") { model, json, ranks };
+        var ranks = new Option<int?>("--ranks") { Description = "Also show the weight bytes each of N ranks maps under --parallel expert (default) or pipeline" };
+        var parallel = new Option<string>("--parallel") { Description = "With --ranks: expert or pipeline", DefaultValueFactory = _ => "expert" };
+        var command = new Command("inspect", "Describe a V4 checkpoint or geometry: parameters, bytes, KV memory per token") { model, json, ranks, parallel };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -27,6 +28,9 @@ public static class InspectCommand
             ModelInspection i = ModelInspection.Of(c);
             const long million = 1 << 20;
             int? n = parse.GetValue(ranks);
+            string mode = parse.GetValue(parallel)!;
+            if (mode is not ("expert" or "pipeline")) throw new CliException($"--parallel must be expert or pipeline, got '{mode}'");
+            if (mode == "pipeline" && n is { } np) return Distributed.PipelineInspect.Run(c, i, np, parse.GetValue(json));
             if (n is { } nr && (nr < 1 || nr > c.NumRoutedExperts))
                 throw new CliException($"--ranks must be in [1, {c.NumRoutedExperts}] (every rank holds at least one of the {c.NumRoutedExperts} routed experts), got {nr}");
             long[]? perRank = n is { } k ? ModelInspection.WeightBytesPerRank(c, k) : null;

@@ -25,13 +25,21 @@ public static class LogitsCommand
         var aq = new Option<bool>("--activation-quant") { Description = "Emulate the official GPU numerics: FP8-quantise the input of every FP8/FP4 linear" };
         var parallel = ParallelRun.Option();
         var image = ImageFiles.Option();
-        var command = new Command("logits", "Write prefill and decode logits of a model to a safetensors file") { model, ids, decode, precision, output, aq, parallel, image };
+        var batchIds = new Option<string[]>("--batch-ids")
+        {
+            Description = "Another sequence beside --ids (repeatable): each is prefilled on its own, then every --decode id goes to all of them in ONE batched call; " +
+                "prefill_logits holds the sequences' rows one after another, decode_logits [steps x sequences, vocab]",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("logits", "Write prefill and decode logits of a model to a safetensors file") { model, ids, decode, precision, output, aq, parallel, image, batchIds };
         command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
             int[] prompt = IdList.Parse(parse.GetValue(ids)!, "--ids");
             if (prompt.Length == 0) throw new CliException("--ids must hold at least one id");
             int[] dec = parse.GetValue(decode) is { } d ? IdList.Parse(d, "--decode") : [];
+            int[][] more = (parse.GetValue(batchIds) ?? []).Select(b => IdList.Parse(b, "--batch-ids")).ToArray();
+            if (more.Any(m => m.Length == 0)) throw new CliException("--batch-ids must hold at least one id");
             string prec = parse.GetValue(precision)!;
             string[] images = parse.GetValue(image) ?? [];
             if (prec is not ("f32" or "f64")) throw new CliException($"--precision must be f32 or f64, got '{prec}'");
@@ -41,6 +49,8 @@ public static class LogitsCommand
                 if (V41ConfigParser.IsV41(ModelConfigParser.ReadFile(cfgPath)))
                 {
                     if (parse.GetValue(aq)) throw new CliException("--activation-quant is not available for V4.1 checkpoints");
+                    if (more.Length > 0) throw new CliException("--batch-ids is not available for V4.1 checkpoints");
+                    if (run.Mode != "none") throw new CliException($"--parallel {run.Mode} is available for DeepSeek V4 checkpoints only; '{dir}' is V4.1");
                     return V41Logits.Run(dir, V41Config.Load(cfgPath), prompt, dec, prec, parse.GetValue(output)!, images);
                 }
             }
@@ -49,13 +59,14 @@ public static class LogitsCommand
             using ITensorSource weights = opened;
             var writer = new SafetensorsWriter();
             bool quant = parse.GetValue(aq);
-            if (prec == "f64") Run<double>(config, weights, prompt, dec, writer, DType.F64, quant, run.Shard);
-            else Run<float>(config, weights, prompt, dec, writer, DType.F32, quant, run.Shard);
+            int[][] prompts = [prompt, .. more];
+            if (prec == "f64") Run<double>(config, weights, prompts, dec, writer, DType.F64, quant, run);
+            else Run<float>(config, weights, prompts, dec, writer, DType.F32, quant, run);
             if (!run.IsRoot) return 0;   // every rank computed the same logits; rank 0 writes them
             string outPath = parse.GetValue(output)!;
             try { writer.Save(outPath); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot write '{outPath}': {e.Message}"); }
-            Console.Error.WriteLine($"wrote prefill_logits [{prompt.Length}, {config.VocabSize}] and decode_logits [{dec.Length}, {config.VocabSize}] to {outPath}");
+            Console.Error.WriteLine($"wrote prefill_logits [{prompts.Sum(p => p.Length)}, {config.VocabSize}] and decode_logits [{dec.Length * prompts.Length}, {config.VocabSize}] to {outPath}");
             return 0;
         }));
         return command;
@@ -76,19 +87,20 @@ public static class LogitsCommand
         return cfg;
     }
 
-    private static void Run<T>(ModelConfig config, ITensorSource weights, int[] prompt, int[] dec, SafetensorsWriter writer, DType dtype, bool activationQuant,
-        SharpSeek.Model.Distributed.ExpertShard? shard) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Run<T>(ModelConfig config, ITensorSource weights, int[][] prompts, int[] dec, SafetensorsWriter writer, DType dtype, bool activationQuant,
+        ParallelRun run) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var net = DeepSeekV4<T>.Load(config, weights, activationQuant, shard: shard);
-        foreach (int id in prompt.Concat(dec))
+        var net = DeepSeekV4<T>.Load(config, weights, activationQuant, shard: run.Shard, stage: run.StageOf(config));
+        foreach (int id in prompts.SelectMany(p => p).Concat(dec))
             if ((uint)id >= (uint)config.VocabSize) throw new CliException($"token id {id} is outside the vocabulary [0, {config.VocabSize})");
-        int V = config.VocabSize;
-        var state = new SequenceState<T>(config);
-        T[] pl = new T[prompt.Length * V], dl = new T[dec.Length * V];
-        net.Forward(prompt, state, pl);
-        for (int j = 0; j < dec.Length; j++) net.Forward(dec.AsSpan(j, 1), state, dl.AsSpan(j * V, V));
-        writer.Add("prefill_logits", dtype, [prompt.Length, V], MemoryMarshal.AsBytes<T>(pl));
-        writer.Add("decode_logits", dtype, [dec.Length, V], MemoryMarshal.AsBytes<T>(dl));
+        int V = config.VocabSize, n = prompts.Length, total = prompts.Sum(p => p.Length);
+        var states = prompts.Select(_ => new SequenceState<T>(config)).ToArray();
+        T[] pl = new T[total * V], dl = new T[dec.Length * n * V];
+        for (int s = 0, at = 0; s < n; at += prompts[s].Length, s++) net.Forward(prompts[s], states[s], pl.AsSpan(at * V, prompts[s].Length * V));
+        // Decode: one call per step, the step's id for every sequence (one sequence: exactly a single decode step).
+        for (int j = 0; j < dec.Length; j++) net.ForwardBatch(Enumerable.Repeat(dec[j], n).ToArray(), states, dl.AsSpan(j * n * V, n * V));
+        writer.Add("prefill_logits", dtype, [total, V], MemoryMarshal.AsBytes<T>(pl));
+        writer.Add("decode_logits", dtype, [dec.Length * n, V], MemoryMarshal.AsBytes<T>(dl));
     }
 }
 

@@ -28,9 +28,10 @@ public static class ServeCommand
         var otlp = new Option<Uri?>("--otlp-endpoint") { Description = "Send OpenTelemetry metrics and traces to this OTLP endpoint (e.g. http://localhost:4317)" };
         var head = HeadFlag.Create();
         var mcp = new SharpSeek.Cli.Generation.McpFlags();
-        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API and a chat page at /") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache, otlp, head };
+        var parallel = Distributed.ParallelRun.Option();
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API and a chat page at /") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache, otlp, head, parallel };
         mcp.AddTo(command);
-        command.SetAction(parse =>
+        command.SetAction(parse => Distributed.ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
             int p = parse.GetValue(port), mc = parse.GetValue(maxConcurrent);
@@ -39,7 +40,9 @@ public static class ServeCommand
             if (parse.GetValue(maxContext) is < 2) throw new CliException("--max-context must be >= 2");
             if (parse.GetValue(prefixCache) < 0) throw new CliException($"--prefix-cache-mb must be >= 0 (got {parse.GetValue(prefixCache)})");
             if (!Directory.Exists(dir) && !(SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir) && File.Exists(dir))) throw new CliException($"model directory or GGUF file '{dir}' does not exist");
-            using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext), c => V41Logits.TokenMap(dir, c), HeadFlag.Read(parse, head));
+            using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext), c => V41Logits.TokenMap(dir, c), HeadFlag.Read(parse, head), run.Shard, run.Pipeline);
+            // Under mpirun only rank 0 serves; the other ranks follow its engine's model calls (Distributed/ServeRanks).
+            if (!run.IsRoot) return Distributed.ServeRanks.Follow(run, md.Model);
             Tokenizer? tokenizer = md.TokenizerPath is null ? SharpSeek.Cli.Generation.ModelLoader.GgufTokenizer(md) : Tokenizer.Load(md.TokenizerPath);
             string id = parse.GetValue(name) ?? Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
             bool spec = SharpSeek.Cli.Generation.SpeculativeFlag.Resolve(parse, speculative, md.Model);
@@ -51,14 +54,16 @@ public static class ServeCommand
             };
             // --mcp: the servers' tools answer requests that bring no tools of their own (docs/AGENTS.md).
             using SharpSeek.Server.Tools.McpToolbox? tools = mcp.Attach(parse, Console.Error);
-            using var engine = new ServingContext(md.Model, tokenizer, options) { ServerTools = tools };
+            var followed = Distributed.ServeRanks.Lead(run, md.Model);
+            using var engine = new ServingContext(followed ?? md.Model, tokenizer, options) { ServerTools = tools };
             string url = $"http://{parse.GetValue(host)}:{p}";
             WebApplication app = SharpSeekServer.Build(engine, b => b.WebHost.UseUrls(url));
             app.Start(); // listening before it says so: the line below means ready
             Console.Error.WriteLine($"serving '{id}' on {url} (context {md.Model.MaxContext}, max concurrent {mc}{(options.Speculative ? ", speculative" : "")}, prefix cache {parse.GetValue(prefixCache)} MiB{(tokenizer is null ? ", no tokenizer: token-id prompts only" : "")})");
             app.WaitForShutdown();
+            followed?.Shutdown();   // the server stopped (SIGTERM, Ctrl+C): the other ranks return too
             return 0;
-        });
+        }));
         return command;
     }
 }

@@ -3,6 +3,7 @@
 // norm -> fp32 head; plus the MTP blocks. Built from a WeightScope (names follow the official
 // checkpoint), generic in the arithmetic precision T (float: fast kernels; double: reference).
 using System.Numerics;
+using System.Runtime.InteropServices;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
@@ -43,30 +44,45 @@ public static class DeepSeekV4
 
 public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly Linear _embed;    // [vocab, dim] BF16
-    private readonly Linear _head;     // [vocab, dim] BF16, applied in T
-    private readonly RmsNorm<T> _norm;
-    private readonly HyperHead<T> _hcHead;
+    // Under pipeline parallel a stage holds only what it runs (see PipelineStage): null otherwise.
+    private readonly Linear? _embed;    // [vocab, dim] BF16 (first stage; last too for the MTP)
+    private readonly Linear? _head;     // [vocab, dim] BF16, applied in T (last stage)
+    private readonly RmsNorm<T>? _norm;
+    private readonly HyperHead<T>? _hcHead;
 
     public ModelConfig Config { get; }
     public ModelMemoryPlan MemoryPlan { get; }
+    /// <summary>The main blocks this process runs: all of them, or under pipeline parallel layers [Stage.FirstLayer, Stage.EndLayer).</summary>
     public Block<T>[] Layers { get; }
+    /// <summary>The MTP blocks (empty on a pipeline stage other than the last; Config.NumMtpLayers says how many the model has).</summary>
     public MtpBlock<T>[] Mtp { get; }
+    /// <summary>Pipeline parallel: the layer range this process runs and the link to the other stages (null: one process).</summary>
+    public PipelineStage? Stage { get; }
+    /// <summary>The index of Layers[0] among the main layers.</summary>
+    public int FirstLayer => Stage?.FirstLayer ?? 0;
 
     /// <summary>How the vocabulary head runs (the MTP blocks share it).</summary>
     public HeadPrecision HeadPrecision { get; }
 
-    public DeepSeekV4(WeightScope scope, HeadPrecision headPrecision = HeadPrecision.Bf16)
+    public DeepSeekV4(WeightScope scope, HeadPrecision headPrecision = HeadPrecision.Bf16, PipelineStage? stage = null)
     {
         var c = Config = scope.Config;
         var plan = MemoryPlan = DeepSeekV4.MemoryPlan(c);
-        _embed = scope.Linear("embed", c.VocabSize, c.Dim, LinearKind.Bf16);
-        Layers = new Block<T>[c.NumLayers];
-        for (int i = 0; i < c.NumLayers; i++)
-            Layers[i] = new Block<T>(scope.Scope("layers").Scope(i), plan.Layers[i], c.IsHashLayer(i));
+        if (stage is not null && stage.EndLayer > c.NumLayers)
+            throw new ArgumentException($"pipeline stage {stage.Rank} runs layers [{stage.FirstLayer}, {stage.EndLayer}) but the model has {c.NumLayers}");
+        if (stage is not null && scope.ExpertShard is not null) throw new ArgumentException("expert and pipeline parallel cannot be combined");
+        Stage = stage;
+        bool first = stage?.IsFirst ?? true, last = stage?.IsLast ?? true;
+        if (first || (last && c.NumMtpLayers > 0)) _embed = scope.Linear("embed", c.VocabSize, c.Dim, LinearKind.Bf16);
+        int from = stage?.FirstLayer ?? 0, to = stage?.EndLayer ?? c.NumLayers;
+        Layers = new Block<T>[to - from];
+        for (int i = from; i < to; i++)
+            Layers[i - from] = new Block<T>(scope.Scope("layers").Scope(i), plan.Layers[i], c.IsHashLayer(i));
+        HeadPrecision = headPrecision;
+        Mtp = [];
+        if (!last) return;
         _norm = new RmsNorm<T>(scope, "norm", c.Dim, c.NormEps);
         _head = scope.Linear("head", c.VocabSize, c.Dim, LinearKind.Bf16);
-        HeadPrecision = headPrecision;
         if (headPrecision == HeadPrecision.Int8 && !scope.IsRecording) _head = _head.WithWeight(Int8Block32.Quantize(_head.Weight));
         _hcHead = new HyperHead<T>(scope, c.HcMult, c.Dim, c.HcEps, c.NormEps);
         Mtp = new MtpBlock<T>[c.NumMtpLayers];
@@ -75,16 +91,18 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope);
-    /// <paramref name="shard"/> maps only this rank's routed experts (expert parallel).
+    /// <paramref name="shard"/> maps only this rank's routed experts (expert parallel); <paramref name="stage"/>
+    /// only this rank's layer range (pipeline parallel).
     /// </summary>
-    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null) =>
-        new(WeightScope.Load(config, weights, activationQuant, shard), head);
+    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null,
+        PipelineStage? stage = null) =>
+        new(WeightScope.Load(config, weights, activationQuant, shard), head, stage);
 
-    /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry; with a shard, the ones that rank maps.</summary>
-    public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config, ExpertShard? shard = null)
+    /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry; with a shard or a stage, the ones that rank maps.</summary>
+    public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config, ExpertShard? shard = null, PipelineStage? stage = null)
     {
         var scope = WeightScope.Record(config, shard);
-        _ = new DeepSeekV4<T>(scope);
+        _ = new DeepSeekV4<T>(scope, stage: stage);
         return scope.Specs;
     }
 
@@ -126,6 +144,7 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         int rows = logitRows ?? tokens;
         if (rows < 0 || rows > tokens) throw new ArgumentOutOfRangeException(nameof(logitRows), $"{rows} logit rows for {tokens} tokens");
         if (logits.Length < rows * VocabSize) throw new ArgumentException($"logits buffer holds {logits.Length} values, need {rows} x {VocabSize}");
+        for (int i = 0; i < tokens; i++) CheckId(ids[i]);   // on every stage, so each rank refuses the same input
         using ForwardWorkspace<T>? owned = work is null ? new() : null;
         work ??= owned!;
         work.Profiler?.Start();
@@ -139,25 +158,65 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
             positions[i] = p;
             next[states[i]] = p + 1;
         }
-        // 2. embed and copy into hc streams                                              [T, hc, dim]
+        // 2. per micro-batch (the whole batch in one process): embed, or receive the previous stage's hc streams  [t, hc, dim]
+        // 3. the blocks, each token against its own sequence's memory; a pipeline stage then passes the streams on [t, hc, dim]
         T[] h = work.Array(Scratch.Streams, tokens * hc * d);
-        Embed(ids, h);
-        // 3. blocks, each token against its own sequence's memory of the block            [T, hc, dim]
-        var memories = new IAttentionMemory<T>[tokens];
         work.ReadAhead?.Begin(ids);
-        work.Lap(ForwardOp.Setup);
-        for (int l = 0; l < Layers.Length; l++)
+        foreach (var (first, count) in MicroBatches(states, tokens))
         {
-            for (int i = 0; i < tokens; i++) memories[i] = states[i].Memory(l);
-            Layers[l].Forward(h, ids, positions, memories, work, taps);
-            if (taps?.Wants(l) ?? false)
-                for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
+            Span<T> piece = h.AsSpan(first * hc * d, count * hc * d);
+            ReadOnlySpan<int> pieceIds = ids.Slice(first, count);
+            if (Stage is null || Stage.IsFirst) Embed(pieceIds, piece);
+            else Stage.RequireLink().Receive(MemoryMarshal.AsBytes(piece), Stage.Rank - 1);
+            work.Lap(ForwardOp.Setup);
+            long[] piecePositions = count == tokens ? positions : positions[first..(first + count)];
+            var memories = new IAttentionMemory<T>[count];
+            for (int k = 0; k < Layers.Length; k++)
+            {
+                int l = FirstLayer + k;
+                for (int i = 0; i < count; i++) memories[i] = states[first + i].Memory(l);
+                Layers[k].Forward(piece, pieceIds, piecePositions, memories, work, taps);
+                if (taps?.Wants(l) ?? false)
+                    for (int t = 0; t < count; t++) taps.Record(l, "hidden", piecePositions[t], piece.Slice(t * hc * d, hc * d));
+            }
+            if (Stage is { IsLast: false } s) s.RequireLink().Send(MemoryMarshal.AsBytes(piece), s.Rank + 1);
         }
         foreach (var (st, len) in next) st.Length = len;
         if (!hidden.IsEmpty) h.AsSpan(0, tokens * hc * d).CopyTo(hidden);
-        // 4. head: collapse streams, norm, logits of the last rows                       [rows, vocab]
-        Logits(h.AsSpan((tokens - rows) * hc * d, rows * hc * d), rows, _hcHead, _norm, work.Span(Scratch.HeadY, rows * d), logits);
+        // 4. head: collapse streams, norm, logits of the last rows (the last stage)                           [rows, vocab]
+        if (Stage is null || Stage.IsLast) Logits(h.AsSpan((tokens - rows) * hc * d, rows * hc * d), rows, _hcHead!, _norm!, work.Span(Scratch.HeadY, rows * d), logits);
+        // 5. pipeline: the last stage's logits to every rank, so every rank samples the same tokens
+        ShareLogits(logits[..(rows * VocabSize)]);
         work.Lap(ForwardOp.Head);
+    }
+
+    /// <summary>
+    /// The pieces a batch goes through the pipeline in: up to one per stage, cut only where every sequence
+    /// before the cut has all its tokens before it, so that while stage r runs piece m, stage r+1 runs
+    /// piece m-1. Each token's arithmetic is the same in any piece (rows are independent), so the logits
+    /// keep their bits. One piece for one process, one stage or one sequence.
+    /// </summary>
+    private List<(int First, int Count)> MicroBatches(IReadOnlyList<SequenceState<T>> states, int tokens)
+    {
+        if (Stage is not { Ranks: > 1 } stage || tokens == 1) return [(0, tokens)];
+        var last = new Dictionary<SequenceState<T>, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < tokens; i++) last[states[i]] = i;
+        int target = (tokens + stage.Ranks - 1) / stage.Ranks, start = 0, reach = 0;
+        var pieces = new List<(int, int)>();
+        for (int i = 0; i < tokens; i++)
+        {
+            reach = Math.Max(reach, last[states[i]]);
+            if (reach == i && i + 1 - start >= target && i + 1 < tokens) { pieces.Add((start, i + 1 - start)); start = i + 1; }
+        }
+        pieces.Add((start, tokens - start));
+        return pieces;
+    }
+
+    /// <summary>Under pipeline parallel, the last stage's logits broadcast to every stage (nothing otherwise).</summary>
+    private void ShareLogits(Span<T> logits)
+    {
+        if (Stage is null || Stage.Ranks == 1 || logits.IsEmpty) return;
+        Stage.RequireLink().Broadcast(MemoryMarshal.AsBytes(logits), Stage.Ranks - 1);
     }
 
     /// <summary>
@@ -167,16 +226,26 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public void ForwardMtp(ReadOnlySpan<T> h, ReadOnlySpan<int> nextIds, SequenceState<T> state, Span<T> logits, int k = 0, ITapSink<T>? taps = null, ForwardWorkspace<T>? work = null)
     {
-        if (Mtp.Length <= k) throw new InvalidOperationException($"this checkpoint has {Mtp.Length} MTP blocks");
+        if (Config.NumMtpLayers <= k) throw new InvalidOperationException($"this checkpoint has {Config.NumMtpLayers} MTP blocks");
         int tokens = nextIds.Length, d = Config.Dim;
+        if (Stage is { IsLast: false })
+        {
+            // The MTP blocks live on the last stage: this stage only keeps count and receives the draft logits.
+            foreach (int id in nextIds) CheckId(id);
+            state.MtpLength += tokens;
+            ShareLogits(logits.IsEmpty ? default : logits[..(tokens * VocabSize)]);
+            return;
+        }
         T[] e = new T[tokens * d];
-        for (int t = 0; t < tokens; t++) { CheckId(nextIds[t]); _embed.Row<T>(nextIds[t], e.AsSpan(t * d, d)); }
+        for (int t = 0; t < tokens; t++) { CheckId(nextIds[t]); _embed!.Row<T>(nextIds[t], e.AsSpan(t * d, d)); }
         T[] y = new T[tokens * d];
         using ForwardWorkspace<T>? owned = work is null ? new() : null;
         work ??= owned!;
         Mtp[k].Forward(h, e, nextIds, state.MtpLength, tokens, state.Memory(Mtp[k].BlockIndex), work, y, taps);
         state.MtpLength += tokens;
-        if (!logits.IsEmpty) _head.Forward<T>(y, logits, tokens);   // empty: only the MTP memory is advanced
+        if (logits.IsEmpty) return;   // only the MTP memory is advanced
+        _head!.Forward<T>(y, logits, tokens);
+        ShareLogits(logits[..(tokens * VocabSize)]);
     }
 
     private void Embed(ReadOnlySpan<int> ids, Span<T> h)
@@ -186,7 +255,7 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             CheckId(ids[t]);
             Span<T> first = h.Slice(t * hc * d, d);
-            _embed.Row(ids[t], first);
+            _embed!.Row(ids[t], first);
             for (int k = 1; k < hc; k++) first.CopyTo(h.Slice((t * hc + k) * d, d));
         }
     }
@@ -200,6 +269,6 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         hcHead.Forward(h, tokens, y);
         norm.ForwardInPlace(y);
-        _head.Forward<T>(y, logits, tokens);
+        _head!.Forward<T>(y, logits, tokens);
     }
 }

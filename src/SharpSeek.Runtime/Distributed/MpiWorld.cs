@@ -1,12 +1,12 @@
-// The MPI job this process belongs to (MPI_COMM_WORLD): rank, size, the expert all-gather, a
-// broadcast for rank 0's decisions, and a clean abort. Every failed call throws with the call and
+// The MPI job this process belongs to (MPI_COMM_WORLD): rank, size, the expert all-gather, the
+// pipeline's point-to-point messages, a broadcast for rank 0's decisions, and a clean abort. Every failed call throws with the call and
 // the rank named; a rank that dies is reported by mpirun, which ends the others (no hang).
 using System.Runtime.InteropServices;
 using SharpSeek.Model.Distributed;
 
 namespace SharpSeek.Runtime.Distributed;
 
-public sealed unsafe class MpiWorld : IExpertExchange, IDisposable
+public sealed unsafe class MpiWorld : IExpertExchange, IPipelineLink, ICommandChannel, IDisposable
 {
     private readonly OpenMpi _mpi;
     private bool _finalized;
@@ -16,6 +16,17 @@ public sealed unsafe class MpiWorld : IExpertExchange, IDisposable
     /// <summary>Bytes this rank received in all-gathers (the communication volume; rank-local).</summary>
     public long BytesReceived { get; private set; }
     public long Exchanges { get; private set; }
+    /// <summary>Bytes this rank received point to point (pipeline activations from the previous stage) and how many messages.</summary>
+    public long PointToPointBytesReceived { get; private set; }
+    public long PointToPointMessages { get; private set; }
+    /// <summary>Bytes of broadcasts this rank took part in (rank 0's commands, the last stage's logits).</summary>
+    public long BroadcastBytes { get; private set; }
+
+    // One tag for the pipeline's messages and one for serve's commands: between two ranks, messages of
+    // one tag are received in the order sent.
+    private const int Tag = 26, CommandTag = 27;
+    // MPI counts are int: larger messages go in pieces of at most this many bytes.
+    private const int Piece = 1 << 30;
 
     private MpiWorld(OpenMpi mpi, int rank, int ranks) { _mpi = mpi; Rank = rank; Ranks = ranks; }
 
@@ -56,8 +67,73 @@ public sealed unsafe class MpiWorld : IExpertExchange, IDisposable
     /// <summary>Rank <paramref name="root"/>'s bytes to every rank.</summary>
     public void Broadcast(Span<byte> data, int root = 0)
     {
+        CheckPeer(root, "broadcast root");
         fixed (byte* p = data)
-            Check(_mpi, _mpi.Bcast(p, data.Length, _mpi.Byte, root, _mpi.CommWorld), "MPI_Bcast", Rank);
+            for (long at = 0; at < data.Length; at += Piece)
+                Check(_mpi, _mpi.Bcast(p + at, (int)Math.Min(Piece, data.Length - at), _mpi.Byte, root, _mpi.CommWorld), "MPI_Bcast", Rank);
+        BroadcastBytes += data.Length;
+    }
+
+    public void Send(ReadOnlySpan<byte> data, int to)
+    {
+        CheckPeer(to, "destination");
+        fixed (byte* p = data)
+            for (long at = 0; at < data.Length || at == 0; at += Piece)
+            {
+                Check(_mpi, _mpi.Send(p + at, (int)Math.Min(Piece, data.Length - at), _mpi.Byte, to, Tag, _mpi.CommWorld), $"MPI_Send to rank {to}", Rank);
+                if (data.Length == 0) break;
+            }
+    }
+
+    public void Receive(Span<byte> data, int from)
+    {
+        CheckPeer(from, "source");
+        fixed (byte* p = data)
+            for (long at = 0; at < data.Length || at == 0; at += Piece)
+            {
+                Check(_mpi, _mpi.Recv(p + at, (int)Math.Min(Piece, data.Length - at), _mpi.Byte, from, Tag, _mpi.CommWorld, OpenMpi.StatusIgnore), $"MPI_Recv from rank {from}", Rank);
+                if (data.Length == 0) break;
+            }
+        PointToPointBytesReceived += data.Length; PointToPointMessages++;
+    }
+
+    public void SendToFollowers(ReadOnlySpan<int> message)
+    {
+        if (Rank != 0) throw new InvalidOperationException($"rank {Rank} cannot lead: commands come from rank 0");
+        int length = message.Length;
+        for (int r = 1; r < Ranks; r++)
+        {
+            Check(_mpi, _mpi.Send(&length, 1, _mpi.Int, r, CommandTag, _mpi.CommWorld), $"MPI_Send (command) to rank {r}", Rank);
+            fixed (int* p = message)
+                Check(_mpi, _mpi.Send(p, length, _mpi.Int, r, CommandTag, _mpi.CommWorld), $"MPI_Send (command) to rank {r}", Rank);
+        }
+    }
+
+    /// <summary>
+    /// Waits for rank 0's next command without holding a core: MPI_Iprobe, spinning briefly and then
+    /// sleeping a millisecond between probes (a blocking receive would busy-poll while the server idles).
+    /// </summary>
+    public int[] ReceiveFromLeader()
+    {
+        int flag = 0;
+        for (int spins = 0; ; spins++)
+        {
+            Check(_mpi, _mpi.Iprobe(0, CommandTag, _mpi.CommWorld, &flag, OpenMpi.StatusIgnore), "MPI_Iprobe (command)", Rank);
+            if (flag != 0) break;
+            if (spins < 64) Thread.SpinWait(64); else Thread.Sleep(1);
+        }
+        int length = 0;
+        Check(_mpi, _mpi.Recv(&length, 1, _mpi.Int, 0, CommandTag, _mpi.CommWorld, OpenMpi.StatusIgnore), "MPI_Recv (command)", Rank);
+        if (length < 0) throw new MpiException($"rank {Rank}: a command of {length} ints from rank 0");
+        var message = new int[length];
+        fixed (int* p = message)
+            Check(_mpi, _mpi.Recv(p, length, _mpi.Int, 0, CommandTag, _mpi.CommWorld, OpenMpi.StatusIgnore), "MPI_Recv (command)", Rank);
+        return message;
+    }
+
+    private void CheckPeer(int rank, string what)
+    {
+        if ((uint)rank >= (uint)Ranks) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"{what} must be a rank in [0, {Ranks})");
     }
 
     /// <summary>A 64-bit value decided on rank 0 (a sampling seed), the same on every rank.</summary>

@@ -13,8 +13,9 @@ internal sealed unsafe class OpenMpi
     private const int RtldNow = 2, RtldGlobal = 0x100;
     private static readonly string[] Names = ["libmpi.so.40", "libmpi.so"];
 
-    public readonly nint CommWorld, Byte, ErrorsReturn;
+    public readonly nint CommWorld, Byte, Int, ErrorsReturn;
     public static readonly void* InPlace = (void*)1;   // MPI_IN_PLACE in Open MPI's mpi.h
+    public static readonly void* StatusIgnore = null;  // MPI_STATUS_IGNORE
 
     public readonly delegate* unmanaged<int*, int> Initialized;
     public readonly delegate* unmanaged<int*, byte***, int, int*, int> InitThread;
@@ -23,6 +24,9 @@ internal sealed unsafe class OpenMpi
     public readonly delegate* unmanaged<nint, nint, int> CommSetErrhandler;
     public readonly delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int> Allgatherv;
     public readonly delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
+    public readonly delegate* unmanaged<void*, int, nint, int, int, nint, int> Send;
+    public readonly delegate* unmanaged<void*, int, nint, int, int, nint, void*, int> Recv;
+    public readonly delegate* unmanaged<int, int, nint, int*, void*, int> Iprobe;
     public readonly delegate* unmanaged<nint, int> Barrier;
     public readonly delegate* unmanaged<nint, int, int> Abort;
     public readonly delegate* unmanaged<int, byte*, int*, int> ErrorString;
@@ -31,7 +35,7 @@ internal sealed unsafe class OpenMpi
     {
         nint F(string name) => NativeLibrary.TryGetExport(lib, name, out nint p) ? p
             : throw new DllNotFoundException($"{Names[0]} has no symbol {name}: an Open MPI 4 library is required");
-        CommWorld = F("ompi_mpi_comm_world"); Byte = F("ompi_mpi_byte"); ErrorsReturn = F("ompi_mpi_errors_return");
+        CommWorld = F("ompi_mpi_comm_world"); Byte = F("ompi_mpi_byte"); Int = F("ompi_mpi_int"); ErrorsReturn = F("ompi_mpi_errors_return");
         Initialized = (delegate* unmanaged<int*, int>)F("MPI_Initialized");
         InitThread = (delegate* unmanaged<int*, byte***, int, int*, int>)F("MPI_Init_thread");
         Finalize = (delegate* unmanaged<int>)F("MPI_Finalize");
@@ -40,6 +44,9 @@ internal sealed unsafe class OpenMpi
         CommSetErrhandler = (delegate* unmanaged<nint, nint, int>)F("MPI_Comm_set_errhandler");
         Allgatherv = (delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int>)F("MPI_Allgatherv");
         Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)F("MPI_Bcast");
+        Send = (delegate* unmanaged<void*, int, nint, int, int, nint, int>)F("MPI_Send");
+        Recv = (delegate* unmanaged<void*, int, nint, int, int, nint, void*, int>)F("MPI_Recv");
+        Iprobe = (delegate* unmanaged<int, int, nint, int*, void*, int>)F("MPI_Iprobe");
         Barrier = (delegate* unmanaged<nint, int>)F("MPI_Barrier");
         Abort = (delegate* unmanaged<nint, int, int>)F("MPI_Abort");
         ErrorString = (delegate* unmanaged<int, byte*, int*, int>)F("MPI_Error_string");

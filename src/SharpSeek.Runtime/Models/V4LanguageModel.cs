@@ -14,7 +14,7 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
     public int VocabSize => model.VocabSize;
     public int MaxContext { get; } = Math.Min(maxContext ?? model.Config.MaxPositions, model.Config.MaxPositions);
     public IReadOnlyList<int> EosTokenIds { get; } = [model.Config.EosTokenId];
-    public bool HasDraftHead => model.Mtp.Length > 0;
+    public bool HasDraftHead => model.Config.NumMtpLayers > 0;   // on every pipeline stage, though only the last holds the blocks
 
     public ISequence CreateSequence(int maxRollback = 16, bool useDraftHead = false)
     {

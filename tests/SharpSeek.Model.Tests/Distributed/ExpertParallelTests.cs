@@ -1,6 +1,5 @@
 // Expert parallel: the shard plan, that a rank maps only its experts, and that N ranks' logits equal
 // one process's bit for bit (prefill with many tokens, then decode), in f32 and f64.
-using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
@@ -12,9 +11,8 @@ namespace SharpSeek.Model.Tests.Distributed;
 
 public sealed class ExpertParallelTests
 {
-    private static ModelConfig TinyConfig => ModelConfigParser.Parse(File.ReadAllText(Fixtures.Path("v4-tiny", "config.json")));
-    private static readonly int[] Prompt = [5, 17, 3, 100, 42, 7, 9, 300, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 900];
-    private static readonly int[] Decode = [9, 4, 8];
+    private static ModelConfig TinyConfig => TinyRun.Config;
+    private static readonly int[] Prompt = TinyRun.Prompt;
 
     [Theory]
     [InlineData(8, 1)] [InlineData(8, 3)] [InlineData(256, 8)] [InlineData(384, 7)] [InlineData(5, 5)]
@@ -46,7 +44,7 @@ public sealed class ExpertParallelTests
     [Fact]
     public void AShardWithoutAnExchangeCannotRunTheOtherRanksExperts()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => Logits<float>(new ExpertShard(0, 2)));
+        var e = Assert.Throws<InvalidOperationException>(() => TinyRun.Logits<float>(new ExpertShard(0, 2)));
         Assert.Contains("held by another rank", e.Message);
     }
 
@@ -96,9 +94,9 @@ public sealed class ExpertParallelTests
     [InlineData(2)] [InlineData(3)] [InlineData(4)]
     public void RanksGiveTheLogitsOfOneProcessBitForBit(int ranks)
     {
-        float[] one = Logits<float>(null);
+        float[] one = TinyRun.Logits<float>();
         Assert.All(Sharded<float>(ranks), rank => Assert.Equal(one, rank));   // Assert.Equal on float[]: exact, element by element
-        double[] one64 = Logits<double>(null);
+        double[] one64 = TinyRun.Logits<double>();
         Assert.All(Sharded<double>(ranks), rank => Assert.Equal(one64, rank));
     }
 
@@ -143,31 +141,18 @@ public sealed class ExpertParallelTests
     public void WithoutTheExchangeTheLogitsDiffer()
     {
         // A rank that skipped the all-gather (only its own experts' rows) is caught by the comparison above.
-        float[] solo = Logits<float>(new ExpertShard(0, 2, new NoExchange(0, 2)));
-        Assert.NotEqual(Logits<float>(null), solo);
+        float[] solo = TinyRun.Logits<float>(new ExpertShard(0, 2, new NoExchange(0, 2)));
+        Assert.NotEqual(TinyRun.Logits<float>(), solo);
     }
 
     private static T[][] Sharded<T>(int ranks) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var group = new InMemoryGroup(ranks);
         var results = new T[ranks][];
-        var threads = Enumerable.Range(0, ranks).Select(r => new Thread(() => results[r] = Logits<T>(ExpertShard.For(group.Rank(r))))).ToArray();
+        var threads = Enumerable.Range(0, ranks).Select(r => new Thread(() => results[r] = TinyRun.Logits<T>(ExpertShard.For(group.Rank(r))))).ToArray();
         foreach (var t in threads) t.Start();
         foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromSeconds(60)), "a rank did not finish");
         return results;
-    }
-
-    private static T[] Logits<T>(ExpertShard? shard) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        using var w = Checkpoint.Open(Fixtures.Path("v4-tiny", "model.safetensors"));
-        var config = TinyConfig;
-        var net = DeepSeekV4<T>.Load(config, w, shard: shard);
-        int v = config.VocabSize;
-        var state = new SequenceState<T>(config);
-        var logits = new T[(Prompt.Length + Decode.Length) * v];
-        net.Forward(Prompt, state, logits.AsSpan(0, Prompt.Length * v));
-        for (int j = 0; j < Decode.Length; j++) net.Forward(Decode.AsSpan(j, 1), state, logits.AsSpan((Prompt.Length + j) * v, v));
-        return logits;
     }
 
     private sealed class NoExchange(int rank, int ranks) : IExpertExchange
@@ -175,16 +160,5 @@ public sealed class ExpertParallelTests
         public int Rank => rank;
         public int Ranks => ranks;
         public void AllGather(Span<byte> buffer, ReadOnlySpan<int> counts, ReadOnlySpan<int> offsets) { }
-    }
-
-    private sealed class CountingSource(ITensorSource inner) : ITensorSource
-    {
-        public List<string> Requested { get; } = [];
-        public IEnumerable<string> Names => inner.Names;
-        public string Description => inner.Description;
-        public bool Contains(string name) => inner.Contains(name);
-        public bool TryGet(string name, [NotNullWhen(true)] out TensorView? view) { Requested.Add(name); return inner.TryGet(name, out view); }
-        public TensorView Get(string name) { Requested.Add(name); return inner.Get(name); }
-        public void Dispose() { }
     }
 }
