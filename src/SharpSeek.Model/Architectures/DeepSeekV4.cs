@@ -69,8 +69,8 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         HeadPrecision = headPrecision;
         if (headPrecision == HeadPrecision.Int8 && !scope.IsRecording) _head = _head.WithWeight(Int8Block32.Quantize(_head.Weight));
         _hcHead = new HyperHead<T>(scope, c.HcMult, c.Dim, c.HcEps, c.NormEps);
-        Mtp = new MtpBlock<T>[c.NumMtpLayers];
-        for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i), plan.Mtp[i]);
+        Mtp = new MtpBlock<T>[c.MtpBlocks];   // none when DSpark stages take the MTP block's place (0731)
+        for (int i = 0; i < c.MtpBlocks; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i), plan.Mtp[i]);
     }
 
     /// <summary>
@@ -90,6 +90,10 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public int VocabSize => Config.VocabSize;
 
+    /// <summary>The token embedding and the vocabulary head, shared with a DSpark draft head (DSparkV4.Load).</summary>
+    public Linear Embedding => _embed;
+    public Linear Head => _head;
+
     /// <summary>
     /// Feeds ids at positions state.Length.. (prefill, a chunk, one decode step or a multi-token
     /// verification: all the same computation) and writes logits [T, vocab], or with
@@ -98,7 +102,7 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// A thin wrapper over ForwardBatch with every token in the one sequence.
     /// </summary>
     public void Forward(ReadOnlySpan<int> ids, SequenceState<T> state, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null,
-        int? logitRows = null, ForwardWorkspace<T>? work = null)
+        int? logitRows = null, ForwardWorkspace<T>? work = null, Span<T> mainHidden = default)
     {
         int tokens = ids.Length;
         if (tokens == 0) return;
@@ -106,7 +110,7 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentOutOfRangeException(nameof(ids), $"context of {state.Length + tokens} tokens exceeds max_position_embeddings {Config.MaxPositions}");
         var states = new SequenceState<T>[tokens];
         Array.Fill(states, state);
-        ForwardBatch(ids, states, logits, hidden, taps, logitRows, work);
+        ForwardBatch(ids, states, logits, hidden, taps, logitRows, work, mainHidden);
     }
 
     /// <summary>
@@ -116,9 +120,11 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <paramref name="logitRows"/> tokens); hidden [ids.Length, hc, dim] optional; taps are recorded
     /// at each token's position. Scratch comes from <paramref name="work"/> (one kept by the caller across
     /// calls makes a decode step allocation-free; a fresh one otherwise), whose profiler is charged each step.
+    /// A non-empty <paramref name="mainHidden"/> [ids.Length, n_targets x dim] receives the DSpark head's input:
+    /// per target layer (config order) the mean over the hc copies of that layer's input.
     /// </summary>
     public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<SequenceState<T>> states, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null,
-        int? logitRows = null, ForwardWorkspace<T>? work = null)
+        int? logitRows = null, ForwardWorkspace<T>? work = null, Span<T> mainHidden = default)
     {
         int tokens = ids.Length, d = Config.Dim, hc = Config.HcMult;
         if (states.Count != tokens) throw new ArgumentException($"{tokens} ids for {states.Count} sequences");
@@ -148,6 +154,7 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int l = 0; l < Layers.Length; l++)
         {
             for (int i = 0; i < tokens; i++) memories[i] = states[i].Memory(l);
+            if (!mainHidden.IsEmpty) MainHidden(h, tokens, l, mainHidden);
             Layers[l].Forward(h, ids, positions, memories, work, taps);
             if (taps?.Wants(l) ?? false)
                 for (int t = 0; t < tokens; t++) taps.Record(l, "hidden", positions[t], h.AsSpan(t * hc * d, hc * d));
@@ -176,6 +183,28 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         Mtp[k].Forward(h, e, nextIds, state.MtpLength, tokens, state.Memory(Mtp[k].BlockIndex), work, y, taps);
         state.MtpLength += tokens;
         if (!logits.IsEmpty) _head.Forward<T>(y, logits, tokens);   // empty: only the MTP memory is advanced
+    }
+
+    // DSpark main_hidden slot k (layer l = target k): the mean of every token's hc copies      [T, n_targets, dim]
+    private void MainHidden(ReadOnlySpan<T> h, int tokens, int l, Span<T> mainHidden)
+    {
+        IReadOnlyList<int> targets = Config.DSpark?.Head.TargetLayerIds ?? throw new InvalidOperationException("main_hidden was asked for, but this config has no DSpark head");
+        int k = -1;
+        for (int i = 0; i < targets.Count; i++) if (targets[i] == l) k = i;
+        if (k < 0) return;
+        int d = Config.Dim, hc = Config.HcMult, w = targets.Count * d;
+        if (mainHidden.Length < tokens * w) throw new ArgumentException($"main_hidden buffer holds {mainHidden.Length} values, need {tokens} x {w}");
+        T inv = T.One / T.CreateTruncating(hc);
+        for (int t = 0; t < tokens; t++)
+        {
+            Span<T> dst = mainHidden.Slice(t * w + k * d, d);
+            for (int i = 0; i < d; i++)
+            {
+                T sum = T.Zero;
+                for (int c = 0; c < hc; c++) sum += h[(t * hc + c) * d + i];
+                dst[i] = sum * inv;
+            }
+        }
     }
 
     private void Embed(ReadOnlySpan<int> ids, Span<T> h)
