@@ -29,7 +29,11 @@ public static class BenchCommand
         var vision = new Option<string?>("--vision") { Description = "V4.1: time and memory to encode one WIDTHxHEIGHT image with the config's vision geometry and random weights (only config.json is read)" };
         var visionLayers = new Option<int>("--vision-layers") { Description = "With --vision: run this many ViT blocks (default all) and scale the tower time to all" };
         var parallel = ParallelRun.Option();
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel, vision, visionLayers };
+        var specCompare = new Option<bool>("--speculative-compare") { Description = "Greedy decoding of the eval prompts with no draft, MTP and DSpark (each --draft-lengths): best tok/s of --runs alternating runs, accepted tokens per verification" };
+        var specPrompts = new Option<int>("--prompts") { Description = "With --speculative-compare: prompts per task (arithmetic, tool call, tool answer)", DefaultValueFactory = _ => 8 };
+        var specRuns = new Option<int>("--runs") { Description = "With --speculative-compare: alternating runs (best of)", DefaultValueFactory = _ => 3 };
+        var draftLengths = new Option<string>("--draft-lengths") { Description = "With --speculative-compare: DSpark draft lengths to measure, comma-separated (default: the head's block size)" };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel, vision, visionLayers, specCompare, specPrompts, specRuns, draftLengths };
         command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
@@ -52,6 +56,24 @@ public static class BenchCommand
                 }
             }
             if (parse.GetValue(compareHead)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json));
+            if (parse.GetValue(specCompare))
+            {
+                if (parse.GetValue(specPrompts) < 1 || parse.GetValue(specRuns) < 1) throw new CliException("--prompts and --runs must be >= 1");
+                int[] lengths;
+                try { lengths = parse.GetValue(draftLengths)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray() ?? []; }
+                catch (FormatException) { throw new CliException($"--draft-lengths '{parse.GetValue(draftLengths)}' must be comma-separated integers"); }
+                try
+                {
+                    using (var probe = ModelDirectory.Open(dir, draft: DraftHeadChoice.DSpark))
+                    {
+                        int block = ((IBlockDraftModel)probe.Model).DraftBlockSize;
+                        if (lengths.Length == 0) lengths = [block];
+                        foreach (int k in lengths) if (k < 1 || k > block) throw new CliException($"--draft-lengths: {k} is not in [1, {block}] (the head's block size)");
+                    }
+                    return SpeculativeBench.Run(dir, parse.GetValue(specPrompts), parse.GetValue(specRuns), lengths, Math.Max(m, 200));
+                }
+                catch (ArgumentException e) { throw new CliException(e.Message); }
+            }
             var load = Stopwatch.StartNew();
             using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard);
             double loadS = load.Elapsed.TotalSeconds;

@@ -38,6 +38,22 @@ public sealed record DraftHeadShape(int BlockSize = 5, int Stages = 1, int Marko
         config["dspark_num_experts_per_tok"] = ActiveExperts;
         config[V4DSpark.StagesKey] = Stages;
     }
+
+    /// <summary>The config text with this head's keys: appended before the closing brace (the rest kept byte for byte) unless DSpark keys are already there (then rewritten).</summary>
+    public string WithKeys(string json, int layers)
+    {
+        JsonObject node = JsonNode.Parse(json)!.AsObject();
+        var keys = new JsonObject();
+        WriteKeys(keys, layers);
+        string body = json.TrimEnd();
+        if (node.Any(kv => kv.Key.StartsWith("dspark_", StringComparison.Ordinal)) || !body.EndsWith('}'))
+        {
+            WriteKeys(node, layers);
+            return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        }
+        var lines = keys.Select(kv => $"  \"{kv.Key}\": {kv.Value!.ToJsonString()}");
+        return body[..^1].TrimEnd() + ",\n" + string.Join(",\n", lines) + "\n}\n";
+    }
 }
 
 public sealed record DraftTrainOptions(int Prompts = 320, int Steps = 500, int SequencesPerStep = 8, int MaxNew = 200, float Lr = 2e-3f, int Warmup = 30, ulong Seed = 4242);
@@ -55,10 +71,9 @@ public static class DraftTrainer
         if (!File.Exists(tokPath)) throw new FileNotFoundException($"model directory '{modelDir}' has no tokenizer.json (the prompts are text)", tokPath);
         if (Path.GetFullPath(outDir) == Path.GetFullPath(modelDir)) throw new ArgumentException("--out must differ from --model (the model directory is copied, not changed)");
         // 1. config with the head's keys
-        JsonObject node = JsonNode.Parse(ModelConfigParser.ReadFile(cfgPath))!.AsObject();
-        int layers = node["num_hidden_layers"]?.GetValue<int>() ?? throw new ArgumentException($"{cfgPath}: no num_hidden_layers");
-        shape.WriteKeys(node, layers);
-        string configJson = node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        string original = ModelConfigParser.ReadFile(cfgPath);
+        int layers = ModelConfigParser.Parse(original, cfgPath).NumLayers;
+        string configJson = shape.WithKeys(original, layers);
         ModelConfig config = ModelConfigParser.Parse(configJson, cfgPath + " (with the DSpark keys)");
         using ITensorSource weights = Checkpoint.Open(modelDir);
         var model = DeepSeekV4<float>.Load(config, weights);
@@ -176,17 +191,24 @@ public static class DraftTrainer
             if (name is "config.json" || name == index || name == HeadFile) continue;
             File.Copy(f, Path.Combine(outDir, name), overwrite: true);
         }
-        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), configJson + "\n");
+        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), configJson);
         var writer = new SafetensorsWriter();
         writer.Metadata["format"] = "pt";
         writer.Metadata["producer"] = "sharpseek train-draft";
+        long headBytes = 0;
         foreach (WeightSpec s in set.Specs.OrderBy(s => s.Name, StringComparer.Ordinal))
-            writer.Add(s.Name, s.DType, s.Shape, CheckpointExporter.Bytes(set, s));
+        {
+            byte[] bytes = CheckpointExporter.Bytes(set, s);
+            writer.Add(s.Name, s.DType, s.Shape, bytes);
+            headBytes += bytes.Length;
+        }
         writer.Save(Path.Combine(outDir, HeadFile));
         // the index: the main model's entries unchanged, the head's added
         string srcIndex = Path.Combine(modelDir, index);
         JsonObject idx = File.Exists(srcIndex) ? JsonNode.Parse(File.ReadAllText(srcIndex))!.AsObject() : MainIndex(modelDir);
         JsonObject map = idx["weight_map"]!.AsObject();
+        if (idx["metadata"] is JsonObject meta && meta["total_size"] is JsonValue total && File.Exists(srcIndex) && !map.Any(kv => kv.Value!.GetValue<string>() == HeadFile))
+            meta["total_size"] = total.GetValue<long>() + headBytes;   // main tensors + the head's
         foreach (var name in map.Where(kv => kv.Value!.GetValue<string>() == HeadFile).Select(kv => kv.Key).ToList()) map.Remove(name);
         foreach (WeightSpec s in set.Specs) map[s.Name] = HeadFile;
         var sorted = new JsonObject(map.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value!.GetValue<string>()))));
