@@ -108,7 +108,8 @@ public static class RandomCheckpoint
     public static long Write(string configPath, string outDir, ulong seed, long maxShardBytes = 2L << 30)
     {
         ModelConfig config = ModelConfig.Load(configPath);
-        var specs = DeepSeekV4<float>.WeightMap(config).ToDictionary(s => s.Name);
+        // the DSpark head (V4-Flash-0731 keys) is written too when the config has one
+        var specs = DeepSeekV4<float>.WeightMap(config).Concat(config.DSpark is null ? [] : Layers.V41.DSparkV4.WeightMap(config)).ToDictionary(s => s.Name);
         return Save(configPath, outDir, seed, specs.Values, maxShardBytes, (s, stream) => stream.Write(Generate(s, specs, config, seed)));
     }
 
