@@ -66,7 +66,8 @@ public static class BenchCommand
                 {
                     using (var probe = ModelDirectory.Open(dir, draft: DraftHeadChoice.DSpark))
                     {
-                        int block = ((IBlockDraftModel)probe.Model).DraftBlockSize;
+                        int block = probe.Model is IBlockDraftModel b ? b.DraftBlockSize : 0;
+                        if (block == 0) throw new CliException($"--speculative-compare needs a V4 model with a DSpark draft head; '{dir}' has none");
                         if (lengths.Length == 0) lengths = [block];
                         foreach (int k in lengths) if (k < 1 || k > block) throw new CliException($"--draft-lengths: {k} is not in [1, {block}] (the head's block size)");
                     }

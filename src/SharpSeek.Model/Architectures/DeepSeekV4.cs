@@ -189,22 +189,8 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     private void MainHidden(ReadOnlySpan<T> h, int tokens, int l, Span<T> mainHidden)
     {
         IReadOnlyList<int> targets = Config.DSpark?.Head.TargetLayerIds ?? throw new InvalidOperationException("main_hidden was asked for, but this config has no DSpark head");
-        int k = -1;
-        for (int i = 0; i < targets.Count; i++) if (targets[i] == l) k = i;
-        if (k < 0) return;
-        int d = Config.Dim, hc = Config.HcMult, w = targets.Count * d;
-        if (mainHidden.Length < tokens * w) throw new ArgumentException($"main_hidden buffer holds {mainHidden.Length} values, need {tokens} x {w}");
-        T inv = T.One / T.CreateTruncating(hc);
-        for (int t = 0; t < tokens; t++)
-        {
-            Span<T> dst = mainHidden.Slice(t * w + k * d, d);
-            for (int i = 0; i < d; i++)
-            {
-                T sum = T.Zero;
-                for (int c = 0; c < hc; c++) sum += h[(t * hc + c) * d + i];
-                dst[i] = sum * inv;
-            }
-        }
+        for (int k = 0; k < targets.Count; k++)
+            if (targets[k] == l) global::SharpSeek.Model.Layers.V41.DSparkHead<T>.MeanOfCopies(h, tokens, Config.HcMult, Config.Dim, k, targets.Count, mainHidden);
     }
 
     private void Embed(ReadOnlySpan<int> ids, Span<T> h)

@@ -45,8 +45,8 @@ public sealed class ModelDirectory : IDisposable
         if (v41 is null)
         {
             Network = DeepSeekV4<float>.Load(config, weights, head: head, shard: shard);
-            if (draft == DraftHeadChoice.DSpark && config.DSpark is null) throw new ArgumentException($"'{path}' has no DSpark draft head (its config has no dspark_block_size)");
-            bool spark = draft == DraftHeadChoice.DSpark || (draft == DraftHeadChoice.Auto && Network.Mtp.Length == 0 && config.DSpark is not null);
+            // DSpark asked of a checkpoint without one: the model keeps its own head (the front end names the mismatch)
+            bool spark = config.DSpark is not null && (draft == DraftHeadChoice.DSpark || (draft == DraftHeadChoice.Auto && Network.Mtp.Length == 0));
             Model = new V4LanguageModel(Network, maxContext, spark ? SharpSeek.Model.Layers.V41.DSparkV4.Load<float>(config, weights, Network.Embedding, Network.Head) : null);
         }
         else if (shard is not null) throw new ArgumentException($"expert parallel is available for V4 checkpoints only; '{path}' is V4.1");
@@ -68,7 +68,7 @@ public sealed class ModelDirectory : IDisposable
     /// </param>
     /// <param name="head">How the vocabulary head runs (see HeadPrecision).</param>
     /// <param name="shard">Expert parallel: only this rank's routed experts are mapped.</param>
-    /// <param name="draft">V4 checkpoints with both an MTP block and a DSpark head: which one this instance drafts with.</param>
+    /// <param name="draft">V4 checkpoints with both an MTP block and a DSpark head: which one this instance drafts with (a head the checkpoint lacks is not loaded).</param>
     public static ModelDirectory Open(string path, int? maxContext = null, Func<V41Config, int[]?>? engramTokenMap = null,
         HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null, DraftHeadChoice draft = DraftHeadChoice.Auto)
     {
