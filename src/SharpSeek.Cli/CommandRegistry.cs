@@ -21,6 +21,7 @@ public static class CommandRegistry
         yield return TokenizeCommands.BenchTokenizer();
         yield return ServeCommand.Create();
         yield return TrainCommand.Create();
+        yield return TrainDraftCommand.Create();
         yield return EvalCommand.Create();
     }
 }

@@ -32,7 +32,11 @@ public static class BenchCommand
         var readAhead = ReadAheadFlag.Create();
         var promptSeed = new Option<int>("--prompt-seed") { Description = "Seed of the random prompt (another seed decodes other tokens, so other experts)", DefaultValueFactory = _ => 1234 };
         var parallel = ParallelRun.Option();
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel, vision, visionLayers, cold, readAhead, promptSeed };
+        var specCompare = new Option<bool>("--speculative-compare") { Description = "Greedy decoding of the eval prompts with no draft, MTP and DSpark (each --draft-lengths): best tok/s of --runs alternating runs, accepted tokens per verification" };
+        var specPrompts = new Option<int>("--prompts") { Description = "With --speculative-compare: prompts per task (arithmetic, tool call, tool answer)", DefaultValueFactory = _ => 8 };
+        var specRuns = new Option<int>("--runs") { Description = "With --speculative-compare: alternating runs (best of)", DefaultValueFactory = _ => 3 };
+        var draftLengths = new Option<string>("--draft-lengths") { Description = "With --speculative-compare: DSpark draft lengths to measure, comma-separated (default: the head's block size)" };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel, vision, visionLayers, cold, readAhead, promptSeed, specCompare, specPrompts, specRuns, draftLengths };
         command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
@@ -56,6 +60,25 @@ public static class BenchCommand
                 }
             }
             if (parse.GetValue(compareHead)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json));
+            if (parse.GetValue(specCompare))
+            {
+                if (parse.GetValue(specPrompts) < 1 || parse.GetValue(specRuns) < 1) throw new CliException("--prompts and --runs must be >= 1");
+                int[] lengths;
+                try { lengths = parse.GetValue(draftLengths)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray() ?? []; }
+                catch (FormatException) { throw new CliException($"--draft-lengths '{parse.GetValue(draftLengths)}' must be comma-separated integers"); }
+                try
+                {
+                    using (var probe = ModelDirectory.Open(dir, draft: DraftHeadChoice.DSpark))
+                    {
+                        int block = probe.Model is IBlockDraftModel b ? b.DraftBlockSize : 0;
+                        if (block == 0) throw new CliException($"--speculative-compare needs a V4 model with a DSpark draft head; '{dir}' has none");
+                        if (lengths.Length == 0) lengths = [block];
+                        foreach (int k in lengths) if (k < 1 || k > block) throw new CliException($"--draft-lengths: {k} is not in [1, {block}] (the head's block size)");
+                    }
+                    return SpeculativeBench.Run(dir, parse.GetValue(specPrompts), parse.GetValue(specRuns), lengths, Math.Max(m, 200));
+                }
+                catch (ArgumentException e) { throw new CliException(e.Message); }
+            }
             if (parse.GetValue(cold)) PageCache.Evict(dir, "--cold");
             var load = Stopwatch.StartNew();
             using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard, pipeline: run.Pipeline);

@@ -25,9 +25,10 @@ public static class GenerateCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object (ids, text, speeds) instead of streaming" };
         var parallel = ParallelRun.Option();
         var image = ImageFiles.Option();
+        var draftLength = new Option<int?>("--draft-length") { Description = "With --speculative dspark: draft tokens proposed per step, 1 to the head's block size (default the block size)" };
         var command = new Command("generate", "Generate a completion for a prompt");
         flags.AddTo(command);
-        foreach (Option o in new Option[] { prompt, promptFile, promptIds, chat, stop, json, parallel, image }) command.Options.Add(o);
+        foreach (Option o in new Option[] { prompt, promptFile, promptIds, chat, stop, json, parallel, image, draftLength }) command.Options.Add(o);
         command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             SamplingOptions sampling = flags.Read(parse);
@@ -45,7 +46,8 @@ public static class GenerateCommand
             string[] stops = parse.GetValue(stop) ?? [];
             bool asJson = parse.GetValue(json);
 
-            using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), log, HeadFlag.Read(parse, flags.Head), run.Shard, run.Pipeline);
+            using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), log, HeadFlag.Read(parse, flags.Head), run.Shard, run.Pipeline,
+                SpeculativeFlag.Choice(parse, flags.Speculative));
             var model = loaded.Model;
             bool speculative = SpeculativeFlag.Resolve(parse, flags.Speculative, model);
             if (ids is null)
@@ -78,6 +80,7 @@ public static class GenerateCommand
             {
                 PromptIds = ids, Sequence = imageSequence, Sampling = sampling, MaxNewTokens = parse.GetValue(flags.MaxTokens), Speculative = speculative,
                 StopCondition = stops.Length > 0 ? StopCondition.From(new CompletionText(loaded.Tokenizer!, stops, model.EosTokenIds).StopsAfter) : null,
+                BlockDraftSource = DraftLength(parse.GetValue(draftLength), speculative, model),
             };
             void Show(string t) { if (!asJson && t.Length > 0) { stdout.Write(t); stdout.Flush(); } }
             using var cts = new CancellationTokenSource();
@@ -113,6 +116,15 @@ public static class GenerateCommand
     }
 
     /// <summary>Expands and feeds the image prompt except its last token; returns that token (to start generation from) and the sequence.</summary>
+    /// <summary>--draft-length: the DSpark head proposing its first k block rows per step.</summary>
+    private static SharpSeek.Runtime.Speculative.IBlockDraftSource? DraftLength(int? k, bool speculative, SharpSeek.Runtime.Models.ILanguageModel model)
+    {
+        if (k is null) return null;
+        if (!speculative || model is not SharpSeek.Runtime.Models.IBlockDraftModel { DraftBlockSize: > 0 } b) throw new CliException("--draft-length needs --speculative dspark (a DSpark draft head)");
+        if (k < 1 || k > b.DraftBlockSize) throw new CliException($"--draft-length {k} must be in [1, {b.DraftBlockSize}] (the head's block size)");
+        return new SharpSeek.Runtime.Speculative.DSparkDraftSource(b, k);
+    }
+
     private static (int[] Last, SharpSeek.Runtime.Models.ISequence Sequence) PrefillImages(SharpSeek.Runtime.Models.ILanguageModel model, int[] ids, string[] files)
     {
         if (model is not SharpSeek.Runtime.Models.V41LanguageModel v41) throw new CliException("--image: this model has no vision tower (V4.1 with vision_n_layers > 0 reads images)");

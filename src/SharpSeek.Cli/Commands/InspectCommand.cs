@@ -69,6 +69,12 @@ public static class InspectCommand
             Console.WriteLine($"{i.Variant}  ({cfgPath})");
             Console.WriteLine($"  layers             {i.Layers}: {i.WindowOnlyLayers} window-only, {i.IndexedLayers} ratio-4 indexed, {i.HeavilyCompressedLayers} ratio>4 compressed; {i.HashLayers} hash-routed; {i.MtpBlocks} MTP");
             Console.WriteLine($"  parameters         {Human(i.TotalParams)} total, {Human(i.ActiveParams)} active per token (main model); MTP {Human(i.MtpParams)} ({Human(i.MtpActiveParams)} active)");
+            if (c.DSpark is { } ds)
+            {
+                long dsParams = SharpSeek.Model.Layers.V41.DSparkV4.WeightMap(c).Where(w => w.DType != SharpSeek.Tensors.DType.F8_E8M0)
+                    .Sum(w => { var (r, k) = SharpSeek.Model.Weights.WeightInit.Logical(w); return (long)r * k; });
+                Console.WriteLine($"  DSpark head        {ds.Stages} stages as {ds.Prefix}.<i>{(ds.ReplacesMtp ? " (in the MTP block's place)" : " (beside the MTP block)")}, block {ds.Head.BlockSize}, Markov rank {ds.Head.MarkovRank}, targets [{string.Join(", ", ds.Head.TargetLayerIds)}]; {Human(dsParams)} parameters (not in the counts above)");
+            }
             Console.WriteLine($"  tensors            {i.Tensors}");
             foreach (var (dtype, b) in i.BytesByDType) Console.WriteLine($"  bytes {dtype,-9}    {Bytes(b)}");
             Console.WriteLine($"  KV per token       {i.KvBytesPerToken:F1} B (SharpSeek, RoPE part in fp32); {i.KvBytesPerTokenProduction:F1} B in the production format");

@@ -29,7 +29,7 @@ public static class ModelLoader
 
     /// <summary>Loads the model; with <paramref name="shard"/> only that rank's routed experts (expert parallel).</summary>
     public static LoadedModel Load(string? modelDir, int? maxContext, TextWriter log, HeadPrecision head = HeadPrecision.Bf16, SharpSeek.Model.Distributed.ExpertShard? shard = null,
-        SharpSeek.Model.Distributed.IPipelineLink? pipeline = null)
+        SharpSeek.Model.Distributed.IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto)
     {
         string dir = modelDir ?? DefaultModelDirectory();
         bool gguf = SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir);
@@ -41,7 +41,7 @@ public static class ModelLoader
         var sw = Stopwatch.StartNew();
         ModelDirectory md = WithProgress(log, $"loading {dir}", () =>
         {
-            try { return ModelDirectory.Open(dir, maxContext, c => Commands.V41Logits.TokenMap(dir, c), head, shard, pipeline); }
+            try { return ModelDirectory.Open(dir, maxContext, c => Commands.V41Logits.TokenMap(dir, c), head, shard, pipeline, draft); }
             catch (Exception e) when (e is IOException or FormatException or InvalidDataException or ArgumentException or KeyNotFoundException or InvalidOperationException)
             { throw new CliException($"cannot load the model in '{dir}': {e.Message}"); }
         });
@@ -57,7 +57,7 @@ public static class ModelLoader
         }
         catch { md.Dispose(); throw; }
         log.WriteLine($"model: {dir} ({md.Config.NumLayers} layers, vocab {md.Config.VocabSize}, context {md.Model.MaxContext}, " +
-            $"{(md.V41Config is not null ? (md.Model.HasDraftHead ? "DeepSeek V4.1, DSpark draft head" : "DeepSeek V4.1, no draft head") : md.Model.HasDraftHead ? "MTP draft head" : "no MTP")}, {(tok is null ? "no tokenizer" : md.TokenizerPath is null ? "GGUF vocabulary" : "tokenizer.json")}) loaded in {sw.Elapsed.TotalSeconds:F1} s");
+            $"{(md.V41Config is not null ? (md.Model.HasDraftHead ? "DeepSeek V4.1, DSpark draft head" : "DeepSeek V4.1, no draft head") : md.Model is V4LanguageModel { DSpark: not null } ? "DSpark draft head" : md.Model.HasDraftHead ? "MTP draft head" : "no MTP")}, {(tok is null ? "no tokenizer" : md.TokenizerPath is null ? "GGUF vocabulary" : "tokenizer.json")}) loaded in {sw.Elapsed.TotalSeconds:F1} s");
         if (md.RandomWeights)
             log.WriteLine("note: this model has RANDOM weights (a test checkpoint): its output is meaningless noise.");
         return new LoadedModel(md, tok);

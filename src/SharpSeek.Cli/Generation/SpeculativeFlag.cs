@@ -21,6 +21,11 @@ public static class SpeculativeFlag
     public static string? HeadOf(ILanguageModel model) =>
         model is IBlockDraftModel { DraftBlockSize: > 0 } ? DSpark : model.HasDraftHead ? Mtp : null;
 
+    /// <summary>The draft head to load: `--speculative dspark` loads the DSpark head of a checkpoint that also has MTP (sharpseek-nano); otherwise the default.</summary>
+    public static DraftHeadChoice Choice(ParseResult parse, Option<string?> option) =>
+        parse.GetResult(option) is not null && parse.GetValue(option) == DSpark ? DraftHeadChoice.DSpark
+        : parse.GetResult(option) is not null && parse.GetValue(option) == Mtp ? DraftHeadChoice.Mtp : DraftHeadChoice.Auto;
+
     /// <summary>Whether to decode speculatively; throws CliException when the model lacks the named (or any) draft head.</summary>
     public static bool Resolve(ParseResult parse, Option<string?> option, ILanguageModel model)
     {

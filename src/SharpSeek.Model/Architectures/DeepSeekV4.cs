@@ -85,8 +85,8 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         _head = scope.Linear("head", c.VocabSize, c.Dim, LinearKind.Bf16);
         if (headPrecision == HeadPrecision.Int8 && !scope.IsRecording) _head = _head.WithWeight(Int8Block32.Quantize(_head.Weight));
         _hcHead = new HyperHead<T>(scope, c.HcMult, c.Dim, c.HcEps, c.NormEps);
-        Mtp = new MtpBlock<T>[c.NumMtpLayers];
-        for (int i = 0; i < c.NumMtpLayers; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i), plan.Mtp[i]);
+        Mtp = new MtpBlock<T>[c.MtpBlocks];   // none when DSpark stages take the MTP block's place (0731)
+        for (int i = 0; i < c.MtpBlocks; i++) Mtp[i] = new MtpBlock<T>(scope.Scope("mtp").Scope(i), plan.Mtp[i]);
     }
 
     /// <summary>
@@ -108,6 +108,10 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public int VocabSize => Config.VocabSize;
 
+    /// <summary>The token embedding and the vocabulary head, shared with a DSpark draft head (DSparkV4.Load).</summary>
+    public Linear Embedding => _embed ?? throw new InvalidOperationException("this pipeline stage holds no embedding");
+    public Linear Head => _head ?? throw new InvalidOperationException("this pipeline stage holds no vocabulary head");
+
     /// <summary>
     /// Feeds ids at positions state.Length.. (prefill, a chunk, one decode step or a multi-token
     /// verification: all the same computation) and writes logits [T, vocab], or with
@@ -116,7 +120,7 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// A thin wrapper over ForwardBatch with every token in the one sequence.
     /// </summary>
     public void Forward(ReadOnlySpan<int> ids, SequenceState<T> state, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null,
-        int? logitRows = null, ForwardWorkspace<T>? work = null)
+        int? logitRows = null, ForwardWorkspace<T>? work = null, Span<T> mainHidden = default)
     {
         int tokens = ids.Length;
         if (tokens == 0) return;
@@ -124,7 +128,7 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentOutOfRangeException(nameof(ids), $"context of {state.Length + tokens} tokens exceeds max_position_embeddings {Config.MaxPositions}");
         var states = new SequenceState<T>[tokens];
         Array.Fill(states, state);
-        ForwardBatch(ids, states, logits, hidden, taps, logitRows, work);
+        ForwardBatch(ids, states, logits, hidden, taps, logitRows, work, mainHidden);
     }
 
     /// <summary>
@@ -134,9 +138,11 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <paramref name="logitRows"/> tokens); hidden [ids.Length, hc, dim] optional; taps are recorded
     /// at each token's position. Scratch comes from <paramref name="work"/> (one kept by the caller across
     /// calls makes a decode step allocation-free; a fresh one otherwise), whose profiler is charged each step.
+    /// A non-empty <paramref name="mainHidden"/> [ids.Length, n_targets x dim] receives the DSpark head's input:
+    /// per target layer (config order) the mean over the hc copies of that layer's input.
     /// </summary>
     public void ForwardBatch(ReadOnlySpan<int> ids, IReadOnlyList<SequenceState<T>> states, Span<T> logits, Span<T> hidden = default, ITapSink<T>? taps = null,
-        int? logitRows = null, ForwardWorkspace<T>? work = null)
+        int? logitRows = null, ForwardWorkspace<T>? work = null, Span<T> mainHidden = default)
     {
         int tokens = ids.Length, d = Config.Dim, hc = Config.HcMult;
         if (states.Count != tokens) throw new ArgumentException($"{tokens} ids for {states.Count} sequences");
@@ -175,6 +181,7 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
             {
                 int l = FirstLayer + k;
                 for (int i = 0; i < count; i++) memories[i] = states[first + i].Memory(l);
+                if (!mainHidden.IsEmpty) MainHidden(piece, count, l, MainHiddenRows(mainHidden, first, count));
                 Layers[k].Forward(piece, pieceIds, piecePositions, memories, work, taps);
                 if (taps?.Wants(l) ?? false)
                     for (int t = 0; t < count; t++) taps.Record(l, "hidden", piecePositions[t], piece.Slice(t * hc * d, hc * d));
@@ -246,6 +253,21 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (logits.IsEmpty) return;   // only the MTP memory is advanced
         _head!.Forward<T>(y, logits, tokens);
         ShareLogits(logits[..(tokens * VocabSize)]);
+    }
+
+    // DSpark main_hidden slot k (layer l = target k): the mean of every token's hc copies      [T, n_targets, dim]
+    // The rows of mainHidden [tokens, n_targets x dim] that belong to tokens [first, first + count).
+    private Span<T> MainHiddenRows(Span<T> mainHidden, int first, int count)
+    {
+        int width = (Config.DSpark?.Head.TargetLayerIds.Count ?? 0) * Config.Dim;
+        return mainHidden.IsEmpty ? mainHidden : mainHidden.Slice(first * width, count * width);
+    }
+
+    private void MainHidden(ReadOnlySpan<T> h, int tokens, int l, Span<T> mainHidden)
+    {
+        IReadOnlyList<int> targets = Config.DSpark?.Head.TargetLayerIds ?? throw new InvalidOperationException("main_hidden was asked for, but this config has no DSpark head");
+        for (int k = 0; k < targets.Count; k++)
+            if (targets[k] == l) global::SharpSeek.Model.Layers.V41.DSparkHead<T>.MeanOfCopies(h, tokens, Config.HcMult, Config.Dim, k, targets.Count, mainHidden);
     }
 
     private void Embed(ReadOnlySpan<int> ids, Span<T> h)

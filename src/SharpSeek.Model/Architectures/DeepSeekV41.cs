@@ -230,22 +230,8 @@ public sealed class DeepSeekV41<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     // main_hidden slot k of every token: the mean of its hc copies                      [T, n_targets, dim]
-    private void MeanOfCopies(ReadOnlySpan<T> h, int tokens, int k, Span<T> mainHidden)
-    {
-        int d = Config.Base.Dim, hc = Config.Base.HcMult, w = Config.DSpark.TargetLayerIds.Count * d;
-        if (mainHidden.Length < tokens * w) throw new ArgumentException($"main_hidden buffer holds {mainHidden.Length} values, need {tokens} x {w}");
-        T inv = T.One / T.CreateTruncating(hc);
-        for (int t = 0; t < tokens; t++)
-        {
-            Span<T> dst = mainHidden.Slice(t * w + k * d, d);
-            for (int i = 0; i < d; i++)
-            {
-                T sum = T.Zero;
-                for (int c = 0; c < hc; c++) sum += h[(t * hc + c) * d + i];
-                dst[i] = sum * inv;
-            }
-        }
-    }
+    private void MeanOfCopies(ReadOnlySpan<T> h, int tokens, int k, Span<T> mainHidden) =>
+        DSparkHead<T>.MeanOfCopies(h, tokens, Config.Base.HcMult, Config.Base.Dim, k, Config.DSpark.TargetLayerIds.Count, mainHidden);
 
     // Step-wise publishers: the one each token starts from = the publisher after the previous position, as a
     // one-token call at that position leaves it (the last index-key owner completing a group there, else unchanged).

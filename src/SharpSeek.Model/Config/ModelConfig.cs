@@ -63,6 +63,10 @@ public sealed record ModelConfig
     public required ExpertFormat ExpertFormat { get; init; }
     public int BosTokenId { get; init; }
     public int EosTokenId { get; init; } = 1;
+    /// <summary>The DSpark draft head (V4-Flash-0731 keys; V4DSparkKeys), or null.</summary>
+    public V4DSpark? DSpark { get; init; }
+    /// <summary>MTP blocks built: none when the DSpark stages take their place (0731 layout).</summary>
+    public int MtpBlocks => DSpark is { ReplacesMtp: true } ? 0 : NumMtpLayers;
 
     /// <summary>Width of the mHC mixing vector: (2 + hc) * hc.</summary>
     public int MixHc => (2 + HcMult) * HcMult;

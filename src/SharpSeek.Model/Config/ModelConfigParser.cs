@@ -132,6 +132,7 @@ public static class ModelConfigParser
             BosTokenId = r.Int(R.TokenId with { Key = "bos_token_id" }, 0),
             EosTokenId = r.Int(R.TokenId with { Key = "eos_token_id" }, 1),
         };
+        cfg = cfg with { DSpark = V4DSparkKeys.Read(doc.RootElement, source, layers, mtp, cfg.VocabSize, cfg.NumRoutedExperts, cfg.NumActivatedExperts) };
         ModelConfigValidator.Validate(cfg, source);
         return cfg;
     }

@@ -119,7 +119,8 @@ public static class RandomCheckpoint
     public static long Write(string configPath, string outDir, ulong seed, long maxShardBytes = 2L << 30, bool directFp4 = false)
     {
         ModelConfig config = ModelConfig.Load(configPath);
-        var specs = DeepSeekV4<float>.WeightMap(config).ToDictionary(s => s.Name);
+        // the DSpark head (V4-Flash-0731 keys) is written too when the config has one
+        var specs = DeepSeekV4<float>.WeightMap(config).Concat(config.DSpark is null ? [] : Layers.V41.DSparkV4.WeightMap(config)).ToDictionary(s => s.Name);
         var last = new LastFloats();
         return Save(configPath, outDir, seed, specs.Values, maxShardBytes, (s, stream) =>
             stream.Write(directFp4 && DirectFp4.Holds(s, specs) ? DirectFp4.Generate(s, specs, config, seed) : Generate(s, specs, config, seed, last)));

@@ -11,6 +11,15 @@ using SharpSeek.Model.Gguf;
 
 namespace SharpSeek.Runtime.Models;
 
+/// <summary>Which draft head a V4 model instance drafts with when its checkpoint has both (sharpseek-nano: MTP and DSpark).</summary>
+public enum DraftHeadChoice
+{
+    /// <summary>The MTP block when there is one, else the DSpark head (0731 layout).</summary>
+    Auto,
+    Mtp,
+    DSpark,
+}
+
 public sealed class ModelDirectory : IDisposable
 {
     private readonly ITensorSource _weights;
@@ -30,13 +39,15 @@ public sealed class ModelDirectory : IDisposable
     public GenerationDefaults Defaults { get; }
 
     private ModelDirectory(string path, ModelConfig config, ITensorSource weights, int? maxContext, GenerationDefaults defaults,
-        HeadPrecision head, ExpertShard? shard, V41Config? v41 = null, int[]? engramTokenMap = null, IPipelineLink? pipeline = null)
+        HeadPrecision head, ExpertShard? shard, V41Config? v41 = null, int[]? engramTokenMap = null, IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto)
     {
         Path = path; Config = config; _weights = weights; V41Config = v41;
         if (v41 is null)
         {
             Network = DeepSeekV4<float>.Load(config, weights, head: head, shard: shard, stage: pipeline is null ? null : PipelineSplit.For(config, pipeline));
-            Model = new V4LanguageModel(Network, maxContext);
+            // DSpark asked of a checkpoint without one: the model keeps its own head (the front end names the mismatch)
+            bool spark = config.DSpark is not null && (draft == DraftHeadChoice.DSpark || (draft == DraftHeadChoice.Auto && Network.Mtp.Length == 0));
+            Model = new V4LanguageModel(Network, maxContext, spark ? SharpSeek.Model.Layers.V41.DSparkV4.Load<float>(config, weights, Network.Embedding, Network.Head) : null);
         }
         else if (shard is not null || pipeline is not null) throw new ArgumentException($"expert and pipeline parallel are available for V4 checkpoints only; '{path}' is V4.1");
         else if (head != HeadPrecision.Bf16) throw new ArgumentException($"the {head} vocabulary head is available for V4 checkpoints only; '{path}' is V4.1");
@@ -58,8 +69,9 @@ public sealed class ModelDirectory : IDisposable
     /// <param name="head">How the vocabulary head runs (see HeadPrecision).</param>
     /// <param name="shard">Expert parallel: only this rank's routed experts are mapped.</param>
     /// <param name="pipeline">Pipeline parallel: only this rank's layer range (PipelineSplit) is mapped.</param>
+    /// <param name="draft">V4 checkpoints with both an MTP block and a DSpark head: which one this instance drafts with (a head the checkpoint lacks is not loaded).</param>
     public static ModelDirectory Open(string path, int? maxContext = null, Func<V41Config, int[]?>? engramTokenMap = null,
-        HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null, IPipelineLink? pipeline = null)
+        HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null, IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto)
     {
         (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path);
         try
@@ -67,7 +79,7 @@ public sealed class ModelDirectory : IDisposable
             int[]? map = v41 is { Engram.Enabled: true }
                 ? engramTokenMap?.Invoke(v41) ?? throw new InvalidOperationException($"'{path}' is a V4.1 checkpoint with Engram layers: its compressed token map (from tokenizer.json) is needed")
                 : null;
-            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), head, shard, v41, map, pipeline);
+            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), head, shard, v41, map, pipeline, draft);
         }
         catch { weights.Dispose(); throw; }
     }

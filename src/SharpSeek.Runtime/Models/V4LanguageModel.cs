@@ -1,25 +1,36 @@
 // ILanguageModel over the DeepSeek V4 network in float32. It holds only the model; each sequence
-// carries its SequenceState and the final hidden streams of the position the MTP head still needs.
+// carries its SequenceState and the final hidden streams of the position the MTP head still needs,
+// or, when the model was given a DSpark head (0731-style V4; the draft head then replaces MTP for
+// this instance), its DSparkState: every fed position's main_hidden extends the DSpark window.
 using System.Collections.Concurrent;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Layers;
+using SharpSeek.Model.Layers.V41;
 using SharpSeek.Model.State;
+using SharpSeek.Model.State.V41;
 using SharpSeek.Runtime.Generation;
 
 namespace SharpSeek.Runtime.Models;
 
-public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = null) : IBatchLanguageModel
+public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = null, DSparkHead<float>? dspark = null) : IBatchLanguageModel, IBlockDraftModel
 {
+    private readonly float[] _markov = new float[dspark?.MarkovRank ?? 0];
+    private float[]? _markovBias, _draftBlock;   // DSpark draft scratch, reused (the engine's one worker calls the draft head)
+
     public DeepSeekV4<float> Network => model;
+    /// <summary>The DSpark head this instance drafts with (null: the MTP block, if any).</summary>
+    public DSparkHead<float>? DSpark => dspark;
     public int VocabSize => model.VocabSize;
     public int MaxContext { get; } = Math.Min(maxContext ?? model.Config.MaxPositions, model.Config.MaxPositions);
     public IReadOnlyList<int> EosTokenIds { get; } = [model.Config.EosTokenId];
-    public bool HasDraftHead => model.Config.NumMtpLayers > 0;   // on every pipeline stage, though only the last holds the blocks
+    public bool HasDraftHead => dspark is not null || model.Config.NumMtpLayers > 0;   // MTP: on every pipeline stage, though only the last holds the blocks
+    public int DraftBlockSize => dspark?.BlockSize ?? 0;
 
     public ISequence CreateSequence(int maxRollback = 16, bool useDraftHead = false)
     {
         if (useDraftHead && !HasDraftHead) throw new InvalidOperationException("this checkpoint has no MTP block to draft with");
-        return new V4Sequence(new SequenceState<float>(model.Config, maxRollback), model.Config.HcMult * model.Config.Dim, useDraftHead);
+        DSparkState<float>? spark = useDraftHead && dspark is not null ? dspark.NewState(maxRollback) : null;
+        return new V4Sequence(new SequenceState<float>(model.Config, maxRollback), model.Config.HcMult * model.Config.Dim, useDraftHead && spark is null, spark);
     }
 
     /// <summary>Tokens per network call: a long prompt goes in chunks so activations stay bounded (chunked = one-shot).</summary>
@@ -57,8 +68,10 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
             Span<float> chunkLogits = from < c1 ? logits.Slice((from - firstRow) * v, (c1 - from) * v) : default;
             // The final streams are kept only for the draft head.
             float[] hidden = s.UseDraft ? new float[chunk.Length * s.HiddenWidth] : [];
-            model.Forward(chunk, s.State, chunkLogits, hidden, logitRows: Math.Max(0, c1 - from), work: work);
+            float[] main = s.Spark is null ? [] : new float[chunk.Length * dspark!.HiddenWidth];
+            model.Forward(chunk, s.State, chunkLogits, hidden, logitRows: Math.Max(0, c1 - from), work: work, mainHidden: main);
             FeedDraft(s, chunkStart, chunk, hidden, work);
+            if (s.Spark is not null) dspark!.Extend(main, chunk.Length, s.Spark);
         }
     }
 
@@ -84,12 +97,17 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
             if (r.Start + r.Count > MaxContext) throw new ArgumentOutOfRangeException(nameof(ids), $"context of {r.Start + r.Count} tokens exceeds the limit of {MaxContext}");
         int w = model.Config.HcMult * model.Config.Dim;
         float[] hidden = new float[ids.Length * w];
+        int mw = dspark?.HiddenWidth ?? 0;
+        float[] main = runs.Any(r => r.Seq.Spark is not null) ? new float[ids.Length * mw] : [];
         ForwardWorkspace<float> work = RentWorkspace(null);
         try
         {
-            model.ForwardBatch(ids, states, logits, hidden, work: work);
+            model.ForwardBatch(ids, states, logits, hidden, work: work, mainHidden: main);
             foreach (var r in runs)
+            {
                 FeedDraft(r.Seq, r.Start, ids.Slice(r.First, r.Count), hidden.AsSpan(r.First * w, r.Count * w).ToArray(), work);
+                if (r.Seq.Spark is { } spark) dspark!.Extend(main.AsSpan(r.First * mw, r.Count * mw), r.Count, spark);
+            }
         }
         finally { ReturnWorkspace(work); }
     }
@@ -137,9 +155,31 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
         s.KeepHidden(start, hidden);
     }
 
+    public void DraftBlock(ISequence sequence, int anchor, Span<float> logits)
+    {
+        var s = Cast(sequence);
+        if (s.Spark is null) throw new InvalidOperationException("the sequence was created without the DSpark draft head (useDraftHead on a model given one)");
+        dspark!.Draft(anchor, s.Spark).Logits.CopyTo(logits);
+    }
+
+    public void CorrectDraftRow(int previous, Span<float> row)
+    {
+        if (dspark is null) throw new InvalidOperationException("this model instance has no DSpark draft head");
+        dspark.AddMarkov(previous, row, _markov, _markovBias ??= new float[VocabSize]);
+    }
+
     public void ForwardDraft(ISequence sequence, int nextId, Span<float> logits)
     {
         var s = Cast(sequence);
+        if (s.Spark is not null)
+        {
+            // depth-1 draft with the DSpark head: its first block row, Markov-corrected
+            float[] block = _draftBlock ??= new float[DraftBlockSize * VocabSize];
+            DraftBlock(sequence, nextId, block);
+            block.AsSpan(0, VocabSize).CopyTo(logits);
+            CorrectDraftRow(nextId, logits);
+            return;
+        }
         if (!s.UseDraft) throw new InvalidOperationException("the sequence was created without useDraftHead");
         if (s.State.MtpLength != s.State.Length - 1)
             throw new InvalidOperationException($"the draft head is at position {s.State.MtpLength}, the main model at {s.State.Length}: draft needs exactly one pending position");
@@ -148,7 +188,7 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
 
     private static V4Sequence Cast(ISequence s) => s as V4Sequence ?? throw new ArgumentException("sequence was not created by this model");
 
-    private sealed class V4Sequence(SequenceState<float> state, int hiddenWidth, bool useDraft, float[]? hidden = null) : ISequence
+    private sealed class V4Sequence(SequenceState<float> state, int hiddenWidth, bool useDraft, DSparkState<float>? spark, float[]? hidden = null) : ISequence
     {
         // Final streams of the most recent positions (the rollback slack + 1): the MTP inputs.
         private readonly float[] _hidden = hidden ?? (useDraft ? new float[(state.MaxRollback + 1) * hiddenWidth] : []);
@@ -157,10 +197,11 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
         public SequenceState<float> State => state;
         public int HiddenWidth => hiddenWidth;
         public bool UseDraft => useDraft;
+        public DSparkState<float>? Spark => spark;
         public int Length => state.Length;
-        public int DraftLength => state.MtpLength;
+        public int DraftLength => spark?.Length ?? state.MtpLength;
         public int MaxRollback => state.MaxRollback;
-        public long BytesAllocated => state.BytesAllocated + _hidden.Length * 4L;
+        public long BytesAllocated => state.BytesAllocated + _hidden.Length * 4L + (spark?.Bytes ?? 0);
 
         public void KeepHidden(int firstPos, float[] rows)
         {
@@ -177,8 +218,12 @@ public sealed class V4LanguageModel(DeepSeekV4<float> model, int? maxContext = n
             return _hidden.AsSpan(pos % Slots * hiddenWidth, hiddenWidth);
         }
 
-        public void Truncate(int length) => state.Truncate(length);
-        public ISequence Fork() => new V4Sequence(state.Clone(), hiddenWidth, useDraft, (float[])_hidden.Clone());
+        public void Truncate(int length)
+        {
+            state.Truncate(length);
+            spark?.Rollback(length);
+        }
+        public ISequence Fork() => new V4Sequence(state.Clone(), hiddenWidth, useDraft, spark?.Clone(), (float[])_hidden.Clone());
         public void Dispose() { }
     }
 }

@@ -34,14 +34,17 @@ public sealed class DSparkDraftSource : IBlockDraftSource
     private readonly IBlockDraftModel _model;
     private readonly float[] _base;
 
-    public DSparkDraftSource(IBlockDraftModel model)
+    /// <param name="depth">Draft tokens proposed per step (default the whole block): the first rows of the full block (every block row sees the whole block, so the block itself is always drafted whole).</param>
+    public DSparkDraftSource(IBlockDraftModel model, int? depth = null)
     {
         if (model.DraftBlockSize < 1) throw new ArgumentException("the model has no block draft head");
+        if (depth is < 1 || depth > model.DraftBlockSize) throw new ArgumentOutOfRangeException(nameof(depth), $"draft length {depth} must be in [1, {model.DraftBlockSize}] (the head's block size)");
         _model = model;
         _base = new float[model.DraftBlockSize * model.VocabSize];
+        Depth = depth ?? model.DraftBlockSize;
     }
 
-    public int Depth => _model.DraftBlockSize;
+    public int Depth { get; }
     public void Begin(ISequence sequence, int pending) => _model.DraftBlock(sequence, pending, _base);
     public void Row(int index, int previous, Span<float> logits)
     {

@@ -30,7 +30,7 @@ public static class CheckpointExporter
         if (File.Exists(marker)) File.Delete(marker);
     }
 
-    private static byte[] Bytes(ParameterSet p, WeightSpec s)
+    internal static byte[] Bytes(ParameterSet p, WeightSpec s)
     {
         if (s.DType == DType.I64) return WeightEncoding.I64(p.Table(s.Name));
         if (s.DType == DType.F8_E8M0)

@@ -58,6 +58,15 @@ public sealed class HyperGraph
     /// <summary>h [N, hc*d] -> h' after the sub-layer f = sublayer(x), x = sum_i pre_i h_i.</summary>
     public Tensor Forward(Tape tape, Tensor h, Func<Tensor, Tensor> sublayer)
     {
+        var (pre, post, comb) = Coefficients(tape, h);
+        // 4. sub-layer on the collapsed input, write back                    [N, hc*d]
+        Tensor f = sublayer(tape.Collapse(h, pre));
+        return tape.HcPost(f, h, post, comb);
+    }
+
+    /// <summary>The site's mixes of h [N, hc*d]: pre [N, hc], post [N, hc], comb [N, hc*hc] (V4.1 single-pass mHC collapses with another site's pre).</summary>
+    public (Tensor Pre, Tensor Post, Tensor Comb) Coefficients(Tape tape, Tensor h)
+    {
         int hc = _c.HcMult;
         float eps = (float)_c.HcEps;
         // 1. mix = (fn @ h) * rsqrt(mean(h^2) + eps)                        [N, mix]
@@ -69,9 +78,7 @@ public sealed class HyperGraph
         Tensor comb = tape.AddBias(tape.MulScalar(tape.SliceCols(mix, 2 * hc, hc * hc), _scale, 2), _base, 2 * hc);
         comb = tape.AddConst(tape.Softmax(comb.View(comb.Rows * hc, hc)), eps).View(h.Rows, hc * hc);
         comb = tape.Sinkhorn(comb, hc, _c.HcSinkhornIters, eps);     // columns, then (iters - 1) x rows and columns
-        // 4. sub-layer on the collapsed input, write back                    [N, hc*d]
-        Tensor f = sublayer(tape.Collapse(h, pre));
-        return tape.HcPost(f, h, post, comb);
+        return (pre, post, comb);
     }
 }
 

@@ -24,10 +24,13 @@ public sealed class ParameterSet
     /// <summary>Parameters in weight-map order (the optimizer and checkpoints use this order).</summary>
     public IReadOnlyList<Parameter> All { get; }
 
-    public ParameterSet(ModelConfig config, ulong seed)
+    public ParameterSet(ModelConfig config, ulong seed) : this(config, DeepSeekV4<float>.WeightMap(config), seed) { }
+
+    /// <summary>The parameters of another weight map over <paramref name="config"/> (a DSpark draft head: DSparkV4.WeightMap).</summary>
+    public ParameterSet(ModelConfig config, IReadOnlyList<WeightSpec> specs, ulong seed)
     {
         Config = config;
-        Specs = DeepSeekV4<float>.WeightMap(config);
+        Specs = specs;
         var all = new List<Parameter>();
         foreach (WeightSpec s in Specs)
         {

@@ -56,6 +56,8 @@ public sealed record V41Config
     /// <summary>original_seq_len: YaRN on compressed layers when > 0 (the reference's rule, not V4's max_positions test).</summary>
     public required int OriginalSeqLen { get; init; }
     public required int ImageTokenId { get; init; }
+    /// <summary>A DSpark head on a V4 model (DSparkV4, V4-Flash-0731 style): KV rows quantised as V4 does (nope part FP8 in blocks of 64, RoPE exact) instead of the whole row in blocks of 32, and the Markov head written under the 0731 names.</summary>
+    public bool DSparkOnV4 { get; init; }
 
     public int NumLayers => Base.NumLayers;
     public int Ratio(int layer) => Base.CompressRatios[layer];

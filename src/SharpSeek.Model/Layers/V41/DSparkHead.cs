@@ -31,6 +31,27 @@ public sealed class DSparkHead<T> where T : unmanaged, IFloatingPointIeee754<T>
         _dim = c.Base.Dim; _hc = c.Base.HcMult; _window = c.Base.WindowSize; _vocab = c.Base.VocabSize; _rank = c.DSpark.MarkovRank;
     }
 
+    /// <summary>
+    /// main_hidden slot <paramref name="k"/> of every token (written once for V4 and V4.1): the mean over the hc copies
+    /// of the streams h [T, hc, dim] -> mainHidden [T, targets, dim].
+    /// </summary>
+    public static void MeanOfCopies(ReadOnlySpan<T> h, int tokens, int hc, int d, int k, int targets, Span<T> mainHidden)
+    {
+        int w = targets * d;
+        if (mainHidden.Length < tokens * w) throw new ArgumentException($"main_hidden buffer holds {mainHidden.Length} values, need {tokens} x {w}");
+        T inv = T.One / T.CreateTruncating(hc);
+        for (int t = 0; t < tokens; t++)
+        {
+            Span<T> dst = mainHidden.Slice(t * w + k * d, d);
+            for (int i = 0; i < d; i++)
+            {
+                T sum = T.Zero;
+                for (int c = 0; c < hc; c++) sum += h[(t * hc + c) * d + i];
+                dst[i] = sum * inv;
+            }
+        }
+    }
+
     /// <summary>Tokens per drafted block (the anchor plus noise tokens; as many draft tokens come out).</summary>
     public int BlockSize => _c.DSpark.BlockSize;
     /// <summary>Width of one main_hidden row: n_targets x dim.</summary>

@@ -37,7 +37,7 @@ public sealed class DSparkStageWeights<T> where T : unmanaged, IFloatingPointIee
         {
             Norm = new RmsNorm<T>(scope, "norm", b.Dim, b.NormEps);
             WeightScope markov = scope.Scope("markov_head");
-            var names = markov.Holds(Names0731.Embed + WeightScope.WeightSuffix) ? Names0731 : V41Names;
+            var names = markov.Holds(Names0731.Embed + WeightScope.WeightSuffix) || (markov.IsRecording && c.DSparkOnV4) ? Names0731 : V41Names;
             MarkovEmbed = markov.Linear(names.Embed, b.VocabSize, c.DSpark.MarkovRank, LinearKind.Bf16);
             MarkovHead = markov.Linear(names.Head, b.VocabSize, c.DSpark.MarkovRank, LinearKind.Bf16);
             Confidence = scope.Scope("confidence_head").Linear("proj", 1, b.Dim + c.DSpark.MarkovRank, LinearKind.Bf16);

@@ -32,6 +32,7 @@ public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T
     private readonly RopeTable<T> _rope;
     private readonly int _layer, _ratio, _heads, _headDim, _ropeDim, _window, _groups, _oRank, _dim;
     private readonly T _scale;
+    private readonly bool _v4KvRows;
 
     public V41Compressor<T>? Compressor { get; }
     public V41Indexer<T>? Indexer { get; }
@@ -53,6 +54,7 @@ public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T
         if (c.IsIndexSource(layer)) Indexer = new V41Indexer<T>(scope.Scope("indexer"), c, layer);
         _rope = new RopeTable<T>(c.RopeFor(_ratio));
         _scale = T.One / T.Sqrt(T.CreateTruncating(_headDim));
+        _v4KvRows = c.DSparkOnV4;
     }
 
     /// <summary>x [T, dim] (normed attention input) -> y [T, dim]; token t at positions[t] of states[t].</summary>
@@ -186,7 +188,8 @@ public sealed class V41Attention<T> where T : unmanaged, IFloatingPointIeee754<T
             Span<T> row = kv.AsSpan(t * d, d);
             _kvNorm.ForwardInPlace(row);
             _rope.Apply(row.Slice(d - rd), positions[t]);
-            FakeQuant.Fp8<T>(row, V41Config.Fp8Block);
+            if (_v4KvRows) FakeQuant.Fp8<T>(row[..(d - rd)], 64);   // the V4 rule: nope part in blocks of 64, RoPE exact
+            else FakeQuant.Fp8<T>(row, V41Config.Fp8Block);
         }
         return kv;
     }
