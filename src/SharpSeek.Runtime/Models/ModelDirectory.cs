@@ -46,7 +46,9 @@ public sealed class ModelDirectory : IDisposable
         {
             Network = DeepSeekV4<float>.Load(config, weights, head: head, shard: shard, stage: pipeline is null ? null : PipelineSplit.For(config, pipeline));
             // DSpark asked of a checkpoint without one: the model keeps its own head (the front end names the mismatch)
-            bool spark = config.DSpark is not null && (draft == DraftHeadChoice.DSpark || (draft == DraftHeadChoice.Auto && Network.Mtp.Length == 0));
+            bool spark = config.DSpark is not null && (draft == DraftHeadChoice.DSpark || (draft == DraftHeadChoice.Auto && config.MtpBlocks == 0));
+            if (spark && pipeline is not null)
+                throw new ArgumentException("the DSpark draft head does not run under --parallel pipeline (use MTP, expert parallel, or one process)");
             Model = new V4LanguageModel(Network, maxContext, spark ? SharpSeek.Model.Layers.V41.DSparkV4.Load<float>(config, weights, Network.Embedding, Network.Head) : null);
         }
         else if (shard is not null || pipeline is not null) throw new ArgumentException($"expert and pipeline parallel are available for V4 checkpoints only; '{path}' is V4.1");
