@@ -1,0 +1,206 @@
+// y[T, out] = x[T, in] · W^T with int8 activations for FP4 weights (official E2M1 experts, GGUF
+// MXFP4): x is quantised once per product (ActivationInt8: int8 per 32 with a float scale), every
+// tile of 16 output rows is packed once (Fp4Int8Tile: doubled E2M1 values + 12 as bytes, 16 rows
+// per vector, scale 2^(e-128)) and multiplied against 4 tokens at a time: per 4 columns one
+// unsigned x signed byte multiply-add of 16 rows (vpmaddubsw: |pair| <= 24 x 127 x 2, four steps
+// summed exactly in int16), then pairs to int32 (vpmaddwd), the +12 offset removed with the
+// activation block's code sum, and one float FMA per block: y += float(isum) * (sw * sx).
+// This runtime exposes no VNNI (vpdpbusd) on AVX-512 machines without AVX10/AVX-VNNI, hence
+// vpmaddubsw + vpmaddwd. The integer sums and the per-block FMA order equal MatMulInt8Reference bit
+// for bit (AVX-512BW, AVX2 and the scalar path alike), so a token's row is the same in any batch.
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SharpSeek.Tensors.Kernels.Int8;
+
+public static unsafe class MatMulInt8
+{
+    /// <summary>Tokens from which the int8 path is taken: packing a tile costs about what a few tokens' products do (bench/README.md).</summary>
+    public const int MinTokens = 8;
+    private const int TileRows = Fp4Int8Tile.Rows;
+    /// <summary>Multiply-adds below which the product stays on the calling thread.</summary>
+    private const long ParallelWork = 1L << 19;
+
+    /// <summary>Whether this product runs here: the weight asks for int8 activations, its format has integer codes, and enough tokens.</summary>
+    public static bool Handles(WeightMatrix w, int tokens) =>
+        w.Activations == ActivationPath.Int8 && tokens >= MinTokens && w.Cols % 32 == 0 && Fp4Int8Tile.Handles(w);
+
+    /// <summary>y[t, o] = sum_b float(sum_{i in b} w2[o, i] q[t, i]) * sw[o, b] * sx[t, b], accumulated over blocks b in order.</summary>
+    public static void Forward(float* x, WeightMatrix w, float* y, int tokens)
+    {
+        int n = w.Cols, m = w.Rows, blocks = n / 32;
+        if (!Fp4Int8Tile.Handles(w) || n % 32 != 0) throw new NotSupportedException($"{w.Name}: no int8-activation product for {w.Format}");
+        if (tokens <= 0 || m == 0) return;
+        // 1. activations [T, n] -> int8 codes, scales and code sums per 32, once for every row
+        long qBytes = (long)tokens * n, blk = (long)tokens * blocks;
+        byte[] rented = ArrayPool<byte>.Shared.Rent((int)(qBytes + 8 * blk));
+        try
+        {
+            fixed (byte* buf = rented)
+            {
+                sbyte* q = (sbyte*)buf;
+                float* sx = (float*)(buf + qBytes);
+                int* sums = (int*)(buf + qBytes + 4 * blk);
+                ActivationInt8.Quantize(x, tokens, n, q, sx, sums);
+                // 2. tiles of 16 rows, split across the worker team for large products
+                int tiles = (m + TileRows - 1) / TileRows;
+                var job = new Job { Q = q, Sx = sx, Sums = sums, Y = y, W = w, Tokens = tokens, Tiles = tiles };
+                int cores = Environment.ProcessorCount;
+                if ((long)m * n * tokens < ParallelWork || cores == 1 || tiles < 2) { job.Per = tiles; RunChunk(Unsafe.AsPointer(ref job), 0); return; }
+                int chunks = Math.Min(tiles, cores * 4);
+                job.Per = (tiles + chunks - 1) / chunks;
+                chunks = (tiles + job.Per - 1) / job.Per;
+                WorkerTeam.Shared.Run(chunks, Unsafe.AsPointer(ref job), &RunChunk);   // job lives on this frame until Run returns
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(rented); }
+    }
+
+    private struct Job
+    {
+        public sbyte* Q;
+        public float* Sx, Y;
+        public int* Sums;
+        public WeightMatrix W;
+        public int Tokens, Tiles, Per;
+    }
+
+    private static void RunChunk(void* state, int c)
+    {
+        ref Job j = ref Unsafe.AsRef<Job>(state);
+        WeightMatrix w = j.W;
+        int n = w.Cols, m = w.Rows, t0 = c * j.Per, t1 = Math.Min(j.Tiles, t0 + j.Per);
+        // Pack buffers per chunk (rented: nothing is allocated once the pool holds them).
+        byte[] rented = ArrayPool<byte>.Shared.Rent(2 * Fp4Int8Tile.CodeBytes(n) + 4 * Fp4Int8Tile.ScaleFloats(n));
+        try
+        {
+            fixed (byte* buf = rented)
+            {
+                byte* rowBuf = buf;
+                uint* codes = (uint*)(buf + Fp4Int8Tile.CodeBytes(n));
+                float* scales = (float*)(buf + 2 * Fp4Int8Tile.CodeBytes(n));
+                for (int t = t0; t < t1; t++)
+                {
+                    int o0 = t * TileRows;
+                    Fp4Int8Tile.Pack(w, o0, rowBuf, codes, scales);
+                    Tile(codes, scales, n / 32, j.Q, j.Sx, j.Sums, n, j.Tokens, j.Y, m, o0, Math.Min(TileRows, m - o0));
+                }
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(rented); }
+    }
+
+    /// <summary>One packed tile against every token, four at a time (a short last group repeats its last token; the repeats are not stored).</summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile(uint* codes, float* scales, int blocks, sbyte* q, float* sx, int* sums, int n, int tokens, float* y, int m, int o0, int valid)
+    {
+        float* outs = stackalloc float[4 * TileRows];
+        for (int t = 0; t < tokens; t += 4)
+        {
+            int nt = Math.Min(4, tokens - t);
+            int u1 = t + Math.Min(1, nt - 1), u2 = t + Math.Min(2, nt - 1), u3 = t + Math.Min(3, nt - 1);
+            if (Avx512BW.IsSupported)
+                Tokens4Avx512(codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
+            else if (Avx2.IsSupported)
+                Tokens4Avx2(codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
+            else
+                Tokens4Scalar(codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
+            for (int k = 0; k < nt; k++)
+                new ReadOnlySpan<float>(outs + k * TileRows, valid).CopyTo(new Span<float>(y + (long)(t + k) * m + o0, valid));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tokens4Avx512(uint* codes, float* scales, int blocks, sbyte* q, float* sx, int* sums, int n, int t0, int t1, int t2, int t3, float* outs)
+    {
+        sbyte* q0 = q + (long)t0 * n, q1 = q + (long)t1 * n, q2 = q + (long)t2 * n, q3 = q + (long)t3 * n;
+        long b0 = (long)t0 * blocks, b1 = (long)t1 * blocks, b2 = (long)t2 * blocks, b3 = (long)t3 * blocks;
+        Vector512<short> ones = Vector512.Create((short)1);
+        Vector512<float> y0 = default, y1 = default, y2 = default, y3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            uint* cb = codes + b * 8 * TileRows;
+            Vector512<int> i0 = Vector512.Create(-Fp4Int8Tile.Offset * sums[b0 + b]), i1 = Vector512.Create(-Fp4Int8Tile.Offset * sums[b1 + b]);
+            Vector512<int> i2 = Vector512.Create(-Fp4Int8Tile.Offset * sums[b2 + b]), i3 = Vector512.Create(-Fp4Int8Tile.Offset * sums[b3 + b]);
+            for (int half = 0; half < 8; half += 4)
+            {
+                Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int j = half; j < half + 4; j++)
+                {
+                    Vector512<byte> wv = Vector512.Load(cb + j * TileRows).AsByte();
+                    int col = 32 * b + 4 * j;
+                    a0 += Avx512BW.MultiplyAddAdjacent(wv, Vector512.Create(*(int*)(q0 + col)).AsSByte());
+                    a1 += Avx512BW.MultiplyAddAdjacent(wv, Vector512.Create(*(int*)(q1 + col)).AsSByte());
+                    a2 += Avx512BW.MultiplyAddAdjacent(wv, Vector512.Create(*(int*)(q2 + col)).AsSByte());
+                    a3 += Avx512BW.MultiplyAddAdjacent(wv, Vector512.Create(*(int*)(q3 + col)).AsSByte());
+                }
+                i0 += Avx512BW.MultiplyAddAdjacent(a0, ones); i1 += Avx512BW.MultiplyAddAdjacent(a1, ones);
+                i2 += Avx512BW.MultiplyAddAdjacent(a2, ones); i3 += Avx512BW.MultiplyAddAdjacent(a3, ones);
+            }
+            Vector512<float> sw = Vector512.Load(scales + b * TileRows);
+            y0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i0), sw * Vector512.Create(sx[b0 + b]), y0);
+            y1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i1), sw * Vector512.Create(sx[b1 + b]), y1);
+            y2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i2), sw * Vector512.Create(sx[b2 + b]), y2);
+            y3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i3), sw * Vector512.Create(sx[b3 + b]), y3);
+        }
+        y0.Store(outs); y1.Store(outs + TileRows); y2.Store(outs + 2 * TileRows); y3.Store(outs + 3 * TileRows);
+    }
+
+    /// <summary>The AVX2 form of Tokens4Avx512: the 16 rows as two halves of 8, the same integer steps and FMA order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tokens4Avx2(uint* codes, float* scales, int blocks, sbyte* q, float* sx, int* sums, int n, int t0, int t1, int t2, int t3, float* outs)
+    {
+        Span<int> ts = [t0, t1, t2, t3];
+        Vector256<short> ones = Vector256.Create((short)1);
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 4; k++)
+            {
+                sbyte* qt = q + (long)ts[k] * n;
+                long bt = (long)ts[k] * blocks;
+                Vector256<float> acc = default;
+                for (int b = 0; b < blocks; b++)
+                {
+                    uint* cb = codes + b * 8 * TileRows + 8 * h;
+                    Vector256<int> i = Vector256.Create(-Fp4Int8Tile.Offset * sums[bt + b]);
+                    for (int half = 0; half < 8; half += 4)
+                    {
+                        Vector256<short> a = default;
+                        for (int j = half; j < half + 4; j++)
+                            a += Avx2.MultiplyAddAdjacent(Vector256.Load(cb + j * TileRows).AsByte(), Vector256.Create(*(int*)(qt + 32 * b + 4 * j)).AsSByte());
+                        i += Avx2.MultiplyAddAdjacent(a, ones);
+                    }
+                    acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i), Vector256.Load(scales + b * TileRows + 8 * h) * Vector256.Create(sx[bt + b]), acc);
+                }
+                acc.Store(outs + k * TileRows + 8 * h);
+            }
+    }
+
+    /// <summary>Without AVX2: the same sums one row at a time (the reference's formula on the packed tile).</summary>
+    private static void Tokens4Scalar(uint* codes, float* scales, int blocks, sbyte* q, float* sx, int* sums, int n, int t0, int t1, int t2, int t3, float* outs)
+    {
+        Span<int> ts = [t0, t1, t2, t3];
+        for (int k = 0; k < 4; k++)
+        {
+            sbyte* qt = q + (long)ts[k] * n;
+            long bt = (long)ts[k] * blocks;
+            for (int r = 0; r < TileRows; r++)
+            {
+                float acc = 0;
+                for (int b = 0; b < blocks; b++)
+                {
+                    int i = -Fp4Int8Tile.Offset * sums[bt + b];
+                    for (int j = 0; j < 8; j++)
+                    {
+                        byte* wb = (byte*)(codes + (b * 8 + j) * TileRows + r);
+                        for (int e = 0; e < 4; e++) i += wb[e] * qt[32 * b + 4 * j + e];
+                    }
+                    acc = MathF.FusedMultiplyAdd(i, scales[b * TileRows + r] * sx[bt + b], acc);
+                }
+                outs[k * TileRows + r] = acc;
+            }
+        }
+    }
+}
