@@ -24,12 +24,14 @@ public static class BenchCommand
         var engramReads = new Option<int>("--engram-reads") { Description = "V4.1: Engram prefetch (> 0: rows requested up front with madvise WILLNEED, or that many faulting threads where unavailable); 0 = rows faulted in on use", DefaultValueFactory = _ => 32 };
         var context = new Option<int>("--context") { Description = "Decode at this depth: prefill N tokens (instead of --prompt), then time --gen decoded tokens" };
         var head = HeadFlag.Create();
+        var activations = ActivationsFlag.Create();
+        var compareActivations = new Option<bool>("--compare-activations") { Description = "Measure int8 activations' accuracy against exact ones (top-1 agreement, KL) instead of speed" };
         var compareHead = new Option<bool>("--compare-head") { Description = "Measure the int8 head's accuracy against the bf16 head (top-1 agreement, KL) instead of speed" };
         var cases = new Option<string?>("--cases") { Description = "With --compare-head: golden cases file (caseK.prefill_ids, decode_ids, logits) instead of random prompts" };
         var vision = new Option<string?>("--vision") { Description = "V4.1: time and memory to encode one WIDTHxHEIGHT image with the config's vision geometry and random weights (only config.json is read)" };
         var visionLayers = new Option<int>("--vision-layers") { Description = "With --vision: run this many ViT blocks (default all) and scale the tower time to all" };
         var parallel = ParallelRun.Option();
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel, vision, visionLayers };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, activations, compareActivations, parallel, vision, visionLayers };
         command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
@@ -52,8 +54,9 @@ public static class BenchCommand
                 }
             }
             if (parse.GetValue(compareHead)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json));
+            if (parse.GetValue(compareActivations)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json), HeadAccuracy.Comparison.Activations);
             var load = Stopwatch.StartNew();
-            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard);
+            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard, activations: ActivationsFlag.Read(parse, activations));
             double loadS = load.Elapsed.TotalSeconds;
             ILanguageModel lm = md.Model;
             if (parse.GetValue(sharedPrefix) is int shared and > 0)

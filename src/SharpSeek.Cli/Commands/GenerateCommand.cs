@@ -45,7 +45,7 @@ public static class GenerateCommand
             string[] stops = parse.GetValue(stop) ?? [];
             bool asJson = parse.GetValue(json);
 
-            using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), log, HeadFlag.Read(parse, flags.Head), run.Shard);
+            using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), log, HeadFlag.Read(parse, flags.Head), run.Shard, ActivationsFlag.Read(parse, flags.Activations));
             var model = loaded.Model;
             bool speculative = SpeculativeFlag.Resolve(parse, flags.Speculative, model);
             if (ids is null)

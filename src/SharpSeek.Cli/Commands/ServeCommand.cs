@@ -26,7 +26,8 @@ public static class ServeCommand
         var prefixCache = new Option<int>("--prefix-cache-mb") { Description = "Memory kept for prefix reuse across requests, in MiB (0 = off)", DefaultValueFactory = _ => 256 };
         var otlp = new Option<Uri?>("--otlp-endpoint") { Description = "Send OpenTelemetry metrics and traces to this OTLP endpoint (e.g. http://localhost:4317)" };
         var head = HeadFlag.Create();
-        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API and a chat page at /") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache, otlp, head };
+        var activations = ActivationsFlag.Create();
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API and a chat page at /") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache, otlp, head, activations };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!;
@@ -36,7 +37,7 @@ public static class ServeCommand
             if (parse.GetValue(maxContext) is < 2) throw new CliException("--max-context must be >= 2");
             if (parse.GetValue(prefixCache) < 0) throw new CliException($"--prefix-cache-mb must be >= 0 (got {parse.GetValue(prefixCache)})");
             if (!Directory.Exists(dir) && !(SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir) && File.Exists(dir))) throw new CliException($"model directory or GGUF file '{dir}' does not exist");
-            using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext), c => V41Logits.TokenMap(dir, c), HeadFlag.Read(parse, head));
+            using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext), c => V41Logits.TokenMap(dir, c), HeadFlag.Read(parse, head), activations: ActivationsFlag.Read(parse, activations));
             Tokenizer? tokenizer = md.TokenizerPath is null ? SharpSeek.Cli.Generation.ModelLoader.GgufTokenizer(md) : Tokenizer.Load(md.TokenizerPath);
             string id = parse.GetValue(name) ?? Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
             bool spec = SharpSeek.Cli.Generation.SpeculativeFlag.Resolve(parse, speculative, md.Model);

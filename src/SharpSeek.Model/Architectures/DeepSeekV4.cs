@@ -6,6 +6,7 @@ using System.Numerics;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
+using SharpSeek.Tensors;
 using SharpSeek.Model.Distributed;
 using SharpSeek.Model.State;
 using SharpSeek.Model.Weights;
@@ -77,8 +78,9 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope);
     /// <paramref name="shard"/> maps only this rank's routed experts (expert parallel).
     /// </summary>
-    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null) =>
-        new(WeightScope.Load(config, weights, activationQuant, shard), head);
+    public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null,
+        ActivationPath activations = ActivationPath.Exact) =>
+        new(WeightScope.Load(config, weights, activationQuant, shard, activations), head);
 
     /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry; with a shard, the ones that rank maps.</summary>
     public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config, ExpertShard? shard = null)

@@ -8,6 +8,7 @@ using SharpSeek.Model.Config;
 using SharpSeek.Model.Config.V41;
 using SharpSeek.Model.Distributed;
 using SharpSeek.Model.Gguf;
+using SharpSeek.Tensors;
 
 namespace SharpSeek.Runtime.Models;
 
@@ -30,15 +31,16 @@ public sealed class ModelDirectory : IDisposable
     public GenerationDefaults Defaults { get; }
 
     private ModelDirectory(string path, ModelConfig config, ITensorSource weights, int? maxContext, GenerationDefaults defaults,
-        HeadPrecision head, ExpertShard? shard, V41Config? v41 = null, int[]? engramTokenMap = null)
+        HeadPrecision head, ExpertShard? shard, V41Config? v41 = null, int[]? engramTokenMap = null, ActivationPath activations = ActivationPath.Exact)
     {
         Path = path; Config = config; _weights = weights; V41Config = v41;
         if (v41 is null)
         {
-            Network = DeepSeekV4<float>.Load(config, weights, head: head, shard: shard);
+            Network = DeepSeekV4<float>.Load(config, weights, head: head, shard: shard, activations: activations);
             Model = new V4LanguageModel(Network, maxContext);
         }
         else if (shard is not null) throw new ArgumentException($"expert parallel is available for V4 checkpoints only; '{path}' is V4.1");
+        else if (activations != ActivationPath.Exact) throw new ArgumentException($"{activations.Name()} activations are available for V4 checkpoints only; '{path}' is V4.1");
         else if (head != HeadPrecision.Bf16) throw new ArgumentException($"the {head} vocabulary head is available for V4 checkpoints only; '{path}' is V4.1");
         else Model = new V41LanguageModel(DeepSeekV41<float>.Load(v41, weights, engramTokenMap), maxContext);
         // A GGUF file: tokenizer.json beside it if there is one (else the caller builds one from the GGUF vocabulary).
@@ -57,8 +59,9 @@ public sealed class ModelDirectory : IDisposable
     /// </param>
     /// <param name="head">How the vocabulary head runs (see HeadPrecision).</param>
     /// <param name="shard">Expert parallel: only this rank's routed experts are mapped.</param>
+    /// <param name="activations">How linear inputs are multiplied (ActivationPath; V4 only).</param>
     public static ModelDirectory Open(string path, int? maxContext = null, Func<V41Config, int[]?>? engramTokenMap = null,
-        HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null)
+        HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null, ActivationPath activations = ActivationPath.Exact)
     {
         (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path);
         try
@@ -66,7 +69,7 @@ public sealed class ModelDirectory : IDisposable
             int[]? map = v41 is { Engram.Enabled: true }
                 ? engramTokenMap?.Invoke(v41) ?? throw new InvalidOperationException($"'{path}' is a V4.1 checkpoint with Engram layers: its compressed token map (from tokenizer.json) is needed")
                 : null;
-            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), head, shard, v41, map);
+            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), head, shard, v41, map, activations);
         }
         catch { weights.Dispose(); throw; }
     }
