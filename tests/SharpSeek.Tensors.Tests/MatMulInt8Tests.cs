@@ -1,6 +1,6 @@
 // The int8-activation product (Kernels/Int8) against its scalar twins: the per-32 activation
-// quantiser bit for bit (ties, zero blocks, extreme magnitudes), the FP4 x int8 product bit for bit
-// against MatMulInt8Reference (official Fp4Block32 and GGUF MXFP4, odd row counts around the
+// quantiser bit for bit (ties, zero blocks, extreme magnitudes), the int8 product bit for bit
+// against MatMulInt8Reference (official Fp4Block32, GGUF MXFP4 and Q8_0 with -128 codes, odd row counts around the
 // 16-row tile, token counts around the 4-token group, lengths not a multiple of the vector width in
 // blocks, extreme block scales), a token's row the same in any batch, the batched products, and the
 // quantisation error within its bound against the exact float product.
@@ -46,7 +46,7 @@ public sealed unsafe class MatMulInt8Tests
         Assert.Equal(qr, q);
         Assert.Equal(sr, s);
         Assert.Equal(sumr, sum);
-        Assert.Contains(q, v => v == 127 || v == -127);
+        Assert.Contains(q, v => v is 127 or -127);
         Assert.All(q, v => Assert.InRange(v, -127, 127));
     }
 
@@ -57,15 +57,16 @@ public sealed unsafe class MatMulInt8Tests
         Assert.Contains("multiple of 32", e.Message);
     }
 
-    public static TheoryData<bool, int, int, int> Shapes() => new()
+    public static TheoryData<int, int, int, int> Shapes() => new()
     {
-        { false, 1, 32, 8 }, { false, 15, 96, 9 }, { false, 16, 64, 13 }, { false, 17, 1056, 8 }, { false, 70, 160, 30 },
-        { true, 1, 32, 8 }, { true, 17, 96, 11 }, { true, 33, 1056, 16 }, { true, 48, 64, 10 },
+        { 0, 1, 32, 8 }, { 0, 15, 96, 9 }, { 0, 16, 64, 13 }, { 0, 17, 1056, 8 }, { 0, 70, 160, 30 },
+        { 1, 1, 32, 8 }, { 1, 17, 96, 11 }, { 1, 33, 1056, 16 }, { 1, 48, 64, 10 },
+        { 2, 1, 32, 8 }, { 2, 15, 96, 9 }, { 2, 33, 1056, 14 }, { 2, 64, 160, 21 },
     };
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void ProductEqualsItsTwinBitForBit(bool gguf, int rows, int cols, int tokens)
+    public void ProductEqualsItsTwinBitForBit(int gguf, int rows, int cols, int tokens)
     {
         var rng = new Random(rows * 31 + cols + tokens);
         (WeightMatrix w, object keep) = Weight(gguf, rows, cols, rng);
@@ -82,7 +83,7 @@ public sealed unsafe class MatMulInt8Tests
     public void ATokensRowIsTheSameInAnyBatch()
     {
         var rng = new Random(5);
-        (WeightMatrix w, object keep) = Weight(false, 37, 256, rng);
+        (WeightMatrix w, object keep) = Weight(0, 37, 256, rng);
         float[] x = Activations(13, 256, rng);
         float[] all = new float[13 * 37], first = new float[9 * 37];
         MatMul.ForwardF32(x, w, all, 13);
@@ -95,8 +96,8 @@ public sealed unsafe class MatMulInt8Tests
     public void BatchedProductsEqualSingleProducts()
     {
         var rng = new Random(6);
-        (WeightMatrix a, object ka) = Weight(false, 40, 128, rng);
-        (WeightMatrix b, object kb) = Weight(true, 24, 128, rng);
+        (WeightMatrix a, object ka) = Weight(0, 40, 128, rng);
+        (WeightMatrix b, object kb) = Weight(2, 24, 128, rng);
         float[] x = Activations(10, 128, rng);
         float[] ya = new float[10 * 40], yb = new float[10 * 24], ra = new float[10 * 40], rb = new float[10 * 24];
         MatMul.ForwardF32(x, a, ra, 10);
@@ -109,12 +110,13 @@ public sealed unsafe class MatMulInt8Tests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void ErrorAgainstTheExactProductIsTheQuantisationError(bool gguf)
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ErrorAgainstTheExactProductIsTheQuantisationError(int gguf)
     {
         // |x - sx q| <= sx / 2 per value, so |y_int8 - y_exact| <= sum_b (sx_b / 2) sum_i |w_i| (plus float rounding).
-        var rng = new Random(gguf ? 8 : 7);
+        var rng = new Random(7 + gguf);
         int rows = 19, cols = 288, tokens = 12;
         (WeightMatrix w, object keep) = Weight(gguf, rows, cols, rng, moderateScales: true);
         float[] x = TestWeights.RandomFloats(tokens * cols, rng, 3);
@@ -147,7 +149,7 @@ public sealed unsafe class MatMulInt8Tests
     public void ExactWeightsAndShortProductsStayOnTheFloatPath()
     {
         var rng = new Random(9);
-        (WeightMatrix w, object keep) = Weight(false, 8, 64, rng);
+        (WeightMatrix w, object keep) = Weight(0, 8, 64, rng);
         Assert.False(MatMulInt8.Handles(w.WithActivations(ActivationPath.Exact), 64));
         Assert.False(MatMulInt8.Handles(w, MatMulInt8.MinTokens - 1));
         Assert.False(MatMulInt8.Handles(TestWeights.Make(WeightFormat.BF16, 8, 64, rng).WithActivations(ActivationPath.Int8), 64));
@@ -156,12 +158,29 @@ public sealed unsafe class MatMulInt8Tests
         GC.KeepAlive(keep);
     }
 
-    /// <summary>An FP4 matrix with int8 activations: official layout, or GGUF MXFP4 blocks; block exponents span the E8M0 range unless moderate.</summary>
-    private static (WeightMatrix W, object Keep) Weight(bool gguf, int rows, int cols, Random rng, bool moderateScales = false)
+    /// <summary>
+    /// A matrix with int8 activations: kind 0 official FP4, 1 GGUF MXFP4, 2 GGUF Q8_0 (random codes, -128 included);
+    /// block exponents span the E8M0 range (Q8_0: f16 scales from subnormal to large) unless moderate.
+    /// </summary>
+    private static (WeightMatrix W, object Keep) Weight(int gguf, int rows, int cols, Random rng, bool moderateScales = false)
     {
         int blocks = rows * cols / 32;
         byte Exponent() => (byte)(moderateScales ? 120 + rng.Next(10) : rng.Next(5) switch { 0 => 1 + rng.Next(4), 1 => 250 + rng.Next(4), _ => 100 + rng.Next(50) });
-        if (!gguf)
+        if (gguf == 2)
+        {
+            var d = GC.AllocateArray<byte>(blocks * 34, pinned: true);
+            rng.NextBytes(d);
+            for (int b = 0; b < blocks; b++)
+            {
+                float scale = moderateScales ? (float)(0.001 + rng.NextDouble() * 0.01) : rng.Next(3) switch { 0 => 1e-7f, 1 => 30000f, _ => (float)rng.NextDouble() };
+                ushort h = BitConverter.HalfToUInt16Bits((Half)scale);
+                d[b * 34] = (byte)h; d[b * 34 + 1] = (byte)(h >> 8);
+                if (b % 3 == 0) d[b * 34 + 2] = 0x80;   // a -128 code
+            }
+            fixed (byte* p = d)
+                return (new WeightMatrix("w.q8_0", GgmlTypes.Info(GgmlType.Q8_0), rows, cols, p, d).WithActivations(ActivationPath.Int8), d);
+        }
+        if (gguf == 0)
         {
             var d = GC.AllocateArray<byte>(rows * cols / 2, pinned: true);
             rng.NextBytes(d);

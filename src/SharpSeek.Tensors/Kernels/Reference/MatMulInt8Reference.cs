@@ -1,7 +1,7 @@
-// The plain twin of MatMulInt8 (int8 activations x FP4 weights): activations quantised by
-// ActivationInt8Reference, each weight read from its format as an integer (2 x E2M1 value, so
-// 0, ±1, ±2, ±3, ±4, ±6, ±8, ±12) with the block scale 2^(e-128), one integer sum per 32-block and
-// y += float(isum) * (sw * sx) block after block with one fused multiply-add.
+// The plain twin of MatMulInt8 (int8 activations x FP4 / Q8_0 weights): activations quantised by
+// ActivationInt8Reference, each weight read from its format as an integer (FP4: 2 x E2M1 value, so
+// 0, ±1, ±2, ±3, ±4, ±6, ±8, ±12, with the block scale 2^(e-128); Q8_0: the code, with scale d), one
+// integer sum per 32-block and y += float(isum) * (sw * sx) block after block with one fused multiply-add.
 using SharpSeek.Tensors.Codecs;
 using SharpSeek.Tensors.Ggml;
 
@@ -11,7 +11,7 @@ public static unsafe class MatMulInt8Reference
 {
     private static readonly int[] s_doubled = [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
 
-    /// <summary>y[t, o] for an Fp4Block32 or GGUF MXFP4 weight, with x quantised to int8 per 32.</summary>
+    /// <summary>y[t, o] for an Fp4Block32, GGUF MXFP4 or GGUF Q8_0 weight, with x quantised to int8 per 32.</summary>
     public static void Forward(ReadOnlySpan<float> x, WeightMatrix w, Span<float> y, int tokens)
     {
         int n = w.Cols, m = w.Rows, blocks = n / 32;
@@ -38,7 +38,7 @@ public static unsafe class MatMulInt8Reference
         }
     }
 
-    /// <summary>Row o as integers (2 x E2M1) and its block scales 2^(e-128).</summary>
+    /// <summary>Row o as integers and its block scales.</summary>
     private static void Row(WeightMatrix w, int o, int[] wi, float[] sw)
     {
         int n = w.Cols;
@@ -62,6 +62,12 @@ public static unsafe class MatMulInt8Reference
                     wi[32 * b + i] = s_doubled[blk[1 + i] & 0xF];
                     wi[32 * b + 16 + i] = s_doubled[blk[1 + i] >> 4];
                 }
+            }
+            else if (w.Format == WeightFormat.Ggml && w.Blocks.Type == GgmlType.Q8_0)
+            {
+                byte* blk = w.Data + w.RowBytes * o + 34L * b;
+                sw[b] = F16.Decode((ushort)(blk[0] | blk[1] << 8));
+                for (int i = 0; i < 32; i++) wi[32 * b + i] = (sbyte)blk[2 + i];
             }
             else throw new NotSupportedException($"{w.Name}: no int8-activation product for {w.Format}");
         }

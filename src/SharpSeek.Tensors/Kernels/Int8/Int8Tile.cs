@@ -1,11 +1,12 @@
-// The weights of one tile of 16 output rows of an FP4 matrix (official Fp4Block32: packed E2M1 with
-// an E8M0 scale per 32, low nibble = even column; or GGUF MXFP4 blocks: E8M0 byte + 16 bytes, low
-// nibbles = values 0..15) rearranged for the int8 product: every E2M1 value times 2 is one of the
-// integers 0, ±1, ±2, ±3, ±4, ±6, ±8, ±12, stored +12 as an unsigned byte (0..24), and the block
-// scale becomes 2^(e-128) (the E8M0 scale over 2; exact). Layout: for block b and step j (columns
-// 32b + 4j .. 32b + 4j + 3), 16 dwords, one per row (the four bytes of that row): one vector load
-// gives 16 rows x 4 columns, multiplied against 4 broadcast activation codes. Rows past the end of
-// the matrix repeat the last row (their sums are discarded).
+// The weights of one tile of 16 output rows rearranged for the int8 product. FP4 (official
+// Fp4Block32: packed E2M1 with an E8M0 scale per 32, low nibble = even column; or GGUF MXFP4 blocks:
+// E8M0 byte + 16 bytes, low nibbles = values 0..15): every E2M1 value times 2 is one of the integers
+// 0, ±1, ±2, ±3, ±4, ±6, ±8, ±12, stored +12 as an unsigned byte (0..24), and the block scale
+// becomes 2^(e-128) (the E8M0 scale over 2; exact). GGUF Q8_0 (f16 d + 32 int8 codes): the signed
+// codes as they are, scale d. Layout: for block b and step j (columns 32b + 4j .. 32b + 4j + 3), 16
+// dwords, one per row (the four bytes of that row): one vector load gives 16 rows x 4 columns,
+// multiplied against 4 broadcast activation codes. Rows past the end of the matrix repeat the last
+// row (their sums are discarded).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using SharpSeek.Tensors.Codecs;
@@ -13,7 +14,7 @@ using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Tensors.Kernels.Int8;
 
-internal static unsafe class Fp4Int8Tile
+internal static unsafe class Int8Tile
 {
     public const int Rows = 16;
     /// <summary>The offset added to every doubled E2M1 value (making it an unsigned byte).</summary>
@@ -22,9 +23,12 @@ internal static unsafe class Fp4Int8Tile
     /// <summary>2 x E2M1 value + 12 for each of the 16 codes (sign in bit 3).</summary>
     private static ReadOnlySpan<byte> Biased => [12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0];
 
-    /// <summary>Whether the int8 product handles this weight (FP4 formats with whole 32-blocks).</summary>
+    /// <summary>Whether the int8 product handles this weight (FP4 formats and Q8_0, whole 32-blocks).</summary>
     public static bool Handles(WeightMatrix w) =>
-        w.Format == WeightFormat.Fp4Block32 || (w.Format == WeightFormat.Ggml && w.Blocks.Type == GgmlType.MXFP4);
+        w.Format == WeightFormat.Fp4Block32 || (w.Format == WeightFormat.Ggml && w.Blocks.Type is GgmlType.MXFP4 or GgmlType.Q8_0);
+
+    /// <summary>Q8_0: signed codes (the product moves each weight's sign onto the activation); else FP4 biased by +12.</summary>
+    public static bool Signed(WeightMatrix w) => w.Format == WeightFormat.Ggml && w.Blocks.Type == GgmlType.Q8_0;
 
     /// <summary>Bytes of the packed codes of one tile (Cols bytes per row) and floats of its scales (Cols / 32 per row).</summary>
     public static int CodeBytes(int cols) => Rows * cols;
@@ -50,6 +54,13 @@ internal static unsafe class Fp4Int8Tile
                     src = w.Data + ((long)o * n + 32L * b) / 2;
                     s = Fp8E8M0.Decode(w.Scales[(long)o * w.ScaleCols + b]) * 0.5f;
                     interleaved = true;
+                }
+                else if (w.Blocks.Type == GgmlType.Q8_0)
+                {
+                    byte* blk = w.Data + w.RowBytes * o + 34L * b;
+                    scales[b * Rows + r] = F16.Decode(Unsafe.ReadUnaligned<ushort>(blk));
+                    Unsafe.CopyBlockUnaligned(dst + 32 * b, blk + 2, 32);
+                    continue;
                 }
                 else
                 {
