@@ -59,9 +59,9 @@ public sealed unsafe class MatMulInt8Tests
 
     public static TheoryData<int, int, int, int> Shapes() => new()
     {
-        { 0, 1, 32, 8 }, { 0, 15, 96, 9 }, { 0, 16, 64, 13 }, { 0, 17, 1056, 8 }, { 0, 70, 160, 30 },
-        { 1, 1, 32, 8 }, { 1, 17, 96, 11 }, { 1, 33, 1056, 16 }, { 1, 48, 64, 10 },
-        { 2, 1, 32, 8 }, { 2, 15, 96, 9 }, { 2, 33, 1056, 14 }, { 2, 64, 160, 21 },
+        { 0, 1, 32, 1 }, { 0, 15, 96, 2 }, { 0, 16, 64, 13 }, { 0, 17, 1056, 16 }, { 0, 70, 160, 30 },
+        { 1, 1, 32, 3 }, { 1, 17, 96, 17 }, { 1, 33, 1056, 16 }, { 1, 48, 64, 5 },
+        { 2, 1, 32, 1 }, { 2, 15, 96, 18 }, { 2, 33, 1056, 14 }, { 2, 64, 160, 21 },
     };
 
     [Theory]
@@ -70,10 +70,11 @@ public sealed unsafe class MatMulInt8Tests
     {
         var rng = new Random(rows * 31 + cols + tokens);
         (WeightMatrix w, object keep) = Weight(gguf, rows, cols, rng);
-        Assert.True(MatMulInt8.Handles(w, tokens));
+        Assert.Equal(tokens >= MatMulInt8.MinTokens, MatMulInt8.Handles(w, tokens));
         float[] x = Activations(tokens, cols, rng);
         float[] y = new float[tokens * rows], yr = new float[tokens * rows];
-        MatMul.ForwardF32(x, w, y, tokens);
+        if (MatMulInt8.Handles(w, tokens)) MatMul.ForwardF32(x, w, y, tokens);   // as the model runs it
+        else fixed (float* px = x, py = y) MatMulInt8.Forward(px, w, py, tokens);   // short products directly (the 4-token group's tail)
         MatMulInt8Reference.Forward(x, w.WithActivations(ActivationPath.Exact), yr, tokens);
         Assert.Equal(yr, y);
         GC.KeepAlive(keep);
@@ -84,11 +85,11 @@ public sealed unsafe class MatMulInt8Tests
     {
         var rng = new Random(5);
         (WeightMatrix w, object keep) = Weight(0, 37, 256, rng);
-        float[] x = Activations(13, 256, rng);
-        float[] all = new float[13 * 37], first = new float[9 * 37];
-        MatMul.ForwardF32(x, w, all, 13);
-        MatMul.ForwardF32(x.AsSpan(0, 9 * 256), w, first, 9);
-        Assert.Equal(first, all.AsSpan(0, 9 * 37).ToArray());
+        float[] x = Activations(23, 256, rng);
+        float[] all = new float[23 * 37], first = new float[17 * 37];
+        MatMul.ForwardF32(x, w, all, 23);
+        MatMul.ForwardF32(x.AsSpan(0, 17 * 256), w, first, 17);
+        Assert.Equal(first, all.AsSpan(0, 17 * 37).ToArray());
         GC.KeepAlive(keep);
     }
 
@@ -98,12 +99,13 @@ public sealed unsafe class MatMulInt8Tests
         var rng = new Random(6);
         (WeightMatrix a, object ka) = Weight(0, 40, 128, rng);
         (WeightMatrix b, object kb) = Weight(2, 24, 128, rng);
-        float[] x = Activations(10, 128, rng);
-        float[] ya = new float[10 * 40], yb = new float[10 * 24], ra = new float[10 * 40], rb = new float[10 * 24];
-        MatMul.ForwardF32(x, a, ra, 10);
-        MatMul.ForwardF32(x, b, rb, 10);
+        const int T = 18;
+        float[] x = Activations(T, 128, rng);
+        float[] ya = new float[T * 40], yb = new float[T * 24], ra = new float[T * 40], rb = new float[T * 24];
+        MatMul.ForwardF32(x, a, ra, T);
+        MatMul.ForwardF32(x, b, rb, T);
         fixed (float* px = x, pa = ya, pb = yb)
-            MatMulBatch.Forward([new MatMulProduct(a, px, pa, 10), new MatMulProduct(b, px, pb, 10)], 2);
+            MatMulBatch.Forward([new MatMulProduct(a, px, pa, T), new MatMulProduct(b, px, pb, T)], 2);
         Assert.Equal(ra, ya);
         Assert.Equal(rb, yb);
         GC.KeepAlive(ka); GC.KeepAlive(kb);
@@ -117,7 +119,7 @@ public sealed unsafe class MatMulInt8Tests
     {
         // |x - sx q| <= sx / 2 per value, so |y_int8 - y_exact| <= sum_b (sx_b / 2) sum_i |w_i| (plus float rounding).
         var rng = new Random(7 + gguf);
-        int rows = 19, cols = 288, tokens = 12;
+        int rows = 19, cols = 288, tokens = 20;
         (WeightMatrix w, object keep) = Weight(gguf, rows, cols, rng, moderateScales: true);
         float[] x = TestWeights.RandomFloats(tokens * cols, rng, 3);
         float[] y = new float[tokens * rows], exact = new float[tokens * rows], row = new float[cols];

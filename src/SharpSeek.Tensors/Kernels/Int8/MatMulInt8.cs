@@ -20,7 +20,7 @@ namespace SharpSeek.Tensors.Kernels.Int8;
 public static unsafe class MatMulInt8
 {
     /// <summary>Tokens from which the int8 path is taken: packing a tile costs about what a few tokens' products do (bench/README.md).</summary>
-    public const int MinTokens = 8;
+    public const int MinTokens = 16;
     private const int TileRows = Int8Tile.Rows;
     /// <summary>Multiply-adds below which the product stays on the calling thread.</summary>
     private const long ParallelWork = 1L << 19;
