@@ -9,6 +9,7 @@
 // row (their sums are discarded).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SharpSeek.Tensors.Codecs;
 using SharpSeek.Tensors.Ggml;
 
@@ -75,11 +76,46 @@ internal static unsafe class Int8Tile
         }
         // 2. transpose to [block][step][row] dwords
         for (int b = 0; b < blocks; b++)
+        {
+            if (Avx512F.IsSupported) { Transpose512(rowBuf + 32 * b, n, codes + b * 8 * Rows); continue; }
             for (int j = 0; j < 8; j++)
             {
                 uint* d = codes + (b * 8 + j) * Rows;
                 for (int r = 0; r < Rows; r++) d[r] = Unsafe.ReadUnaligned<uint>(rowBuf + (long)r * n + 32 * b + 4 * j);
             }
+        }
+    }
+
+    /// <summary>
+    /// The 16 x 8 dwords at src (row stride n bytes) as 8 x 16 at dst: rows paired into 8 vectors, then per
+    /// 4 rows one two-source dword permute for steps 0-3 and one for 4-7 (lane = 4 step + row), then
+    /// 128-bit chunk shuffles gather each step's four 4-row chunks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose512(byte* src, int n, uint* dst)
+    {
+        // lane 4j + rr <- row rr (rows 0,1 in the first source, 2,3 in the second), dword j (+4 for the upper steps)
+        var lo = Vector512.Create(0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27);
+        var hi = lo + Vector512.Create(4);
+        Span<Vector512<uint>> a = stackalloc Vector512<uint>[8];   // [4-row group k][half h]
+        for (int k = 0; k < 4; k++)
+        {
+            byte* r0 = src + (long)(4 * k) * n;
+            var z0 = Vector512.Create(Vector256.Load((uint*)r0), Vector256.Load((uint*)(r0 + n)));
+            var z1 = Vector512.Create(Vector256.Load((uint*)(r0 + 2L * n)), Vector256.Load((uint*)(r0 + 3L * n)));
+            a[2 * k] = Avx512F.PermuteVar16x32x2(z0, lo.AsUInt32(), z1);
+            a[2 * k + 1] = Avx512F.PermuteVar16x32x2(z0, hi.AsUInt32(), z1);
+        }
+        for (int h = 0; h < 2; h++)
+        {
+            // chunks (0, 1) then (2, 3) of groups 0,1 and of groups 2,3; then each step's four chunks in group order
+            Vector512<uint> t01 = Avx512F.Shuffle4x128(a[h], a[2 + h], 0b01_00_01_00), t23 = Avx512F.Shuffle4x128(a[4 + h], a[6 + h], 0b01_00_01_00);
+            Avx512F.Shuffle4x128(t01, t23, 0b10_00_10_00).Store(dst + 4 * h * Rows);
+            Avx512F.Shuffle4x128(t01, t23, 0b11_01_11_01).Store(dst + (4 * h + 1) * Rows);
+            t01 = Avx512F.Shuffle4x128(a[h], a[2 + h], 0b11_10_11_10); t23 = Avx512F.Shuffle4x128(a[4 + h], a[6 + h], 0b11_10_11_10);
+            Avx512F.Shuffle4x128(t01, t23, 0b10_00_10_00).Store(dst + (4 * h + 2) * Rows);
+            Avx512F.Shuffle4x128(t01, t23, 0b11_01_11_01).Store(dst + (4 * h + 3) * Rows);
+        }
     }
 
     /// <summary>32 biased bytes from 16 code bytes: interleaved (low nibble = even column) or split (low nibbles first).</summary>
