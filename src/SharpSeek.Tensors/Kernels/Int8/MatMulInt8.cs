@@ -24,6 +24,10 @@ public static unsafe class MatMulInt8
     private const int TileRows = Int8Tile.Rows;
     /// <summary>Multiply-adds below which the product stays on the calling thread.</summary>
     private const long ParallelWork = 1L << 19;
+    /// <summary>Bytes of packed tiles multiplied together against each token block (with the block's codes: within L2).</summary>
+    private const int PanelBytes = 128 * 1024;
+    /// <summary>Tokens per block (a multiple of the 4-token group).</summary>
+    private const int TokenBlock = 64;
 
     /// <summary>Whether this product runs here: the weight asks for int8 activations, its format has integer codes, and enough tokens.</summary>
     public static bool Handles(WeightMatrix w, int tokens) =>
@@ -74,35 +78,47 @@ public static unsafe class MatMulInt8
         ref Job j = ref Unsafe.AsRef<Job>(state);
         WeightMatrix w = j.W;
         int n = w.Cols, m = w.Rows, t0 = c * j.Per, t1 = Math.Min(j.Tiles, t0 + j.Per);
-        // Pack buffers per chunk (rented: nothing is allocated once the pool holds them).
-        byte[] rented = ArrayPool<byte>.Shared.Rent(2 * Int8Tile.CodeBytes(n) + 4 * Int8Tile.ScaleFloats(n));
+        int codeBytes = Int8Tile.CodeBytes(n), tileBytes = codeBytes + 4 * Int8Tile.ScaleFloats(n);
+        // Tiles packed a panel at a time (at most PanelBytes), then token blocks of TokenBlock against the
+        // panel: packed weights and a block's activation codes stay in L2 (all tokens at once did not).
+        int panel = Math.Clamp(PanelBytes / tileBytes, 1, t1 - t0);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(codeBytes + panel * tileBytes);   // nothing allocated once the pool holds it
         try
         {
             fixed (byte* buf = rented)
             {
-                byte* rowBuf = buf;
-                uint* codes = (uint*)(buf + Int8Tile.CodeBytes(n));
-                float* scales = (float*)(buf + 2 * Int8Tile.CodeBytes(n));
-                for (int t = t0; t < t1; t++)
+                byte* rowBuf = buf, tiles = buf + codeBytes;
+                bool signed = Int8Tile.Signed(w);
+                for (int p0 = t0; p0 < t1; p0 += panel)
                 {
-                    int o0 = t * TileRows;
-                    Int8Tile.Pack(w, o0, rowBuf, codes, scales);
-                    Tile(Int8Tile.Signed(w), codes, scales, n / 32, j.Q, j.Sx, j.Sums, n, j.Tokens, j.Y, m, o0, Math.Min(TileRows, m - o0));
+                    int p1 = Math.Min(t1, p0 + panel);
+                    for (int t = p0; t < p1; t++)
+                    {
+                        byte* tile = tiles + (long)(t - p0) * tileBytes;
+                        Int8Tile.Pack(w, t * TileRows, rowBuf, (uint*)tile, (float*)(tile + codeBytes));
+                    }
+                    for (int k0 = 0; k0 < j.Tokens; k0 += TokenBlock)
+                        for (int t = p0; t < p1; t++)
+                        {
+                            byte* tile = tiles + (long)(t - p0) * tileBytes;
+                            int o0 = t * TileRows;
+                            Tile(signed, (uint*)tile, (float*)(tile + codeBytes), n / 32, j.Q, j.Sx, j.Sums, n, k0, Math.Min(j.Tokens, k0 + TokenBlock), j.Y, m, o0, Math.Min(TileRows, m - o0));
+                        }
                 }
             }
         }
         finally { ArrayPool<byte>.Shared.Return(rented); }
     }
 
-    /// <summary>One packed tile against every token, four at a time (a short last group repeats its last token; the repeats are not stored).</summary>
+    /// <summary>One packed tile against tokens [k0, k1), four at a time (a short last group repeats its last token; the repeats are not stored).</summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(bool signed, uint* codes, float* scales, int blocks, sbyte* q, float* sx, int* sums, int n, int tokens, float* y, int m, int o0, int valid)
+    private static void Tile(bool signed, uint* codes, float* scales, int blocks, sbyte* q, float* sx, int* sums, int n, int k0, int k1, float* y, int m, int o0, int valid)
     {
         float* outs = stackalloc float[4 * TileRows];
-        for (int t = 0; t < tokens; t += 4)
+        for (int t = k0; t < k1; t += 4)
         {
-            int nt = Math.Min(4, tokens - t);
+            int nt = Math.Min(4, k1 - t);
             int u1 = t + Math.Min(1, nt - 1), u2 = t + Math.Min(2, nt - 1), u3 = t + Math.Min(3, nt - 1);
             if (signed)
             {
