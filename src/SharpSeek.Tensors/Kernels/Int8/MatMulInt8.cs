@@ -123,13 +123,13 @@ public static unsafe class MatMulInt8
             if (signed)
             {
                 if (Avx512BW.IsSupported) SignedAvx512(codes, scales, blocks, q, sx, n, t, u1, u2, u3, outs);
-                else if (Avx2.IsSupported) SignedAvx2(codes, scales, blocks, q, sx, n, t, u1, u2, u3, outs);
+                else if (Avx2.IsSupported) Tokens4Avx2(true, codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
                 else Tokens4Scalar(true, codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
             }
             else if (Avx512BW.IsSupported)
                 Tokens4Avx512(codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
             else if (Avx2.IsSupported)
-                Tokens4Avx2(codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
+                Tokens4Avx2(false, codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
             else
                 Tokens4Scalar(false, codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
             for (int k = 0; k < nt; k++)
@@ -165,41 +165,10 @@ public static unsafe class MatMulInt8
                 i2 += Avx512BW.MultiplyAddAdjacent(a2, ones); i3 += Avx512BW.MultiplyAddAdjacent(a3, ones);
             }
             Vector512<float> sw = Vector512.Load(scales + b * TileRows);
-            y0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i0), sw * Vector512.Create(sx[b0 + b]), y0);
-            y1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i1), sw * Vector512.Create(sx[b1 + b]), y1);
-            y2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i2), sw * Vector512.Create(sx[b2 + b]), y2);
-            y3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i3), sw * Vector512.Create(sx[b3 + b]), y3);
+            y0 = Scale(i0, sw, sx[b0 + b], y0); y1 = Scale(i1, sw, sx[b1 + b], y1);
+            y2 = Scale(i2, sw, sx[b2 + b], y2); y3 = Scale(i3, sw, sx[b3 + b], y3);
         }
         y0.Store(outs); y1.Store(outs + TileRows); y2.Store(outs + 2 * TileRows); y3.Store(outs + 3 * TileRows);
-    }
-
-    /// <summary>The AVX2 form of Tokens4Avx512: the 16 rows as two halves of 8, the same integer steps and FMA order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tokens4Avx2(uint* codes, float* scales, int blocks, sbyte* q, float* sx, int* sums, int n, int t0, int t1, int t2, int t3, float* outs)
-    {
-        Span<int> ts = [t0, t1, t2, t3];
-        Vector256<short> ones = Vector256.Create((short)1);
-        for (int h = 0; h < 2; h++)
-            for (int k = 0; k < 4; k++)
-            {
-                sbyte* qt = q + (long)ts[k] * n;
-                long bt = (long)ts[k] * blocks;
-                Vector256<float> acc = default;
-                for (int b = 0; b < blocks; b++)
-                {
-                    uint* cb = codes + b * 8 * TileRows + 8 * h;
-                    Vector256<int> i = Vector256.Create(-Int8Tile.Offset * sums[bt + b]);
-                    for (int half = 0; half < 8; half += 4)
-                    {
-                        Vector256<short> a = default;
-                        for (int j = half; j < half + 4; j++)
-                            a += Avx2.MultiplyAddAdjacent(Vector256.Load(cb + j * TileRows).AsByte(), Vector256.Create(*(int*)(qt + 32 * b + 4 * j)).AsSByte());
-                        i += Avx2.MultiplyAddAdjacent(a, ones);
-                    }
-                    acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i), Vector256.Load(scales + b * TileRows + 8 * h) * Vector256.Create(sx[bt + b]), acc);
-                }
-                acc.Store(outs + k * TileRows + 8 * h);
-            }
     }
 
     /// <summary>Q8_0 codes: |w| (unsigned) times the activation code with w's sign, every step widened to int32; no offset.</summary>
@@ -228,17 +197,23 @@ public static unsafe class MatMulInt8
                 i3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(aw, Vector512.ConditionalSelect(neg, -v3, v3)), ones);
             }
             Vector512<float> sw = Vector512.Load(scales + b * TileRows);
-            y0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i0), sw * Vector512.Create(sx[b0 + b]), y0);
-            y1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i1), sw * Vector512.Create(sx[b1 + b]), y1);
-            y2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i2), sw * Vector512.Create(sx[b2 + b]), y2);
-            y3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(i3), sw * Vector512.Create(sx[b3 + b]), y3);
+            y0 = Scale(i0, sw, sx[b0 + b], y0); y1 = Scale(i1, sw, sx[b1 + b], y1);
+            y2 = Scale(i2, sw, sx[b2 + b], y2); y3 = Scale(i3, sw, sx[b3 + b], y3);
         }
         y0.Store(outs); y1.Store(outs + TileRows); y2.Store(outs + 2 * TileRows); y3.Store(outs + 3 * TileRows);
     }
 
-    /// <summary>The AVX2 form of SignedAvx512 (two halves of 8 rows).</summary>
+    /// <summary>One block's float step of a (token, 16-row) accumulator: y += float(isum) * (sw * sx).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Scale(Vector512<int> isum, Vector512<float> sw, float sx, Vector512<float> y) =>
+        Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(isum), sw * Vector512.Create(sx), y);
+
+    /// <summary>
+    /// The AVX2 form of Tokens4Avx512 (FP4) and SignedAvx512 (Q8_0): the 16 rows as two halves of 8, token by
+    /// token, the same integer steps and the same FMA order.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SignedAvx2(uint* codes, float* scales, int blocks, sbyte* q, float* sx, int n, int t0, int t1, int t2, int t3, float* outs)
+    private static void Tokens4Avx2(bool signed, uint* codes, float* scales, int blocks, sbyte* q, float* sx, int* sums, int n, int t0, int t1, int t2, int t3, float* outs)
     {
         Span<int> ts = [t0, t1, t2, t3];
         Vector256<short> ones = Vector256.Create((short)1);
@@ -251,12 +226,27 @@ public static unsafe class MatMulInt8
                 for (int b = 0; b < blocks; b++)
                 {
                     uint* cb = codes + b * 8 * TileRows + 8 * h;
-                    Vector256<int> i = default;
-                    for (int j = 0; j < 8; j++)
+                    sbyte* qb = qt + 32 * b;
+                    Vector256<int> i;
+                    if (signed)
                     {
-                        Vector256<sbyte> wv = Vector256.Load(cb + j * TileRows).AsSByte();
-                        Vector256<sbyte> v = Vector256.Create(*(int*)(qt + 32 * b + 4 * j)).AsSByte();
-                        i += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Abs(wv).AsByte(), Avx2.Sign(v, wv)), ones);
+                        i = default;
+                        for (int j = 0; j < 8; j++)
+                        {
+                            Vector256<sbyte> wv = Vector256.Load(cb + j * TileRows).AsSByte();
+                            i += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Abs(wv).AsByte(), Avx2.Sign(Vector256.Create(*(int*)(qb + 4 * j)).AsSByte(), wv)), ones);
+                        }
+                    }
+                    else
+                    {
+                        i = Vector256.Create(-Int8Tile.Offset * sums[bt + b]);
+                        for (int half = 0; half < 8; half += 4)
+                        {
+                            Vector256<short> a = default;
+                            for (int j = half; j < half + 4; j++)
+                                a += Avx2.MultiplyAddAdjacent(Vector256.Load(cb + j * TileRows).AsByte(), Vector256.Create(*(int*)(qb + 4 * j)).AsSByte());
+                            i += Avx2.MultiplyAddAdjacent(a, ones);
+                        }
                     }
                     acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i), Vector256.Load(scales + b * TileRows + 8 * h) * Vector256.Create(sx[bt + b]), acc);
                 }
