@@ -44,9 +44,12 @@ def timed(cmd, env):
     return p.stdout, rss_kb * 1024
 
 
+SHARPSEEK_ARGS = []   # --sharpseek-args, e.g. "--activations int8"
+
+
 def sharpseek(gguf, prompt, gen, threads):
     env = dict(os.environ, DOTNET_PROCESSOR_COUNT=str(threads))
-    out, rss = timed(["dotnet", CLI, "bench", "--model", gguf, "--prompt", str(prompt), "--gen", str(gen), "--json"], env)
+    out, rss = timed(["dotnet", CLI, "bench", "--model", gguf, "--prompt", str(prompt), "--gen", str(gen), "--json"] + SHARPSEEK_ARGS, env)
     r = json.loads(out.strip().splitlines()[-1])
     return r["prefill_tokens_per_second"], r["decode_tokens_per_second"], rss
 
@@ -92,10 +95,15 @@ def main():
     ap.add_argument("--prompt", type=int, default=512)
     ap.add_argument("--gen", type=int, default=64)
     ap.add_argument("--contexts", default="", help="comma-separated depths for decode at context (e.g. 4096,16384)")
+    ap.add_argument("--sharpseek-args", default="", help="extra arguments for `sharpseek bench` (e.g. \"--activations int8\")")
+    ap.add_argument("--cli", help="another SharpSeek build's sharpseek.dll (e.g. an older worktree's, for before/after)")
     ap.add_argument("--llama-exact", action="store_true", help="run llama.cpp with F32 KV and no flash attention (default: F16 KV + flash attention, its fast settings)")
     a = ap.parse_args()
-    global LLAMA_EXACT
+    global LLAMA_EXACT, CLI
     LLAMA_EXACT = a.llama_exact
+    SHARPSEEK_ARGS.extend(a.sharpseek_args.split())
+    if a.cli:
+        CLI = os.path.abspath(a.cli)
     if a.runs < 1 or a.threads < 1 or a.prompt < 1 or a.gen < 1:
         sys.exit("--runs, --threads, --prompt and --gen must be >= 1")
     for path, build in ((CLI, "dotnet build -c Release src/SharpSeek.Cli"), (PEER, "dotnet build -c Release bench/LlamaPeer")):

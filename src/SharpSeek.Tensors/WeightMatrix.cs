@@ -34,6 +34,8 @@ public sealed unsafe class WeightMatrix
     public byte* Scales { get; }
     /// <summary>The ggml block type of a <see cref="WeightFormat.Ggml"/> matrix.</summary>
     public GgmlTypeInfo Blocks { get; }
+    /// <summary>How products with this weight treat their input (ActivationPath; Exact unless set at load).</summary>
+    public ActivationPath Activations { get; private set; }
     private readonly object? _keepAlive;
 
     public WeightMatrix(string name, WeightFormat format, int rows, int cols, byte* data, byte* scales, object? keepAlive = null)
@@ -122,6 +124,15 @@ public sealed unsafe class WeightMatrix
                 break;
             }
         }
+    }
+
+    /// <summary>The same weight (same memory) with products taking the <paramref name="path"/> activations.</summary>
+    public WeightMatrix WithActivations(ActivationPath path)
+    {
+        if (path == Activations) return this;
+        var copy = (WeightMatrix)MemberwiseClone();
+        copy.Activations = path;
+        return copy;
     }
 
     /// <summary>Wraps a pinned float array (rows x cols) as an F32 weight; for tests and training.</summary>

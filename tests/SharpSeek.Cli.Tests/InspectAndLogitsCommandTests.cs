@@ -115,6 +115,30 @@ public sealed class InspectAndLogitsCommandTests
     }
 
     [Fact]
+    public void CompareActivationsOnGoldenCasesStaysWithinTheOfficialQuantisationNoise()
+    {
+        // This random tiny model amplifies small changes (docs/GGUF.md): the official code's own two numerics
+        // (semantic vs FP8 activations) agree on 49% of these rows' top-1, so int8 activations must do better.
+        var r = Run("bench", "--model", Fixture("v4-tiny"), "--compare-activations", "--cases", Fixture("v4-tiny", "cases.safetensors"), "--json");
+        Assert.True(r.Exit == 0, r.Err);
+        using var j = JsonDocument.Parse(r.Out);
+        Assert.Equal("activations int8 vs exact", j.RootElement.GetProperty("compared").GetString());
+        Assert.True(j.RootElement.GetProperty("kl_mean").GetDouble() > 1e-6, "int8 activations should change the logits (is the path running?)");
+        Assert.InRange(j.RootElement.GetProperty("bf16_top1_vs_golden").GetDouble(), 0.99, 1.0);   // the exact path is untouched
+        Assert.InRange(j.RootElement.GetProperty("int8_top1_vs_golden").GetDouble(), 0.6, 1.0);
+    }
+
+    [Fact]
+    public void UnknownActivationPathIsRefusedByName()
+    {
+        var r = Run("bench", "--model", Fixture("v4-tiny"), "--activations", "fp8");
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("--activations", r.Err);
+        Assert.Contains("exact, int8", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
     public void UnknownHeadPrecisionIsRefusedByName()
     {
         var r = Run("bench", "--model", Fixture("v4-tiny"), "--head", "fp4");

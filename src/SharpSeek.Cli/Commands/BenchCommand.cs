@@ -24,6 +24,8 @@ public static class BenchCommand
         var engramReads = new Option<int>("--engram-reads") { Description = "V4.1: Engram prefetch (> 0: rows requested up front with madvise WILLNEED, or that many faulting threads where unavailable); 0 = rows faulted in on use", DefaultValueFactory = _ => 32 };
         var context = new Option<int>("--context") { Description = "Decode at this depth: prefill N tokens (instead of --prompt), then time --gen decoded tokens" };
         var head = HeadFlag.Create();
+        var activations = ActivationsFlag.Create();
+        var compareActivations = new Option<bool>("--compare-activations") { Description = "Measure int8 activations' accuracy against exact ones (top-1 agreement, KL) instead of speed" };
         var compareHead = new Option<bool>("--compare-head") { Description = "Measure the int8 head's accuracy against the bf16 head (top-1 agreement, KL) instead of speed" };
         var cases = new Option<string?>("--cases") { Description = "With --compare-head: golden cases file (caseK.prefill_ids, decode_ids, logits) instead of random prompts" };
         var vision = new Option<string?>("--vision") { Description = "V4.1: time and memory to encode one WIDTHxHEIGHT image with the config's vision geometry and random weights (only config.json is read)" };
@@ -36,7 +38,7 @@ public static class BenchCommand
         var specPrompts = new Option<int>("--prompts") { Description = "With --speculative-compare: prompts per task (arithmetic, tool call, tool answer)", DefaultValueFactory = _ => 8 };
         var specRuns = new Option<int>("--runs") { Description = "With --speculative-compare: alternating runs (best of)", DefaultValueFactory = _ => 3 };
         var draftLengths = new Option<string>("--draft-lengths") { Description = "With --speculative-compare: DSpark draft lengths to measure, comma-separated (default: the head's block size)" };
-        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, parallel, vision, visionLayers, cold, readAhead, promptSeed, specCompare, specPrompts, specRuns, draftLengths };
+        var command = new Command("bench", "Measure prefill and decode speed and peak memory") { model, prompt, gen, json, sharedPrefix, profile, coldEngram, engramReads, head, compareHead, cases, context, activations, compareActivations, parallel, vision, visionLayers, cold, readAhead, promptSeed, specCompare, specPrompts, specRuns, draftLengths };
         command.SetAction(parse => ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
             string dir = parse.GetValue(model)!;
@@ -79,9 +81,10 @@ public static class BenchCommand
                 }
                 catch (ArgumentException e) { throw new CliException(e.Message); }
             }
+            if (parse.GetValue(compareActivations)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json), HeadAccuracy.Comparison.Activations);
             if (parse.GetValue(cold)) PageCache.Evict(dir, "--cold");
             var load = Stopwatch.StartNew();
-            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard, pipeline: run.Pipeline);
+            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard, pipeline: run.Pipeline, activations: ActivationsFlag.Read(parse, activations));
             var expertReadAhead = ReadAheadFlag.Attach(parse, readAhead, md);
             double loadS = load.Elapsed.TotalSeconds;
             ILanguageModel lm = md.Model;

@@ -20,7 +20,8 @@ public static class EvalCommand
         var mtp = new Option<bool>("--mtp") { Description = "Also measure the MTP draft acceptance rate (speculative decoding)" };
         var showFailures = new Option<bool>("--show-failures") { Description = "Print the expected answer and the completion of every miss (to stderr)" };
         var head = HeadFlag.Create();
-        var command = new Command("eval", "Evaluate a model on held-out generated tasks (greedy)") { model, task, n, seed, context, json, mtp, showFailures, head };
+        var activations = ActivationsFlag.Create();
+        var command = new Command("eval", "Evaluate a model on held-out generated tasks (greedy)") { model, task, n, seed, context, json, mtp, showFailures, head, activations };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!, t = parse.GetValue(task)!;
@@ -32,7 +33,7 @@ public static class EvalCommand
             if (count <= 0) throw new CliException("--n must be positive");
             var headPrecision = HeadFlag.Read(parse, head);
             ModelDirectory md;
-            try { md = ModelDirectory.Open(dir, maxContext: Math.Max(ctx + 64, 512), head: headPrecision); }
+            try { md = ModelDirectory.Open(dir, maxContext: Math.Max(ctx + 64, 512), head: headPrecision, activations: ActivationsFlag.Read(parse, activations)); }
             catch (Exception e) when (e is IOException or FormatException or InvalidDataException or ArgumentException) { throw new CliException($"cannot open model '{dir}': {e.Message}"); }
             using (md)
             {

@@ -1,5 +1,5 @@
 // `sharpseek bench --compare-head [--cases FILE]`: the int8 vocabulary head against the exact BF16
-// head of the same checkpoint, position by position: top-1 agreement and KL(exact || int8), over the
+// head of the same checkpoint (or with --compare-activations: int8 activations against exact ones), position by position: top-1 agreement and KL(exact || int8), over the
 // golden cases' prefill + decode ids when --cases is given (and each head's top-1 agreement with the
 // golden logits), else over four random prompts of --prompt tokens.
 using System.Text.Json;
@@ -11,10 +11,15 @@ namespace SharpSeek.Cli.Commands;
 
 public static class HeadAccuracy
 {
-    public static int Run(string dir, int promptTokens, string? casesPath, bool json)
+    /// <summary>What the fast model changes: the int8 head (--compare-head) or int8 activations (--compare-activations).</summary>
+    public enum Comparison { Head, Activations }
+
+    public static int Run(string dir, int promptTokens, string? casesPath, bool json, Comparison what = Comparison.Head)
     {
         using var exact = ModelDirectory.Open(dir, head: HeadPrecision.Bf16);
-        using var fast = ModelDirectory.Open(dir, head: HeadPrecision.Int8);
+        using var fast = what == Comparison.Head ? ModelDirectory.Open(dir, head: HeadPrecision.Int8)
+            : ModelDirectory.Open(dir, activations: SharpSeek.Tensors.ActivationPath.Int8);
+        (string exactName, string fastName) = what == Comparison.Head ? ("bf16", "int8") : ("exact", "int8");
         int v = exact.Model.VocabSize;
         var prompts = new List<(int[] Ids, float[]? Golden)>();
         if (casesPath is not null)
@@ -60,6 +65,7 @@ public static class HeadAccuracy
         var r = new
         {
             model = dir,
+            compared = what == Comparison.Head ? "head int8 vs bf16" : "activations int8 vs exact",
             positions,
             top1_agreement = (double)agree / positions,
             kl_mean = klSum / positions,
@@ -71,10 +77,10 @@ public static class HeadAccuracy
         if (json) Console.WriteLine(JsonSerializer.Serialize(r, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         else
         {
-            Console.WriteLine($"head int8 vs bf16 on {dir}: {positions} positions in {prompts.Count} prompts");
-            Console.WriteLine($"  top-1 agreement {100.0 * agree / positions:F2}%, KL(bf16 || int8) mean {r.kl_mean:E2} max {klMax:E2} nats");
+            Console.WriteLine($"{r.compared} on {dir}: {positions} positions in {prompts.Count} prompts");
+            Console.WriteLine($"  top-1 agreement {100.0 * agree / positions:F2}%, KL({exactName} || {fastName}) mean {r.kl_mean:E2} max {klMax:E2} nats");
             if (goldenPositions > 0)
-                Console.WriteLine($"  top-1 vs golden logits: bf16 {100.0 * exactGolden / goldenPositions:F2}%, int8 {100.0 * fastGolden / goldenPositions:F2}% ({goldenPositions} positions)");
+                Console.WriteLine($"  top-1 vs golden logits: {exactName} {100.0 * exactGolden / goldenPositions:F2}%, {fastName} {100.0 * fastGolden / goldenPositions:F2}% ({goldenPositions} positions)");
         }
         return 0;
     }

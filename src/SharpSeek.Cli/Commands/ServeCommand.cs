@@ -29,7 +29,8 @@ public static class ServeCommand
         var head = HeadFlag.Create();
         var mcp = new SharpSeek.Cli.Generation.McpFlags();
         var parallel = Distributed.ParallelRun.Option();
-        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API and a chat page at /") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache, otlp, head, parallel };
+        var activations = ActivationsFlag.Create();
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API and a chat page at /") { model, host, port, apiKey, maxConcurrent, maxContext, name, speculative, prefixCache, otlp, head, activations, parallel };
         mcp.AddTo(command);
         command.SetAction(parse => Distributed.ParallelRun.Run(parse.GetValue(parallel)!, run =>
         {
@@ -41,7 +42,7 @@ public static class ServeCommand
             if (parse.GetValue(prefixCache) < 0) throw new CliException($"--prefix-cache-mb must be >= 0 (got {parse.GetValue(prefixCache)})");
             if (!Directory.Exists(dir) && !(SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir) && File.Exists(dir))) throw new CliException($"model directory or GGUF file '{dir}' does not exist");
             using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext), c => V41Logits.TokenMap(dir, c), HeadFlag.Read(parse, head), run.Shard, run.Pipeline,
-                SharpSeek.Cli.Generation.SpeculativeFlag.Choice(parse, speculative));
+                SharpSeek.Cli.Generation.SpeculativeFlag.Choice(parse, speculative), ActivationsFlag.Read(parse, activations));
             // Under mpirun only rank 0 serves; the other ranks follow its engine's model calls (Distributed/ServeRanks).
             if (!run.IsRoot) return Distributed.ServeRanks.Follow(run, md.Model);
             Tokenizer? tokenizer = md.TokenizerPath is null ? SharpSeek.Cli.Generation.ModelLoader.GgufTokenizer(md) : Tokenizer.Load(md.TokenizerPath);

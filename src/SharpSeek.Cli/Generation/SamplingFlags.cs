@@ -20,10 +20,11 @@ public sealed class SamplingFlags
     public Option<string?> Model { get; } = new("--model") { Description = "Model directory or a deepseek4 .gguf file (default: models/default)" };
     public Option<int?> Context { get; } = new("--context") { Description = "Limit the context length (positions)" };
     public Option<string> Head { get; } = HeadFlag.Create();
+    public Option<string> Activations { get; } = ActivationsFlag.Create();
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Model, Temperature, TopP, TopK, MinP, Seed, RepetitionPenalty, PresencePenalty, FrequencyPenalty, MaxTokens, Speculative, Context, Head })
+        foreach (Option o in new Option[] { Model, Temperature, TopP, TopK, MinP, Seed, RepetitionPenalty, PresencePenalty, FrequencyPenalty, MaxTokens, Speculative, Context, Head, Activations })
             command.Options.Add(o);
     }
 

@@ -7,6 +7,7 @@ using System.Runtime.InteropServices;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Layers;
+using SharpSeek.Tensors;
 using SharpSeek.Model.Distributed;
 using SharpSeek.Model.State;
 using SharpSeek.Model.Weights;
@@ -95,8 +96,8 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// only this rank's layer range (pipeline parallel).
     /// </summary>
     public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null,
-        PipelineStage? stage = null) =>
-        new(WeightScope.Load(config, weights, activationQuant, shard), head, stage);
+        PipelineStage? stage = null, ActivationPath activations = ActivationPath.Exact) =>
+        new(WeightScope.Load(config, weights, activationQuant, shard, activations), head, stage);
 
     /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry; with a shard or a stage, the ones that rank maps.</summary>
     public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config, ExpertShard? shard = null, PipelineStage? stage = null)

@@ -51,7 +51,9 @@ public sealed class Linear
     /// The rows [start, start + count) as their own weight matrix (same storage, no copy). For FP8
     /// block scales the slice must not straddle a 128-row block boundary unless it starts on one.
     /// </summary>
-    public unsafe WeightMatrix RowSlice(int start, int count)
+    public WeightMatrix RowSlice(int start, int count) => Slice(start, count).WithActivations(Weight.Activations);
+
+    private unsafe WeightMatrix Slice(int start, int count)
     {
         WeightMatrix w = Weight;
         switch (w.Format)

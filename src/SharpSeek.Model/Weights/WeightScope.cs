@@ -30,9 +30,13 @@ public sealed class WeightScope
     /// <summary>Expert parallel: the routed experts this process maps (null: all of them).</summary>
     public ExpertShard? ExpertShard { get; }
 
-    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix, bool activationQuant, ExpertShard? shard, int fp8Block = WeightMatrix.Fp8Block)
+    /// <summary>The activation path every loaded weight carries (ActivationPath; MatMul takes int8 only where the format allows).</summary>
+    public ActivationPath Activations { get; }
+
+    private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix, bool activationQuant, ExpertShard? shard, int fp8Block = WeightMatrix.Fp8Block,
+        ActivationPath activations = ActivationPath.Exact)
     {
-        Config = config; _source = source; _specs = specs; _prefix = prefix; ActivationQuant = activationQuant; ExpertShard = shard; Fp8Block = fp8Block;
+        Config = config; _source = source; _specs = specs; _prefix = prefix; ActivationQuant = activationQuant; ExpertShard = shard; Fp8Block = fp8Block; Activations = activations;
     }
 
     /// <summary>The square block of FP8 dense weights: 128 (V4) or 32 (V4.1, see WithFp8Block).</summary>
@@ -42,17 +46,18 @@ public sealed class WeightScope
     /// This scope with FP8 dense weights in <paramref name="block"/>x<paramref name="block"/> blocks (V4.1: 32).
     /// Blocks other than 128 are decoded once to BF16 on load (exact: e4m3 x 2^k is a BF16 value).
     /// </summary>
-    public WeightScope WithFp8Block(int block) => new(Config, _source, _specs, _prefix, ActivationQuant, ExpertShard, block);
+    public WeightScope WithFp8Block(int block) => new(Config, _source, _specs, _prefix, ActivationQuant, ExpertShard, block, Activations);
 
     /// <summary>A scope that loads weights from <paramref name="source"/> (only <paramref name="shard"/>'s routed experts when given).</summary>
-    public static WeightScope Load(ModelConfig config, ITensorSource source, bool activationQuant = false, ExpertShard? shard = null) => new(config, source, [], "", activationQuant, shard);
+    public static WeightScope Load(ModelConfig config, ITensorSource source, bool activationQuant = false, ExpertShard? shard = null, ActivationPath activations = ActivationPath.Exact) =>
+        new(config, source, [], "", activationQuant, shard, activations: activations);
 
     /// <summary>A scope that only records the expected weights (no data; built layers cannot run); with a shard, that rank's.</summary>
     public static WeightScope Record(ModelConfig config, ExpertShard? shard = null) => new(config, null, [], "", false, shard);
 
     public bool IsRecording => _source is null;
     public IReadOnlyList<WeightSpec> Specs => _specs;
-    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant, ExpertShard, Fp8Block);
+    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant, ExpertShard, Fp8Block, Activations);
     /// <summary>A numbered child (layers.3, experts.12): the index in invariant digits.</summary>
     public WeightScope Scope(int index) => Scope(index.ToString(System.Globalization.CultureInfo.InvariantCulture));
     public string FullName(string name) => _prefix + name;
@@ -121,7 +126,7 @@ public sealed class WeightScope
             scales = s.Pointer;
         }
         bool quantizeInput = ActivationQuant && actual is WeightFormat.Fp8Block128 or WeightFormat.Fp4Block32;
-        return new Linear(wName, outFeatures, inFeatures, new WeightMatrix(wName, actual, outFeatures, inFeatures, w.Pointer, scales, _source), quantizeInput);
+        return new Linear(wName, outFeatures, inFeatures, new WeightMatrix(wName, actual, outFeatures, inFeatures, w.Pointer, scales, _source).WithActivations(Activations), quantizeInput);
     }
 
     /// <summary>
@@ -259,7 +264,7 @@ public sealed class WeightScope
             _ when GgmlBlocks.CanDequantize(t.Type.Type) => new WeightMatrix(name, t.Type, outFeatures, inFeatures, t.Pointer, _source),
             _ => throw new InvalidDataException($"{name}: ggml type {t.Type.Name} cannot hold a linear weight ({t.SourceFile})"),
         };
-        return new Linear(name, outFeatures, inFeatures, m);
+        return new Linear(name, outFeatures, inFeatures, m.WithActivations(Activations));
     }
 
     /// <summary>The BF16 embedding/head matrix as a weight matrix (rows decoded on use).</summary>

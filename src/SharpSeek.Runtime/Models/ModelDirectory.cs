@@ -8,6 +8,7 @@ using SharpSeek.Model.Config;
 using SharpSeek.Model.Config.V41;
 using SharpSeek.Model.Distributed;
 using SharpSeek.Model.Gguf;
+using SharpSeek.Tensors;
 
 namespace SharpSeek.Runtime.Models;
 
@@ -39,12 +40,13 @@ public sealed class ModelDirectory : IDisposable
     public GenerationDefaults Defaults { get; }
 
     private ModelDirectory(string path, ModelConfig config, ITensorSource weights, int? maxContext, GenerationDefaults defaults,
-        HeadPrecision head, ExpertShard? shard, V41Config? v41 = null, int[]? engramTokenMap = null, IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto)
+        HeadPrecision head, ExpertShard? shard, V41Config? v41 = null, int[]? engramTokenMap = null, IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto,
+        ActivationPath activations = ActivationPath.Exact)
     {
         Path = path; Config = config; _weights = weights; V41Config = v41;
         if (v41 is null)
         {
-            Network = DeepSeekV4<float>.Load(config, weights, head: head, shard: shard, stage: pipeline is null ? null : PipelineSplit.For(config, pipeline));
+            Network = DeepSeekV4<float>.Load(config, weights, head: head, shard: shard, stage: pipeline is null ? null : PipelineSplit.For(config, pipeline), activations: activations);
             // DSpark asked of a checkpoint without one: the model keeps its own head (the front end names the mismatch)
             bool spark = config.DSpark is not null && (draft == DraftHeadChoice.DSpark || (draft == DraftHeadChoice.Auto && config.MtpBlocks == 0));
             if (spark && pipeline is not null)
@@ -52,6 +54,7 @@ public sealed class ModelDirectory : IDisposable
             Model = new V4LanguageModel(Network, maxContext, spark ? SharpSeek.Model.Layers.V41.DSparkV4.Load<float>(config, weights, Network.Embedding, Network.Head) : null);
         }
         else if (shard is not null || pipeline is not null) throw new ArgumentException($"expert and pipeline parallel are available for V4 checkpoints only; '{path}' is V4.1");
+        else if (activations != ActivationPath.Exact) throw new ArgumentException($"{activations.Name()} activations are available for V4 checkpoints only; '{path}' is V4.1");
         else if (head != HeadPrecision.Bf16) throw new ArgumentException($"the {head} vocabulary head is available for V4 checkpoints only; '{path}' is V4.1");
         else Model = new V41LanguageModel(DeepSeekV41<float>.Load(v41, weights, engramTokenMap), maxContext);
         // A GGUF file: tokenizer.json beside it if there is one (else the caller builds one from the GGUF vocabulary).
@@ -72,8 +75,10 @@ public sealed class ModelDirectory : IDisposable
     /// <param name="shard">Expert parallel: only this rank's routed experts are mapped.</param>
     /// <param name="pipeline">Pipeline parallel: only this rank's layer range (PipelineSplit) is mapped.</param>
     /// <param name="draft">V4 checkpoints with both an MTP block and a DSpark head: which one this instance drafts with (a head the checkpoint lacks is not loaded).</param>
+    /// <param name="activations">How linear inputs are multiplied (ActivationPath; V4 only).</param>
     public static ModelDirectory Open(string path, int? maxContext = null, Func<V41Config, int[]?>? engramTokenMap = null,
-        HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null, IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto)
+        HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null, IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto,
+        ActivationPath activations = ActivationPath.Exact)
     {
         (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path);
         try
@@ -81,7 +86,7 @@ public sealed class ModelDirectory : IDisposable
             int[]? map = v41 is { Engram.Enabled: true }
                 ? engramTokenMap?.Invoke(v41) ?? throw new InvalidOperationException($"'{path}' is a V4.1 checkpoint with Engram layers: its compressed token map (from tokenizer.json) is needed")
                 : null;
-            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), head, shard, v41, map, pipeline, draft);
+            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), head, shard, v41, map, pipeline, draft, activations);
         }
         catch { weights.Dispose(); throw; }
     }

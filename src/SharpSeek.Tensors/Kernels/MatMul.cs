@@ -43,6 +43,7 @@ public static class MatMul
         if (n == 0) { y[..(tokens * m)].Clear(); return; }
         fixed (float* px = x, py = y)
         {
+            if (Int8.MatMulInt8.Handles(w, tokens)) { Int8.MatMulInt8.Forward(px, w, py, tokens); return; }   // int8 activations (WeightMatrix.Activations)
             int groups = (m + RowGroup - 1) / RowGroup;
             long work = (long)m * n * tokens;
             int cores = Environment.ProcessorCount;

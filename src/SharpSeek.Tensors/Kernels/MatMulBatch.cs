@@ -36,6 +36,7 @@ public static class MatMulBatch
             if (q.W is null || q.Tokens < 0) throw new ArgumentException($"product {p}: no weight or negative token count");
             int groups = q.Tokens == 0 || q.W.Cols == 0 ? 0 : (q.W.Rows + MatMul.RowGroup - 1) / MatMul.RowGroup;
             if (q.Tokens > 0 && q.W.Cols == 0) new Span<float>(q.Y, q.Tokens * q.W.Rows).Clear();
+            if (groups > 0 && Int8.MatMulInt8.Handles(q.W, q.Tokens)) { Int8.MatMulInt8.Forward(q.X, q.W, q.Y, q.Tokens); groups = 0; }   // as MatMul.ForwardF32 runs it
             per[p] = Math.Max(1, (groups + ChunksPerProduct - 1) / ChunksPerProduct);
             starts[p] = chunks;
             chunks += (groups + per[p] - 1) / per[p];

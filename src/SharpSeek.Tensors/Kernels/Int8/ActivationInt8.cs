@@ -1,0 +1,75 @@
+// Activation rows quantised to int8 per 32 values (the Q8_0 scheme of llama.cpp's vec_dot inputs):
+// d = max|x| / 127, q = round-half-even(x * (127 / max|x|)) clamped to [-127, 127] (q = 0 when the
+// block is all zero), and the block's code sum (for the +offset correction of unsigned-by-signed
+// integer products). One quantisation per product is shared by every output row. Vector512 or
+// Vector256 where the hardware has them, else scalar; every code, scale and sum equals the twin
+// ActivationInt8Reference.Quantize bit for bit.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace SharpSeek.Tensors.Kernels.Int8;
+
+public static unsafe class ActivationInt8
+{
+    public const int Block = 32;
+
+    /// <summary>
+    /// Quantises x [tokens, n] (n a multiple of 32) into q [tokens, n], scale [tokens, n/32] and
+    /// sum [tokens, n/32] (sum of the block's codes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Quantize(float* x, int tokens, int n, sbyte* q, float* scale, int* sum)
+    {
+        if (n % Block != 0) throw new ArgumentException($"int8 activations need a multiple of {Block} values per row, got {n}");
+        long blocks = (long)tokens * (n / Block);
+        for (long b = 0; b < blocks; b++)
+        {
+            float* xb = x + b * Block;
+            sbyte* qb = q + b * Block;
+            float amax;
+            if (Vector512.IsHardwareAccelerated)
+                amax = Vector512.Max(Vector512.Abs(Vector512.Load(xb)), Vector512.Abs(Vector512.Load(xb + 16))).ToScalarMaxAcross();
+            else if (Vector256.IsHardwareAccelerated)
+                amax = MaxAcross(Vector256.Max(Vector256.Max(Vector256.Abs(Vector256.Load(xb)), Vector256.Abs(Vector256.Load(xb + 8))),
+                    Vector256.Max(Vector256.Abs(Vector256.Load(xb + 16)), Vector256.Abs(Vector256.Load(xb + 24)))));
+            else
+            {
+                amax = 0;
+                for (int i = 0; i < Block; i++) amax = MathF.Max(amax, MathF.Abs(xb[i]));
+            }
+            float inv = amax > 0 ? 127f / amax : 0f;
+            scale[b] = amax / 127f;
+            int s = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var vi = Vector512.Create(inv);
+                var lim = Vector512.Create(127f);
+                var a = Vector512.ConvertToInt32(Vector512.Clamp(Vector512.Round(Vector512.Load(xb) * vi), -lim, lim));
+                var c = Vector512.ConvertToInt32(Vector512.Clamp(Vector512.Round(Vector512.Load(xb + 16) * vi), -lim, lim));
+                s = Vector512.Sum(a + c);
+                Vector256<short> lo = Vector512.Narrow(a, c).GetLower(), hi = Vector512.Narrow(a, c).GetUpper();
+                Vector256.Narrow(lo, hi).AsSByte().Store(qb);
+            }
+            else
+            {
+                for (int i = 0; i < Block; i++)
+                {
+                    int v = (int)Math.Clamp(MathF.Round(xb[i] * inv), -127f, 127f);
+                    qb[i] = (sbyte)v;
+                    s += v;
+                }
+            }
+            sum[b] = s;
+        }
+    }
+
+    private static float MaxAcross(Vector256<float> v)
+    {
+        float m = v[0];
+        for (int i = 1; i < Vector256<float>.Count; i++) m = MathF.Max(m, v[i]);
+        return m;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ToScalarMaxAcross(this Vector512<float> v) => MaxAcross(Vector256.Max(v.GetLower(), v.GetUpper()));
+}
