@@ -41,7 +41,9 @@ public sealed class GgmlDequantTests
     [InlineData("F16")]
     [InlineData("BF16")]
     [InlineData("Q2_K")]
+    [InlineData("Q3_K")]
     [InlineData("Q4_K")]
+    [InlineData("Q5_K")]
     [InlineData("Q6_K")]
     public void QuantisesExactlyAsGgml(string name)
     {

@@ -17,6 +17,10 @@ public sealed class GgmlQuantizeTests
     [InlineData(GgmlType.MXFP4, 0.25)]
     // Q4_K: 16 levels over each 32-value sub-block's [min, max] with 6-bit scales and mins (half a step is ~amax/15).
     [InlineData(GgmlType.Q4_K, 0.15)]
+    // Q3_K: 8 signed levels over each 16-value sub-block with 6-bit scales: a coarse bound.
+    [InlineData(GgmlType.Q3_K, 0.3)]
+    // Q5_K: 32 levels over each 32-value sub-block's [min, max] with 6-bit scales and mins.
+    [InlineData(GgmlType.Q5_K, 0.08)]
     // Q6_K: 64 levels over each 16-value sub-block with 8-bit scales.
     [InlineData(GgmlType.Q6_K, 0.04)]
     // Q2_K: 4 levels over each 16-value sub-block, scales in 4 bits: a coarse bound, a sanity check only.
@@ -77,8 +81,8 @@ public sealed class GgmlQuantizeTests
     [Fact]
     public void UnsupportedTypesAndSizesAreRefusedByName()
     {
-        var e = Assert.Throws<NotSupportedException>(() => GgmlQuantize.Quantize(GgmlType.Q5_K, new float[256], new byte[176]));
-        Assert.Contains("Q5_K", e.Message);
+        var e = Assert.Throws<NotSupportedException>(() => GgmlQuantize.Quantize(GgmlType.IQ2_XXS, new float[256], new byte[66]));
+        Assert.Contains("IQ2_XXS", e.Message);
         Assert.Throws<ArgumentException>(() => GgmlQuantize.Quantize(GgmlType.Q8_0, new float[31], new byte[34]));
         Assert.Throws<ArgumentException>(() => GgmlQuantize.Quantize(GgmlType.Q8_0, new float[32], new byte[33]));
     }

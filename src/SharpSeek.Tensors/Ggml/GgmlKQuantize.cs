@@ -1,4 +1,4 @@
-// Boundary: float32 -> Q2_K / Q4_K / Q6_K blocks exactly as ggml's reference quantisers compute them
+// Boundary: float32 -> Q2_K / Q3_K / Q4_K / Q5_K / Q6_K blocks exactly as ggml's reference quantisers compute them
 // (quantize_row_q{2,4,6}_K_ref in ggml-quants.c, no importance matrix): per 16- or 32-value sub-block a
 // weighted least-squares search of scale (and min: make_qkx2_quants; Q6_K's symmetric make_qx_quants),
 // the sub-block scales quantised against the block's largest, then the codes re-fitted to the stored
@@ -145,6 +145,104 @@ internal static class GgmlKQuantize
                 qs[j / 4 + l] = (byte)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
     }
 
+    /// <summary>One Q3_K block (110 bytes: 32 high-bit bytes, 64 bytes of 2-bit codes, 12 bytes of 6-bit signed scales, f16 d) from 256 values.</summary>
+    public static void Q3_K(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        Span<sbyte> L = stackalloc sbyte[256];
+        Span<float> scales = stackalloc float[16];
+        Span<byte> hmask = y.Slice(0, 32), qs = y.Slice(32, 64), sc = y.Slice(96, 12);
+        // 1. per 16-value sub-block: a signed scale for codes -4..3 (make_q3_quants with its rmse refinement);
+        //    the scale of largest magnitude, with its sign, sets the block's d
+        float maxScale = 0, amax = 0;
+        for (int j = 0; j < 16; ++j)
+        {
+            scales[j] = MakeQ3(16, 4, x.Slice(16 * j, 16), L.Slice(16 * j, 16));
+            float a = MathF.Abs(scales[j]);
+            if (a > amax) { amax = a; maxScale = scales[j]; }
+        }
+        // 2. the sub-block scales in 6 bits (offset 32): low nibbles in bytes 0..7, the top two bits in bytes 8..11
+        sc.Clear();
+        if (maxScale != 0)
+        {
+            float iscale = -32f / maxScale;
+            for (int j = 0; j < 16; ++j)
+            {
+                int l = Math.Max(-32, Math.Min(31, (int)(sbyte)NearestInt(iscale * scales[j]))) + 32;
+                if (j < 8) sc[j] = (byte)(l & 0xF);
+                else sc[j - 8] |= (byte)((l & 0xF) << 4);
+                sc[j % 4 + 8] |= (byte)((l >> 4) << (2 * (j / 4)));
+            }
+            WriteHalf(y, 108, 1 / iscale);
+        }
+        else WriteHalf(y, 108, 0f);
+        // 3. codes against the stored (rounded) scales, +4 so they are 0..7
+        float dAll = GgmlBlocks.Half(y, 108);
+        for (int j = 0; j < 16; ++j)
+        {
+            int low = j < 8 ? sc[j] & 0xF : sc[j - 8] >> 4;
+            int s6 = (low | (((sc[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
+            float d = dAll * s6;
+            if (d == 0) continue;
+            for (int ii = 0; ii < 16; ++ii) L[16 * j + ii] = (sbyte)(Math.Max(-4, Math.Min(3, NearestInt(x[16 * j + ii] / d))) + 4);
+        }
+        // 4. the third bit of value j goes to hmask[j % 32], bit j / 32; the low two bits four to a byte as Q2_K
+        hmask.Clear();
+        for (int j = 0; j < 256; ++j)
+            if (L[j] > 3) { hmask[j % 32] |= (byte)(1 << (j / 32)); L[j] -= 4; }
+        for (int j = 0; j < 256; j += 128)
+            for (int l = 0; l < 32; ++l)
+                qs[j / 4 + l] = (byte)((byte)L[j + l] | ((byte)L[j + l + 32] << 2) | ((byte)L[j + l + 64] << 4) | ((byte)L[j + l + 96] << 6));
+    }
+
+    /// <summary>make_q3_quants with rmse refinement: codes in [-nmax, nmax) (returned offset by nmax), weights x^2, up to 5 passes of per-value moves.</summary>
+    private static float MakeQ3(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L)
+    {
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; ++i)
+        {
+            float ax = MathF.Abs(x[i]);
+            if (ax > amax) { amax = ax; max = x[i]; }
+        }
+        if (amax < 1e-15f)   // GROUP_MAX_EPS: all zero
+        {
+            for (int i = 0; i < n; ++i) L[i] = 0;
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumlx = 0, suml2 = 0;
+        for (int i = 0; i < n; ++i)
+        {
+            int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
+            L[i] = (sbyte)l;
+            float w = x[i] * x[i];
+            sumlx += w * x[i] * l;
+            suml2 += w * l * l;
+        }
+        for (int pass = 0; pass < 5; ++pass)
+        {
+            int changed = 0;
+            for (int i = 0; i < n; ++i)
+            {
+                float w = x[i] * x[i];
+                float slx = sumlx - w * x[i] * L[i];
+                if (slx <= 0) continue;
+                float sl2 = suml2 - w * L[i] * L[i];
+                int moved = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(x[i] * sl2 / slx)));
+                if (moved == L[i]) continue;
+                slx += w * x[i] * moved;
+                sl2 += w * moved * moved;
+                if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2)
+                {
+                    L[i] = (sbyte)moved; sumlx = slx; suml2 = sl2;
+                    ++changed;
+                }
+            }
+            if (changed == 0) break;
+        }
+        for (int i = 0; i < n; ++i) L[i] += (sbyte)nmax;
+        return sumlx / suml2;
+    }
+
     /// <summary>One Q4_K block (144 bytes: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 128 code bytes) from 256 values.</summary>
     public static void Q4_K(ReadOnlySpan<float> x, Span<byte> y)
     {
@@ -195,6 +293,73 @@ internal static class GgmlKQuantize
         Span<byte> q = y.Slice(16, 128);
         for (int j = 0, o = 0; j < 256; j += 64, o += 32)
             for (int l = 0; l < 32; ++l) q[o + l] = (byte)(L[j + l] | (L[j + l + 32] << 4));
+    }
+
+    /// <summary>One Q5_K block (176 bytes: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 32 high-bit bytes, 128 low-nibble bytes) from 256 values.</summary>
+    public static void Q5_K(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        Span<byte> L = stackalloc byte[256], laux = stackalloc byte[32];
+        Span<float> weights = stackalloc float[32], mins = stackalloc float[8], scales = stackalloc float[8];
+        float maxScale = 0, maxMin = 0;
+        // 1. per 32-value sub-block: 32 levels over [min, max] (make_qkx2_quants, weights av|x| + |x|)
+        for (int j = 0; j < 8; ++j)
+        {
+            float sumX2 = 0;
+            for (int l = 0; l < 32; ++l) sumX2 += x[32 * j + l] * x[32 * j + l];
+            float avX = MathF.Sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; ++l) weights[l] = avX + MathF.Abs(x[32 * j + l]);
+            scales[j] = MakeQkx2(32, 31, x.Slice(32 * j, 32), weights, L.Slice(32 * j, 32), out mins[j], laux, -0.5f, 0.1f, 15, false);
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+        // 2. the sub-block scales and mins in 6 bits (the same packing as Q4_K)
+        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+        Span<byte> sc = y.Slice(4, 12);
+        sc.Clear();
+        for (int j = 0; j < 8; ++j)
+        {
+            byte ls = Math.Min((byte)63, (byte)NearestInt(invScale * scales[j]));
+            byte lm = Math.Min((byte)63, (byte)NearestInt(invMin * mins[j]));
+            if (j < 4)
+            {
+                sc[j] = ls;
+                sc[j + 4] = lm;
+            }
+            else
+            {
+                sc[j + 4] = (byte)((ls & 0xF) | ((lm & 0xF) << 4));
+                sc[j - 4] |= (byte)((ls >> 4) << 6);
+                sc[j] |= (byte)((lm >> 4) << 6);
+            }
+        }
+        WriteHalf(y, 0, maxScale / 63f);
+        WriteHalf(y, 2, maxMin / 63f);
+        // 3. codes 0..31 against the stored (rounded) scales
+        float dAll = GgmlBlocks.Half(y, 0), dminAll = GgmlBlocks.Half(y, 2);
+        for (int j = 0; j < 8; ++j)
+        {
+            var (s, m) = GgmlKBlocks.ScaleMin(sc, j);
+            float d = dAll * s;
+            if (d == 0) continue;
+            float dm = dminAll * m;
+            for (int ii = 0; ii < 32; ++ii) L[32 * j + ii] = (byte)Math.Max(0, Math.Min(31, NearestInt((x[32 * j + ii] + dm) / d)));
+        }
+        // 4. low nibbles as Q4_K, the fifth bits in qh: bit 2k / 2k+1 of qh[j] for values j / j + 32 of the k-th 64
+        Span<byte> qh = y.Slice(16, 32), ql = y.Slice(48, 128);
+        qh.Clear();
+        byte m1 = 1, m2 = 2;
+        for (int n = 0, o = 0; n < 256; n += 64, o += 32)
+        {
+            for (int j = 0; j < 32; ++j)
+            {
+                int l1 = L[n + j], l2 = L[n + j + 32];
+                if (l1 > 15) { l1 -= 16; qh[j] |= m1; }
+                if (l2 > 15) { l2 -= 16; qh[j] |= m2; }
+                ql[o + j] = (byte)(l1 | (l2 << 4));
+            }
+            m1 <<= 2; m2 <<= 2;
+        }
     }
 
     /// <summary>make_qx_quants with rmse_type 1 and no importance: symmetric codes L in [0, 2 nmax) (offset nmax), weights x^2.</summary>

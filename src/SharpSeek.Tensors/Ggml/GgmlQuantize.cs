@@ -11,13 +11,13 @@ public static class GgmlQuantize
     /// <summary>Whether <see cref="Quantize"/> writes <paramref name="type"/>.</summary>
     public static bool CanQuantize(GgmlType type) =>
         type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.MXFP4
-            or GgmlType.Q2_K or GgmlType.Q4_K or GgmlType.Q6_K;
+            or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
     /// <summary>Encodes <paramref name="src"/> (whole blocks) as <paramref name="type"/> into <paramref name="dst"/> (exactly its byte size).</summary>
     public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst)
     {
         GgmlTypeInfo info = GgmlTypes.Info(type);
-        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, MXFP4, Q2_K, Q4_K, Q6_K are)");
+        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K are)");
         if (src.Length % info.BlockElements != 0) throw new ArgumentException($"{src.Length} values are not whole {info.Name} blocks of {info.BlockElements}");
         int blocks = src.Length / info.BlockElements;
         if (dst.Length != (long)blocks * info.BlockBytes) throw new ArgumentException($"{info.Name}: {dst.Length} bytes for {blocks} blocks of {info.BlockBytes}");
@@ -33,7 +33,9 @@ public static class GgmlQuantize
                 case GgmlType.Q8_0: Q8_0(x, y); break;
                 case GgmlType.Q4_0: Q4_0(x, y); break;
                 case GgmlType.Q2_K: GgmlKQuantize.Q2_K(x, y); break;
+                case GgmlType.Q3_K: GgmlKQuantize.Q3_K(x, y); break;
                 case GgmlType.Q4_K: GgmlKQuantize.Q4_K(x, y); break;
+                case GgmlType.Q5_K: GgmlKQuantize.Q5_K(x, y); break;
                 case GgmlType.Q6_K: GgmlKQuantize.Q6_K(x, y); break;
                 default: MXFP4(x, y); break;
             }
