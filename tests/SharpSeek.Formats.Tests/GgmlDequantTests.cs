@@ -45,6 +45,8 @@ public sealed class GgmlDequantTests
     [InlineData("Q4_K")]
     [InlineData("Q5_K")]
     [InlineData("Q6_K")]
+    [InlineData("IQ4_NL")]
+    [InlineData("IQ4_XS")]
     public void QuantisesExactlyAsGgml(string name)
     {
         using GgufFile f = GgufFile.Open(FixturePath());

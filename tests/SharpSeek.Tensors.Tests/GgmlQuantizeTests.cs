@@ -23,6 +23,9 @@ public sealed class GgmlQuantizeTests
     [InlineData(GgmlType.Q5_K, 0.08)]
     // Q6_K: 64 levels over each 16-value sub-block with 8-bit scales.
     [InlineData(GgmlType.Q6_K, 0.04)]
+    // IQ4_NL / IQ4_XS: a 16-value non-linear code book per 32 values (steps up to ~24/127 of the scale near the ends).
+    [InlineData(GgmlType.IQ4_NL, 0.12)]
+    [InlineData(GgmlType.IQ4_XS, 0.15)]
     // Q2_K: 4 levels over each 16-value sub-block, scales in 4 bits: a coarse bound, a sanity check only.
     [InlineData(GgmlType.Q2_K, 0.75)]
     [InlineData(GgmlType.F16, 1.0 / 2048)]

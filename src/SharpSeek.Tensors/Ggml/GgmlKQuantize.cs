@@ -8,13 +8,13 @@ namespace SharpSeek.Tensors.Ggml;
 internal static class GgmlKQuantize
 {
     /// <summary>ggml's nearest_int: round half to even through the 1.5 x 2^23 magic (|x| below 2^22).</summary>
-    private static int NearestInt(float x)
+    internal static int NearestInt(float x)
     {
         float v = x + 12582912f;
         return (BitConverter.SingleToInt32Bits(v) & 0x007fffff) - 0x00400000;
     }
 
-    private static void WriteHalf(Span<byte> y, int at, float x) => BitConverter.TryWriteBytes(y[at..], Codecs.F16.Encode(x));
+    internal static void WriteHalf(Span<byte> y, int at, float x) => BitConverter.TryWriteBytes(y[at..], Codecs.F16.Encode(x));
 
     /// <summary>make_qkx2_quants: codes L in [0, nmax] and (scale, -min) minimising the weighted error.</summary>
     private static float MakeQkx2(int n, int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> L, out float theMin,

@@ -1,6 +1,7 @@
 // Boundary: float32 -> ggml blocks for the formats `sharpseek quantize` writes, each written as
 // ggml's reference quantiser (quantize_row_*_ref in ggml-quants.c) computes it, so the bytes equal
-// ggml's (tested on ggml's own vectors, tests/fixtures/ggml); the K formats' searches are in GgmlKQuantize. Plus the lossless repacking of the
+// ggml's (tested on ggml's own vectors, tests/fixtures/ggml); the K formats' searches are in GgmlKQuantize, IQ4_NL/IQ4_XS in
+// GgmlIq4Quantize (ggml's quantize_iq4_* without an importance matrix). Plus the lossless repacking of the
 // official FP4 experts (e2m1 pairs + one e8m0 scale per 32) into MXFP4 blocks.
 using SharpSeek.Tensors.Codecs;
 
@@ -11,13 +12,13 @@ public static class GgmlQuantize
     /// <summary>Whether <see cref="Quantize"/> writes <paramref name="type"/>.</summary>
     public static bool CanQuantize(GgmlType type) =>
         type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.MXFP4
-            or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+            or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_NL or GgmlType.IQ4_XS;
 
     /// <summary>Encodes <paramref name="src"/> (whole blocks) as <paramref name="type"/> into <paramref name="dst"/> (exactly its byte size).</summary>
     public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst)
     {
         GgmlTypeInfo info = GgmlTypes.Info(type);
-        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K are)");
+        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS are)");
         if (src.Length % info.BlockElements != 0) throw new ArgumentException($"{src.Length} values are not whole {info.Name} blocks of {info.BlockElements}");
         int blocks = src.Length / info.BlockElements;
         if (dst.Length != (long)blocks * info.BlockBytes) throw new ArgumentException($"{info.Name}: {dst.Length} bytes for {blocks} blocks of {info.BlockBytes}");
@@ -37,6 +38,8 @@ public static class GgmlQuantize
                 case GgmlType.Q4_K: GgmlKQuantize.Q4_K(x, y); break;
                 case GgmlType.Q5_K: GgmlKQuantize.Q5_K(x, y); break;
                 case GgmlType.Q6_K: GgmlKQuantize.Q6_K(x, y); break;
+                case GgmlType.IQ4_NL: GgmlIq4Quantize.IQ4_NL(x, y); break;
+                case GgmlType.IQ4_XS: GgmlIq4Quantize.IQ4_XS(x, y); break;
                 default: MXFP4(x, y); break;
             }
         }
