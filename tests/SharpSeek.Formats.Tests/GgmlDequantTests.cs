@@ -47,6 +47,9 @@ public sealed class GgmlDequantTests
     [InlineData("Q6_K")]
     [InlineData("IQ4_NL")]
     [InlineData("IQ4_XS")]
+    [InlineData("Q4_1")]
+    [InlineData("Q5_0")]
+    [InlineData("Q5_1")]
     public void QuantisesExactlyAsGgml(string name)
     {
         using GgufFile f = GgufFile.Open(FixturePath());

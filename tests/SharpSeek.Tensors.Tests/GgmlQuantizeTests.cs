@@ -15,6 +15,10 @@ public sealed class GgmlQuantizeTests
     // Q4_0: codes -8..7 of d = max/-8: the largest magnitude is exact, the other sign may clip by one step.
     [InlineData(GgmlType.Q4_0, 1.01 / 8)]
     [InlineData(GgmlType.MXFP4, 0.25)]
+    // Q4_1 / Q5_1: 16 / 32 levels over [min, max] (the range is up to 2 amax); Q5_0: codes -16..15 of d = max/-16.
+    [InlineData(GgmlType.Q4_1, 2.02 / 15 / 2 + 0.01)]
+    [InlineData(GgmlType.Q5_1, 2.02 / 31 / 2 + 0.01)]
+    [InlineData(GgmlType.Q5_0, 1.01 / 16)]
     // Q4_K: 16 levels over each 32-value sub-block's [min, max] with 6-bit scales and mins (half a step is ~amax/15).
     [InlineData(GgmlType.Q4_K, 0.15)]
     // Q3_K: 8 signed levels over each 16-value sub-block with 6-bit scales: a coarse bound.

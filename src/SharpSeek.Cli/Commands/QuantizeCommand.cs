@@ -90,6 +90,6 @@ public static class QuantizeCommand
     {
         if (name is null) return null;
         if (Enum.TryParse(name, ignoreCase: true, out GgmlType t) && GgmlQuantize.CanQuantize(t)) return t;
-        throw new CliException($"{flag} '{name}' is not a type quantize writes (F32, F16, BF16, Q8_0, Q4_0, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)");
+        throw new CliException($"{flag} '{name}' is not a type quantize writes (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)");
     }
 }

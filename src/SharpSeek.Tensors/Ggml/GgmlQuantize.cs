@@ -11,14 +11,14 @@ public static class GgmlQuantize
 {
     /// <summary>Whether <see cref="Quantize"/> writes <paramref name="type"/>.</summary>
     public static bool CanQuantize(GgmlType type) =>
-        type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.MXFP4
+        type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.MXFP4
             or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_NL or GgmlType.IQ4_XS;
 
     /// <summary>Encodes <paramref name="src"/> (whole blocks) as <paramref name="type"/> into <paramref name="dst"/> (exactly its byte size).</summary>
     public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst)
     {
         GgmlTypeInfo info = GgmlTypes.Info(type);
-        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS are)");
+        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS are)");
         if (src.Length % info.BlockElements != 0) throw new ArgumentException($"{src.Length} values are not whole {info.Name} blocks of {info.BlockElements}");
         int blocks = src.Length / info.BlockElements;
         if (dst.Length != (long)blocks * info.BlockBytes) throw new ArgumentException($"{info.Name}: {dst.Length} bytes for {blocks} blocks of {info.BlockBytes}");
@@ -33,6 +33,9 @@ public static class GgmlQuantize
                 case GgmlType.BF16: BitConverter.TryWriteBytes(y, Bf16.Encode(x[0])); break;
                 case GgmlType.Q8_0: Q8_0(x, y); break;
                 case GgmlType.Q4_0: Q4_0(x, y); break;
+                case GgmlType.Q4_1: Q4_1(x, y); break;
+                case GgmlType.Q5_0: Q5_0(x, y); break;
+                case GgmlType.Q5_1: Q5_1(x, y); break;
                 case GgmlType.Q2_K: GgmlKQuantize.Q2_K(x, y); break;
                 case GgmlType.Q3_K: GgmlKQuantize.Q3_K(x, y); break;
                 case GgmlType.Q4_K: GgmlKQuantize.Q4_K(x, y); break;
@@ -71,6 +74,74 @@ public static class GgmlQuantize
             int q1 = Math.Min(15, (int)(sbyte)(int)(x[16 + j] * id + 8.5f));
             y[2 + j] = (byte)(q0 | q1 << 4);
         }
+    }
+
+    // Q4_1: d = (max - min) / 15 and m = min; codes (x - min) / d rounded half up, at most 15.
+    private static void Q4_1(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        var (min, max) = MinMax(x);
+        float d = (max - min) / 15;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        BitConverter.TryWriteBytes(y, F16.Encode(d));
+        BitConverter.TryWriteBytes(y[2..], F16.Encode(min));
+        for (int j = 0; j < 16; j++)
+        {
+            int q0 = Math.Min(15, (int)(sbyte)(int)((x[j] - min) * id + 0.5f));
+            int q1 = Math.Min(15, (int)(sbyte)(int)((x[16 + j] - min) * id + 0.5f));
+            y[4 + j] = (byte)(q0 | q1 << 4);
+        }
+    }
+
+    // Q5_0: d = max / -16 (max = the value of largest magnitude); codes x / d + 16, the fifth bits in a 32-bit qh.
+    private static void Q5_0(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        float amax = 0, max = 0;
+        for (int j = 0; j < 32; j++)
+            if (amax < MathF.Abs(x[j])) { amax = MathF.Abs(x[j]); max = x[j]; }
+        float d = max / -16;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        BitConverter.TryWriteBytes(y, F16.Encode(d));
+        uint qh = 0;
+        for (int j = 0; j < 16; j++)
+        {
+            int q0 = Math.Min(31, (int)(sbyte)(int)(x[j] * id + 16.5f));
+            int q1 = Math.Min(31, (int)(sbyte)(int)(x[16 + j] * id + 16.5f));
+            y[6 + j] = (byte)((q0 & 0xF) | (q1 & 0xF) << 4);
+            qh |= (uint)((q0 & 0x10) >> 4) << j;
+            qh |= (uint)((q1 & 0x10) >> 4) << (j + 16);
+        }
+        BitConverter.TryWriteBytes(y[2..], qh);
+    }
+
+    // Q5_1: d = (max - min) / 31 and m = min; codes (x - min) / d rounded half up, the fifth bits in a 32-bit qh.
+    private static void Q5_1(ReadOnlySpan<float> x, Span<byte> y)
+    {
+        var (min, max) = MinMax(x);
+        float d = (max - min) / 31;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        BitConverter.TryWriteBytes(y, F16.Encode(d));
+        BitConverter.TryWriteBytes(y[2..], F16.Encode(min));
+        uint qh = 0;
+        for (int j = 0; j < 16; j++)
+        {
+            int q0 = (byte)(int)((x[j] - min) * id + 0.5f);
+            int q1 = (byte)(int)((x[16 + j] - min) * id + 0.5f);
+            y[8 + j] = (byte)((q0 & 0xF) | (q1 & 0xF) << 4);
+            qh |= (uint)((q0 & 0x10) >> 4) << j;
+            qh |= (uint)((q1 & 0x10) >> 4) << (j + 16);
+        }
+        BitConverter.TryWriteBytes(y[4..], qh);
+    }
+
+    private static (float Min, float Max) MinMax(ReadOnlySpan<float> x)
+    {
+        float min = float.MaxValue, max = -float.MaxValue;
+        for (int j = 0; j < 32; j++)
+        {
+            if (x[j] < min) min = x[j];
+            if (x[j] > max) max = x[j];
+        }
+        return (min, max);
     }
 
     // e = floor(log2 amax) - 2 + 127; each value the nearest of the 16 code-book entries x half-scale (first wins ties).
