@@ -246,50 +246,8 @@ internal static class GgmlKQuantize
     /// <summary>One Q4_K block (144 bytes: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 128 code bytes) from 256 values.</summary>
     public static void Q4_K(ReadOnlySpan<float> x, Span<byte> y)
     {
-        Span<byte> L = stackalloc byte[256], laux = stackalloc byte[32];
-        Span<float> weights = stackalloc float[32], mins = stackalloc float[8], scales = stackalloc float[8];
-        float maxScale = 0, maxMin = 0;
-        for (int j = 0; j < 8; ++j)
-        {
-            float sumX2 = 0;
-            for (int l = 0; l < 32; ++l) sumX2 += x[32 * j + l] * x[32 * j + l];
-            float avX = MathF.Sqrt(sumX2 / 32);
-            for (int l = 0; l < 32; ++l) weights[l] = avX + MathF.Abs(x[32 * j + l]);
-            scales[j] = MakeQkx2(32, 15, x.Slice(32 * j, 32), weights, L.Slice(32 * j, 32), out mins[j], laux, -1f, 0.1f, 20, false);
-            if (scales[j] > maxScale) maxScale = scales[j];
-            if (mins[j] > maxMin) maxMin = mins[j];
-        }
-        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
-        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
-        Span<byte> sc = y.Slice(4, 12);
-        sc.Clear();
-        for (int j = 0; j < 8; ++j)
-        {
-            byte ls = Math.Min((byte)63, (byte)NearestInt(invScale * scales[j]));
-            byte lm = Math.Min((byte)63, (byte)NearestInt(invMin * mins[j]));
-            if (j < 4)
-            {
-                sc[j] = ls;
-                sc[j + 4] = lm;
-            }
-            else
-            {
-                sc[j + 4] = (byte)((ls & 0xF) | ((lm & 0xF) << 4));
-                sc[j - 4] |= (byte)((ls >> 4) << 6);
-                sc[j] |= (byte)((lm >> 4) << 6);
-            }
-        }
-        WriteHalf(y, 0, maxScale / 63f);
-        WriteHalf(y, 2, maxMin / 63f);
-        float dAll = GgmlBlocks.Half(y, 0), dminAll = GgmlBlocks.Half(y, 2);
-        for (int j = 0; j < 8; ++j)
-        {
-            var (s, m) = GgmlKBlocks.ScaleMin(sc, j);
-            float d = dAll * s;
-            if (d == 0) continue;
-            float dm = dminAll * m;
-            for (int ii = 0; ii < 32; ++ii) L[32 * j + ii] = (byte)Math.Max(0, Math.Min(15, NearestInt((x[32 * j + ii] + dm) / d)));
-        }
+        Span<byte> L = stackalloc byte[256];
+        ScalesMinsAndCodes(x, y, L, 15, -1f, 20);
         Span<byte> q = y.Slice(16, 128);
         for (int j = 0, o = 0; j < 256; j += 64, o += 32)
             for (int l = 0; l < 32; ++l) q[o + l] = (byte)(L[j + l] | (L[j + l + 32] << 4));
@@ -298,54 +256,9 @@ internal static class GgmlKQuantize
     /// <summary>One Q5_K block (176 bytes: f16 d, f16 dmin, 12 bytes of 6-bit scales and mins, 32 high-bit bytes, 128 low-nibble bytes) from 256 values.</summary>
     public static void Q5_K(ReadOnlySpan<float> x, Span<byte> y)
     {
-        Span<byte> L = stackalloc byte[256], laux = stackalloc byte[32];
-        Span<float> weights = stackalloc float[32], mins = stackalloc float[8], scales = stackalloc float[8];
-        float maxScale = 0, maxMin = 0;
-        // 1. per 32-value sub-block: 32 levels over [min, max] (make_qkx2_quants, weights av|x| + |x|)
-        for (int j = 0; j < 8; ++j)
-        {
-            float sumX2 = 0;
-            for (int l = 0; l < 32; ++l) sumX2 += x[32 * j + l] * x[32 * j + l];
-            float avX = MathF.Sqrt(sumX2 / 32);
-            for (int l = 0; l < 32; ++l) weights[l] = avX + MathF.Abs(x[32 * j + l]);
-            scales[j] = MakeQkx2(32, 31, x.Slice(32 * j, 32), weights, L.Slice(32 * j, 32), out mins[j], laux, -0.5f, 0.1f, 15, false);
-            if (scales[j] > maxScale) maxScale = scales[j];
-            if (mins[j] > maxMin) maxMin = mins[j];
-        }
-        // 2. the sub-block scales and mins in 6 bits (the same packing as Q4_K)
-        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
-        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
-        Span<byte> sc = y.Slice(4, 12);
-        sc.Clear();
-        for (int j = 0; j < 8; ++j)
-        {
-            byte ls = Math.Min((byte)63, (byte)NearestInt(invScale * scales[j]));
-            byte lm = Math.Min((byte)63, (byte)NearestInt(invMin * mins[j]));
-            if (j < 4)
-            {
-                sc[j] = ls;
-                sc[j + 4] = lm;
-            }
-            else
-            {
-                sc[j + 4] = (byte)((ls & 0xF) | ((lm & 0xF) << 4));
-                sc[j - 4] |= (byte)((ls >> 4) << 6);
-                sc[j] |= (byte)((lm >> 4) << 6);
-            }
-        }
-        WriteHalf(y, 0, maxScale / 63f);
-        WriteHalf(y, 2, maxMin / 63f);
-        // 3. codes 0..31 against the stored (rounded) scales
-        float dAll = GgmlBlocks.Half(y, 0), dminAll = GgmlBlocks.Half(y, 2);
-        for (int j = 0; j < 8; ++j)
-        {
-            var (s, m) = GgmlKBlocks.ScaleMin(sc, j);
-            float d = dAll * s;
-            if (d == 0) continue;
-            float dm = dminAll * m;
-            for (int ii = 0; ii < 32; ++ii) L[32 * j + ii] = (byte)Math.Max(0, Math.Min(31, NearestInt((x[32 * j + ii] + dm) / d)));
-        }
-        // 4. low nibbles as Q4_K, the fifth bits in qh: bit 2k / 2k+1 of qh[j] for values j / j + 32 of the k-th 64
+        Span<byte> L = stackalloc byte[256];
+        ScalesMinsAndCodes(x, y, L, 31, -0.5f, 15);
+        // low nibbles as Q4_K, the fifth bits in qh: bit 2k / 2k+1 of qh[j] for values j / j + 32 of the k-th 64
         Span<byte> qh = y.Slice(16, 32), ql = y.Slice(48, 128);
         qh.Clear();
         byte m1 = 1, m2 = 2;
@@ -359,6 +272,63 @@ internal static class GgmlKQuantize
                 ql[o + j] = (byte)(l1 | (l2 << 4));
             }
             m1 <<= 2; m2 <<= 2;
+        }
+    }
+
+    /// <summary>
+    /// What Q4_K and Q5_K share: per 32-value sub-block a scale and a min for codes 0..<paramref name="nmax"/>
+    /// (make_qkx2_quants, weights av|x| + |x|, trial offsets from <paramref name="rmin"/> in 0.1 steps),
+    /// both in 6 bits against d and dmin (bytes 0..15 of the block), then every value's code against the
+    /// stored (rounded) scale and min into L.
+    /// </summary>
+    private static void ScalesMinsAndCodes(ReadOnlySpan<float> x, Span<byte> y, Span<byte> L, int nmax, float rmin, int nstep)
+    {
+        Span<byte> laux = stackalloc byte[32];
+        Span<float> weights = stackalloc float[32], mins = stackalloc float[8], scales = stackalloc float[8];
+        float maxScale = 0, maxMin = 0;
+        // 1. per sub-block: scale and min
+        for (int j = 0; j < 8; ++j)
+        {
+            float sumX2 = 0;
+            for (int l = 0; l < 32; ++l) sumX2 += x[32 * j + l] * x[32 * j + l];
+            float avX = MathF.Sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; ++l) weights[l] = avX + MathF.Abs(x[32 * j + l]);
+            scales[j] = MakeQkx2(32, nmax, x.Slice(32 * j, 32), weights, L.Slice(32 * j, 32), out mins[j], laux, rmin, 0.1f, nstep, false);
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+        // 2. the sub-block scales and mins in 6 bits
+        float invScale = maxScale > 0 ? 63f / maxScale : 0f;
+        float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+        Span<byte> sc = y.Slice(4, 12);
+        sc.Clear();
+        for (int j = 0; j < 8; ++j)
+        {
+            byte ls = Math.Min((byte)63, (byte)NearestInt(invScale * scales[j]));
+            byte lm = Math.Min((byte)63, (byte)NearestInt(invMin * mins[j]));
+            if (j < 4)
+            {
+                sc[j] = ls;
+                sc[j + 4] = lm;
+            }
+            else
+            {
+                sc[j + 4] = (byte)((ls & 0xF) | ((lm & 0xF) << 4));
+                sc[j - 4] |= (byte)((ls >> 4) << 6);
+                sc[j] |= (byte)((lm >> 4) << 6);
+            }
+        }
+        WriteHalf(y, 0, maxScale / 63f);
+        WriteHalf(y, 2, maxMin / 63f);
+        // 3. codes against the stored scales
+        float dAll = GgmlBlocks.Half(y, 0), dminAll = GgmlBlocks.Half(y, 2);
+        for (int j = 0; j < 8; ++j)
+        {
+            var (s, m) = GgmlKBlocks.ScaleMin(sc, j);
+            float d = dAll * s;
+            if (d == 0) continue;
+            float dm = dminAll * m;
+            for (int ii = 0; ii < 32; ++ii) L[32 * j + ii] = (byte)Math.Max(0, Math.Min(nmax, NearestInt((x[32 * j + ii] + dm) / d)));
         }
     }
 
