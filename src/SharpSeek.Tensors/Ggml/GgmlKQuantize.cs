@@ -197,27 +197,7 @@ internal static class GgmlKQuantize
     /// <summary>make_q3_quants with rmse refinement: codes in [-nmax, nmax) (returned offset by nmax), weights x^2, up to 5 passes of per-value moves.</summary>
     private static float MakeQ3(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L)
     {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; ++i)
-        {
-            float ax = MathF.Abs(x[i]);
-            if (ax > amax) { amax = ax; max = x[i]; }
-        }
-        if (amax < 1e-15f)   // GROUP_MAX_EPS: all zero
-        {
-            for (int i = 0; i < n; ++i) L[i] = 0;
-            return 0f;
-        }
-        float iscale = -nmax / max;
-        float sumlx = 0, suml2 = 0;
-        for (int i = 0; i < n; ++i)
-        {
-            int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
-            L[i] = (sbyte)l;
-            float w = x[i] * x[i];
-            sumlx += w * x[i] * l;
-            suml2 += w * l * l;
-        }
+        if (!FirstGuess(n, nmax, x, L, 0, out _, out float sumlx, out float suml2)) return 0f;
         for (int pass = 0; pass < 5; ++pass)
         {
             int changed = 0;
@@ -332,30 +312,42 @@ internal static class GgmlKQuantize
         }
     }
 
-    /// <summary>make_qx_quants with rmse_type 1 and no importance: symmetric codes L in [0, 2 nmax) (offset nmax), weights x^2.</summary>
-    private static float MakeQx(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L)
+    /// <summary>
+    /// The start both symmetric searches share (make_q3_quants, make_qx_quants): the value of largest magnitude
+    /// (max), codes round(-nmax x / max) in [-nmax, nmax) stored plus <paramref name="offset"/>, and their x^2-weighted
+    /// sums. False (L all 0) for an all-zero group (GROUP_MAX_EPS).
+    /// </summary>
+    private static bool FirstGuess(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L, int offset, out float max, out float sumlx, out float suml2)
     {
-        float max = 0, amax = 0;
+        float amax = 0;
+        max = 0; sumlx = 0; suml2 = 0;
         for (int i = 0; i < n; ++i)
         {
             float ax = MathF.Abs(x[i]);
             if (ax > amax) { amax = ax; max = x[i]; }
         }
-        if (amax < 1e-15f)   // GROUP_MAX_EPS: all zero
+        if (amax < 1e-15f)
         {
             for (int i = 0; i < n; ++i) L[i] = 0;
-            return 0f;
+            return false;
         }
         float iscale = -nmax / max;
-        float sumlx = 0, suml2 = 0;
         for (int i = 0; i < n; ++i)
         {
             int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
-            L[i] = (sbyte)(l + nmax);
+            L[i] = (sbyte)(l + offset);
             float w = x[i] * x[i];
             sumlx += w * x[i] * l;
             suml2 += w * l * l;
         }
+        return true;
+    }
+
+    /// <summary>make_qx_quants with rmse_type 1 and no importance: symmetric codes L in [0, 2 nmax) (offset nmax), weights x^2.</summary>
+    private static float MakeQx(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L)
+    {
+        if (!FirstGuess(n, nmax, x, L, nmax, out float max, out float sumlx, out float suml2)) return 0f;
+        float iscale;
         float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
         float best = scale * sumlx;
         for (int step = -9; step <= 9; ++step)
