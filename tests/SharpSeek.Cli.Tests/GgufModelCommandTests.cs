@@ -55,6 +55,37 @@ public sealed class GgufModelCommandTests : IDisposable
     }
 
     [Fact]
+    public void V41CheckpointBecomesADeepseek41GgufThatRunsLikeTheDirectory()
+    {
+        string gguf = Path.Combine(_dir, "v41.gguf"), a = Path.Combine(_dir, "a41.safetensors"), b = Path.Combine(_dir, "b41.safetensors");
+        var q = Run("quantize", "--model", Fixtures("v41-tiny"), "--out", gguf, "--preset", "lossless");
+        Assert.True(q.Exit == 0, q.Err);
+        Assert.Contains("deepseek41 GGUF of the text model", q.Err);
+        Assert.Contains("deepseek41", Run("inspect", "--model", gguf).Out);
+        var l1 = Run("logits", "--model", gguf, "--ids", "5,17,3,99,1000,7,8,9", "--decode", "9,4", "--out", a);
+        Assert.True(l1.Exit == 0, l1.Err);
+        var l2 = Run("logits", "--model", Fixtures("v41-tiny"), "--ids", "5,17,3,99,1000,7,8,9", "--decode", "9,4", "--out", b);
+        Assert.True(l2.Exit == 0, l2.Err);
+        using var fa = SafetensorsFile.Open(a);
+        using var fb = SafetensorsFile.Open(b);
+        foreach (string name in new[] { "prefill_logits", "decode_logits" })
+        {
+            float[] x = fa.Get(name).ReadAsFloat32(), y = fb.Get(name).ReadAsFloat32();
+            // the same weights; only the hyper-parameters llama.cpp reads as float32 (eps, thetas) are rounded
+            Assert.True(x.Zip(y, (p, r) => Math.Abs(p - r)).Max() < 1e-4, name);
+        }
+        // generate runs from the GGUF alone (its vocabulary and stored Engram token map) and says what it loaded
+        var g = Run("generate", "--model", gguf, "--prompt", "hello world", "--max-tokens", "4", "--temperature", "0");
+        Assert.True(g.Exit == 0, g.Err);
+        Assert.Contains("DeepSeek V4.1", g.Err);
+        // a V4.1 GGUF re-quantised keeps its token map; bench runs it
+        string q8 = Path.Combine(_dir, "v41-q8.gguf");
+        Assert.True(Run("quantize", "--model", gguf, "--out", q8, "--preset", "q8_0").Exit == 0);
+        var bench = Run("bench", "--model", q8, "--prompt", "4", "--gen", "2");
+        Assert.True(bench.Exit == 0, bench.Err);
+    }
+
+    [Fact]
     public void GgufVocabularyEncodesLikeTokenizerJson()
     {
         string json = Fixtures("tokenizer", "tokenizer.json");

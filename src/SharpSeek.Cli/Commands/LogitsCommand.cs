@@ -54,6 +54,21 @@ public static class LogitsCommand
                     return V41Logits.Run(dir, V41Config.Load(cfgPath), prompt, dec, prec, parse.GetValue(output)!, images);
                 }
             }
+            else
+            {
+                var (_, g41, gw) = OpenAny(dir);
+                using ITensorSource w41 = gw;
+                if (g41 is not null)
+                {
+                    // a deepseek41 GGUF: the text model, with its stored Engram token map
+                    if (parse.GetValue(aq) || more.Length > 0 || run.Mode != "none" || images.Length > 0)
+                        throw new CliException("--activation-quant, --batch-ids, --parallel and --image are not available for a V4.1 GGUF");
+                    int[]? map;
+                    try { map = SharpSeek.Model.Gguf.Deepseek4Gguf.EngramTokenMap((SharpSeek.Formats.Gguf.GgufTensorSource)w41, g41); }
+                    catch (InvalidDataException e) { throw new CliException(e.Message); }
+                    return V41Logits.Run(w41, map, g41, prompt, dec, prec, parse.GetValue(output)!, images, dir);
+                }
+            }
             if (images.Length > 0) throw new CliException("--image: this model has no vision tower (V4.1 with vision_n_layers > 0 reads images)");
             (ModelConfig config, ITensorSource opened) = OpenModel(dir);
             using ITensorSource weights = opened;
@@ -76,6 +91,13 @@ public static class LogitsCommand
     internal static (ModelConfig, ITensorSource) OpenModel(string path)
     {
         try { return SharpSeek.Runtime.Models.ModelDirectory.OpenWeights(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or NotSupportedException) { throw new CliException(e.Message); }
+    }
+
+    /// <summary>The same for V4 or V4.1 (V41 set for a V4.1 checkpoint).</summary>
+    internal static (ModelConfig, V41Config?, ITensorSource) OpenAny(string path)
+    {
+        try { return SharpSeek.Runtime.Models.ModelDirectory.OpenAll(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new CliException(e.Message); }
     }
 

@@ -7,6 +7,7 @@ using SharpSeek.Cli.Gguf;
 using SharpSeek.Formats.Gguf;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Config.V41;
 using SharpSeek.Model.Gguf;
 using SharpSeek.Tensors.Ggml;
 
@@ -48,13 +49,20 @@ public static class QuantizeCommand
             if (fromGguf && File.Exists(dir) && Path.GetFullPath(dir) == Path.GetFullPath(outPath)) throw new CliException("--out must differ from the GGUF being re-quantised");
             // A directory's config alone is enough for --dry-run; a GGUF's config is in the file.
             ModelConfig config;
+            V41Config? v41 = null;
             ITensorSource? opened = null;
-            if (fromGguf) (config, opened) = LogitsCommand.OpenModel(dir);
-            else config = ModelConfig.Load(LogitsCommand.RequireConfig(dir));
+            if (fromGguf) (config, v41, opened) = LogitsCommand.OpenAny(dir);
+            else
+            {
+                string cfgPath = LogitsCommand.RequireConfig(dir);
+                if (V41ConfigParser.IsV41(ModelConfigParser.ReadFile(cfgPath))) { v41 = V41Config.Load(cfgPath); config = v41.Base; }
+                else config = ModelConfig.Load(cfgPath);
+            }
             using ITensorSource? openedFirst = opened;
+            if (v41 is not null) Console.Error.WriteLine("note: DeepSeek V4.1: a deepseek41 GGUF of the text model (no vision tower, no DSpark head), as llama.cpp's converter writes it");
             if (parse.GetValue(dryRun))
             {
-                var plan = Deepseek4GgufWriter.Plan(config, recipe);
+                var plan = v41 is null ? Deepseek4GgufWriter.Plan(config, recipe) : Deepseek4GgufWriter.Plan(v41, recipe);
                 Summarise(plan);
                 Console.Error.WriteLine($"{plan.Count} tensors, {InspectCommand.Bytes(Deepseek4GgufWriter.DataBytes(plan))} of tensor data (main layers; no MTP block)");
                 return 0;
@@ -69,9 +77,17 @@ public static class QuantizeCommand
             else if (weights is GgufTensorSource g && GgufVocabulary.HasVocabulary(g.Files.Metadata))   // re-quantising: keep the vocabulary
                 extra.AddRange(g.Files.Metadata.Where(p => p.Key.StartsWith("tokenizer.ggml.", StringComparison.Ordinal)));
             else if (!extra.Any(p => p.Key == "tokenizer.ggml.tokens")) Console.Error.WriteLine("note: no tokenizer.json: the GGUF has no vocabulary (llama.cpp will not load it; SharpSeek runs it on ids)");
-            if (config.CompressRatios.Take(config.NumLayers).Any(r => r is not (0 or 4 or 128)))
+            if (v41 is null && config.CompressRatios.Take(config.NumLayers).Any(r => r is not (0 or 4 or 128)))
                 Console.Error.WriteLine("note: compression ratios other than 0, 4 and 128: llama.cpp's deepseek4 loader refuses this file (SharpSeek runs it)");
-            var written = Deepseek4GgufWriter.Write(outPath, config, weights, recipe, extra);
+            IReadOnlyList<Deepseek4GgufWriter.Written> written;
+            if (v41 is null) written = Deepseek4GgufWriter.Write(outPath, config, weights, recipe, extra);
+            else
+            {
+                int[]? map;
+                try { map = weights is GgufTensorSource g41 ? Deepseek4Gguf.EngramTokenMap(g41, v41) : V41Logits.TokenMap(dir, v41); }
+                catch (InvalidDataException e) { throw new CliException(e.Message); }
+                written = Deepseek4GgufWriter.Write(outPath, v41, weights, recipe, extra, map);
+            }
             long bytes = new FileInfo(outPath).Length;
             Summarise(written);
             Console.Error.WriteLine($"wrote {written.Count} tensors, {InspectCommand.Bytes(bytes)} to {outPath} in {sw.Elapsed.TotalSeconds:F1} s");

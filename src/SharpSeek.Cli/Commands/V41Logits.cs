@@ -23,6 +23,14 @@ public static class V41Logits
             if ((uint)id >= (uint)config.Base.VocabSize) throw new CliException($"token id {id} is outside the vocabulary [0, {config.Base.VocabSize})");
         int[]? map = TokenMap(dir, config);
         using ITensorSource weights = Checkpoint.Open(dir);
+        return Run(weights, map, config, prompt, dec, precision, outPath, images, dir);
+    }
+
+    /// <summary>The same on opened weights (a V4.1 GGUF: its stored token map) named <paramref name="where"/> in errors.</summary>
+    public static int Run(ITensorSource weights, int[]? map, V41Config config, int[] prompt, int[] dec, string precision, string outPath, IReadOnlyList<string> images, string where)
+    {
+        foreach (int id in prompt.Concat(dec))
+            if ((uint)id >= (uint)config.Base.VocabSize) throw new CliException($"token id {id} is outside the vocabulary [0, {config.Base.VocabSize})");
         var writer = new SafetensorsWriter();
         try
         {
@@ -31,7 +39,7 @@ public static class V41Logits
         }
         catch (ArgumentException e) when (images.Count > 0) { throw new CliException($"--image: {e.Message}"); }
         catch (Exception e) when (e is InvalidDataException or KeyNotFoundException or NotSupportedException)
-        { throw new CliException($"cannot run the V4.1 checkpoint in '{dir}': {e.Message}"); }
+        { throw new CliException($"cannot run the V4.1 checkpoint in '{where}': {e.Message}"); }
         try { writer.Save(outPath); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CliException($"cannot write '{outPath}': {e.Message}"); }
         Console.Error.WriteLine($"wrote prefill_logits [{prompt.Length}, {config.Base.VocabSize}] and decode_logits [{dec.Length}, {config.Base.VocabSize}] to {outPath}");

@@ -9,8 +9,11 @@ using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Formats.Gguf;
 
-/// <summary>Where a name lives: GGUF tensor <paramref name="GgufName"/>, whole (Slice -1) or its outermost slice <paramref name="Slice"/>.</summary>
-public readonly record struct GgufTensorRef(string GgufName, int Slice = -1);
+/// <summary>
+/// Where a name lives: GGUF tensor <paramref name="GgufName"/>, whole (Slice -1) or its outermost slice <paramref name="Slice"/>.
+/// <paramref name="Bytes"/>: a byte format ggml has no type for (FP8 E4M3 / E8M0 tables), stored as raw I8 and read back as this dtype.
+/// </summary>
+public readonly record struct GgufTensorRef(string GgufName, int Slice = -1, DType? Bytes = null);
 
 /// <summary>A tensor of ggml blocks in a mapped file: shape outermost first, rows of whole blocks.</summary>
 public sealed unsafe class GgmlTensor(string name, GgmlTypeInfo type, long[] shape, byte* pointer, long byteLength, string sourceFile)
@@ -75,7 +78,10 @@ public sealed unsafe class GgufTensorSource : ITensorSource, IGgmlTensorSource, 
     {
         view = null;
         if (!TryGetGgml(name, out GgmlTensor? t)) return false;
-        DType dtype = t.Type.Type switch
+        GgufTensorRef r = _table[name];
+        if (r.Bytes is { } raw && t.Type.Type != GgmlType.I8)
+            throw new InvalidDataException($"{t.SourceFile}: '{r.GgufName}' (for '{name}') is {t.Type.Name}; its {raw} bytes are stored as I8");
+        DType dtype = r.Bytes ?? t.Type.Type switch
         {
             GgmlType.F32 => DType.F32, GgmlType.F16 => DType.F16, GgmlType.BF16 => DType.BF16, GgmlType.F64 => DType.F64,
             GgmlType.I8 => DType.I8, GgmlType.I16 => DType.I16, GgmlType.I32 => DType.I32, GgmlType.I64 => DType.I64,

@@ -6,6 +6,7 @@ using SharpSeek.Formats.Gguf;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
+using SharpSeek.Model.Config.V41;
 using SharpSeek.Model.Weights;
 using SharpSeek.Tensors;
 using SharpSeek.Tensors.Ggml;
@@ -22,15 +23,35 @@ public static class Deepseek4GgufWriter
     /// <paramref name="extraMetadata"/> (tokenizer, general.*) is appended to the model's keys.
     /// </summary>
     public static IReadOnlyList<Written> Write(string path, ModelConfig config, ITensorSource weights, GgufRecipe recipe,
-        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null)
+        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null) =>
+        Write(path, PlanParts(DeepSeekV4<float>.WeightMap(config), Deepseek4GgufNames.Table(config), recipe), Deepseek4GgufConfig.ToMetadata(config), weights, extraMetadata, []);
+
+    /// <summary>
+    /// Writes a V4.1 checkpoint's text model as a deepseek41 GGUF (Deepseek41GgufNames: no vision tower, no DSpark head).
+    /// <paramref name="engramTokenMap"/> (the compressed token map of the checkpoint's tokenizer, required when the
+    /// config has Engram layers) is stored as the I32 tensor engram_token_map, so the GGUF runs without tokenizer.json.
+    /// </summary>
+    public static IReadOnlyList<Written> Write(string path, V41Config config, ITensorSource weights, GgufRecipe recipe,
+        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null, int[]? engramTokenMap = null)
     {
-        // 1. the plan: each GGUF tensor, its type and the official specs it is made of
-        var plan = PlanParts(config, recipe);
-        // 2. per tensor, its rows decoded and encoded while the file is written
+        if (config.Engram.Enabled && engramTokenMap is null) throw new ArgumentException("this V4.1 config has Engram layers: the compressed token map is required");
+        V41Config text = Deepseek41GgufNames.TextModel(config);
+        // The weights are stored in ggml types: the GGUF's config says so (dtype bf16), as the deepseek4 one does.
+        V41Config stored = text with { Base = text.Base with { Fp8Weights = false, ExpertFormat = ExpertFormat.Bf16 } };
+        var extra = new List<GgufTensorToWrite>();
+        if (config.Engram.Enabled)
+            extra.Add(GgufTensorToWrite.FromBytes(Deepseek41GgufNames.EngramTokenMap, GgmlType.I32, [engramTokenMap!.Length],
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(engramTokenMap.AsSpan()).ToArray()));
+        return Write(path, PlanParts(DeepSeekV41<float>.WeightMap(text), Deepseek41GgufNames.Table(config), recipe), Deepseek41GgufConfig.ToMetadata(stored), weights, extraMetadata, extra);
+    }
+
+    private static IReadOnlyList<Written> Write(string path, List<(Written Tensor, List<WeightSpec> Parts, DType? Bytes)> plan, List<KeyValuePair<string, GgufValue>> meta,
+        ITensorSource weights, IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata, List<GgufTensorToWrite> extraTensors)
+    {
+        // 1. per tensor, its rows decoded and encoded while the file is written
         var tensors = plan.Select(p => new GgufTensorToWrite(p.Tensor.Name, p.Tensor.Type, p.Tensor.Dims,
-            s => { foreach (WeightSpec part in p.Parts) WriteTensor(s, weights, part, p.Tensor.Type); })).ToList();
-        // 3. metadata, then the file (temp file, fsync, rename)
-        var meta = Deepseek4GgufConfig.ToMetadata(config);
+            s => { foreach (WeightSpec part in p.Parts) WriteTensor(s, weights, part, p.Tensor.Type, p.Bytes); })).Concat(extraTensors).ToList();
+        // 2. metadata, then the file (temp file, fsync, rename)
         meta.Add(new("general.quantization_version", GgufValue.Of(2u)));
         if (extraMetadata is not null) meta.AddRange(extraMetadata);
         GgufWriter.Write(path, meta, tensors);
@@ -38,35 +59,40 @@ public static class Deepseek4GgufWriter
     }
 
     /// <summary>The tensors a GGUF of <paramref name="config"/> holds under <paramref name="recipe"/> (no weights needed).</summary>
-    public static IReadOnlyList<Written> Plan(ModelConfig config, GgufRecipe recipe) => PlanParts(config, recipe).Select(p => p.Tensor).ToList();
+    public static IReadOnlyList<Written> Plan(ModelConfig config, GgufRecipe recipe) =>
+        PlanParts(DeepSeekV4<float>.WeightMap(config), Deepseek4GgufNames.Table(config), recipe).Select(p => p.Tensor).ToList();
+
+    /// <summary>The tensors a deepseek41 GGUF of <paramref name="config"/> holds under <paramref name="recipe"/>.</summary>
+    public static IReadOnlyList<Written> Plan(V41Config config, GgufRecipe recipe) =>
+        PlanParts(DeepSeekV41<float>.WeightMap(Deepseek41GgufNames.TextModel(config)), Deepseek41GgufNames.Table(config), recipe).Select(p => p.Tensor).ToList();
 
     /// <summary>Bytes of the tensor data of <paramref name="plan"/>.</summary>
     public static long DataBytes(IEnumerable<Written> plan) =>
         plan.Sum(t => GgmlTypes.ByteSize(GgmlTypes.Info(t.Type), t.Dims[0], t.Dims.Aggregate(1L, (a, b) => a * b)) ?? 0);
 
-    private static List<(Written Tensor, List<WeightSpec> Parts)> PlanParts(ModelConfig config, GgufRecipe recipe)
+    private static List<(Written Tensor, List<WeightSpec> Parts, DType? Bytes)> PlanParts(IReadOnlyList<WeightSpec> weightMap, Dictionary<string, GgufTensorRef> table, GgufRecipe recipe)
     {
         // the official specs each GGUF tensor is made of (experts: one spec per slice, in slice order)
-        var specs = DeepSeekV4<float>.WeightMap(config).ToDictionary(s => s.Name, StringComparer.Ordinal);
-        var groups = new List<(string Gguf, List<WeightSpec> Parts)>();
+        var specs = weightMap.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var groups = new List<(string Gguf, List<WeightSpec> Parts, DType? Bytes)>();
         var byName = new Dictionary<string, List<WeightSpec>>(StringComparer.Ordinal);
-        foreach (var (name, r) in Deepseek4GgufNames.Table(config))
+        foreach (var (name, r) in table)
         {
-            if (!byName.TryGetValue(r.GgufName, out var parts)) { parts = []; byName[r.GgufName] = parts; groups.Add((r.GgufName, parts)); }
+            if (!byName.TryGetValue(r.GgufName, out var parts)) { parts = []; byName[r.GgufName] = parts; groups.Add((r.GgufName, parts, r.Bytes)); }
             if (r.Slice >= 0 && r.Slice != parts.Count) throw new InvalidOperationException($"{r.GgufName}: slice {r.Slice} out of order");
             parts.Add(specs[name]);
         }
         // type from the recipe (a type whose blocks do not tile the rows falls back to BF16), dims innermost first
-        var plan = new List<(Written, List<WeightSpec>)>();
-        foreach (var (gguf, parts) in groups)
+        var plan = new List<(Written, List<WeightSpec>, DType?)>();
+        foreach (var (gguf, parts, bytes) in groups)
         {
             WeightSpec first = parts[0];
-            long[] shape = LogicalShape(first);   // [out, in] for matrices
+            long[] shape = bytes is null ? LogicalShape(first) : first.Shape;   // [out, in] for matrices
             TensorClass cls = GgufRecipe.ClassOf(gguf, shape.Length);
-            GgmlType type = recipe.TypeOf(cls);
-            if (cls is not (TensorClass.Small or TensorClass.Integer) && shape[^1] % GgmlTypes.Info(type).BlockElements != 0) type = GgmlType.BF16;
+            GgmlType type = bytes is null ? recipe.TypeOf(cls) : GgmlType.I8;   // raw FP8 bytes stay bytes
+            if (bytes is null && cls is not (TensorClass.Small or TensorClass.Integer) && shape[^1] % GgmlTypes.Info(type).BlockElements != 0) type = GgmlType.BF16;
             long[] dims = shape.Reverse().Concat(parts.Count > 1 || first.Name.Contains(".experts.", StringComparison.Ordinal) ? [(long)parts.Count] : []).ToArray();
-            plan.Add((new Written(gguf, type, cls, dims), parts));
+            plan.Add((new Written(gguf, type, cls, dims), parts, bytes));
         }
         return plan;
     }
@@ -74,8 +100,18 @@ public static class Deepseek4GgufWriter
     /// <summary>The element shape of a spec ([out, in] for an FP4 weight whose bytes are [out, in/2]).</summary>
     private static long[] LogicalShape(WeightSpec s) => s.DType == DType.I8 ? [s.Shape[0], s.Shape[1] * 2] : s.Shape;
 
-    private static unsafe void WriteTensor(Stream s, ITensorSource src, WeightSpec spec, GgmlType type)
+    private static unsafe void WriteTensor(Stream s, ITensorSource src, WeightSpec spec, GgmlType type, DType? bytes)
     {
+        if (bytes is { } raw)
+        {
+            // FP8 tables (and their scales): the stored bytes as they are
+            TensorView r = src.TryGet(spec.Name, out TensorView? rv) ? rv : throw new KeyNotFoundException($"tensor '{spec.Name}' is missing from {src.Description}");
+            if (r.DType != raw || !r.Shape.SequenceEqual(spec.Shape))
+                throw new InvalidDataException($"{spec.Name}: expected {raw} {spec.ShapeString}, got {r.DType} {r.ShapeString} ({src.Description})");
+            for (long o = 0; o < r.ByteLength; o += 1 << 24)
+                s.Write(new ReadOnlySpan<byte>(r.Pointer + o, (int)Math.Min(1 << 24, r.ByteLength - o)));
+            return;
+        }
         // A GGUF source (re-quantising): block formats, and F16, are decoded row by row as ggml blocks.
         if (src is IGgmlTensorSource ggml && ggml.TryGetGgml(spec.Name, out GgmlTensor? g) && g.Type.Type is not (GgmlType.F32 or GgmlType.BF16 or GgmlType.I8 or GgmlType.I16 or GgmlType.I32 or GgmlType.I64))
         {
@@ -145,6 +181,9 @@ public static class Deepseek4GgufWriter
         {
             case DType.F32: return new WeightMatrix(spec.Name, WeightFormat.F32, rows, cols, v.Pointer, null, src);
             case DType.BF16: return new WeightMatrix(spec.Name, WeightFormat.BF16, rows, cols, v.Pointer, null, src);
+            case DType.F8_E4M3 when ScaleName(spec.Name) is var sn && src.TryGet(sn, out TensorView? sv) && sv.Rank == 2 && sv.Dim(0) == (rows + V41Config.Fp8Block - 1) / V41Config.Fp8Block
+                    && sv.Dim(1) == (cols + V41Config.Fp8Block - 1) / V41Config.Fp8Block && WeightMatrix.Fp8Block != V41Config.Fp8Block:
+                return DecodedFp8(spec.Name, v, Scale(src, spec.Name, [sv.Dim(0), sv.Dim(1)]), rows, cols, V41Config.Fp8Block);
             case DType.F8_E4M3:
                 return new WeightMatrix(spec.Name, WeightFormat.Fp8Block128, rows, cols, v.Pointer, Scale(src, spec.Name, [(rows + 127) / 128, (cols + 127) / 128]), src);
             case DType.I8 or DType.U8:
@@ -153,9 +192,22 @@ public static class Deepseek4GgufWriter
         }
     }
 
+    // An FP8 matrix in square blocks other than 128 (V4.1: 32): decoded to float32, exact (e4m3 x 2^k).
+    private static unsafe WeightMatrix DecodedFp8(string name, TensorView v, byte* scales, int rows, int cols, int block)
+    {
+        var values = new float[(long)rows * cols];
+        int scaleCols = (cols + block - 1) / block;
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                values[(long)r * cols + c] = Tensors.Codecs.Fp8E4M3.Decode(v.Pointer[(long)r * cols + c]) * Tensors.Codecs.Fp8E8M0.Decode(scales[(r / block) * scaleCols + c / block]);
+        fixed (float* p = values) return new WeightMatrix(name, WeightFormat.F32, rows, cols, (byte*)p, null, values);
+    }
+
+    private static string ScaleName(string weightName) => weightName[..^WeightScope.WeightSuffix.Length] + WeightScope.ScaleSuffix;
+
     private static unsafe byte* Scale(ITensorSource src, string weightName, long[] shape)
     {
-        string name = weightName[..^WeightScope.WeightSuffix.Length] + WeightScope.ScaleSuffix;
+        string name = ScaleName(weightName);
         TensorView s = src.TryGet(name, out TensorView? v) ? v : throw new KeyNotFoundException($"tensor '{name}' is missing from {src.Description}");
         if (s.DType != DType.F8_E8M0 || s.Rank != 2 || s.Shape[0] != shape[0] || s.Shape[1] != shape[1])
             throw new InvalidDataException($"{name}: expected F8_E8M0 [{shape[0]}, {shape[1]}], got {s.DType} {s.ShapeString} ({src.Description})");

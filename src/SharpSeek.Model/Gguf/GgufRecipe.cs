@@ -28,6 +28,7 @@ public sealed record GgufRecipe(GgmlType Default, GgmlType Experts, GgmlType Att
         if (leaf.StartsWith("ffn_gate_tid2eid", StringComparison.Ordinal)) return TensorClass.Integer;
         if (rank < 2 || leaf.StartsWith("hc_", StringComparison.Ordinal) || leaf.StartsWith("output_hc_", StringComparison.Ordinal)
             || leaf.Contains("_ape", StringComparison.Ordinal) || leaf.StartsWith("ffn_gate_inp", StringComparison.Ordinal)) return TensorClass.Small;
+        if (leaf.StartsWith("engram_q.", StringComparison.Ordinal) || leaf.StartsWith("engram_k.", StringComparison.Ordinal)) return TensorClass.Small;   // V4.1 Engram gate weights, multiplied together
         if (leaf.EndsWith("_exps.weight", StringComparison.Ordinal)) return TensorClass.Experts;
         if (leaf.EndsWith("_shexp.weight", StringComparison.Ordinal)) return TensorClass.Shared;
         if (leaf == "token_embd.weight") return TensorClass.Embedding;

@@ -5,6 +5,7 @@
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
+using SharpSeek.Formats.Gguf;
 using SharpSeek.Model.Config.V41;
 using SharpSeek.Model.Distributed;
 using SharpSeek.Model.Gguf;
@@ -83,8 +84,9 @@ public sealed class ModelDirectory : IDisposable
         (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path);
         try
         {
+            // A V4.1 GGUF stores its token map; a directory's is built from its tokenizer.json by the front end.
             int[]? map = v41 is { Engram.Enabled: true }
-                ? engramTokenMap?.Invoke(v41) ?? throw new InvalidOperationException($"'{path}' is a V4.1 checkpoint with Engram layers: its compressed token map (from tokenizer.json) is needed")
+                ? (weights is GgufTensorSource g ? Deepseek4Gguf.EngramTokenMap(g, v41) : null) ?? engramTokenMap?.Invoke(v41) ?? throw new InvalidOperationException($"'{path}' is a V4.1 checkpoint with Engram layers: its compressed token map (from tokenizer.json) is needed")
                 : null;
             return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), head, shard, v41, map, pipeline, draft, activations);
         }
@@ -97,17 +99,23 @@ public sealed class ModelDirectory : IDisposable
     /// </summary>
     public static (ModelConfig Config, ITensorSource Weights) OpenWeights(string path)
     {
-        (ModelConfig config, _, ITensorSource weights) = OpenAll(path);
+        (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path);
+        if (v41 is not null && Deepseek4Gguf.IsGgufPath(path))
+        {
+            weights.Dispose();
+            throw new NotSupportedException($"'{path}' is a DeepSeek V4.1 (deepseek41) GGUF: this command runs V4 GGUF files");
+        }
         return (config, weights);
     }
 
-    private static (ModelConfig Config, V41Config? V41, ITensorSource Weights) OpenAll(string path)
+    /// <summary>A model path as its config (V4.1: V41 set, Config what it shares with V4) and weights.</summary>
+    public static (ModelConfig Config, V41Config? V41, ITensorSource Weights) OpenAll(string path)
     {
         if (Deepseek4Gguf.IsGgufPath(path))
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"GGUF file '{path}' does not exist", path);
-            (ModelConfig c, ITensorSource w) = Deepseek4Gguf.Open(path);
-            return (c, null, w);
+            (ModelConfig c, V41Config? g41, ITensorSource w) = Deepseek4Gguf.OpenAny(path);
+            return (c, g41, w);
         }
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"model directory '{path}' does not exist");
         string cfg = System.IO.Path.Combine(path, "config.json");

@@ -134,4 +134,19 @@ public sealed class V41ConfigTests
         Assert.Contains("model_type", Refused(cfg).Message);
         Assert.Contains("not valid JSON", Assert.Throws<ModelConfigException>(() => V41ConfigParser.Parse("{")).Message);
     }
+
+    [Fact]
+    public void TheModelArgsFormOfAConfigParsesBackToTheSameConfig()
+    {
+        V41Config c = V41Config.Load(Fixtures.Path("v41-tiny", "config.json"));
+        JsonObject args = V41ConfigArgs.ToArgs(c);
+        V41Config back = V41ConfigParser.Parse(args.ToJsonString(), "args");
+        Assert.Equal(args.ToJsonString(), V41ConfigArgs.ToArgs(back).ToJsonString());
+        // every key of the table is written (the optional max_wh_ratio only when set)
+        Assert.Equal(V41ConfigKeys.All.Count(k => k.Arg is not ("max_batch_size" or "temperature") && (k.Arg != "vision_max_wh_ratio" || c.Vision.MaxWhRatio is not null)), args.Count);
+        Assert.Equal(c.Engram.NumEmbeddings, back.Engram.NumEmbeddings);
+        Assert.Equal(c.Base.NormEps, back.Base.NormEps);
+        Assert.Equal(c.DSpark.TargetLayerIds, back.DSpark.TargetLayerIds);
+        Assert.Equal(c.Vision with { }, back.Vision);
+    }
 }
