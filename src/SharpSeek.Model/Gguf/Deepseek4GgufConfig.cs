@@ -51,6 +51,18 @@ public static class Deepseek4GgufConfig
         ("compress_rope_theta", A + "attention.compress_rope_freq_base"),
     ];
 
+    /// <summary>
+    /// deepseek4.vocab_size, or else the length of tokenizer.ggml.tokens: llama.cpp's converter writes no
+    /// vocab_size key and llama.cpp takes the vocabulary size from the token list.
+    /// </summary>
+    private static long VocabSize(IReadOnlyDictionary<string, GgufValue> meta, string source)
+    {
+        const string key = A + "vocab_size", tokens = "tokenizer.ggml.tokens";
+        if (meta.TryGetValue(key, out GgufValue? v)) return Read(() => v.AsInt64(key), source);
+        if (meta.TryGetValue(tokens, out GgufValue? t)) return Read(() => (long)t.AsArray(tokens).Count, source);
+        throw new ModelConfigException($"{source}: neither '{key}' nor '{tokens}' is present: the vocabulary size is unknown");
+    }
+
     /// <summary>The ModelConfig a deepseek4 GGUF describes; throws <see cref="ModelConfigException"/> naming the key.</summary>
     public static ModelConfig FromMetadata(IReadOnlyDictionary<string, GgufValue> meta, string path)
     {
@@ -58,7 +70,7 @@ public static class Deepseek4GgufConfig
         string arch = meta.TryGetValue("general.architecture", out GgufValue? a) ? Read(() => a.AsString("general.architecture"), source) : throw Missing("general.architecture", source);
         if (arch != Architecture) throw new ModelConfigException($"{source}: general.architecture is '{arch}', SharpSeek runs '{Architecture}' (DeepSeek V4)");
         var json = new JsonObject { ["model_type"] = "deepseek_v4", ["num_nextn_predict_layers"] = 0 };
-        foreach (var (j, g) in s_ints) json[j] = Read(() => Need(meta, g, source).AsInt64(g), source);
+        foreach (var (j, g) in s_ints) json[j] = j == "vocab_size" ? VocabSize(meta, source) : Read(() => Need(meta, g, source).AsInt64(g), source);
         foreach (var (j, g) in s_reals) json[j] = Read(() => Need(meta, g, source).AsDouble(g), source);
         int layers = (int)Math.Clamp((long)json["num_hidden_layers"]!, 0, 1 << 16);
         long[] ratios = Read(() => Need(meta, A + "attention.compress_ratios", source).AsArray(A + "attention.compress_ratios").Select(v => v.AsInt64(A + "attention.compress_ratios")).ToArray(), source);
