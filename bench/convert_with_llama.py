@@ -29,7 +29,11 @@ tokenizer files beside them), because the converter reads the tokenizer from the
   python3 bench/convert_with_llama.py --model tests/fixtures/v4-tiny --out /tmp/tiny-llama.gguf
   python3 bench/convert_with_llama.py --model tests/fixtures/v4-tiny --out /tmp/tiny-mtp.gguf -- --mtp
 
-Arguments after `--` go to convert_hf_to_gguf.py unchanged (e.g. --outtype, --mtp, --no-mtp).
+(`python3` is Debian's /usr/bin/python3, the one python3-torch installs into.)
+
+Arguments after `--` go to convert_hf_to_gguf.py unchanged (e.g. --outtype, --mtp, --no-mtp). The
+converter's --no-lazy is always added: its lazy mode fails on torch 1.13 (repeat_interleave on a meta
+tensor without output_size), and its eager mode is its own documented fallback.
 Needs: apt-get install -y python3-torch python3-numpy python3-yaml python3-sentencepiece.
 """
 from __future__ import annotations
@@ -295,6 +299,8 @@ def main() -> None:
         work.mkdir()
         cut = stage(args.model.resolve(), args.tokenizer, work)
         import runpy
+        if "--no-lazy" not in rest:
+            rest.append("--no-lazy")  # lazy mode needs torch >= 2: meta repeat_interleave without output_size fails on 1.13
         sys.argv = [str(script), str(work), "--outfile", str(args.out.resolve()), *rest]
         # Import the converter's package first so the patches below reach the classes it uses.
         import conversion  # noqa: F401  (llama.cpp's conversion/ package, from --llama-py)
