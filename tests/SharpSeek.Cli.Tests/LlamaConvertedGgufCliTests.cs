@@ -1,7 +1,9 @@
 // The GGUF llama.cpp's own converter makes of the tiny golden checkpoint (tests/fixtures/ggml/
 // v4-tiny-llama-convert.gguf, bench/convert_with_llama.py): its vocabulary says pre-tokenizer
 // 'joyai-llm' (llama.cpp's name for the V4 tokenizer's check-text hash, with deepseek-v3's expressions)
-// and holds the V4 tokenizer cut to the model's 1,024 ids; SharpSeek reads it and runs the file.
+// and holds the V4 tokenizer cut to the model's 1,024 ids; SharpSeek reads it and runs the file, and
+// with the converter's MTP file beside it (mtp-v4-tiny-llama-convert.gguf) decodes speculatively.
+// `quantize --mtp` writes that MTP file too.
 using SharpSeek.Cli.Gguf;
 using SharpSeek.Formats.Gguf;
 using SharpSeek.Tokenization;
@@ -36,6 +38,41 @@ public sealed class LlamaConvertedGgufCliTests
         }
         Assert.Equal(4, checkedTexts);
     }
+
+    [Fact]
+    public void SpeculativeDecodingWithItsMtpFileGivesTheSameGreedyIds()
+    {
+        string model = Fixtures("ggml", "v4-tiny-llama-convert.gguf");
+        string[] common = ["generate", "--model", model, "--prompt-ids", "5,17,3,99", "--max-tokens", "8", "--temperature", "0", "--json"];
+        var plain = Run(common);
+        var spec = Run([.. common, "--speculative", "mtp"]);
+        Assert.True(plain.Exit == 0, plain.Err);
+        Assert.True(spec.Exit == 0, spec.Err);
+        using var a = System.Text.Json.JsonDocument.Parse(plain.Out.Trim().Split('\n')[^1]);
+        using var b = System.Text.Json.JsonDocument.Parse(spec.Out.Trim().Split('\n')[^1]);
+        Assert.Equal(a.RootElement.GetProperty("ids").ToString(), b.RootElement.GetProperty("ids").ToString());
+        Assert.True(b.RootElement.GetProperty("drafted_tokens").GetInt32() > 0);
+    }
+
+    [Fact]
+    public void QuantizeMtpWritesTheMtpFileBesideTheModel()
+    {
+        string dir = Directory.CreateTempSubdirectory("sharpseek-quantize-mtp-").FullName;
+        try
+        {
+            string gguf = Path.Combine(dir, "tiny.gguf");
+            var q = Run("quantize", "--model", Fixtures("v4-tiny"), "--out", gguf, "--preset", "q8_0", "--mtp");
+            Assert.True(q.Exit == 0, q.Err);
+            Assert.Contains("mtp-tiny.gguf (the MTP block", q.Err);
+            using (GgufFile f = GgufFile.Open(Path.Combine(dir, "mtp-tiny.gguf")))
+                Assert.Equal(GgmlTypeQ80, f.Tensor("blk.4.nextn.eh_proj.weight").Type.Name);
+            var g = Run("generate", "--model", gguf, "--prompt-ids", "5,17,3", "--max-tokens", "4", "--temperature", "0", "--speculative", "mtp");
+            Assert.True(g.Exit == 0, g.Err);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    private const string GgmlTypeQ80 = "Q8_0";
 
     [Fact]
     public void LogitsRunsOnIt()

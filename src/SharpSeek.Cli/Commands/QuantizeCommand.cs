@@ -27,8 +27,9 @@ public static class QuantizeCommand
         var dflt = new Option<string?>("--default") { Description = "ggml type of every other matrix" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json for the GGUF vocabulary (default: the one in --model, if any)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only print the tensor types and the file size (needs only config.json)" };
+        var mtp = new Option<bool>("--mtp") { Description = "Also write the MTP block as llama.cpp's separate MTP GGUF, 'mtp-' + the --out name beside it (loaded with the model: generate --speculative)" };
         var command = new Command("quantize", "Write a checkpoint as a deepseek4 GGUF with a per-tensor-class type recipe")
-            { model, output, preset, experts, attn, shared, embed, head, dflt, tokenizer, dryRun };
+            { model, output, preset, experts, attn, shared, embed, head, dflt, tokenizer, dryRun, mtp };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
@@ -52,6 +53,7 @@ public static class QuantizeCommand
             if (fromGguf) (config, opened) = LogitsCommand.OpenModel(dir);
             else config = ModelConfig.Load(LogitsCommand.RequireConfig(dir));
             using ITensorSource? openedFirst = opened;
+            if (parse.GetValue(mtp) && config.MtpBlocks == 0) throw new CliException("--mtp: the model has no MTP block (num_nextn_predict_layers is 0)");
             if (parse.GetValue(dryRun))
             {
                 var plan = Deepseek4GgufWriter.Plan(config, recipe);
@@ -75,6 +77,12 @@ public static class QuantizeCommand
             long bytes = new FileInfo(outPath).Length;
             Summarise(written);
             Console.Error.WriteLine($"wrote {written.Count} tensors, {InspectCommand.Bytes(bytes)} to {outPath} in {sw.Elapsed.TotalSeconds:F1} s");
+            if (parse.GetValue(mtp))
+            {
+                string mtpPath = Deepseek4Gguf.MtpPath(outPath);
+                var block = Deepseek4GgufWriter.WriteMtp(mtpPath, config, weights, recipe, extra);
+                Console.Error.WriteLine($"wrote {block.Count} tensors, {InspectCommand.Bytes(new FileInfo(mtpPath).Length)} to {mtpPath} (the MTP block; read with the model)");
+            }
             return 0;
         });
         return command;
