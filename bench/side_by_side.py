@@ -9,7 +9,9 @@ SharpSeek runs from its Release build (`dotnet build -c Release src/SharpSeek.Cl
         [--runs 3] [--threads 2] [--prompt 512] [--gen 64] [--contexts 4096,16384]
 
 Without --gguf the checkpoint is converted once with `sharpseek quantize --preset q8_0` (Q8_0 matrices,
-MXFP4 experts: what llama.cpp's converter makes of a V4 checkpoint). llama.cpp runs with F16 KV and flash
+MXFP4 experts: what llama.cpp's converter makes of a V4 checkpoint), or with `--convert llama` by
+llama.cpp's own convert_hf_to_gguf.py through bench/convert_with_llama.py (its copy outside the
+repository, --llama-py; Debian's python3-torch; bench/README.md). llama.cpp runs with F16 KV and flash
 attention (its fast settings; --llama-exact: F32 KV, no flash attention). Each measurement alternates the two
 engines run by run; a run's peak memory is the process's max RSS (/usr/bin/time). Printed: every run
 with `uptime`'s 1-minute load beside it, then the best tok/s and the lowest peak per engine and the
@@ -97,6 +99,9 @@ def main():
     ap.add_argument("--contexts", default="", help="comma-separated depths for decode at context (e.g. 4096,16384)")
     ap.add_argument("--sharpseek-args", default="", help="extra arguments for `sharpseek bench` (e.g. \"--activations int8\")")
     ap.add_argument("--cli", help="another SharpSeek build's sharpseek.dll (e.g. an older worktree's, for before/after)")
+    ap.add_argument("--convert", choices=["sharpseek", "llama"], default="sharpseek",
+                    help="without --gguf: convert --model with `sharpseek quantize --preset q8_0` (default) or llama.cpp's convert_hf_to_gguf.py")
+    ap.add_argument("--llama-py", default="/work/llama-py", help="with --convert llama: the folder holding llama.cpp's converter")
     ap.add_argument("--llama-exact", action="store_true", help="run llama.cpp with F32 KV and no flash attention (default: F16 KV + flash attention, its fast settings)")
     a = ap.parse_args()
     global LLAMA_EXACT, CLI
@@ -113,9 +118,15 @@ def main():
     if gguf is None:
         if a.model is None:
             sys.exit("give --model DIR (converted once) or --gguf FILE")
-        gguf = os.path.join(tempfile.gettempdir(), os.path.basename(os.path.normpath(a.model)) + "-q8_0.gguf")
+        suffix = "-q8_0.gguf" if a.convert == "sharpseek" else "-llama-convert.gguf"
+        gguf = os.path.join(tempfile.gettempdir(), os.path.basename(os.path.normpath(a.model)) + suffix)
         if not os.path.exists(gguf):
-            subprocess.run(["dotnet", CLI, "quantize", "--model", a.model, "--out", gguf, "--preset", "q8_0"], check=True)
+            if a.convert == "sharpseek":
+                subprocess.run(["dotnet", CLI, "quantize", "--model", a.model, "--out", gguf, "--preset", "q8_0"], check=True)
+            else:
+                # Debian's python3 (with python3-torch), not whatever python3 runs this script.
+                subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench/convert_with_llama.py"), "--model", a.model,
+                                "--out", gguf, "--llama-py", a.llama_py, "--sharpseek", CLI], check=True)
     print(f"same file in both engines: {gguf} ({os.path.getsize(gguf) / 2**30:.2f} GiB)")
     measure(f"prompt {a.prompt}", gguf, a.prompt, a.gen, a.threads, a.runs)
     for depth in [int(x) for x in a.contexts.split(",") if x.strip()]:

@@ -34,7 +34,7 @@ public sealed class GgufInspectTests
             Assert.Contains("Q8_0", text.Out);
             Assert.Contains("8.50 bits/weight", text.Out);
             Assert.Contains("model         not runnable:", text.Out);   // a deepseek4 file without its hyper-parameters
-            Assert.Contains("metadata 'deepseek4.vocab_size' is missing", text.Out);
+            Assert.Contains("neither 'deepseek4.vocab_size' nor 'tokenizer.ggml.tokens' is present", text.Out);
 
             byte[] bytes = File.ReadAllBytes(path);
             File.WriteAllBytes(path, bytes[..40]);

@@ -28,8 +28,9 @@ public static class QuantizeCommand
         var dflt = new Option<string?>("--default") { Description = "ggml type of every other matrix" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json for the GGUF vocabulary (default: the one in --model, if any)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only print the tensor types and the file size (needs only config.json)" };
+        var mtp = new Option<bool>("--mtp") { Description = "Also write the MTP block as llama.cpp's separate MTP GGUF, 'mtp-' + the --out name beside it (loaded with the model: generate --speculative)" };
         var command = new Command("quantize", "Write a checkpoint as a deepseek4 GGUF with a per-tensor-class type recipe")
-            { model, output, preset, experts, attn, shared, embed, head, dflt, tokenizer, dryRun };
+            { model, output, preset, experts, attn, shared, embed, head, dflt, tokenizer, dryRun, mtp };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
@@ -60,6 +61,7 @@ public static class QuantizeCommand
             }
             using ITensorSource? openedFirst = opened;
             if (v41 is not null) Console.Error.WriteLine("note: DeepSeek V4.1: a deepseek41 GGUF of the text model (no vision tower, no DSpark head), as llama.cpp's converter writes it");
+            if (parse.GetValue(mtp) && (v41 is not null || config.MtpBlocks == 0)) throw new CliException(v41 is not null ? "--mtp: a V4.1 GGUF holds no draft head (its DSpark head is not written)" : "--mtp: the model has no MTP block (num_nextn_predict_layers is 0)");
             if (parse.GetValue(dryRun))
             {
                 var plan = v41 is null ? Deepseek4GgufWriter.Plan(config, recipe) : Deepseek4GgufWriter.Plan(v41, recipe);
@@ -91,6 +93,12 @@ public static class QuantizeCommand
             long bytes = new FileInfo(outPath).Length;
             Summarise(written);
             Console.Error.WriteLine($"wrote {written.Count} tensors, {InspectCommand.Bytes(bytes)} to {outPath} in {sw.Elapsed.TotalSeconds:F1} s");
+            if (parse.GetValue(mtp))
+            {
+                string mtpPath = Deepseek4Gguf.MtpPath(outPath);
+                var block = Deepseek4GgufWriter.WriteMtp(mtpPath, config, weights, recipe, extra);
+                Console.Error.WriteLine($"wrote {block.Count} tensors, {InspectCommand.Bytes(new FileInfo(mtpPath).Length)} to {mtpPath} (the MTP block; read with the model)");
+            }
             return 0;
         });
         return command;

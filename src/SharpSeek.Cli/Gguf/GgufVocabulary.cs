@@ -62,6 +62,13 @@ public static class GgufVocabulary
         };
     }
 
+    /// <summary>
+    /// The tokenizer.ggml.pre names llama.cpp reads as the deepseek-v3 pre-tokenizer. llama.cpp's converter
+    /// names the V4 tokenizer 'joyai-llm': its check text encodes to the ids of that entry (JoyAI-LLM-Flash),
+    /// and llama-vocab.cpp gives 'joyai-llm' the same pre-tokenizer expressions as 'deepseek-v3'.
+    /// </summary>
+    private static readonly string[] DeepSeekV3PreNames = ["deepseek-v3", "joyai-llm"];
+
     /// <summary>Whether the metadata holds a vocabulary.</summary>
     public static bool HasVocabulary(IReadOnlyDictionary<string, GgufValue> meta) => meta.ContainsKey("tokenizer.ggml.tokens");
 
@@ -71,7 +78,7 @@ public static class GgufVocabulary
         string Str(string key) => meta.TryGetValue(key, out GgufValue? v) ? Wrap(() => v.AsString(key)) : throw new TokenizerFormatException($"{source}: metadata '{key}' is missing");
         string model = Str("tokenizer.ggml.model"), pre = Str("tokenizer.ggml.pre");
         if (model != "gpt2") throw new TokenizerFormatException($"{source}: tokenizer.ggml.model '{model}' is not supported (SharpSeek reads 'gpt2' byte-level BPE)");
-        if (pre != "deepseek-v3") throw new TokenizerFormatException($"{source}: tokenizer.ggml.pre '{pre}' is not supported (SharpSeek reads 'deepseek-v3')");
+        if (!DeepSeekV3PreNames.Contains(pre)) throw new TokenizerFormatException($"{source}: tokenizer.ggml.pre '{pre}' is not supported (SharpSeek reads {string.Join(" and ", DeepSeekV3PreNames.Select(n => $"'{n}'"))})");
         string[] tokens = Wrap(() => meta["tokenizer.ggml.tokens"].AsStringArray("tokenizer.ggml.tokens"));
         long[] types = meta.TryGetValue("tokenizer.ggml.token_type", out GgufValue? tt)
             ? Wrap(() => tt.AsArray("tokenizer.ggml.token_type").Select(v => v.AsInt64("tokenizer.ggml.token_type")).ToArray()) : new long[tokens.Length];

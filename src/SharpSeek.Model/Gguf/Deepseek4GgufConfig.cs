@@ -51,6 +51,18 @@ public static class Deepseek4GgufConfig
         ("compress_rope_theta", A + "attention.compress_rope_freq_base"),
     ];
 
+    /// <summary>
+    /// deepseek4.vocab_size, or else the length of tokenizer.ggml.tokens: llama.cpp's converter writes no
+    /// vocab_size key and llama.cpp takes the vocabulary size from the token list.
+    /// </summary>
+    private static long VocabSize(IReadOnlyDictionary<string, GgufValue> meta, string source)
+    {
+        const string key = A + "vocab_size", tokens = "tokenizer.ggml.tokens";
+        if (meta.TryGetValue(key, out GgufValue? v)) return Read(() => v.AsInt64(key), source);
+        if (meta.TryGetValue(tokens, out GgufValue? t)) return Read(() => (long)t.AsArray(tokens).Count, source);
+        throw new ModelConfigException($"{source}: neither '{key}' nor '{tokens}' is present: the vocabulary size is unknown");
+    }
+
     /// <summary>The ModelConfig a deepseek4 GGUF describes; throws <see cref="ModelConfigException"/> naming the key.</summary>
     public static ModelConfig FromMetadata(IReadOnlyDictionary<string, GgufValue> meta, string path)
     {
@@ -58,9 +70,18 @@ public static class Deepseek4GgufConfig
         string arch = meta.TryGetValue("general.architecture", out GgufValue? a) ? Read(() => a.AsString("general.architecture"), source) : throw Missing("general.architecture", source);
         if (arch != Architecture) throw new ModelConfigException($"{source}: general.architecture is '{arch}', SharpSeek runs '{Architecture}' (DeepSeek V4)");
         var json = new JsonObject { ["model_type"] = "deepseek_v4", ["num_nextn_predict_layers"] = 0 };
-        foreach (var (j, g) in s_ints) json[j] = Read(() => Need(meta, g, source).AsInt64(g), source);
+        foreach (var (j, g) in s_ints) json[j] = j == "vocab_size" ? VocabSize(meta, source) : Read(() => Need(meta, g, source).AsInt64(g), source);
         foreach (var (j, g) in s_reals) json[j] = Read(() => Need(meta, g, source).AsDouble(g), source);
-        int layers = (int)Math.Clamp((long)json["num_hidden_layers"]!, 0, 1 << 16);
+        // block_count counts the MTP blocks of a file that holds them (llama.cpp's n_layer_all); the main layers are the rest.
+        long mtpBlocks = 0;
+        if (meta.TryGetValue(A + "nextn_predict_layers", out GgufValue? nextn))
+        {
+            long n = Read(() => nextn.AsInt64(A + "nextn_predict_layers"), source), all = (long)json["num_hidden_layers"]!;
+            if (n < 0 || n >= all) throw new ModelConfigException($"{source}: {A}nextn_predict_layers = {n} must be at least 0 and below {A}block_count = {all}");
+            json["num_hidden_layers"] = all - n;
+            json["num_nextn_predict_layers"] = mtpBlocks = n;
+        }
+        int layers = (int)Math.Clamp((long)json["num_hidden_layers"]! + mtpBlocks, 0, 1 << 16);
         long[] ratios = Read(() => Need(meta, A + "attention.compress_ratios", source).AsArray(A + "attention.compress_ratios").Select(v => v.AsInt64(A + "attention.compress_ratios")).ToArray(), source);
         json["compress_ratios"] = new JsonArray(ratios.Take(layers).Select(r => (JsonNode)r).ToArray());
         long gating = Read(() => Need(meta, A + "expert_gating_func", source).AsInt64(A + "expert_gating_func"), source);
@@ -92,16 +113,21 @@ public static class Deepseek4GgufConfig
         return ModelConfigParser.Parse(json.ToJsonString(), source);
     }
 
-    /// <summary>The deepseek4 metadata of <paramref name="c"/> (main layers only: the GGUF holds no MTP block).</summary>
-    public static List<KeyValuePair<string, GgufValue>> ToMetadata(ModelConfig c)
+    /// <summary>
+    /// The deepseek4 metadata of <paramref name="c"/>: of the main model's file (<paramref name="mtpBlocks"/> 0), or of the
+    /// separate MTP file, whose block_count counts its <paramref name="mtpBlocks"/> blocks too (llama.cpp's layout).
+    /// </summary>
+    public static List<KeyValuePair<string, GgufValue>> ToMetadata(ModelConfig c, int mtpBlocks = 0)
     {
+        int blocks = c.NumLayers + mtpBlocks;
         var m = new List<KeyValuePair<string, GgufValue>>();
         void Add(string key, GgufValue v) => m.Add(new(key, v));
         Add("general.architecture", GgufValue.Of(Architecture));
         Add(A + "vocab_size", GgufValue.Of((uint)c.VocabSize));
         Add(A + "context_length", GgufValue.Of((uint)c.MaxPositions));
         Add(A + "embedding_length", GgufValue.Of((uint)c.Dim));
-        Add(A + "block_count", GgufValue.Of((uint)c.NumLayers));
+        Add(A + "block_count", GgufValue.Of((uint)blocks));
+        if (mtpBlocks > 0) Add(A + "nextn_predict_layers", GgufValue.Of((uint)mtpBlocks));
         Add(A + "attention.head_count", GgufValue.Of((uint)c.NumHeads));
         Add(A + "attention.head_count_kv", GgufValue.Of(1u));
         Add(A + "attention.key_length", GgufValue.Of((uint)c.HeadDim));
@@ -113,7 +139,7 @@ public static class Deepseek4GgufConfig
         Add(A + "attention.output_lora_rank", GgufValue.Of((uint)c.OLoraRank));
         Add(A + "attention.output_group_count", GgufValue.Of((uint)c.OGroups));
         Add(A + "attention.sliding_window", GgufValue.Of((uint)c.WindowSize));
-        Add(A + "attention.compress_ratios", GgufValue.Array(GgufValueType.UInt32, c.CompressRatios.Take(c.NumLayers).Select(r => GgufValue.Of((uint)r))));
+        Add(A + "attention.compress_ratios", GgufValue.Array(GgufValueType.UInt32, c.CompressRatios.Take(blocks).Select(r => GgufValue.Of((uint)r))));
         Add(A + "attention.compress_rope_freq_base", GgufValue.Of((float)c.CompressRopeTheta));
         Add(A + "attention.indexer.head_count", GgufValue.Of((uint)c.IndexHeads));
         Add(A + "attention.indexer.key_length", GgufValue.Of((uint)c.IndexHeadDim));
@@ -131,7 +157,7 @@ public static class Deepseek4GgufConfig
             _ => GatingSoftmax,
         })));
         Add(A + "hash_layer_count", GgufValue.Of((uint)c.NumHashLayers));
-        if (c.SwigluLimit > 0) Add(A + "swiglu_clamp_exp", GgufValue.Array(GgufValueType.Float32, Enumerable.Repeat(GgufValue.Of((float)c.SwigluLimit), c.NumLayers)));
+        if (c.SwigluLimit > 0) Add(A + "swiglu_clamp_exp", GgufValue.Array(GgufValueType.Float32, Enumerable.Repeat(GgufValue.Of((float)c.SwigluLimit), blocks)));
         Add(A + "hyper_connection.count", GgufValue.Of((uint)c.HcMult));
         Add(A + "hyper_connection.sinkhorn_iterations", GgufValue.Of((uint)c.HcSinkhornIters));
         Add(A + "hyper_connection.epsilon", GgufValue.Of((float)c.HcEps));

@@ -2,6 +2,8 @@
 // tensor and row by row (one decoded row in memory at a time): rows decoded exactly (e4m3 x 2^k,
 // e2m1 x 2^k, BF16), then encoded to the recipe's ggml type; FP4 experts bound for MXFP4 are repacked
 // byte for byte. Names and merged experts come from Deepseek4GgufNames, the metadata from Deepseek4GgufConfig.
+// The MTP block goes to a separate file (WriteMtp), as llama.cpp's converter writes it; its e_proj and
+// h_proj become the two halves of each row of nextn.eh_proj.
 using SharpSeek.Formats.Gguf;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
@@ -27,6 +29,19 @@ public static class Deepseek4GgufWriter
         Write(path, PlanParts(DeepSeekV4<float>.WeightMap(config), Deepseek4GgufNames.Table(config), recipe), Deepseek4GgufConfig.ToMetadata(config), weights, extraMetadata, []);
 
     /// <summary>
+    /// Writes the MTP block(s) of <paramref name="weights"/> as llama.cpp's separate MTP GGUF: the block under
+    /// blk.{n_layers}, the nextn tensors, its own hc_head as output_hc_*, and the shared embedding, head and norm.
+    /// </summary>
+    public static IReadOnlyList<Written> WriteMtp(string path, ModelConfig config, ITensorSource weights, GgufRecipe recipe,
+        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null)
+    {
+        if (config.MtpBlocks == 0) throw new InvalidOperationException("the config has no MTP block to write");
+        var table = Deepseek4GgufNames.MtpTable(config);
+        foreach (string shared in Deepseek4GgufNames.MtpFileSharedNames) table[shared] = Deepseek4GgufNames.ToGguf(shared)!.Value;
+        return Write(path, PlanParts(DeepSeekV4<float>.WeightMap(config), table, recipe), Deepseek4GgufConfig.ToMetadata(config, config.MtpBlocks), weights, extraMetadata, []);
+    }
+
+    /// <summary>
     /// Writes a V4.1 checkpoint's text model as a deepseek41 GGUF (Deepseek41GgufNames: no vision tower, no DSpark head).
     /// <paramref name="engramTokenMap"/> (the compressed token map of the checkpoint's tokenizer, required when the
     /// config has Engram layers) is stored as the I32 tensor engram_token_map, so the GGUF runs without tokenizer.json.
@@ -45,12 +60,15 @@ public static class Deepseek4GgufWriter
         return Write(path, PlanParts(DeepSeekV41<float>.WeightMap(text), Deepseek41GgufNames.Table(config), recipe), Deepseek41GgufConfig.ToMetadata(stored), weights, extraMetadata, extra);
     }
 
-    private static IReadOnlyList<Written> Write(string path, List<(Written Tensor, List<WeightSpec> Parts, DType? Bytes)> plan, List<KeyValuePair<string, GgufValue>> meta,
+    private static IReadOnlyList<Written> Write(string path, List<Planned> plan, List<KeyValuePair<string, GgufValue>> meta,
         ITensorSource weights, IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata, List<GgufTensorToWrite> extraTensors)
     {
         // 1. per tensor, its rows decoded and encoded while the file is written
-        var tensors = plan.Select(p => new GgufTensorToWrite(p.Tensor.Name, p.Tensor.Type, p.Tensor.Dims,
-            s => { foreach (WeightSpec part in p.Parts) WriteTensor(s, weights, part, p.Tensor.Type, p.Bytes); })).Concat(extraTensors).ToList();
+        var tensors = plan.Select(p => new GgufTensorToWrite(p.Tensor.Name, p.Tensor.Type, p.Tensor.Dims, s =>
+        {
+            if (p.Concat) WriteConcatenated(s, weights, p.Parts, p.Tensor.Type);
+            else foreach (WeightSpec part in p.Parts) WriteTensor(s, weights, part, p.Tensor.Type, p.Bytes);
+        })).Concat(extraTensors).ToList();
         // 2. metadata, then the file (temp file, fsync, rename)
         meta.Add(new("general.quantization_version", GgufValue.Of(2u)));
         if (extraMetadata is not null) meta.AddRange(extraMetadata);
@@ -70,29 +88,36 @@ public static class Deepseek4GgufWriter
     public static long DataBytes(IEnumerable<Written> plan) =>
         plan.Sum(t => GgmlTypes.ByteSize(GgmlTypes.Info(t.Type), t.Dims[0], t.Dims.Aggregate(1L, (a, b) => a * b)) ?? 0);
 
-    private static List<(Written Tensor, List<WeightSpec> Parts, DType? Bytes)> PlanParts(IReadOnlyList<WeightSpec> weightMap, Dictionary<string, GgufTensorRef> table, GgufRecipe recipe)
+    /// <summary>One GGUF tensor of the plan: the official specs it is made of, side by side in each row (Concat) or one after another, or raw bytes.</summary>
+    private sealed record Planned(Written Tensor, List<WeightSpec> Parts, bool Concat, DType? Bytes);
+
+    private static List<Planned> PlanParts(IReadOnlyList<WeightSpec> weightMap, IReadOnlyDictionary<string, GgufTensorRef> table, GgufRecipe recipe)
     {
-        // the official specs each GGUF tensor is made of (experts: one spec per slice, in slice order)
+        // the official specs each GGUF tensor is made of (experts: one spec per slice, in slice order;
+        // e_proj | h_proj: one spec per part of each row, in part order)
         var specs = weightMap.ToDictionary(s => s.Name, StringComparer.Ordinal);
-        var groups = new List<(string Gguf, List<WeightSpec> Parts, DType? Bytes)>();
+        var groups = new List<(string Gguf, List<WeightSpec> Parts, bool Concat, DType? Bytes)>();
         var byName = new Dictionary<string, List<WeightSpec>>(StringComparer.Ordinal);
         foreach (var (name, r) in table)
         {
-            if (!byName.TryGetValue(r.GgufName, out var parts)) { parts = []; byName[r.GgufName] = parts; groups.Add((r.GgufName, parts, r.Bytes)); }
+            if (!byName.TryGetValue(r.GgufName, out var parts)) { parts = []; byName[r.GgufName] = parts; groups.Add((r.GgufName, parts, r.Part >= 0, r.Bytes)); }
             if (r.Slice >= 0 && r.Slice != parts.Count) throw new InvalidOperationException($"{r.GgufName}: slice {r.Slice} out of order");
+            if (r.Part >= 0 && r.Part != parts.Count) throw new InvalidOperationException($"{r.GgufName}: part {r.Part} out of order");
             parts.Add(specs[name]);
         }
         // type from the recipe (a type whose blocks do not tile the rows falls back to BF16), dims innermost first
-        var plan = new List<(Written, List<WeightSpec>, DType?)>();
-        foreach (var (gguf, parts, bytes) in groups)
+        var plan = new List<Planned>();
+        foreach (var (gguf, parts, concat, bytes) in groups)
         {
             WeightSpec first = parts[0];
-            long[] shape = bytes is null ? LogicalShape(first) : first.Shape;   // [out, in] for matrices
+            long[] shape = bytes is null ? [.. LogicalShape(first)] : [.. first.Shape];   // [out, in] for matrices (a copy: concatenated parts widen it)
+            if (concat) shape[^1] *= parts.Count;  // the parts side by side in each row
             TensorClass cls = GgufRecipe.ClassOf(gguf, shape.Length);
             GgmlType type = bytes is null ? recipe.TypeOf(cls) : GgmlType.I8;   // raw FP8 bytes stay bytes
             if (bytes is null && cls is not (TensorClass.Small or TensorClass.Integer) && shape[^1] % GgmlTypes.Info(type).BlockElements != 0) type = GgmlType.BF16;
-            long[] dims = shape.Reverse().Concat(parts.Count > 1 || first.Name.Contains(".experts.", StringComparison.Ordinal) ? [(long)parts.Count] : []).ToArray();
-            plan.Add((new Written(gguf, type, cls, dims), parts, bytes));
+            if (concat && shape[^1] / parts.Count % GgmlTypes.Info(type).BlockElements != 0) type = GgmlType.BF16;
+            long[] dims = shape.Reverse().Concat(!concat && (parts.Count > 1 || first.Name.Contains(".experts.", StringComparison.Ordinal)) ? [(long)parts.Count] : []).ToArray();
+            plan.Add(new(new Written(gguf, type, cls, dims), parts, concat, bytes));
         }
         return plan;
     }
@@ -212,5 +237,38 @@ public static class Deepseek4GgufWriter
         if (s.DType != DType.F8_E8M0 || s.Rank != 2 || s.Shape[0] != shape[0] || s.Shape[1] != shape[1])
             throw new InvalidDataException($"{name}: expected F8_E8M0 [{shape[0]}, {shape[1]}], got {s.DType} {s.ShapeString} ({src.Description})");
         return s.Pointer;
+    }
+
+    // Row r of each part decoded exactly side by side, then encoded as type (each part a whole number of blocks).
+    private static void WriteConcatenated(Stream s, ITensorSource src, List<WeightSpec> parts, GgmlType type)
+    {
+        WeightMatrix[] ms = parts.Select(p => OpenMatrix(src, p)).ToArray();
+        int cols = ms[0].Cols;
+        if (ms.Any(m => m.Rows != ms[0].Rows || m.Cols != cols)) throw new InvalidDataException($"{string.Join(" | ", parts.Select(p => p.Name))}: the parts differ in shape ({src.Description})");
+        var row = new float[cols * ms.Length];
+        GgmlTypeInfo info = GgmlTypes.Info(type);
+        var bytes = new byte[row.Length / info.BlockElements * info.BlockBytes];
+        for (int r = 0; r < ms[0].Rows; r++)
+        {
+            for (int k = 0; k < ms.Length; k++) ms[k].DecodeRow(r, row.AsSpan(k * cols, cols));
+            GgmlQuantize.Quantize(type, row, bytes);
+            s.Write(bytes);
+        }
+    }
+
+    // A 2-D weight as a matrix in its stored format: ggml blocks of a GGUF source, or the official tensor.
+    private static unsafe WeightMatrix OpenMatrix(ITensorSource src, WeightSpec spec)
+    {
+        if (spec.Shape.Length != 2) throw new InvalidDataException($"{spec.Name}: {spec.ShapeString} is not a matrix");
+        if (src is IGgmlTensorSource ggml && ggml.TryGetGgml(spec.Name, out GgmlTensor? g) && g.Type.Type is not (GgmlType.F32 or GgmlType.BF16))
+        {
+            if (!g.Shape.SequenceEqual(spec.Shape))
+                throw new InvalidDataException($"{spec.Name}: shape {g.ShapeString} does not match the config, which implies {spec.ShapeString} ({g.SourceFile})");
+            return new WeightMatrix(spec.Name, g.Type, checked((int)spec.Shape[0]), checked((int)spec.Shape[1]), g.Pointer, src);
+        }
+        TensorView v = src.TryGet(spec.Name, out TensorView? view) ? view : throw new KeyNotFoundException($"tensor '{spec.Name}' is missing from {src.Description}");
+        if (v.Rank != 2 || !v.Shape.SequenceEqual(spec.Shape))
+            throw new InvalidDataException($"{spec.Name}: shape {v.ShapeString} does not match the config, which implies {spec.ShapeString} ({src.Description})");
+        return Matrix(src, v, spec);
     }
 }

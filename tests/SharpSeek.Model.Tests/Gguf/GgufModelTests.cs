@@ -27,7 +27,7 @@ public sealed class GgufModelTests : IDisposable
         return path;
     }
 
-    private static (T[] Prefill, T[] Decode) Run<T>(DeepSeekV4<T> net, GoldenCases cases, string c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    internal static (T[] Prefill, T[] Decode) Run<T>(DeepSeekV4<T> net, GoldenCases cases, string c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int[] prefill = cases.I($"{c}.prefill_ids"), decode = cases.I($"{c}.decode_ids");
         int V = net.VocabSize;
@@ -120,7 +120,7 @@ public sealed class GgufModelTests : IDisposable
         Assert.True(quant.Median > 0.99, report);
     }
 
-    private sealed class RowStats(int vocab)
+    internal sealed class RowStats(int vocab)
     {
         private readonly List<double> _cos = [];
         private int _agree;
