@@ -3,6 +3,7 @@
 // e2m1 x 2^k, BF16), then encoded to the recipe's ggml type; FP4 experts bound for MXFP4 are repacked
 // byte for byte. Names and merged experts come from Deepseek4GgufNames, the metadata from Deepseek4GgufConfig.
 using SharpSeek.Formats.Gguf;
+using SharpSeek.Formats.Imatrix;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
@@ -21,20 +22,53 @@ public static class Deepseek4GgufWriter
     /// Writes <paramref name="weights"/> (official names, <paramref name="config"/>'s geometry) to <paramref name="path"/>.
     /// <paramref name="extraMetadata"/> (tokenizer, general.*) is appended to the model's keys.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="importance"/> (an imatrix under GGUF names) each matrix of a type that uses one is quantised
+    /// with its entry (a merged expert tensor: expert j's row of it); a missing entry is an error for a type that needs
+    /// one (named with the tensor) and otherwise leaves that tensor to the plain quantiser, listed in <paramref name="withoutImportance"/>.
+    /// A type that needs an importance matrix without one, or an entry of the wrong length, is an error before anything is written.
+    /// </remarks>
     public static IReadOnlyList<Written> Write(string path, ModelConfig config, ITensorSource weights, GgufRecipe recipe,
-        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null)
+        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null, ImatrixData? importance = null, List<string>? withoutImportance = null)
     {
-        // 1. the plan: each GGUF tensor, its type and the official specs it is made of
+        // 1. the plan: each GGUF tensor, its type and the official specs it is made of; its importance entry, checked
         var plan = PlanParts(config, recipe);
+        var entries = plan.Select(p => ImportanceEntry(p.Tensor, importance, withoutImportance)).ToList();
         // 2. per tensor, its rows decoded and encoded while the file is written
-        var tensors = plan.Select(p => new GgufTensorToWrite(p.Tensor.Name, p.Tensor.Type, p.Tensor.Dims,
-            s => { foreach (WeightSpec part in p.Parts) WriteTensor(s, weights, part, p.Tensor.Type); })).ToList();
+        var tensors = plan.Select((p, i) => new GgufTensorToWrite(p.Tensor.Name, p.Tensor.Type, p.Tensor.Dims, s =>
+        {
+            float[]? rows = entries[i]?.Importance(p.Tensor.Dims[0], p.Parts.Count);   // [parts, columns]
+            int cols = (int)p.Tensor.Dims[0];
+            for (int k = 0; k < p.Parts.Count; k++)
+                WriteTensor(s, weights, p.Parts[k], p.Tensor.Type, rows is null ? default : rows.AsSpan(k * cols, cols));
+        })).ToList();
         // 3. metadata, then the file (temp file, fsync, rename)
         var meta = Deepseek4GgufConfig.ToMetadata(config);
         meta.Add(new("general.quantization_version", GgufValue.Of(2u)));
         if (extraMetadata is not null) meta.AddRange(extraMetadata);
         GgufWriter.Write(path, meta, tensors);
         return plan.Select(p => p.Tensor).ToList();
+    }
+
+    // The imatrix entry a tensor is quantised with (null: none), checked against the tensor before any byte is written.
+    private static ImatrixEntry? ImportanceEntry(Written t, ImatrixData? importance, List<string>? withoutImportance)
+    {
+        if (t.Class is TensorClass.Small or TensorClass.Integer || !GgmlImportance.Uses(t.Type)) return null;
+        string type = GgmlTypes.Info(t.Type).Name;
+        if (importance is null)
+        {
+            if (GgmlImportance.Required(t.Type)) throw new ArgumentException($"{t.Name}: {type} needs an importance matrix (--imatrix)");
+            return null;
+        }
+        if (!importance.Entries.TryGetValue(t.Name, out ImatrixEntry? e))
+        {
+            if (GgmlImportance.Required(t.Type)) throw new InvalidDataException($"the importance matrix has no entry for tensor '{t.Name}', which {type} needs");
+            withoutImportance?.Add(t.Name);
+            return null;
+        }
+        int matrices = t.Dims.Length > 2 ? (int)t.Dims[2] : 1;
+        _ = e.Importance(t.Dims[0], matrices);   // throws, naming entry and lengths, when it does not fit
+        return e;
     }
 
     /// <summary>The tensors a GGUF of <paramref name="config"/> holds under <paramref name="recipe"/> (no weights needed).</summary>
@@ -74,7 +108,7 @@ public static class Deepseek4GgufWriter
     /// <summary>The element shape of a spec ([out, in] for an FP4 weight whose bytes are [out, in/2]).</summary>
     private static long[] LogicalShape(WeightSpec s) => s.DType == DType.I8 ? [s.Shape[0], s.Shape[1] * 2] : s.Shape;
 
-    private static unsafe void WriteTensor(Stream s, ITensorSource src, WeightSpec spec, GgmlType type)
+    private static unsafe void WriteTensor(Stream s, ITensorSource src, WeightSpec spec, GgmlType type, ReadOnlySpan<float> importance)
     {
         // A GGUF source (re-quantising): block formats, and F16, are decoded row by row as ggml blocks.
         if (src is IGgmlTensorSource ggml && ggml.TryGetGgml(spec.Name, out GgmlTensor? g) && g.Type.Type is not (GgmlType.F32 or GgmlType.BF16 or GgmlType.I8 or GgmlType.I16 or GgmlType.I32 or GgmlType.I64))
@@ -82,7 +116,7 @@ public static class Deepseek4GgufWriter
             if (!g.Shape.SequenceEqual(spec.Shape))
                 throw new InvalidDataException($"{spec.Name}: shape {g.ShapeString} does not match the config, which implies {spec.ShapeString} ({g.SourceFile})");
             long rows = spec.Shape.Length < 2 ? 1 : spec.Shape[..^1].Aggregate(1L, (a, b) => a * b);
-            WriteMatrix(s, new WeightMatrix(spec.Name, g.Type, checked((int)rows), checked((int)spec.Shape[^1]), g.Pointer, src), type);
+            WriteMatrix(s, new WeightMatrix(spec.Name, g.Type, checked((int)rows), checked((int)spec.Shape[^1]), g.Pointer, src), type, importance);
             return;
         }
         TensorView v = src.TryGet(spec.Name, out TensorView? view) ? view : throw new KeyNotFoundException($"tensor '{spec.Name}' is missing from {src.Description}");
@@ -112,11 +146,11 @@ public static class Deepseek4GgufWriter
             }
             return;
         }
-        WriteMatrix(s, m, type);
+        WriteMatrix(s, m, type, importance);
     }
 
-    // Each row decoded exactly, then encoded as type.
-    private static void WriteMatrix(Stream s, WeightMatrix m, GgmlType type)
+    // Each row decoded exactly, then encoded as type (with the importance row when there is one).
+    private static void WriteMatrix(Stream s, WeightMatrix m, GgmlType type, ReadOnlySpan<float> importance)
     {
         var row = new float[m.Cols];
         GgmlTypeInfo info = GgmlTypes.Info(type);
@@ -124,7 +158,7 @@ public static class Deepseek4GgufWriter
         for (int r = 0; r < m.Rows; r++)
         {
             m.DecodeRow(r, row);
-            GgmlQuantize.Quantize(type, row, bytes);
+            GgmlQuantize.Quantize(type, row, bytes, importance);
             s.Write(bytes);
         }
     }
