@@ -1,4 +1,4 @@
-// `sharpseek imatrix --model DIR|FILE.gguf --text FILE [--chunk 512] [--chunks N] --out FILE.imatrix.gguf`:
+// `sharpseek imatrix --model DIR|FILE.gguf --text FILE [--chunk 512] [--chunks N] [--tokenizer tokenizer.json] --out FILE.imatrix.gguf`:
 // an importance matrix in llama.cpp's GGUF imatrix format (what llama-imatrix writes): the calibration text
 // tokenised with the model's tokenizer, run through the network in chunks, every linear's input squares summed
 // per column (routed experts per expert over their tokens; ImatrixCollector). For `quantize --imatrix`.
@@ -20,7 +20,8 @@ public static class ImatrixCommand
         var chunk = new Option<int>("--chunk") { Description = "Tokens per chunk (each from an empty context, first token BOS)", DefaultValueFactory = _ => 512 };
         var chunks = new Option<int>("--chunks") { Description = "At most this many chunks (0: every whole chunk of the text)", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Output imatrix file (.gguf)", Required = true };
-        var command = new Command("imatrix", "Compute an importance matrix (llama.cpp's imatrix GGUF) from calibration text, for quantize --imatrix") { model, text, chunk, chunks, output };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json to tokenise the text with (default: the model's own)" };
+        var command = new Command("imatrix", "Compute an importance matrix (llama.cpp's imatrix GGUF) from calibration text, for quantize --imatrix") { model, text, chunk, chunks, output, tokenizer };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!, textPath = parse.GetValue(text)!, outPath = parse.GetValue(output)!;
@@ -30,7 +31,7 @@ public static class ImatrixCommand
             if (!outPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) throw new CliException($"--out must name a .gguf file, got '{outPath}'");
             string calibration = TextInput.ReadFile(textPath, "calibration text");
             // 1. the tokenizer, then the network with the collector as its input tap
-            Tokenizer tok = LoadTokenizer(dir);
+            Tokenizer tok = LoadTokenizer(dir, parse.GetValue(tokenizer));
             (var config, var opened) = LogitsCommand.OpenModel(dir);
             using var weights = opened;
             if (chunkSize > config.MaxPositions) throw new CliException($"--chunk {chunkSize} exceeds the model's max_position_embeddings {config.MaxPositions}");
@@ -39,6 +40,7 @@ public static class ImatrixCommand
             try { net = DeepSeekV4<float>.Load(config, weights, inputTap: collector); }
             catch (Exception e) when (e is InvalidDataException or KeyNotFoundException or ArgumentException) { throw new CliException($"cannot load the model in '{dir}': {e.Message}"); }
             int[] ids = tok.Encode(calibration);
+            if (ids.Any(id => id >= config.VocabSize)) throw new CliException($"the tokenizer yields ids up to {ids.Max()}, outside the model's vocabulary [0, {config.VocabSize})");
             if (ids.Length < chunkSize) throw new CliException($"'{textPath}' is {ids.Length} tokens, fewer than one chunk of {chunkSize} (use a longer text or a smaller --chunk)");
             // 2. the chunks, then the file
             int ran = ImatrixCollector.Calibrate(net, ids, chunkSize, maxChunks,
@@ -51,9 +53,10 @@ public static class ImatrixCommand
         return command;
     }
 
-    private static Tokenizer LoadTokenizer(string dir)
+    private static Tokenizer LoadTokenizer(string dir, string? given)
     {
-        string beside = Path.Combine(SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir) ? Path.GetDirectoryName(Path.GetFullPath(dir))! : dir, "tokenizer.json");
+        if (given is not null && !File.Exists(given)) throw new CliException($"--tokenizer '{given}' does not exist");
+        string beside = given ?? Path.Combine(SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir) ? Path.GetDirectoryName(Path.GetFullPath(dir))! : dir, "tokenizer.json");
         if (File.Exists(beside))
         {
             try { return Tokenizer.Load(beside); }
@@ -68,6 +71,6 @@ public static class ImatrixCommand
                 catch (TokenizerFormatException e) { throw new CliException(e.Message); }
             }
         }
-        throw new CliException($"'{dir}' has no tokenizer (no tokenizer.json beside it, no GGUF vocabulary): the calibration text cannot be tokenised");
+        throw new CliException($"'{dir}' has no tokenizer (no tokenizer.json beside it, no GGUF vocabulary): give one with --tokenizer");
     }
 }
