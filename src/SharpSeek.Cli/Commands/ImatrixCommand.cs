@@ -31,9 +31,9 @@ public static class ImatrixCommand
             if (!outPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) throw new CliException($"--out must name a .gguf file, got '{outPath}'");
             string calibration = TextInput.ReadFile(textPath, "calibration text");
             // 1. the tokenizer, then the network with the collector as its input tap
-            Tokenizer tok = LoadTokenizer(dir, parse.GetValue(tokenizer));
             (var config, var opened) = LogitsCommand.OpenModel(dir);
             using var weights = opened;
+            Tokenizer tok = LoadTokenizer(dir, weights, parse.GetValue(tokenizer));
             if (chunkSize > config.MaxPositions) throw new CliException($"--chunk {chunkSize} exceeds the model's max_position_embeddings {config.MaxPositions}");
             var collector = new ImatrixCollector(config);
             DeepSeekV4<float> net;
@@ -53,7 +53,8 @@ public static class ImatrixCommand
         return command;
     }
 
-    private static Tokenizer LoadTokenizer(string dir, string? given)
+    // --tokenizer, else tokenizer.json beside the model, else a GGUF's own vocabulary.
+    private static Tokenizer LoadTokenizer(string dir, SharpSeek.Formats.Safetensors.ITensorSource weights, string? given)
     {
         if (given is not null && !File.Exists(given)) throw new CliException($"--tokenizer '{given}' does not exist");
         string beside = given ?? Path.Combine(SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir) ? Path.GetDirectoryName(Path.GetFullPath(dir))! : dir, "tokenizer.json");
@@ -62,14 +63,10 @@ public static class ImatrixCommand
             try { return Tokenizer.Load(beside); }
             catch (Exception e) when (e is TokenizerFormatException or IOException or FormatException) { throw new CliException($"{beside}: {e.Message}"); }
         }
-        if (SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir) && File.Exists(dir))
+        if (weights is SharpSeek.Formats.Gguf.GgufTensorSource g && Gguf.GgufVocabulary.HasVocabulary(g.Files.Metadata))
         {
-            using var g = SharpSeek.Formats.Gguf.GgufFile.Open(dir);
-            if (Gguf.GgufVocabulary.HasVocabulary(g.Metadata))
-            {
-                try { return Gguf.GgufVocabulary.ToTokenizer(g.Metadata, dir); }
-                catch (TokenizerFormatException e) { throw new CliException(e.Message); }
-            }
+            try { return Gguf.GgufVocabulary.ToTokenizer(g.Files.Metadata, g.Description); }
+            catch (TokenizerFormatException e) { throw new CliException(e.Message); }
         }
         throw new CliException($"'{dir}' has no tokenizer (no tokenizer.json beside it, no GGUF vocabulary): give one with --tokenizer");
     }
