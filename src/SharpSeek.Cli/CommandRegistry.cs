@@ -23,5 +23,6 @@ public static class CommandRegistry
         yield return TrainCommand.Create();
         yield return TrainDraftCommand.Create();
         yield return EvalCommand.Create();
+        yield return ImatrixCommand.Create();
     }
 }

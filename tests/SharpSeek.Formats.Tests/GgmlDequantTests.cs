@@ -8,11 +8,45 @@ namespace SharpSeek.Formats.Tests;
 
 public sealed class GgmlDequantTests
 {
-    private static string FixturePath()
+    private static string FixturePath(string file = "ggml-quants.gguf")
     {
         for (string? d = AppContext.BaseDirectory; d != null; d = Path.GetDirectoryName(d))
-            if (File.Exists(Path.Combine(d, "SharpSeek.sln"))) return Path.Combine(d, "tests", "fixtures", "ggml", "ggml-quants.gguf");
+            if (File.Exists(Path.Combine(d, "SharpSeek.sln"))) return Path.Combine(d, "tests", "fixtures", "ggml", file);
         throw new DirectoryNotFoundException("SharpSeek.sln not found");
+    }
+
+    public static TheoryData<string> Quantisable() => new(Enum.GetValues<GgmlType>().Where(GgmlQuantize.CanQuantize).Select(t => GgmlTypes.Info(t).Name));
+
+    /// <summary>
+    /// With an importance matrix (ggml-quants-imatrix.gguf: ggml_quantize_chunk given a non-uniform importance row)
+    /// every type the quantiser writes gives ggml's bytes: the _impl paths for Q2_K..Q6_K, Q4_0..Q5_1, IQ4_*, and the
+    /// importance ignored where ggml ignores it (Q8_0, MXFP4, F16, BF16).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Quantisable))]
+    public void QuantisesWithImportanceExactlyAsGgml(string name)
+    {
+        using GgufFile f = GgufFile.Open(FixturePath("ggml-quants-imatrix.gguf"));
+        var type = (GgmlType)Enum.Parse(typeof(GgmlType), name);
+        if (type == GgmlType.F32) return;   // not a quantisation: ggml_quantize_chunk does not take it
+        float[] source = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.Bytes(f.Tensor("source.f32"))).ToArray();
+        float[] importance = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.Bytes(f.Tensor("importance.f32"))).ToArray();
+        byte[] want = f.Bytes(f.Tensor(name.ToLowerInvariant() + ".q")).ToArray();
+        byte[] got = new byte[want.Length];
+        GgmlQuantize.Quantize(type, source, got, importance);
+        int row = want.Length / (source.Length / importance.Length);
+        for (int i = 0; i < got.Length; i++) Assert.True(got[i] == want[i], $"{name} byte {i} (row {i / row}): {got[i]} vs ggml {want[i]}");
+    }
+
+    [Fact]
+    public void TheImportanceFixtureIsNotUniformAndChangesTheKQuants()
+    {
+        using GgufFile f = GgufFile.Open(FixturePath("ggml-quants-imatrix.gguf"));
+        using GgufFile plain = GgufFile.Open(FixturePath());
+        float[] importance = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.Bytes(f.Tensor("importance.f32"))).ToArray();
+        Assert.True(importance.Max() > 10 * importance.Min());
+        foreach (string t in new[] { "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl", "iq4_xs" })
+            Assert.False(f.Bytes(f.Tensor(t + ".q")).SequenceEqual(plain.Bytes(plain.Tensor(t + ".q"))), t);
     }
 
     public static TheoryData<string> Formats() => new(Enum.GetValues<GgmlType>().Where(GgmlBlocks.CanDequantize).Where(t => t != GgmlType.F32).Select(t => GgmlTypes.Info(t).Name));

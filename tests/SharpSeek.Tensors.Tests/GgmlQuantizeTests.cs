@@ -93,4 +93,35 @@ public sealed class GgmlQuantizeTests
         Assert.Throws<ArgumentException>(() => GgmlQuantize.Quantize(GgmlType.Q8_0, new float[31], new byte[34]));
         Assert.Throws<ArgumentException>(() => GgmlQuantize.Quantize(GgmlType.Q8_0, new float[32], new byte[33]));
     }
+
+    [Fact]
+    public void ImportanceRowsMustBeWholeBlocksAndDivideTheValues()
+    {
+        // an importance row of 128 is not a whole Q4_K block; 64 values (two Q4_0 blocks) do not divide 96 into rows
+        var e = Assert.Throws<ArgumentException>(() => GgmlQuantize.Quantize(GgmlType.Q4_K, new float[512], new byte[288], new float[128]));
+        Assert.Contains("128", e.Message);
+        Assert.Throws<ArgumentException>(() => GgmlQuantize.Quantize(GgmlType.Q4_0, new float[96], new byte[54], new float[64]));
+    }
+
+    [Fact]
+    public void UniformImportanceStillQuantisesCloseAndZerosStayZero()
+    {
+        // rows of 512: the _impl paths with a flat importance stay within the format's usual error, and an all-zero row encodes zeros
+        var rng = new Random(7);
+        float[] x = new float[1024];
+        for (int i = 0; i < 512; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        float[] w = Enumerable.Repeat(1f, 512).ToArray();
+        foreach (GgmlType type in new[] { GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.IQ4_NL, GgmlType.IQ4_XS })
+        {
+            GgmlTypeInfo info = GgmlTypes.Info(type);
+            byte[] q = new byte[x.Length / info.BlockElements * info.BlockBytes];
+            GgmlQuantize.Quantize(type, x, q, w);
+            float[] back = new float[x.Length];
+            GgmlBlocks.Dequantize(type, q, back);
+            double err = 0;
+            for (int i = 0; i < 512; i++) err = Math.Max(err, Math.Abs(back[i] - x[i]));
+            Assert.True(err < 0.45, $"{type}: max error {err}");
+            for (int i = 512; i < 1024; i++) Assert.Equal(0f, back[i]);
+        }
+    }
 }

@@ -1,10 +1,12 @@
 // `sharpseek quantize --model DIR|FILE.gguf --out FILE.gguf [--preset q8_0|lossless|q8_0-all|f32] [--experts T]
-// [--attn T] [--shared T] [--embed T] [--head T] [--default T] [--tokenizer tokenizer.json]`: an
-// official-layout checkpoint as a llama.cpp `deepseek4` GGUF, streamed tensor by tensor.
+// [--attn T] [--shared T] [--embed T] [--head T] [--default T] [--tokenizer tokenizer.json] [--imatrix FILE]`: an
+// official-layout checkpoint as a llama.cpp `deepseek4` GGUF, streamed tensor by tensor; with --imatrix (llama.cpp's
+// imatrix GGUF or .dat, e.g. from `sharpseek imatrix`) each matrix is quantised with its importance, as llama-quantize does.
 using System.CommandLine;
 using System.Diagnostics;
 using SharpSeek.Cli.Gguf;
 using SharpSeek.Formats.Gguf;
+using SharpSeek.Formats.Imatrix;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
 using SharpSeek.Model.Config.V41;
@@ -29,8 +31,9 @@ public static class QuantizeCommand
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json for the GGUF vocabulary (default: the one in --model, if any)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only print the tensor types and the file size (needs only config.json)" };
         var mtp = new Option<bool>("--mtp") { Description = "Also write the MTP block as llama.cpp's separate MTP GGUF, 'mtp-' + the --out name beside it (loaded with the model: generate --speculative)" };
-        var command = new Command("quantize", "Write a checkpoint as a deepseek4 GGUF with a per-tensor-class type recipe")
-            { model, output, preset, experts, attn, shared, embed, head, dflt, tokenizer, dryRun, mtp };
+        var imatrix = new Option<string?>("--imatrix") { Description = "Importance matrix (llama.cpp imatrix .gguf or .dat, e.g. from `sharpseek imatrix`) for the K, 4/5-bit and IQ types" };
+        var command = new Command("quantize", "Write a checkpoint as a deepseek4 GGUF (V4.1: deepseek41) with a per-tensor-class type recipe")
+            { model, output, preset, experts, attn, shared, embed, head, dflt, tokenizer, dryRun, mtp, imatrix };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
@@ -81,16 +84,29 @@ public static class QuantizeCommand
             else if (!extra.Any(p => p.Key == "tokenizer.ggml.tokens")) Console.Error.WriteLine("note: no tokenizer.json: the GGUF has no vocabulary (llama.cpp will not load it; SharpSeek runs it on ids)");
             if (v41 is null && config.CompressRatios.Take(config.NumLayers).Any(r => r is not (0 or 4 or 128)))
                 Console.Error.WriteLine("note: compression ratios other than 0, 4 and 128: llama.cpp's deepseek4 loader refuses this file (SharpSeek runs it)");
+            ImatrixData? importance = null;
+            if (parse.GetValue(imatrix) is { } imPath)
+            {
+                try { importance = ImatrixFile.Read(imPath); }
+                catch (Exception e) when (e is IOException or InvalidDataException) { throw new CliException($"--imatrix: {e.Message}"); }
+                extra.Add(new("quantize.imatrix.file", GgufValue.Of(imPath)));
+                if (importance.Datasets.Count > 0) extra.Add(new("quantize.imatrix.dataset", GgufValue.Of(importance.Datasets[^1])));
+                extra.Add(new("quantize.imatrix.entries_count", GgufValue.Of(importance.Entries.Count)));
+                extra.Add(new("quantize.imatrix.chunks_count", GgufValue.Of(importance.ChunkCount)));
+            }
+            var plain = new List<string>();
             IReadOnlyList<Deepseek4GgufWriter.Written> written;
-            if (v41 is null) written = Deepseek4GgufWriter.Write(outPath, config, weights, recipe, extra);
+            if (v41 is null) written = Deepseek4GgufWriter.Write(outPath, config, weights, recipe, extra, importance, plain);
             else
             {
                 int[]? map;
                 try { map = weights is GgufTensorSource g41 ? Deepseek4Gguf.EngramTokenMap(g41, v41) : V41Logits.TokenMap(dir, v41); }
                 catch (InvalidDataException e) { throw new CliException(e.Message); }
-                written = Deepseek4GgufWriter.Write(outPath, v41, weights, recipe, extra, map);
+                written = Deepseek4GgufWriter.Write(outPath, v41, weights, recipe, extra, map, importance, plain);
             }
             long bytes = new FileInfo(outPath).Length;
+            if (plain.Count > 0)
+                Console.Error.WriteLine($"note: the importance matrix has no entry for {plain.Count} tensor(s), quantised without one: {string.Join(", ", plain.Take(4))}{(plain.Count > 4 ? ", ..." : "")}");
             Summarise(written);
             Console.Error.WriteLine($"wrote {written.Count} tensors, {InspectCommand.Bytes(bytes)} to {outPath} in {sw.Elapsed.TotalSeconds:F1} s");
             if (parse.GetValue(mtp))

@@ -93,11 +93,11 @@ public sealed class DeepSeekV4<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// Loads the network; <paramref name="activationQuant"/> emulates the official GPU numerics (see WeightScope);
     /// <paramref name="shard"/> maps only this rank's routed experts (expert parallel); <paramref name="stage"/>
-    /// only this rank's layer range (pipeline parallel).
+    /// only this rank's layer range (pipeline parallel); <paramref name="inputTap"/> sees every linear's input (ILinearInputTap).
     /// </summary>
     public static DeepSeekV4<T> Load(ModelConfig config, ITensorSource weights, bool activationQuant = false, HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null,
-        PipelineStage? stage = null, ActivationPath activations = ActivationPath.Exact) =>
-        new(WeightScope.Load(config, weights, activationQuant, shard, activations), head, stage);
+        PipelineStage? stage = null, ActivationPath activations = ActivationPath.Exact, ILinearInputTap? inputTap = null) =>
+        new(WeightScope.Load(config, weights, activationQuant, shard, activations, inputTap), head, stage);
 
     /// <summary>The expected tensors (names, dtypes, shapes) of a checkpoint of this geometry; with a shard or a stage, the ones that rank maps.</summary>
     public static IReadOnlyList<WeightSpec> WeightMap(ModelConfig config, ExpertShard? shard = null, PipelineStage? stage = null)

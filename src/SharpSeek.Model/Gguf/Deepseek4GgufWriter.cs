@@ -5,6 +5,7 @@
 // The MTP block goes to a separate file (WriteMtp), as llama.cpp's converter writes it; its e_proj and
 // h_proj become the two halves of each row of nextn.eh_proj.
 using SharpSeek.Formats.Gguf;
+using SharpSeek.Formats.Imatrix;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
@@ -24,9 +25,15 @@ public static class Deepseek4GgufWriter
     /// Writes <paramref name="weights"/> (official names, <paramref name="config"/>'s geometry) to <paramref name="path"/>.
     /// <paramref name="extraMetadata"/> (tokenizer, general.*) is appended to the model's keys.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="importance"/> (an imatrix under GGUF names) each matrix of a type that uses one is quantised
+    /// with its entry (a merged expert tensor: expert j's row of it); a missing entry is an error for a type that needs
+    /// one (named with the tensor) and otherwise leaves that tensor to the plain quantiser, listed in <paramref name="withoutImportance"/>.
+    /// A type that needs an importance matrix without one, or an entry of the wrong length, is an error before anything is written.
+    /// </remarks>
     public static IReadOnlyList<Written> Write(string path, ModelConfig config, ITensorSource weights, GgufRecipe recipe,
-        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null) =>
-        Write(path, PlanParts(DeepSeekV4<float>.WeightMap(config), Deepseek4GgufNames.Table(config), recipe), Deepseek4GgufConfig.ToMetadata(config), weights, extraMetadata, []);
+        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null, ImatrixData? importance = null, List<string>? withoutImportance = null) =>
+        Write(path, PlanParts(DeepSeekV4<float>.WeightMap(config), Deepseek4GgufNames.Table(config), recipe), Deepseek4GgufConfig.ToMetadata(config), weights, extraMetadata, [], importance, withoutImportance);
 
     /// <summary>
     /// Writes the MTP block(s) of <paramref name="weights"/> as llama.cpp's separate MTP GGUF: the block under
@@ -38,7 +45,7 @@ public static class Deepseek4GgufWriter
         if (config.MtpBlocks == 0) throw new InvalidOperationException("the config has no MTP block to write");
         var table = Deepseek4GgufNames.MtpTable(config);
         foreach (string shared in Deepseek4GgufNames.MtpFileSharedNames) table[shared] = Deepseek4GgufNames.ToGguf(shared)!.Value;
-        return Write(path, PlanParts(DeepSeekV4<float>.WeightMap(config), table, recipe), Deepseek4GgufConfig.ToMetadata(config, config.MtpBlocks), weights, extraMetadata, []);
+        return Write(path, PlanParts(DeepSeekV4<float>.WeightMap(config), table, recipe), Deepseek4GgufConfig.ToMetadata(config, config.MtpBlocks), weights, extraMetadata, [], null, null);
     }
 
     /// <summary>
@@ -47,7 +54,7 @@ public static class Deepseek4GgufWriter
     /// config has Engram layers) is stored as the I32 tensor engram_token_map, so the GGUF runs without tokenizer.json.
     /// </summary>
     public static IReadOnlyList<Written> Write(string path, V41Config config, ITensorSource weights, GgufRecipe recipe,
-        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null, int[]? engramTokenMap = null)
+        IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata = null, int[]? engramTokenMap = null, ImatrixData? importance = null, List<string>? withoutImportance = null)
     {
         if (config.Engram.Enabled && engramTokenMap is null) throw new ArgumentException("this V4.1 config has Engram layers: the compressed token map is required");
         V41Config text = Deepseek41GgufNames.TextModel(config);
@@ -57,23 +64,50 @@ public static class Deepseek4GgufWriter
         if (config.Engram.Enabled)
             extra.Add(GgufTensorToWrite.FromBytes(Deepseek41GgufNames.EngramTokenMap, GgmlType.I32, [engramTokenMap!.Length],
                 System.Runtime.InteropServices.MemoryMarshal.AsBytes(engramTokenMap.AsSpan()).ToArray()));
-        return Write(path, PlanParts(DeepSeekV41<float>.WeightMap(text), Deepseek41GgufNames.Table(config), recipe), Deepseek41GgufConfig.ToMetadata(stored), weights, extraMetadata, extra);
+        return Write(path, PlanParts(DeepSeekV41<float>.WeightMap(text), Deepseek41GgufNames.Table(config), recipe), Deepseek41GgufConfig.ToMetadata(stored), weights, extraMetadata, extra, importance, withoutImportance);
     }
 
     private static IReadOnlyList<Written> Write(string path, List<Planned> plan, List<KeyValuePair<string, GgufValue>> meta,
-        ITensorSource weights, IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata, List<GgufTensorToWrite> extraTensors)
+        ITensorSource weights, IEnumerable<KeyValuePair<string, GgufValue>>? extraMetadata, List<GgufTensorToWrite> extraTensors,
+        ImatrixData? importance, List<string>? withoutImportance)
     {
-        // 1. per tensor, its rows decoded and encoded while the file is written
-        var tensors = plan.Select(p => new GgufTensorToWrite(p.Tensor.Name, p.Tensor.Type, p.Tensor.Dims, s =>
+        // 1. each tensor's importance entry, checked before any byte is written (concatenated rows take none)
+        var entries = plan.Select(p => p.Concat || p.Bytes is not null ? null : ImportanceEntry(p.Tensor, importance, withoutImportance)).ToList();
+        // 2. per tensor, its rows decoded and encoded while the file is written
+        var tensors = plan.Select((p, i) => new GgufTensorToWrite(p.Tensor.Name, p.Tensor.Type, p.Tensor.Dims, s =>
         {
-            if (p.Concat) WriteConcatenated(s, weights, p.Parts, p.Tensor.Type);
-            else foreach (WeightSpec part in p.Parts) WriteTensor(s, weights, part, p.Tensor.Type, p.Bytes);
+            if (p.Concat) { WriteConcatenated(s, weights, p.Parts, p.Tensor.Type); return; }
+            float[]? rows = entries[i]?.Importance(p.Tensor.Dims[0], p.Parts.Count);   // [parts, columns]
+            int cols = (int)p.Tensor.Dims[0];
+            for (int k = 0; k < p.Parts.Count; k++)
+                WriteTensor(s, weights, p.Parts[k], p.Tensor.Type, p.Bytes, rows is null ? default : rows.AsSpan(k * cols, cols));
         })).Concat(extraTensors).ToList();
-        // 2. metadata, then the file (temp file, fsync, rename)
+        // 3. metadata, then the file (temp file, fsync, rename)
         meta.Add(new("general.quantization_version", GgufValue.Of(2u)));
         if (extraMetadata is not null) meta.AddRange(extraMetadata);
         GgufWriter.Write(path, meta, tensors);
         return plan.Select(p => p.Tensor).ToList();
+    }
+
+    // The imatrix entry a tensor is quantised with (null: none), checked against the tensor before any byte is written.
+    private static ImatrixEntry? ImportanceEntry(Written t, ImatrixData? importance, List<string>? withoutImportance)
+    {
+        if (t.Class is TensorClass.Small or TensorClass.Integer || !GgmlImportance.Uses(t.Type)) return null;
+        string type = GgmlTypes.Info(t.Type).Name;
+        if (importance is null)
+        {
+            if (GgmlImportance.Required(t.Type)) throw new ArgumentException($"{t.Name}: {type} needs an importance matrix (--imatrix)");
+            return null;
+        }
+        if (!importance.Entries.TryGetValue(t.Name, out ImatrixEntry? e))
+        {
+            if (GgmlImportance.Required(t.Type)) throw new InvalidDataException($"the importance matrix has no entry for tensor '{t.Name}', which {type} needs");
+            withoutImportance?.Add(t.Name);
+            return null;
+        }
+        int matrices = t.Dims.Length > 2 ? (int)t.Dims[2] : 1;
+        _ = e.Importance(t.Dims[0], matrices);   // throws, naming entry and lengths, when it does not fit
+        return e;
     }
 
     /// <summary>The tensors a GGUF of <paramref name="config"/> holds under <paramref name="recipe"/> (no weights needed).</summary>
@@ -125,7 +159,7 @@ public static class Deepseek4GgufWriter
     /// <summary>The element shape of a spec ([out, in] for an FP4 weight whose bytes are [out, in/2]).</summary>
     private static long[] LogicalShape(WeightSpec s) => s.DType == DType.I8 ? [s.Shape[0], s.Shape[1] * 2] : s.Shape;
 
-    private static unsafe void WriteTensor(Stream s, ITensorSource src, WeightSpec spec, GgmlType type, DType? bytes)
+    private static unsafe void WriteTensor(Stream s, ITensorSource src, WeightSpec spec, GgmlType type, DType? bytes, ReadOnlySpan<float> importance)
     {
         if (bytes is { } raw)
         {
@@ -143,7 +177,7 @@ public static class Deepseek4GgufWriter
             if (!g.Shape.SequenceEqual(spec.Shape))
                 throw new InvalidDataException($"{spec.Name}: shape {g.ShapeString} does not match the config, which implies {spec.ShapeString} ({g.SourceFile})");
             long rows = spec.Shape.Length < 2 ? 1 : spec.Shape[..^1].Aggregate(1L, (a, b) => a * b);
-            WriteMatrix(s, new WeightMatrix(spec.Name, g.Type, checked((int)rows), checked((int)spec.Shape[^1]), g.Pointer, src), type);
+            WriteMatrix(s, new WeightMatrix(spec.Name, g.Type, checked((int)rows), checked((int)spec.Shape[^1]), g.Pointer, src), type, importance);
             return;
         }
         TensorView v = src.TryGet(spec.Name, out TensorView? view) ? view : throw new KeyNotFoundException($"tensor '{spec.Name}' is missing from {src.Description}");
@@ -173,11 +207,11 @@ public static class Deepseek4GgufWriter
             }
             return;
         }
-        WriteMatrix(s, m, type);
+        WriteMatrix(s, m, type, importance);
     }
 
-    // Each row decoded exactly, then encoded as type.
-    private static void WriteMatrix(Stream s, WeightMatrix m, GgmlType type)
+    // Each row decoded exactly, then encoded as type (with the importance row when there is one).
+    private static void WriteMatrix(Stream s, WeightMatrix m, GgmlType type, ReadOnlySpan<float> importance)
     {
         var row = new float[m.Cols];
         GgmlTypeInfo info = GgmlTypes.Info(type);
@@ -185,7 +219,7 @@ public static class Deepseek4GgufWriter
         for (int r = 0; r < m.Rows; r++)
         {
             m.DecodeRow(r, row);
-            GgmlQuantize.Quantize(type, row, bytes);
+            GgmlQuantize.Quantize(type, row, bytes, importance);
             s.Write(bytes);
         }
     }

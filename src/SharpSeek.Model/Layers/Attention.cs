@@ -16,7 +16,7 @@ namespace SharpSeek.Model.Layers;
 public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Linear _wqA, _wqB, _wkv, _woB;
-    private readonly WeightMatrix[] _woA;   // per group [o_lora, H*D/G]
+    private readonly Linear[] _woA;   // per group [o_lora, H*D/G]
     private readonly RmsNorm<T> _qNorm, _kvNorm;
     private readonly T[] _sink;             // [H]
     private readonly RopeTable<T> _rope;
@@ -52,7 +52,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         int groupIn = _heads * _headDim / _groups;
         Linear woA = scope.Linear("wo_a", _groups * _oLora, groupIn, LinearKind.Dense);
         _woB = scope.Linear("wo_b", _dim, _groups * _oLora, LinearKind.Dense);
-        _woA = scope.IsRecording ? [] : Enumerable.Range(0, _groups).Select(g => woA.RowSlice(g * _oLora, _oLora)).ToArray();
+        _woA = scope.IsRecording ? [] : Enumerable.Range(0, _groups).Select(g => woA.Rows(g * _oLora, _oLora)).ToArray();
         if (plan.HasCompressed) _compressor = new Compressor<T>(scope.Scope("compressor"), plan.Ratio, _headDim, rotate: false, _rope);
         if (plan.Kind == AttentionKind.Indexed) _indexer = new Indexer<T>(scope.Scope("indexer"), _rope);
     }
@@ -129,7 +129,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int g = 0; g < _groups; g++)
         {
             for (int t = 0; t < tokens; t++) o.AsSpan(t * H * D + g * gIn, gIn).CopyTo(og.Slice(t * gIn, gIn));
-            MatMul.Forward<T>(og, _woA[g], ug, tokens);
+            _woA[g].Forward(og, ug, tokens);
             for (int t = 0; t < tokens; t++) ug.Slice(t * _oLora, _oLora).CopyTo(u.Slice(t * _groups * _oLora + g * _oLora, _oLora));
         }
         _woB.Forward(u, y, tokens);

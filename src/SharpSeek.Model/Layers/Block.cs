@@ -67,6 +67,7 @@ public sealed class Block<T> where T : unmanaged, IFloatingPointIeee754<T>
         work.Lap(ForwardOp.HyperConnections);
         _ffnNorm.ForwardInPlace(x);
         work.Lap(ForwardOp.Norms);
+        if (tap) for (int t = 0; t < tokens; t++) taps!.Record(_layer, "ffn_in", positions[t], x.Slice(t * d, d));
         Ffn.Forward(x, ids, positions, work, f, taps);
         _hcFfn.Post(f, residual, post, comb, tokens, h);
         work.Lap(ForwardOp.HyperConnections);

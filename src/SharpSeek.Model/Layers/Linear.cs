@@ -17,22 +17,35 @@ public sealed class Linear
     /// <summary>FP8-quantise the input (blocks of 128) before the product: the official GPU numerics.</summary>
     public bool QuantizeInput { get; }
 
-    public Linear(string name, int outFeatures, int inFeatures, WeightMatrix? weight, bool quantizeInput = false)
+    /// <summary>Sees every input before the product (importance matrices); null: off.</summary>
+    public ILinearInputTap? InputTap { get; }
+
+    public Linear(string name, int outFeatures, int inFeatures, WeightMatrix? weight, bool quantizeInput = false, ILinearInputTap? inputTap = null)
     {
-        Name = name; OutFeatures = outFeatures; InFeatures = inFeatures; _weight = weight;
+        Name = name; OutFeatures = outFeatures; InFeatures = inFeatures; _weight = weight; InputTap = inputTap;
         QuantizeInput = quantizeInput && inFeatures % 128 == 0;
     }
 
     /// <summary>The same linear over another weight of the same shape (e.g. an int8 copy made at load).</summary>
     public Linear WithWeight(WeightMatrix weight) =>
-        weight.Rows == OutFeatures && weight.Cols == InFeatures ? new(Name, OutFeatures, InFeatures, weight, QuantizeInput)
+        weight.Rows == OutFeatures && weight.Cols == InFeatures ? new(Name, OutFeatures, InFeatures, weight, QuantizeInput, InputTap)
             : throw new ArgumentException($"{Name}: weight [{weight.Rows}, {weight.Cols}] for a [{OutFeatures}, {InFeatures}] linear");
+
+    /// <summary>The same linear with its inputs reported to <paramref name="tap"/>.</summary>
+    public Linear WithInputTap(ILinearInputTap tap) => new(Name, OutFeatures, InFeatures, _weight, QuantizeInput, tap);
+
+    /// <summary>
+    /// Rows [start, start + count) as a linear of their own under the same name and tap (wo_a's groups); the
+    /// input goes to the product as given (no FP8 input emulation), as the grouped output projection has always run.
+    /// </summary>
+    public Linear Rows(int start, int count) => new(Name, count, InFeatures, RowSlice(start, count), quantizeInput: false, InputTap);
 
     public WeightMatrix Weight => _weight ?? throw new InvalidOperationException($"{Name}: the model was built without weights (weight map only)");
 
     /// <summary>y[tokens, out] = x[tokens, in] · W^T.</summary>
     public void Forward<T>(ReadOnlySpan<T> x, Span<T> y, int tokens) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        InputTap?.Record(Name, x[..(tokens * InFeatures)], tokens, InFeatures);
         if (!QuantizeInput) { MatMul.Forward(x, Weight, y, tokens); return; }
         T[] q = x[..(tokens * InFeatures)].ToArray();
         FakeQuant.Fp8<T>(q, 128);

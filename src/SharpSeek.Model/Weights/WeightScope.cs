@@ -33,10 +33,14 @@ public sealed class WeightScope
     /// <summary>The activation path every loaded weight carries (ActivationPath; MatMul takes int8 only where the format allows).</summary>
     public ActivationPath Activations { get; }
 
+    /// <summary>Every linear built here reports its inputs to this tap (importance matrices); null: off.</summary>
+    public ILinearInputTap? InputTap { get; }
+
     private WeightScope(ModelConfig config, ITensorSource? source, List<WeightSpec> specs, string prefix, bool activationQuant, ExpertShard? shard, int fp8Block = WeightMatrix.Fp8Block,
-        ActivationPath activations = ActivationPath.Exact)
+        ActivationPath activations = ActivationPath.Exact, ILinearInputTap? inputTap = null)
     {
         Config = config; _source = source; _specs = specs; _prefix = prefix; ActivationQuant = activationQuant; ExpertShard = shard; Fp8Block = fp8Block; Activations = activations;
+        InputTap = inputTap;
     }
 
     /// <summary>The square block of FP8 dense weights: 128 (V4) or 32 (V4.1, see WithFp8Block).</summary>
@@ -46,18 +50,19 @@ public sealed class WeightScope
     /// This scope with FP8 dense weights in <paramref name="block"/>x<paramref name="block"/> blocks (V4.1: 32).
     /// Blocks other than 128 are decoded once to BF16 on load (exact: e4m3 x 2^k is a BF16 value).
     /// </summary>
-    public WeightScope WithFp8Block(int block) => new(Config, _source, _specs, _prefix, ActivationQuant, ExpertShard, block, Activations);
+    public WeightScope WithFp8Block(int block) => new(Config, _source, _specs, _prefix, ActivationQuant, ExpertShard, block, Activations, InputTap);
 
     /// <summary>A scope that loads weights from <paramref name="source"/> (only <paramref name="shard"/>'s routed experts when given).</summary>
-    public static WeightScope Load(ModelConfig config, ITensorSource source, bool activationQuant = false, ExpertShard? shard = null, ActivationPath activations = ActivationPath.Exact) =>
-        new(config, source, [], "", activationQuant, shard, activations: activations);
+    public static WeightScope Load(ModelConfig config, ITensorSource source, bool activationQuant = false, ExpertShard? shard = null, ActivationPath activations = ActivationPath.Exact,
+        ILinearInputTap? inputTap = null) =>
+        new(config, source, [], "", activationQuant, shard, activations: activations, inputTap: inputTap);
 
     /// <summary>A scope that only records the expected weights (no data; built layers cannot run); with a shard, that rank's.</summary>
     public static WeightScope Record(ModelConfig config, ExpertShard? shard = null) => new(config, null, [], "", false, shard);
 
     public bool IsRecording => _source is null;
     public IReadOnlyList<WeightSpec> Specs => _specs;
-    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant, ExpertShard, Fp8Block, Activations);
+    public WeightScope Scope(string name) => new(Config, _source, _specs, _prefix + name + ".", ActivationQuant, ExpertShard, Fp8Block, Activations, InputTap);
     /// <summary>A numbered child (layers.3, experts.12): the index in invariant digits.</summary>
     public WeightScope Scope(int index) => Scope(index.ToString(System.Globalization.CultureInfo.InvariantCulture));
     public string FullName(string name) => _prefix + name;
@@ -73,7 +78,11 @@ public sealed class WeightScope
             : throw new ArgumentException($"'{scaleName}' is not a block-scale tensor name");
 
     /// <summary>A linear layer <c>name.weight</c> (+ <c>name.scale</c>) of shape [outFeatures, inFeatures].</summary>
-    public unsafe Linear Linear(string name, int outFeatures, int inFeatures, LinearKind kind)
+    public Linear Linear(string name, int outFeatures, int inFeatures, LinearKind kind) => Tapped(Untapped(name, outFeatures, inFeatures, kind));
+
+    private Linear Tapped(Linear l) => InputTap is null ? l : l.WithInputTap(InputTap);
+
+    private unsafe Linear Untapped(string name, int outFeatures, int inFeatures, LinearKind kind)
     {
         string wName = FullName(name + WeightSuffix), sName = FullName(name + ScaleSuffix);
         WeightFormat format = kind switch
@@ -231,7 +240,9 @@ public sealed class WeightScope
     }
 
     /// <summary>An F32 (or BF16) matrix stored under its bare name (no ".weight"), e.g. hc_attn_fn.</summary>
-    public unsafe Linear RawMatrix(string name, int rows, int cols, DType storedAs = DType.F32)
+    public Linear RawMatrix(string name, int rows, int cols, DType storedAs = DType.F32) => Tapped(UntappedRaw(name, rows, cols, storedAs));
+
+    private unsafe Linear UntappedRaw(string name, int rows, int cols, DType storedAs)
     {
         string full = FullName(name);
         _specs.Add(new(full, storedAs, [rows, cols]));

@@ -1,7 +1,7 @@
 // Boundary: float32 -> IQ4_NL (32 values: f16 d, 16 bytes of 4-bit indices) and IQ4_XS (256 values:
 // f16 d, 6-bit signed sub-block scales split in scales_h / scales_l, 128 bytes of indices) as ggml's
-// quantize_iq4_nl / quantize_iq4_xs compute them without an importance matrix: indices into the
-// non-linear 16-value code book, a weighted (x^2) least-squares scale per 32 values searched over 15
+// quantize_iq4_nl / quantize_iq4_xs compute them, with or without an importance matrix: indices into the
+// non-linear 16-value code book, a weighted least-squares scale per 32 values searched over 15
 // trial scales, and for IQ4_XS the sub-block scales re-quantised against one block scale.
 namespace SharpSeek.Tensors.Ggml;
 
@@ -10,11 +10,13 @@ internal static class GgmlIq4Quantize
     private static ReadOnlySpan<sbyte> Values => [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
     private const int Trials = 7;
 
-    /// <summary>One IQ4_NL block (18 bytes) from 32 values.</summary>
-    public static void IQ4_NL(ReadOnlySpan<float> x, Span<byte> y)
+    /// <summary>One IQ4_NL block (18 bytes) from 32 values; importance <paramref name="qw"/> (32 values, or empty) as quantize_iq4_nl's quant_weights.</summary>
+    public static void IQ4_NL(ReadOnlySpan<float> x, Span<byte> y, ReadOnlySpan<float> qw = default)
     {
         Span<byte> L = stackalloc byte[32];
-        float scale = SubBlock(x, L);
+        Span<float> weight = stackalloc float[32];
+        Weights(x, qw, weight);
+        float scale = SubBlock(x, L, weight);
         GgmlKQuantize.WriteHalf(y, 0, scale);
         // the single sub-block: indices again against the unrounded scale
         float id = scale != 0 ? 1 / scale : 0;
@@ -22,16 +24,17 @@ internal static class GgmlIq4Quantize
         Pack(L, y.Slice(2, 16));
     }
 
-    /// <summary>One IQ4_XS block (136 bytes) from 256 values.</summary>
-    public static void IQ4_XS(ReadOnlySpan<float> x, Span<byte> y)
+    /// <summary>One IQ4_XS block (136 bytes) from 256 values; importance <paramref name="qw"/> (256 values, or empty) as quantize_iq4_xs's quant_weights.</summary>
+    public static void IQ4_XS(ReadOnlySpan<float> x, Span<byte> y, ReadOnlySpan<float> qw = default)
     {
         Span<byte> L = stackalloc byte[256];
-        Span<float> scales = stackalloc float[8];
+        Span<float> scales = stackalloc float[8], weight = stackalloc float[256];
+        Weights(x, qw, weight);
         // 1. a scale per 32 values; the one of largest magnitude, with its sign, sets d
         float maxScale = 0, amaxScale = 0;
         for (int ib = 0; ib < 8; ++ib)
         {
-            scales[ib] = SubBlock(x.Slice(32 * ib, 32), L.Slice(32 * ib, 32));
+            scales[ib] = SubBlock(x.Slice(32 * ib, 32), L.Slice(32 * ib, 32), weight.Slice(32 * ib, 32));
             float a = MathF.Abs(scales[ib]);
             if (a > amaxScale) { amaxScale = a; maxScale = scales[ib]; }
         }
@@ -57,9 +60,24 @@ internal static class GgmlIq4Quantize
         for (int i = 0; i < 8; ++i) Pack(L.Slice(32 * i, 32), y.Slice(8 + 16 * i, 16));
     }
 
-    // The least-squares scale of 32 values over the code book (weights x^2), best of the first guess and
+    // The search weights of a (super-)block: x^2 without importance; with it qw sqrt(sigma2 + x^2), sigma2
+    // twice the mean square of the (super-)block.
+    private static void Weights(ReadOnlySpan<float> x, ReadOnlySpan<float> qw, Span<float> weight)
+    {
+        if (qw.IsEmpty)
+        {
+            for (int j = 0; j < x.Length; ++j) weight[j] = x[j] * x[j];
+            return;
+        }
+        float sigma2 = 0;
+        for (int j = 0; j < x.Length; ++j) sigma2 += x[j] * x[j];
+        sigma2 *= 2f / x.Length;
+        for (int j = 0; j < x.Length; ++j) weight[j] = qw[j] * MathF.Sqrt(sigma2 + x[j] * x[j]);
+    }
+
+    // The weighted least-squares scale of 32 values over the code book, best of the first guess and
     // 15 trial scales; L receives the first guess's indices. 0 for an all-zero sub-block.
-    private static float SubBlock(ReadOnlySpan<float> x, Span<byte> L)
+    private static float SubBlock(ReadOnlySpan<float> x, Span<byte> L, ReadOnlySpan<float> weight)
     {
         float amax = 0, max = 0;
         for (int j = 0; j < 32; ++j)
@@ -75,7 +93,7 @@ internal static class GgmlIq4Quantize
         {
             int l = BestIndex(id * x[j]);
             L[j] = (byte)l;
-            float q = Values[l], w = x[j] * x[j];
+            float q = Values[l], w = weight[j];
             sumqx += w * q * x[j];
             sumq2 += w * q * q;
         }
@@ -87,7 +105,7 @@ internal static class GgmlIq4Quantize
             sumqx = sumq2 = 0;
             for (int j = 0; j < 32; ++j)
             {
-                float q = Values[BestIndex(id * x[j])], w = x[j] * x[j];
+                float q = Values[BestIndex(id * x[j])], w = weight[j];
                 sumqx += w * q * x[j];
                 sumq2 += w * q * q;
             }

@@ -16,8 +16,9 @@ internal static class GgmlKQuantize
 
     internal static void WriteHalf(Span<byte> y, int at, float x) => BitConverter.TryWriteBytes(y[at..], Codecs.F16.Encode(x));
 
-    /// <summary>make_qkx2_quants: codes L in [0, nmax] and (scale, -min) minimising the weighted error.</summary>
-    private static float MakeQkx2(int n, int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> L, out float theMin,
+    /// <summary>make_qkx2_quants: codes L in [0, nmax] and (scale, -min) minimising the weighted error. With
+    /// weights given it is also make_qkx3_quants (the two differ only when weights are absent).</summary>
+    internal static float MakeQkx2(int n, int nmax, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, Span<byte> L, out float theMin,
         Span<byte> laux, float rmin, float rdelta, int nstep, bool useMad)
     {
         float min = x[0], max = x[0];
@@ -131,6 +132,13 @@ internal static class GgmlKQuantize
             WriteHalf(y, 82, maxMin / q4scale);
         }
         else WriteHalf(y, 82, 0f);
+        Q2Codes(x, y, L);
+    }
+
+    /// <summary>Q2_K's last step: codes 0..3 against the stored d, dmin and 4-bit scale/min pairs (bytes 0..15, 80..83), four to a byte.</summary>
+    internal static void Q2Codes(ReadOnlySpan<float> x, Span<byte> y, Span<byte> L)
+    {
+        ReadOnlySpan<byte> sc = y[..16];
         float dAll = GgmlBlocks.Half(y, 80), dminAll = GgmlBlocks.Half(y, 82);
         for (int j = 0; j < 16; ++j)
         {
@@ -150,7 +158,7 @@ internal static class GgmlKQuantize
     {
         Span<sbyte> L = stackalloc sbyte[256];
         Span<float> scales = stackalloc float[16];
-        Span<byte> hmask = y.Slice(0, 32), qs = y.Slice(32, 64), sc = y.Slice(96, 12);
+        Span<byte> sc = y.Slice(96, 12);
         // 1. per 16-value sub-block: a signed scale for codes -4..3 (make_q3_quants with its rmse refinement);
         //    the scale of largest magnitude, with its sign, sets the block's d
         float maxScale = 0, amax = 0;
@@ -175,6 +183,13 @@ internal static class GgmlKQuantize
             WriteHalf(y, 108, 1 / iscale);
         }
         else WriteHalf(y, 108, 0f);
+        Q3Codes(x, y, L);
+    }
+
+    /// <summary>Q3_K's last steps: codes against the stored d and 6-bit scales (bytes 96..109), packed as high bits and 2-bit pairs.</summary>
+    internal static void Q3Codes(ReadOnlySpan<float> x, Span<byte> y, Span<sbyte> L)
+    {
+        Span<byte> hmask = y.Slice(0, 32), qs = y.Slice(32, 64), sc = y.Slice(96, 12);
         // 3. codes against the stored (rounded) scales, +4 so they are 0..7
         float dAll = GgmlBlocks.Half(y, 108);
         for (int j = 0; j < 16; ++j)
@@ -197,7 +212,7 @@ internal static class GgmlKQuantize
     /// <summary>make_q3_quants with rmse refinement: codes in [-nmax, nmax) (returned offset by nmax), weights x^2, up to 5 passes of per-value moves.</summary>
     private static float MakeQ3(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L)
     {
-        if (!FirstGuess(n, nmax, x, L, 0, out _, out float sumlx, out float suml2)) return 0f;
+        if (!FirstGuess(n, nmax, x, L, 0, default, out _, out float sumlx, out float suml2)) return 0f;
         for (int pass = 0; pass < 5; ++pass)
         {
             int changed = 0;
@@ -228,6 +243,12 @@ internal static class GgmlKQuantize
     {
         Span<byte> L = stackalloc byte[256];
         ScalesMinsAndCodes(x, y, L, 15, -1f, 20);
+        PackQ4(L, y);
+    }
+
+    /// <summary>Q4_K codes (0..15) into the block's 128 code bytes: value j and j + 32 of each 64 share a byte.</summary>
+    internal static void PackQ4(ReadOnlySpan<byte> L, Span<byte> y)
+    {
         Span<byte> q = y.Slice(16, 128);
         for (int j = 0, o = 0; j < 256; j += 64, o += 32)
             for (int l = 0; l < 32; ++l) q[o + l] = (byte)(L[j + l] | (L[j + l + 32] << 4));
@@ -238,6 +259,12 @@ internal static class GgmlKQuantize
     {
         Span<byte> L = stackalloc byte[256];
         ScalesMinsAndCodes(x, y, L, 31, -0.5f, 15);
+        PackQ5(L, y);
+    }
+
+    /// <summary>Q5_K codes (0..31) into the block's high-bit and low-nibble bytes.</summary>
+    internal static void PackQ5(Span<byte> L, Span<byte> y)
+    {
         // low nibbles as Q4_K, the fifth bits in qh: bit 2k / 2k+1 of qh[j] for values j / j + 32 of the k-th 64
         Span<byte> qh = y.Slice(16, 32), ql = y.Slice(48, 128);
         qh.Clear();
@@ -280,27 +307,43 @@ internal static class GgmlKQuantize
         // 2. the sub-block scales and mins in 6 bits
         float invScale = maxScale > 0 ? 63f / maxScale : 0f;
         float invMin = maxMin > 0 ? 63f / maxMin : 0f;
+        Span<byte> ls = stackalloc byte[8], lm = stackalloc byte[8];
+        for (int j = 0; j < 8; ++j)
+        {
+            ls[j] = Math.Min((byte)63, (byte)NearestInt(invScale * scales[j]));
+            lm[j] = Math.Min((byte)63, (byte)NearestInt(invMin * mins[j]));
+        }
+        PackScalesMins(y, ls, lm);
+        WriteHalf(y, 0, maxScale / 63f);
+        WriteHalf(y, 2, maxMin / 63f);
+        CodesAgainstStored(x, y, L, nmax);
+    }
+
+    /// <summary>Q4_K / Q5_K: eight 6-bit scales and mins into bytes 4..15 (the first four whole, the last four split in nibbles and top bits).</summary>
+    internal static void PackScalesMins(Span<byte> y, ReadOnlySpan<byte> ls, ReadOnlySpan<byte> lm)
+    {
         Span<byte> sc = y.Slice(4, 12);
         sc.Clear();
         for (int j = 0; j < 8; ++j)
         {
-            byte ls = Math.Min((byte)63, (byte)NearestInt(invScale * scales[j]));
-            byte lm = Math.Min((byte)63, (byte)NearestInt(invMin * mins[j]));
             if (j < 4)
             {
-                sc[j] = ls;
-                sc[j + 4] = lm;
+                sc[j] = ls[j];
+                sc[j + 4] = lm[j];
             }
             else
             {
-                sc[j + 4] = (byte)((ls & 0xF) | ((lm & 0xF) << 4));
-                sc[j - 4] |= (byte)((ls >> 4) << 6);
-                sc[j] |= (byte)((lm >> 4) << 6);
+                sc[j + 4] = (byte)((ls[j] & 0xF) | ((lm[j] & 0xF) << 4));
+                sc[j - 4] |= (byte)((ls[j] >> 4) << 6);
+                sc[j] |= (byte)((lm[j] >> 4) << 6);
             }
         }
-        WriteHalf(y, 0, maxScale / 63f);
-        WriteHalf(y, 2, maxMin / 63f);
-        // 3. codes against the stored scales
+    }
+
+    /// <summary>Q4_K / Q5_K: every value's code in [0, nmax] against the stored (rounded) d, dmin, scale and min.</summary>
+    internal static void CodesAgainstStored(ReadOnlySpan<float> x, Span<byte> y, Span<byte> L, int nmax)
+    {
+        ReadOnlySpan<byte> sc = y.Slice(4, 12);
         float dAll = GgmlBlocks.Half(y, 0), dminAll = GgmlBlocks.Half(y, 2);
         for (int j = 0; j < 8; ++j)
         {
@@ -315,9 +358,9 @@ internal static class GgmlKQuantize
     /// <summary>
     /// The start both symmetric searches share (make_q3_quants, make_qx_quants): the value of largest magnitude
     /// (max), codes round(-nmax x / max) in [-nmax, nmax) stored plus <paramref name="offset"/>, and their x^2-weighted
-    /// sums. False (L all 0) for an all-zero group (GROUP_MAX_EPS).
+    /// sums (weights <paramref name="weights"/>, or x^2 when empty). False (L all 0) for an all-zero group (GROUP_MAX_EPS).
     /// </summary>
-    private static bool FirstGuess(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L, int offset, out float max, out float sumlx, out float suml2)
+    private static bool FirstGuess(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L, int offset, ReadOnlySpan<float> weights, out float max, out float sumlx, out float suml2)
     {
         float amax = 0;
         max = 0; sumlx = 0; suml2 = 0;
@@ -336,17 +379,17 @@ internal static class GgmlKQuantize
         {
             int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
             L[i] = (sbyte)(l + offset);
-            float w = x[i] * x[i];
+            float w = weights.IsEmpty ? x[i] * x[i] : weights[i];
             sumlx += w * x[i] * l;
             suml2 += w * l * l;
         }
         return true;
     }
 
-    /// <summary>make_qx_quants with rmse_type 1 and no importance: symmetric codes L in [0, 2 nmax) (offset nmax), weights x^2.</summary>
-    private static float MakeQx(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L)
+    /// <summary>make_qx_quants with rmse_type 1: symmetric codes L in [0, 2 nmax) (offset nmax), weights <paramref name="weights"/> (x^2 when empty).</summary>
+    internal static float MakeQx(int n, int nmax, ReadOnlySpan<float> x, Span<sbyte> L, ReadOnlySpan<float> weights)
     {
-        if (!FirstGuess(n, nmax, x, L, nmax, out float max, out float sumlx, out float suml2)) return 0f;
+        if (!FirstGuess(n, nmax, x, L, nmax, weights, out float max, out float sumlx, out float suml2)) return 0f;
         float iscale;
         float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
         float best = scale * sumlx;
@@ -358,7 +401,7 @@ internal static class GgmlKQuantize
             for (int i = 0; i < n; ++i)
             {
                 int l = Math.Max(-nmax, Math.Min(nmax - 1, NearestInt(iscale * x[i])));
-                float w = x[i] * x[i];
+                float w = weights.IsEmpty ? x[i] * x[i] : weights[i];
                 sumlx += w * x[i] * l;
                 suml2 += w * l * l;
             }
@@ -372,15 +415,16 @@ internal static class GgmlKQuantize
         return scale;
     }
 
-    /// <summary>One Q6_K block (210 bytes: 128 low-nibble bytes, 64 high-bit bytes, 16 int8 scales, f16 d) from 256 values.</summary>
-    public static void Q6_K(ReadOnlySpan<float> x, Span<byte> y)
+    /// <summary>One Q6_K block (210 bytes: 128 low-nibble bytes, 64 high-bit bytes, 16 int8 scales, f16 d) from 256 values;
+    /// with importance <paramref name="qw"/> (256) ggml's quantize_row_q6_K_impl, which only swaps the search's x^2 weights for it.</summary>
+    public static void Q6_K(ReadOnlySpan<float> x, Span<byte> y, ReadOnlySpan<float> qw = default)
     {
         Span<sbyte> L = stackalloc sbyte[256];
         Span<float> scales = stackalloc float[16];
         float maxScale = 0, maxAbsScale = 0;
         for (int ib = 0; ib < 16; ++ib)
         {
-            float scale = MakeQx(16, 32, x.Slice(16 * ib, 16), L.Slice(16 * ib, 16));
+            float scale = MakeQx(16, 32, x.Slice(16 * ib, 16), L.Slice(16 * ib, 16), qw.IsEmpty ? default : qw.Slice(16 * ib, 16));
             scales[ib] = scale;
             float abs = MathF.Abs(scale);
             if (abs > maxAbsScale) { maxAbsScale = abs; maxScale = scale; }

@@ -1,5 +1,6 @@
 // Boundary: float32 -> ggml blocks for the formats `sharpseek quantize` writes, each written as
-// ggml's reference quantiser (quantize_row_*_ref in ggml-quants.c) computes it, so the bytes equal
+// ggml's reference quantiser (quantize_row_*_ref in ggml-quants.c) computes it, or with an importance
+// matrix as its quantize_* with quant_weights does (GgmlImportanceQuantize), so the bytes equal
 // ggml's (tested on ggml's own vectors, tests/fixtures/ggml); the K formats' searches are in GgmlKQuantize, IQ4_NL/IQ4_XS in
 // GgmlIq4Quantize (ggml's quantize_iq4_* without an importance matrix). Plus the lossless repacking of the
 // official FP4 experts (e2m1 pairs + one e8m0 scale per 32) into MXFP4 blocks.
@@ -15,34 +16,52 @@ public static class GgmlQuantize
             or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_NL or GgmlType.IQ4_XS;
 
     /// <summary>Encodes <paramref name="src"/> (whole blocks) as <paramref name="type"/> into <paramref name="dst"/> (exactly its byte size).</summary>
-    public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst)
+    public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst) => Quantize(type, src, dst, default);
+
+    /// <summary>
+    /// Encodes <paramref name="src"/> as <paramref name="type"/> into <paramref name="dst"/> with an importance matrix:
+    /// one weight per column, <paramref name="src"/> whole rows of <paramref name="importance"/>.Length (ggml's
+    /// quantize_* with quant_weights, what llama-quantize --imatrix does). Empty importance: the plain quantisers.
+    /// </summary>
+    public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst, ReadOnlySpan<float> importance)
     {
         GgmlTypeInfo info = GgmlTypes.Info(type);
         if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS are)");
         if (src.Length % info.BlockElements != 0) throw new ArgumentException($"{src.Length} values are not whole {info.Name} blocks of {info.BlockElements}");
         int blocks = src.Length / info.BlockElements;
         if (dst.Length != (long)blocks * info.BlockBytes) throw new ArgumentException($"{info.Name}: {dst.Length} bytes for {blocks} blocks of {info.BlockBytes}");
+        if (!importance.IsEmpty && (importance.Length % info.BlockElements != 0 || src.Length % importance.Length != 0))
+            throw new ArgumentException($"{info.Name}: an importance row of {importance.Length} values is not whole blocks of {info.BlockElements} or does not divide {src.Length} values into rows");
+        int blocksPerRow = importance.Length / info.BlockElements;
+        float rowSigma2 = 0;   // the legacy formats' sigma2 is the row's mean square
         for (int b = 0; b < blocks; b++)
         {
             ReadOnlySpan<float> x = src.Slice(b * info.BlockElements, info.BlockElements);
             Span<byte> y = dst.Slice(b * info.BlockBytes, info.BlockBytes);
+            ReadOnlySpan<float> w = default;
+            if (blocksPerRow > 0)
+            {
+                int inRow = b % blocksPerRow;
+                w = importance.Slice(inRow * info.BlockElements, info.BlockElements);
+                if (inRow == 0) rowSigma2 = GgmlImportanceQuantize.MeanSquare(src.Slice(b * info.BlockElements, importance.Length));
+            }
             switch (type)
             {
                 case GgmlType.F32: BitConverter.TryWriteBytes(y, x[0]); break;
                 case GgmlType.F16: BitConverter.TryWriteBytes(y, F16.Encode(x[0])); break;
                 case GgmlType.BF16: BitConverter.TryWriteBytes(y, Bf16.Encode(x[0])); break;
                 case GgmlType.Q8_0: Q8_0(x, y); break;
-                case GgmlType.Q4_0: Q4_0(x, y); break;
-                case GgmlType.Q4_1: Q4_1(x, y); break;
-                case GgmlType.Q5_0: Q5_0(x, y); break;
-                case GgmlType.Q5_1: Q5_1(x, y); break;
-                case GgmlType.Q2_K: GgmlKQuantize.Q2_K(x, y); break;
-                case GgmlType.Q3_K: GgmlKQuantize.Q3_K(x, y); break;
-                case GgmlType.Q4_K: GgmlKQuantize.Q4_K(x, y); break;
-                case GgmlType.Q5_K: GgmlKQuantize.Q5_K(x, y); break;
-                case GgmlType.Q6_K: GgmlKQuantize.Q6_K(x, y); break;
-                case GgmlType.IQ4_NL: GgmlIq4Quantize.IQ4_NL(x, y); break;
-                case GgmlType.IQ4_XS: GgmlIq4Quantize.IQ4_XS(x, y); break;
+                case GgmlType.Q4_0: if (w.IsEmpty) Q4_0(x, y); else GgmlImportanceQuantize.Q4_0(x, y, w, rowSigma2); break;
+                case GgmlType.Q4_1: if (w.IsEmpty) Q4_1(x, y); else GgmlImportanceQuantize.Q4_1(x, y, w, rowSigma2); break;
+                case GgmlType.Q5_0: if (w.IsEmpty) Q5_0(x, y); else GgmlImportanceQuantize.Q5_0(x, y, w, rowSigma2); break;
+                case GgmlType.Q5_1: if (w.IsEmpty) Q5_1(x, y); else GgmlImportanceQuantize.Q5_1(x, y, w, rowSigma2); break;
+                case GgmlType.Q2_K: if (w.IsEmpty) GgmlKQuantize.Q2_K(x, y); else GgmlImportanceQuantize.Q2_K(x, y, w); break;
+                case GgmlType.Q3_K: if (w.IsEmpty) GgmlKQuantize.Q3_K(x, y); else GgmlImportanceQuantize.Q3_K(x, y, w); break;
+                case GgmlType.Q4_K: if (w.IsEmpty) GgmlKQuantize.Q4_K(x, y); else GgmlImportanceQuantize.Q4_K(x, y, w); break;
+                case GgmlType.Q5_K: if (w.IsEmpty) GgmlKQuantize.Q5_K(x, y); else GgmlImportanceQuantize.Q5_K(x, y, w); break;
+                case GgmlType.Q6_K: GgmlKQuantize.Q6_K(x, y, w); break;
+                case GgmlType.IQ4_NL: GgmlIq4Quantize.IQ4_NL(x, y, w); break;
+                case GgmlType.IQ4_XS: GgmlIq4Quantize.IQ4_XS(x, y, w); break;
                 default: MXFP4(x, y); break;
             }
         }
