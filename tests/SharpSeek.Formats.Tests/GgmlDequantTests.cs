@@ -54,6 +54,8 @@ public sealed class GgmlDequantTests
     [InlineData("IQ2_XXS", true)]
     [InlineData("IQ2_XS", true)]
     [InlineData("IQ2_S")]
+    [InlineData("IQ3_XXS")]
+    [InlineData("IQ3_S")]
     public void QuantisesExactlyAsGgml(string name, bool allOnesImportance = false)
     {
         using GgufFile f = GgufFile.Open(FixturePath());

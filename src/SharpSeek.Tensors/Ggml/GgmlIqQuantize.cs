@@ -10,7 +10,7 @@ namespace SharpSeek.Tensors.Ggml;
 
 internal static unsafe class GgmlIqQuantize
 {
-    public static bool IsGrid(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S;
+    public static bool IsGrid(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS or GgmlType.IQ3_S;
 
     /// <summary>Types ggml refuses to quantise without an importance matrix.</summary>
     public static bool NeedsImportance(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS;
@@ -62,6 +62,8 @@ internal static unsafe class GgmlIqQuantize
             case GgmlType.IQ2_XXS: GgmlIq2Quantize.IQ2_XXS(x, qw, y); break;
             case GgmlType.IQ2_XS: GgmlIq2Quantize.IQ2_XS(x, qw, y); break;
             case GgmlType.IQ2_S: GgmlIq2Quantize.IQ2_S(x, qw, y); break;
+            case GgmlType.IQ3_XXS: GgmlIq3Quantize.IQ3_XXS(x, qw, y); break;
+            case GgmlType.IQ3_S: GgmlIq3Quantize.IQ3_S(x, qw, y); break;
             default: throw new NotSupportedException($"{GgmlTypes.Info(type).Name} is not a grid format");
         }
     }
