@@ -50,12 +50,15 @@ public sealed class GgmlDequantTests
     [InlineData("Q4_1")]
     [InlineData("Q5_0")]
     [InlineData("Q5_1")]
-    // The grid formats ggml refuses without an importance matrix were made with an all-ones one (bench/GgmlVectors).
+    // The grid formats ggml refuses without an importance matrix (IQ2_XXS, IQ2_XS, IQ1_S) were made with an all-ones one
+    // (bench/GgmlVectors); the others, IQ1_M included, with none.
     [InlineData("IQ2_XXS", true)]
     [InlineData("IQ2_XS", true)]
     [InlineData("IQ2_S")]
     [InlineData("IQ3_XXS")]
     [InlineData("IQ3_S")]
+    [InlineData("IQ1_S", true)]
+    [InlineData("IQ1_M")]
     public void QuantisesExactlyAsGgml(string name, bool allOnesImportance = false)
     {
         using GgufFile f = GgufFile.Open(FixturePath());

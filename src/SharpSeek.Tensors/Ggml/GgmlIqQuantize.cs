@@ -10,10 +10,10 @@ namespace SharpSeek.Tensors.Ggml;
 
 internal static unsafe class GgmlIqQuantize
 {
-    public static bool IsGrid(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS or GgmlType.IQ3_S;
+    public static bool IsGrid(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS or GgmlType.IQ3_S or GgmlType.IQ1_S or GgmlType.IQ1_M;
 
     /// <summary>Types ggml refuses to quantise without an importance matrix.</summary>
-    public static bool NeedsImportance(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS;
+    public static bool NeedsImportance(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ1_S;
 
     private const int BlocksPerChunk = 4;
 
@@ -64,6 +64,8 @@ internal static unsafe class GgmlIqQuantize
             case GgmlType.IQ2_S: GgmlIq2Quantize.IQ2_S(x, qw, y); break;
             case GgmlType.IQ3_XXS: GgmlIq3Quantize.IQ3_XXS(x, qw, y); break;
             case GgmlType.IQ3_S: GgmlIq3Quantize.IQ3_S(x, qw, y); break;
+            case GgmlType.IQ1_S: GgmlIq1Quantize.IQ1_S(x, qw, y); break;
+            case GgmlType.IQ1_M: GgmlIq1Quantize.IQ1_M(x, qw, y); break;
             default: throw new NotSupportedException($"{GgmlTypes.Info(type).Name} is not a grid format");
         }
     }

@@ -13,7 +13,7 @@ public static class GgmlQuantize
     public static bool CanQuantize(GgmlType type) =>
         type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.MXFP4
             or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_NL or GgmlType.IQ4_XS
-            or GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS or GgmlType.IQ3_S;
+            or GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS or GgmlType.IQ3_S or GgmlType.IQ1_S or GgmlType.IQ1_M;
 
     /// <summary>Encodes <paramref name="src"/> (whole blocks) as <paramref name="type"/> into <paramref name="dst"/> (exactly its byte size).</summary>
     public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst) => Quantize(type, src, dst, default);
@@ -26,7 +26,7 @@ public static class GgmlQuantize
     public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst, ReadOnlySpan<float> importance)
     {
         GgmlTypeInfo info = GgmlTypes.Info(type);
-        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S are)");
+        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M are)");
         if (src.Length % info.BlockElements != 0) throw new ArgumentException($"{src.Length} values are not whole {info.Name} blocks of {info.BlockElements}");
         if (!importance.IsEmpty && (importance.Length % info.BlockElements != 0 || src.Length % importance.Length != 0))
             throw new ArgumentException($"{info.Name}: an importance row of {importance.Length} weights does not tile {src.Length} values in whole {info.BlockElements}-value blocks");
