@@ -89,7 +89,9 @@ public static class QuantizeCommand
     private static GgmlType? Type(string? name, string flag)
     {
         if (name is null) return null;
-        if (Enum.TryParse(name, ignoreCase: true, out GgmlType t) && GgmlQuantize.CanQuantize(t)) return t;
-        throw new CliException($"{flag} '{name}' is not a type quantize writes (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)");
+        if (Enum.TryParse(name, ignoreCase: true, out GgmlType t) && GgmlQuantize.CanQuantize(t))
+            return !GgmlQuantize.NeedsImportance(t) ? t
+                : throw new CliException($"{flag} '{name}' needs an importance matrix: ggml refuses to quantise {t} without one (IQ2_S, IQ3_XXS, IQ3_S and IQ1_M do not need one)");
+        throw new CliException($"{flag} '{name}' is not a type quantize writes (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M)");
     }
 }

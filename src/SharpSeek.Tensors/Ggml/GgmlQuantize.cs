@@ -1,7 +1,8 @@
 // Boundary: float32 -> ggml blocks for the formats `sharpseek quantize` writes, each written as
 // ggml's reference quantiser (quantize_row_*_ref in ggml-quants.c) computes it, so the bytes equal
 // ggml's (tested on ggml's own vectors, tests/fixtures/ggml); the K formats' searches are in GgmlKQuantize, IQ4_NL/IQ4_XS in
-// GgmlIq4Quantize (ggml's quantize_iq4_* without an importance matrix). Plus the lossless repacking of the
+// GgmlIq4Quantize (ggml's quantize_iq4_* without an importance matrix), the grid IQ formats in GgmlIqQuantize
+// (with a row of importance weights where given). Plus the lossless repacking of the
 // official FP4 experts (e2m1 pairs + one e8m0 scale per 32) into MXFP4 blocks.
 using SharpSeek.Tensors.Codecs;
 
@@ -14,6 +15,9 @@ public static class GgmlQuantize
         type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.MXFP4
             or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_NL or GgmlType.IQ4_XS
             or GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS or GgmlType.IQ3_S or GgmlType.IQ1_S or GgmlType.IQ1_M;
+
+    /// <summary>Whether ggml refuses to quantise <paramref name="type"/> without an importance matrix (IQ2_XXS, IQ2_XS, IQ1_S).</summary>
+    public static bool NeedsImportance(GgmlType type) => GgmlIqQuantize.NeedsImportance(type);
 
     /// <summary>Encodes <paramref name="src"/> (whole blocks) as <paramref name="type"/> into <paramref name="dst"/> (exactly its byte size).</summary>
     public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst) => Quantize(type, src, dst, default);
