@@ -54,3 +54,51 @@ internal static class IqVectors
         Console.WriteLine($"wrote {tensors.Count} tensors to {path}");
     }
 }
+
+/// <summary>
+/// --time: ggml's own speed on the grid formats, as bench/SharpSeek.Bench --quantize measures ours
+/// (64 Gaussian rows of 4096, one ggml_quantize_chunk per row, all-ones importance where ggml needs
+/// one; median of repeated passes), to put beside ours at the same load.
+/// </summary>
+internal static class IqTiming
+{
+    public static void Run(Ggml ggml)
+    {
+        const int cols = 4096, rows = 64;
+        var rng = new Random(3);
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+        float[] ones = Enumerable.Repeat(1f, cols).ToArray();
+        Console.WriteLine($"ggml (one thread), {rows} rows of {cols}");
+        foreach (GgmlType type in new[] { GgmlType.Q2_K, GgmlType.Q4_K, GgmlType.IQ4_XS, GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.IQ1_S, GgmlType.IQ1_M })
+        {
+            GgmlTypeInfo info = GgmlTypes.Info(type);
+            byte[] q = new byte[cols / info.BlockElements * info.BlockBytes];
+            float[] row = new float[cols];
+            float[]? importance = ggml.RequiresImportance(type) ? ones : null;
+            var samples = new List<double>();
+            var total = System.Diagnostics.Stopwatch.StartNew();
+            while (total.Elapsed.TotalSeconds < 1.0 || samples.Count < 3)
+            {
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                for (int r = 0; r < rows; r++)
+                {
+                    Array.Copy(x, r * cols, row, 0, cols);
+                    ggml.QuantizeWith(type, row, q, 1, cols, importance);
+                }
+                samples.Add(sw.Elapsed.TotalMilliseconds / rows);
+            }
+            samples.Sort();
+            double ms = samples[samples.Count / 2];
+            TimeSpan cpu0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            for (int pass = 0; pass < 3; pass++)
+                for (int r = 0; r < rows; r++)
+                {
+                    Array.Copy(x, r * cols, row, 0, cols);
+                    ggml.QuantizeWith(type, row, q, 1, cols, importance);
+                }
+            double cpuMs = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / (3 * rows);
+            Console.WriteLine($"{info.Name,-8} {ms,8:F3} ms/row {cpuMs,8:F3} cpu ms/row {cols / 256.0 / (ms * 1e-3),10:F0} blocks/s {cols / 256.0 / (cpuMs * 1e-3),10:F0} blocks/cpu-s");
+        }
+    }
+}

@@ -9,17 +9,19 @@ using SharpSeek.Formats.Gguf;
 using SharpSeek.Tensors.Ggml;
 
 string? lib = null, outPath = null, gridsPath = null, iqPath = null;
-for (int i = 0; i + 1 < args.Length; i += 2)
+bool time = args.Contains("--time");
+for (int i = 0; i + 1 < args.Length; i += args[i] == "--time" ? 1 : 2)
 {
     if (args[i] == "--ggml") lib = args[i + 1];
     else if (args[i] == "--out") outPath = args[i + 1];
     else if (args[i] == "--grids-out") gridsPath = args[i + 1];
     else if (args[i] == "--iq-out") iqPath = args[i + 1];
 }
-if (lib is null || (outPath is null && gridsPath is null && iqPath is null)) { Console.Error.WriteLine("usage: --ggml libggml-base.so [--out FILE.gguf] [--grids-out GgmlGrids.cs] [--iq-out FILE.gguf]"); return 2; }
+if (lib is null || (outPath is null && gridsPath is null && iqPath is null && !time)) { Console.Error.WriteLine("usage: --ggml libggml-base.so [--out FILE.gguf] [--grids-out GgmlGrids.cs] [--iq-out FILE.gguf] [--time]"); return 2; }
 var ggml = new Ggml(NativeLibrary.Load(lib));
 if (gridsPath is not null) GridExtractor.Write(ggml, gridsPath);
 if (iqPath is not null) IqVectors.Write(ggml, iqPath);
+if (time) IqTiming.Run(ggml);
 if (outPath is null) return 0;
 
 const int Rows = 4, PerRow = 512;

@@ -31,6 +31,7 @@ internal sealed class GgmlIqGrid
     public int Bits { get; }
     public int Size { get; }
     private readonly sbyte[] _levels;
+    private readonly float[] _points;   // 2l + 1 per coordinate, the quantisers' grid
     private readonly int[] _map;
     private readonly int[]?[] _neighbours;
     private readonly int _rings;
@@ -47,6 +48,7 @@ internal sealed class GgmlIqGrid
         if (values.Length > 1 << bits) throw new InvalidOperationException($"grid of {values.Length} levels does not fit {bits} bits");
         _levels = new sbyte[decoded.Length];
         for (int i = 0; i < decoded.Length; i++) _levels[i] = (sbyte)Array.IndexOf(values, signed ? (int)(sbyte)decoded[i] : (int)decoded[i]);
+        _points = _levels.Select(l => 2f * l + 1).ToArray();
         // 2. key -> grid index, -1 off the grid
         _map = new int[1 << (bits * dim)];
         Array.Fill(_map, -1);
@@ -108,20 +110,26 @@ internal sealed class GgmlIqGrid
     /// scale x (2l + 1) are nearest xval in the weighted squared distance (first wins ties); its
     /// levels go to <paramref name="L"/>.
     /// </summary>
-    public int BestNeighbour(int key, ReadOnlySpan<float> xval, ReadOnlySpan<float> weight, float scale, Span<sbyte> L)
+    public unsafe int BestNeighbour(int key, ReadOnlySpan<float> xval, ReadOnlySpan<float> weight, float scale, Span<sbyte> L)
     {
         float bestD2 = float.MaxValue;
-        int best = -1;
-        foreach (int g in Neighbours(key))
+        int best = -1, dim = Dim;
+        if (xval.Length < dim || weight.Length < dim) throw new ArgumentException($"a group of {dim} values is needed");
+        int[] list = Neighbours(key);
+        fixed (float* points = _points) fixed (float* x = xval) fixed (float* w = weight)
         {
-            ReadOnlySpan<sbyte> p = Levels(g);
-            float d2 = 0;
-            for (int i = 0; i < Dim; i++)
+            // the hot loop of every grid quantiser: one weighted distance per neighbour, summed in index order
+            foreach (int g in list)
             {
-                float diff = scale * (2 * p[i] + 1) - xval[i];
-                d2 += weight[i] * diff * diff;
+                float* p = points + g * dim;
+                float d2 = 0;
+                for (int i = 0; i < dim; i++)
+                {
+                    float diff = scale * p[i] - x[i];
+                    d2 += w[i] * diff * diff;
+                }
+                if (d2 < bestD2) { bestD2 = d2; best = g; }
             }
-            if (d2 < bestD2) { bestD2 = d2; best = g; }
         }
         if (best < 0) throw new InvalidOperationException("no grid neighbour at a finite distance (non-finite input?)");
         Levels(best).CopyTo(L);
