@@ -114,7 +114,7 @@ internal sealed class GgmlIqGrid
     {
         float bestD2 = float.MaxValue;
         int best = -1, dim = Dim;
-        if (xval.Length < dim || weight.Length < dim) throw new ArgumentException($"a group of {dim} values is needed");
+        if (dim is not (4 or 8) || xval.Length < dim || weight.Length < dim) throw new ArgumentException($"a group of {dim} values (4 or 8) is needed");
         int[] list = Neighbours(key);
         fixed (float* points = _points) fixed (float* x = xval) fixed (float* w = weight)
         {
@@ -122,11 +122,16 @@ internal sealed class GgmlIqGrid
             foreach (int g in list)
             {
                 float* p = points + g * dim;
-                float d2 = 0;
-                for (int i = 0; i < dim; i++)
+                float d2 = Term(0, scale, p, x, w, 0);
+                d2 = Term(d2, scale, p, x, w, 1);
+                d2 = Term(d2, scale, p, x, w, 2);
+                d2 = Term(d2, scale, p, x, w, 3);
+                if (dim == 8)
                 {
-                    float diff = scale * p[i] - x[i];
-                    d2 += w[i] * diff * diff;
+                    d2 = Term(d2, scale, p, x, w, 4);
+                    d2 = Term(d2, scale, p, x, w, 5);
+                    d2 = Term(d2, scale, p, x, w, 6);
+                    d2 = Term(d2, scale, p, x, w, 7);
                 }
                 if (d2 < bestD2) { bestD2 = d2; best = g; }
             }
@@ -134,5 +139,13 @@ internal sealed class GgmlIqGrid
         if (best < 0) throw new InvalidOperationException("no grid neighbour at a finite distance (non-finite input?)");
         Levels(best).CopyTo(L);
         return best;
+    }
+
+    // d2 + w_i (scale p_i - x_i)^2, in ggml's order of operations.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe float Term(float d2, float scale, float* p, float* x, float* w, int i)
+    {
+        float diff = scale * p[i] - x[i];
+        return d2 + w[i] * diff * diff;
     }
 }
