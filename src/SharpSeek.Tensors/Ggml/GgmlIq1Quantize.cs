@@ -14,8 +14,9 @@ internal static class GgmlIq1Quantize
     private const float Delta = 0.125f;
     private const float FltMin = 1.17549435e-38f;   // C's FLT_MIN: the search starts from -FLT_MIN
     // Levels 0, 1, 2 as -1, 0, 1 shifted up (P) or down (M) by the delta.
-    private static ReadOnlySpan<float> P => [-1 + Delta, Delta, 1 + Delta];
-    private static ReadOnlySpan<float> M => [-1 - Delta, -Delta, 1 - Delta];
+    private const float P0 = -1 + Delta, P1 = Delta, P2 = 1 + Delta, M0 = -1 - Delta, M1 = -Delta, M2 = 1 - Delta;
+    private static ReadOnlySpan<float> P => [P0, P1, P2];
+    private static ReadOnlySpan<float> M => [M0, M1, M2];
     private static ReadOnlySpan<byte> ShiftMasks => [0x00, 0x80, 0x08, 0x88];
 
     /// <summary>One IQ1_S block (50 bytes) from 256 values and their importance (256 weights).</summary>
@@ -49,17 +50,21 @@ internal static class GgmlIq1Quantize
             int best1 = -1, best2 = -1, shift = 0;
             for (int i1 = 0; i1 <= 32; i1++)
                 for (int i2 = i1; i2 <= 32; i2++)
+                {
+                    float x0 = sumx[i1] - sumx[0], x1 = sumx[i2] - sumx[i1], x2 = sumx[32] - sumx[i2];
+                    float w0 = sumw[i1] - sumw[0], w1 = sumw[i2] - sumw[i1], w2 = sumw[32] - sumw[i2];
                     for (int s = 1; s >= -1; s -= 2)
                     {
-                        ReadOnlySpan<float> v = s == 1 ? P : M;
-                        float sumqx = (sumx[i1] - sumx[0]) * v[0] + (sumx[i2] - sumx[i1]) * v[1] + (sumx[32] - sumx[i2]) * v[2];
-                        float sumq2 = (sumw[i1] - sumw[0]) * v[0] * v[0] + (sumw[i2] - sumw[i1]) * v[1] * v[1] + (sumw[32] - sumw[i2]) * v[2] * v[2];
+                        float v0 = s == 1 ? P0 : M0, v1 = s == 1 ? P1 : M1, v2 = s == 1 ? P2 : M2;
+                        float sumqx = x0 * v0 + x1 * v1 + x2 * v2;
+                        float sumq2 = w0 * v0 * v0 + w1 * v1 * v1 + w2 * v2 * v2;
                         if (sumq2 > 0 && sumqx * sumqx > bestScore * sumq2)
                         {
                             scale = sumqx / sumq2; bestScore = scale * sumqx;
                             best1 = i1; best2 = i2; shift = s;
                         }
                     }
+                }
             Split(order, best1, best2, L);
             if (scale < 0)
             {
@@ -134,17 +139,20 @@ internal static class GgmlIq1Quantize
             for (int i1 = 0; i1 <= 16; i1++)
                 for (int i2 = i1; i2 <= 16; i2++)
                 {
-                    sumqx.Clear(); sumq2.Clear();
+                    // first-half values take the first sign (k < 2: +), second-half ones the second (k even: +)
+                    float qx0 = 0, qx1 = 0, qx2 = 0, qx3 = 0, q20 = 0, q21 = 0, q22 = 0, q23 = 0;
                     for (int j = 0; j < 16; j++)
                     {
-                        int i = order[j], level = j < i1 ? 0 : j < i2 ? 1 : 2;
-                        for (int k = 0; k < 4; k++)
-                        {
-                            float v = (i < 8 ? k < 2 : k % 2 == 0) ? P[level] : M[level];
-                            sumqx[k] += weight[i] * v * xb[i];
-                            sumq2[k] += weight[i] * v * v;
-                        }
+                        int i = order[j];
+                        float p = j < i1 ? P0 : j < i2 ? P1 : P2, m = j < i1 ? M0 : j < i2 ? M1 : M2;
+                        float w = weight[i], wpx = w * p * xb[i], wmx = w * m * xb[i], wpp = w * p * p, wmm = w * m * m;
+                        qx0 += wpx; q20 += wpp;
+                        qx3 += wmx; q23 += wmm;
+                        if (i < 8) { qx1 += wpx; q21 += wpp; qx2 += wmx; q22 += wmm; }
+                        else { qx1 += wmx; q21 += wmm; qx2 += wpx; q22 += wpp; }
                     }
+                    sumqx[0] = qx0; sumqx[1] = qx1; sumqx[2] = qx2; sumqx[3] = qx3;
+                    sumq2[0] = q20; sumq2[1] = q21; sumq2[2] = q22; sumq2[3] = q23;
                     for (int k = 0; k < 4; k++)
                         if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > bestScore * sumq2[k])
                         {
