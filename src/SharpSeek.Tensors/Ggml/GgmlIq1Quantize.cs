@@ -256,24 +256,10 @@ internal static class GgmlIq1Quantize
         }
     }
 
-    // iq1_find_best_neighbour2: the neighbour nearest x at this scale on the shifted levels (first wins ties).
-    private static int BestNeighbour(GgmlIqGrid grid, int key, ReadOnlySpan<float> xb, ReadOnlySpan<float> weight, float scale, ReadOnlySpan<float> xx, Span<sbyte> L)
-    {
-        float bestD2 = float.MaxValue;
-        int best = -1;
-        foreach (int g in grid.Neighbours(key))
-        {
-            ReadOnlySpan<sbyte> p = grid.Levels(g);
-            float d2 = 0;
-            for (int i = 0; i < 8; i++)
-            {
-                float diff = scale * xx[p[i]] - xb[i];
-                d2 += weight[i] * diff * diff;
-            }
-            if (d2 < bestD2) { bestD2 = d2; best = g; }
-        }
-        if (best < 0) throw new InvalidOperationException("no IQ1 grid neighbour at a finite distance (non-finite input?)");
-        grid.Levels(best).CopyTo(L);
-        return best;
-    }
+    private static readonly Lazy<float[]> s_up = new(() => GgmlIqGrid.Iq1.PointsOn(P)), s_down = new(() => GgmlIqGrid.Iq1.PointsOn(M));
+
+    // iq1_find_best_neighbour2: the neighbour nearest x at this scale on the shifted levels (first wins ties),
+    // the same weighted distance as the other grids' search with the grid valued on the shifted levels.
+    private static int BestNeighbour(GgmlIqGrid grid, int key, ReadOnlySpan<float> xb, ReadOnlySpan<float> weight, float scale, ReadOnlySpan<float> xx, Span<sbyte> L) =>
+        grid.BestNeighbour(key, xb, weight, scale, L, xx[0] == P0 ? s_up.Value : s_down.Value);
 }

@@ -110,18 +110,30 @@ internal sealed class GgmlIqGrid
     /// scale x (2l + 1) are nearest xval in the weighted squared distance (first wins ties); its
     /// levels go to <paramref name="L"/>.
     /// </summary>
-    public unsafe int BestNeighbour(int key, ReadOnlySpan<float> xval, ReadOnlySpan<float> weight, float scale, Span<sbyte> L)
+    public int BestNeighbour(int key, ReadOnlySpan<float> xval, ReadOnlySpan<float> weight, float scale, Span<sbyte> L) =>
+        BestNeighbour(key, xval, weight, scale, L, _points);
+
+    /// <summary>Each grid coordinate as levelValues[l] (Size x Dim), for a search on other values than 2l + 1.</summary>
+    public float[] PointsOn(ReadOnlySpan<float> levelValues)
+    {
+        var points = new float[_levels.Length];
+        for (int i = 0; i < points.Length; i++) points[i] = levelValues[_levels[i]];
+        return points;
+    }
+
+    /// <summary>The same search with each grid coordinate valued by <paramref name="points"/> (from <see cref="PointsOn"/>).</summary>
+    public unsafe int BestNeighbour(int key, ReadOnlySpan<float> xval, ReadOnlySpan<float> weight, float scale, Span<sbyte> L, float[] points)
     {
         float bestD2 = float.MaxValue;
         int best = -1, dim = Dim;
-        if (dim is not (4 or 8) || xval.Length < dim || weight.Length < dim) throw new ArgumentException($"a group of {dim} values (4 or 8) is needed");
+        if (dim is not (4 or 8) || xval.Length < dim || weight.Length < dim || points.Length != _levels.Length) throw new ArgumentException($"a group of {dim} values (4 or 8) is needed");
         int[] list = Neighbours(key);
-        fixed (float* points = _points) fixed (float* x = xval) fixed (float* w = weight)
+        fixed (float* grid = points) fixed (float* x = xval) fixed (float* w = weight)
         {
             // the hot loop of every grid quantiser: one weighted distance per neighbour, summed in index order
             foreach (int g in list)
             {
-                float* p = points + g * dim;
+                float* p = grid + g * dim;
                 float d2 = Term(0, scale, p, x, w, 0);
                 d2 = Term(d2, scale, p, x, w, 1);
                 d2 = Term(d2, scale, p, x, w, 2);
