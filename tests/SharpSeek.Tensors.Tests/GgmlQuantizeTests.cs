@@ -135,6 +135,32 @@ public sealed class GgmlQuantizeTests
         Assert.Contains("importance matrix", e.Message);
     }
 
+    // Importance zero over whole groups (an imatrix column of an expert that never fired): ggml divides
+    // 0/0 or aborts there; ours either writes blocks or ends in a clear InvalidOperationException, never
+    // an index or arithmetic fault.
+    [Theory]
+    [InlineData(GgmlType.IQ1_S)]
+    [InlineData(GgmlType.IQ1_M)]
+    [InlineData(GgmlType.IQ2_XXS)]
+    [InlineData(GgmlType.IQ2_XS)]
+    [InlineData(GgmlType.IQ2_S)]
+    [InlineData(GgmlType.IQ3_XXS)]
+    [InlineData(GgmlType.IQ3_S)]
+    public void ZeroImportanceEndsInBlocksOrAClearError(GgmlType type)
+    {
+        GgmlTypeInfo info = GgmlTypes.Info(type);
+        var rng = new Random(5);
+        float[] x = new float[512], importance = new float[512];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        for (int i = 256; i < 512; i++) importance[i] = 1;   // the first block's importance is all zero
+        byte[] q = new byte[2 * info.BlockBytes];
+        try { GgmlQuantize.Quantize(type, x, q, importance); }
+        catch (InvalidOperationException e) { Assert.Contains("importance", e.Message); return; }
+        float[] y = new float[512];
+        GgmlBlocks.Dequantize(type, q, y);
+        Assert.All(y, v => Assert.True(float.IsFinite(v)));
+    }
+
     [Fact]
     public void AnImportanceRowMustTileTheValues()
     {

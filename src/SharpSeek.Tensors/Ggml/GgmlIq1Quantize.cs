@@ -18,6 +18,7 @@ internal static class GgmlIq1Quantize
     private static ReadOnlySpan<float> P => [P0, P1, P2];
     private static ReadOnlySpan<float> M => [M0, M1, M2];
     private static ReadOnlySpan<byte> ShiftMasks => [0x00, 0x80, 0x08, 0x88];
+    private const string ZeroWeights = "no split of the sub-block has a positive weighted norm (importance zero over the whole sub-block?); ggml aborts here";
 
     /// <summary>One IQ1_S block (50 bytes) from 256 values and their importance (256 weights).</summary>
     public static void IQ1_S(ReadOnlySpan<float> x, ReadOnlySpan<float> qw, Span<byte> y)
@@ -65,6 +66,7 @@ internal static class GgmlIq1Quantize
                         }
                     }
                 }
+            if (best1 < 0) throw new InvalidOperationException(ZeroWeights);
             Split(order, best1, best2, L);
             if (scale < 0)
             {
@@ -160,6 +162,7 @@ internal static class GgmlIq1Quantize
                             best1 = i1; best2 = i2; bestK = k;
                         }
                 }
+            if (best1 < 0) throw new InvalidOperationException(ZeroWeights);
             Split(order, best1, best2, L);
             if (scale < 0)
             {

@@ -59,12 +59,12 @@ internal sealed class GgmlIqGrid
     /// <summary>The levels of grid entry <paramref name="index"/>.</summary>
     public ReadOnlySpan<sbyte> Levels(int index) => _levels.AsSpan(index * Dim, Dim);
 
-    /// <summary>The key of a point of levels (each in [0, 2^Bits)).</summary>
+    /// <summary>The key of a point of levels (each in [0, 2^Bits); wider ones wrap as in ggml).</summary>
     public int Key(ReadOnlySpan<sbyte> L)
     {
         int u = 0;
         for (int i = 0; i < Dim; i++) u |= L[i] << (Bits * i);
-        return u;
+        return u & (_map.Length - 1);   // ggml keeps keys in a uint16_t (only out-of-range levels, from zero weights, reach the top)
     }
 
     /// <summary>The grid index of <paramref name="key"/>, or -1 when the point is off the grid.</summary>
@@ -148,7 +148,7 @@ internal sealed class GgmlIqGrid
                 if (d2 < bestD2) { bestD2 = d2; best = g; }
             }
         }
-        if (best < 0) throw new InvalidOperationException("no grid neighbour at a finite distance (non-finite input?)");
+        if (best < 0) throw new InvalidOperationException("no grid neighbour at a finite distance (non-finite input, or importance zero over the whole group?)");
         Levels(best).CopyTo(L);
         return best;
     }
