@@ -25,7 +25,8 @@ public static class GgmlQuantize
     /// <summary>
     /// Encodes <paramref name="src"/> (whole rows of <paramref name="importance"/>.Length values, or whole
     /// blocks when it is empty) as <paramref name="type"/> into <paramref name="dst"/> (exactly its byte size).
-    /// <paramref name="importance"/> holds one weight per column (ggml's quant_weights); empty = none.
+    /// <paramref name="importance"/> holds one weight per column (ggml's quant_weights); empty = none. The grid
+    /// IQ formats use it; the other formats here are ggml's reference quantisers, which take none.
     /// </summary>
     public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst, ReadOnlySpan<float> importance)
     {
