@@ -11,17 +11,22 @@ using System.Runtime.InteropServices;
 using SharpSeek.Formats.Gguf;
 using SharpSeek.Tensors.Ggml;
 
-string? lib = null, outPath = null, gridsPath = null, imatrixPath = null;
-for (int i = 0; i + 1 < args.Length; i += 2)
+string? lib = null, outPath = null, gridsPath = null, imatrixPath = null, iqPath = null;
+bool time = args.Contains("--time");
+for (int i = 0; i + 1 < args.Length; i += args[i] == "--time" ? 1 : 2)
 {
     if (args[i] == "--ggml") lib = args[i + 1];
     else if (args[i] == "--out") outPath = args[i + 1];
     else if (args[i] == "--grids-out") gridsPath = args[i + 1];
     else if (args[i] == "--imatrix") imatrixPath = args[i + 1];
+    else if (args[i] == "--iq-out") iqPath = args[i + 1];
 }
-if (lib is null || (outPath is null && gridsPath is null && imatrixPath is null)) { Console.Error.WriteLine("usage: --ggml libggml-base.so [--out FILE.gguf] [--grids-out GgmlGrids.cs] [--imatrix FILE.gguf]"); return 2; }
+if (lib is null || (outPath is null && gridsPath is null && imatrixPath is null && iqPath is null && !time)) { Console.Error.WriteLine("usage: --ggml libggml-base.so [--out FILE.gguf] [--grids-out GgmlGrids.cs] [--imatrix FILE.gguf] [--iq-out FILE.gguf] [--time]"); return 2; }
 var ggml = new Ggml(NativeLibrary.Load(lib));
-if (gridsPath is not null) { GridExtractor.Write(ggml, gridsPath); if (outPath is null) return 0; }
+if (gridsPath is not null) GridExtractor.Write(ggml, gridsPath);
+if (iqPath is not null) IqVectors.Write(ggml, iqPath);
+if (time) IqTiming.Run(ggml);
+if (outPath is null && imatrixPath is null) return 0;
 
 const int Rows = 4, PerRow = 512;
 float[] src = new float[Rows * PerRow];
@@ -100,6 +105,16 @@ internal sealed unsafe class Ggml(IntPtr lib)
             refQuant(s, d, (long)rows * perRow);
             return true;
         }
+    }
+
+    public bool RequiresImportance(GgmlType type) => _requiresImatrix((int)type) != 0;
+
+    /// <summary>ggml_quantize_chunk with the given importance row (null = none).</summary>
+    public bool QuantizeWith(GgmlType type, float[] src, byte[] dst, int rows, int perRow, float[]? importance)
+    {
+        _init((int)type);
+        fixed (float* s = src) fixed (byte* d = dst) fixed (float* im = importance)
+            return _quantizeChunk((int)type, s, d, 0, rows, perRow, im) == (nuint)dst.Length;
     }
 
     // Q8_K is only a dot-product partner in ggml: its _ref quantiser is the way to make blocks.

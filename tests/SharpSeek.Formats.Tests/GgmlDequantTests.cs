@@ -84,14 +84,25 @@ public sealed class GgmlDequantTests
     [InlineData("Q4_1")]
     [InlineData("Q5_0")]
     [InlineData("Q5_1")]
-    public void QuantisesExactlyAsGgml(string name)
+    // The grid formats ggml refuses without an importance matrix (IQ2_XXS, IQ2_XS, IQ1_S) were made with an all-ones one
+    // (bench/GgmlVectors); the others, IQ1_M included, with none.
+    [InlineData("IQ2_XXS", true)]
+    [InlineData("IQ2_XS", true)]
+    [InlineData("IQ2_S")]
+    [InlineData("IQ3_XXS")]
+    [InlineData("IQ3_S")]
+    [InlineData("IQ1_S", true)]
+    [InlineData("IQ1_M")]
+    public void QuantisesExactlyAsGgml(string name, bool allOnesImportance = false)
     {
         using GgufFile f = GgufFile.Open(FixturePath());
         var type = (GgmlType)Enum.Parse(typeof(GgmlType), name);
-        float[] source = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.Bytes(f.Tensor("source.f32"))).ToArray();
+        GgufTensorInfo src = f.Tensor("source.f32");
+        float[] source = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.Bytes(src)).ToArray();
+        float[] importance = allOnesImportance ? Enumerable.Repeat(1f, (int)src.RowElements).ToArray() : [];
         byte[] want = f.Bytes(f.Tensor(name.ToLowerInvariant() + ".q")).ToArray();
         byte[] got = new byte[want.Length];
-        GgmlQuantize.Quantize(type, source, got);
+        GgmlQuantize.Quantize(type, source, got, importance);
         for (int i = 0; i < got.Length; i++) Assert.True(got[i] == want[i], $"{name} byte {i}: {got[i]} vs ggml {want[i]}");
     }
 

@@ -42,12 +42,12 @@ public static class QuantizeCommand
             if (!GgufRecipe.Presets.TryGetValue(p, out GgufRecipe? recipe)) throw new CliException($"--preset '{p}' is not one of {string.Join(", ", GgufRecipe.Presets.Keys)}");
             recipe = recipe with
             {
-                Experts = Type(parse.GetValue(experts), "--experts") ?? recipe.Experts,
-                Attention = Type(parse.GetValue(attn), "--attn") ?? recipe.Attention,
-                Shared = Type(parse.GetValue(shared), "--shared") ?? recipe.Shared,
-                Embedding = Type(parse.GetValue(embed), "--embed") ?? recipe.Embedding,
-                Head = Type(parse.GetValue(head), "--head") ?? recipe.Head,
-                Default = Type(parse.GetValue(dflt), "--default") ?? recipe.Default,
+                Experts = Type(parse.GetValue(experts), "--experts", parse.GetValue(imatrix) is not null) ?? recipe.Experts,
+                Attention = Type(parse.GetValue(attn), "--attn", parse.GetValue(imatrix) is not null) ?? recipe.Attention,
+                Shared = Type(parse.GetValue(shared), "--shared", parse.GetValue(imatrix) is not null) ?? recipe.Shared,
+                Embedding = Type(parse.GetValue(embed), "--embed", parse.GetValue(imatrix) is not null) ?? recipe.Embedding,
+                Head = Type(parse.GetValue(head), "--head", parse.GetValue(imatrix) is not null) ?? recipe.Head,
+                Default = Type(parse.GetValue(dflt), "--default", parse.GetValue(imatrix) is not null) ?? recipe.Default,
             };
             bool fromGguf = Deepseek4Gguf.IsGgufPath(dir);
             if (fromGguf && File.Exists(dir) && Path.GetFullPath(dir) == Path.GetFullPath(outPath)) throw new CliException("--out must differ from the GGUF being re-quantised");
@@ -126,10 +126,12 @@ public static class QuantizeCommand
             Console.Error.WriteLine($"  {g.Key.Class,-10} {GgmlTypes.Info(g.Key.Type).Name,-7} {g.Count(),5} tensors {InspectCommand.Bytes(Deepseek4GgufWriter.DataBytes(g)),12}");
     }
 
-    private static GgmlType? Type(string? name, string flag)
+    private static GgmlType? Type(string? name, string flag, bool withImportance)
     {
         if (name is null) return null;
-        if (Enum.TryParse(name, ignoreCase: true, out GgmlType t) && GgmlQuantize.CanQuantize(t)) return t;
-        throw new CliException($"{flag} '{name}' is not a type quantize writes (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)");
+        if (Enum.TryParse(name, ignoreCase: true, out GgmlType t) && GgmlQuantize.CanQuantize(t))
+            return withImportance || !GgmlImportance.Required(t) ? t
+                : throw new CliException($"{flag} '{name}' needs an importance matrix (--imatrix FILE, from `sharpseek imatrix`): ggml refuses to quantise {t} without one (IQ2_S, IQ3_XXS, IQ3_S and IQ1_M do not need one)");
+        throw new CliException($"{flag} '{name}' is not a type quantize writes (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M)");
     }
 }

@@ -1,7 +1,7 @@
 // Boundary: which ggml types an importance matrix changes and which cannot be made without one, as
 // ggml and llama-quantize decide: the K, legacy 4/5-bit and IQ quantisers take quant_weights; F32, F16,
-// BF16, Q8_0 and MXFP4 ignore it; IQ2_XXS, IQ2_XS and IQ1_S (ggml_quantize_requires_imatrix) and IQ1_M
-// (llama-quantize refuses it too) need one.
+// BF16, Q8_0 and MXFP4 ignore it; IQ2_XXS, IQ2_XS and IQ1_S cannot be made without one
+// (ggml_quantize_requires_imatrix; IQ1_M and IQ2_S can, though llama-quantize advises against it).
 namespace SharpSeek.Tensors.Ggml;
 
 public static class GgmlImportance
@@ -12,5 +12,5 @@ public static class GgmlImportance
         or GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS or GgmlType.IQ3_S or GgmlType.IQ1_S or GgmlType.IQ1_M;
 
     /// <summary>Whether <paramref name="type"/> cannot be quantised without an importance matrix.</summary>
-    public static bool Required(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ1_S or GgmlType.IQ1_M;
+    public static bool Required(GgmlType type) => type is GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ1_S;
 }

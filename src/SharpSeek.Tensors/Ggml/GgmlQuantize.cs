@@ -2,7 +2,8 @@
 // ggml's reference quantiser (quantize_row_*_ref in ggml-quants.c) computes it, or with an importance
 // matrix as its quantize_* with quant_weights does (GgmlImportanceQuantize), so the bytes equal
 // ggml's (tested on ggml's own vectors, tests/fixtures/ggml); the K formats' searches are in GgmlKQuantize, IQ4_NL/IQ4_XS in
-// GgmlIq4Quantize (ggml's quantize_iq4_* without an importance matrix). Plus the lossless repacking of the
+// GgmlIq4Quantize (ggml's quantize_iq4_* without an importance matrix), the grid IQ formats in GgmlIqQuantize
+// (with a row of importance weights where given). Plus the lossless repacking of the
 // official FP4 experts (e2m1 pairs + one e8m0 scale per 32) into MXFP4 blocks.
 using SharpSeek.Tensors.Codecs;
 
@@ -13,7 +14,8 @@ public static class GgmlQuantize
     /// <summary>Whether <see cref="Quantize"/> writes <paramref name="type"/>.</summary>
     public static bool CanQuantize(GgmlType type) =>
         type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.MXFP4
-            or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_NL or GgmlType.IQ4_XS;
+            or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K or GgmlType.IQ4_NL or GgmlType.IQ4_XS
+            or GgmlType.IQ2_XXS or GgmlType.IQ2_XS or GgmlType.IQ2_S or GgmlType.IQ3_XXS or GgmlType.IQ3_S or GgmlType.IQ1_S or GgmlType.IQ1_M;
 
     /// <summary>Encodes <paramref name="src"/> (whole blocks) as <paramref name="type"/> into <paramref name="dst"/> (exactly its byte size).</summary>
     public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst) => Quantize(type, src, dst, default);
@@ -21,17 +23,23 @@ public static class GgmlQuantize
     /// <summary>
     /// Encodes <paramref name="src"/> as <paramref name="type"/> into <paramref name="dst"/> with an importance matrix:
     /// one weight per column, <paramref name="src"/> whole rows of <paramref name="importance"/>.Length (ggml's
-    /// quantize_* with quant_weights, what llama-quantize --imatrix does). Empty importance: the plain quantisers.
+    /// quantize_* with quant_weights, what llama-quantize --imatrix does). Empty importance: the plain quantisers
+    /// (whole blocks of src); the grid IQ formats that need one refuse to run without it.
     /// </summary>
     public static void Quantize(GgmlType type, ReadOnlySpan<float> src, Span<byte> dst, ReadOnlySpan<float> importance)
     {
         GgmlTypeInfo info = GgmlTypes.Info(type);
-        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS are)");
+        if (!CanQuantize(type)) throw new NotSupportedException($"quantisation to ggml {info.Name} is not implemented (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M are)");
         if (src.Length % info.BlockElements != 0) throw new ArgumentException($"{src.Length} values are not whole {info.Name} blocks of {info.BlockElements}");
+        if (!importance.IsEmpty && (importance.Length % info.BlockElements != 0 || src.Length % importance.Length != 0))
+            throw new ArgumentException($"{info.Name}: an importance row of {importance.Length} weights does not tile {src.Length} values in whole {info.BlockElements}-value blocks");
         int blocks = src.Length / info.BlockElements;
         if (dst.Length != (long)blocks * info.BlockBytes) throw new ArgumentException($"{info.Name}: {dst.Length} bytes for {blocks} blocks of {info.BlockBytes}");
-        if (!importance.IsEmpty && (importance.Length % info.BlockElements != 0 || src.Length % importance.Length != 0))
-            throw new ArgumentException($"{info.Name}: an importance row of {importance.Length} values is not whole blocks of {info.BlockElements} or does not divide {src.Length} values into rows");
+        if (GgmlIqQuantize.IsGrid(type))
+        {
+            GgmlIqQuantize.Blocks(type, src, dst, importance);
+            return;
+        }
         int blocksPerRow = importance.Length / info.BlockElements;
         float rowSigma2 = 0;   // the legacy formats' sigma2 is the row's mean square
         for (int b = 0; b < blocks; b++)
