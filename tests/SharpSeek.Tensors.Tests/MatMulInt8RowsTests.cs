@@ -4,7 +4,8 @@
 // and the worker team; a token's row the same in every product of 1..15 tokens; MatMulBatch (with w1/w3
 // sharing one quantised input) equal to single products; the vector f16 / e8m0 scale widening against
 // the scalar decoders for every code; and the quantisation error bound against the exact product.
-// Run also with DOTNET_EnableAVX2=0 (the scalar path) and DOTNET_EnableAVX512F=0.
+// Run also with DOTNET_EnableAVX2=0 (the scalar path) and DOTNET_EnableAVX512=0 (on .NET 10 DOTNET_EnableAVX512F=0
+// leaves AVX-512 on: Avx512BW.IsSupported stays true).
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using SharpSeek.Tensors.Codecs;

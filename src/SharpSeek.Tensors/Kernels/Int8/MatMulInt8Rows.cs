@@ -115,24 +115,23 @@ public static unsafe class MatMulInt8Rows
     }
 
     // One Q8_0 row: per block 8 int32 lanes of |w| * (x with w's sign), one FMA by d * sx. The f16 scales
-    // of 8 blocks are gathered (stride 34) and widened together (F16x8), then broadcast block by block.
+    // of 8 blocks are gathered (stride 34) and widened together (F16x8), then permuted out block by block.
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Q8Avx2(byte* row, sbyte* q, float* sx, int blocks)
     {
         Vector256<float> a0 = default, a1 = default;
-        float* sc = stackalloc float[8];
         var stride = Vector256.Create(0, 34, 68, 102, 136, 170, 204, 238);
         int b = 0;
         for (; b + 8 <= blocks; b += 8)
         {
             byte* blk = row + 34L * b;
-            (F16x8(Avx2.GatherVector256((int*)blk, stride, 1)) * Vector256.Load(sx + b)).Store(sc);
+            Vector256<float> sc = F16x8(Avx2.GatherVector256((int*)blk, stride, 1)) * Vector256.Load(sx + b);
             sbyte* qb = q + 32 * b;
             for (int k = 0; k < 8; k += 2)
             {
-                a0 = Fma.MultiplyAdd(Q8Lanes(blk + 34 * k, qb + 32 * k), Vector256.Create(sc[k]), a0);
-                a1 = Fma.MultiplyAdd(Q8Lanes(blk + 34 * (k + 1), qb + 32 * (k + 1)), Vector256.Create(sc[k + 1]), a1);
+                a0 = Fma.MultiplyAdd(Q8Lanes(blk + 34 * k, qb + 32 * k), Avx2.PermuteVar8x32(sc, Vector256.Create(k)), a0);
+                a1 = Fma.MultiplyAdd(Q8Lanes(blk + 34 * (k + 1), qb + 32 * (k + 1)), Avx2.PermuteVar8x32(sc, Vector256.Create(k + 1)), a1);
             }
         }
         for (; b < blocks; b++)
@@ -175,7 +174,7 @@ public static unsafe class MatMulInt8Rows
     private static float Mxfp4Avx2(byte* row, sbyte* q, float* sx, int* off, int blocks)
     {
         Vector256<float> a0 = default, a1 = default;
-        float* sc = stackalloc float[8];
+        float* sc = stackalloc float[8];   // broadcast from memory: measured faster here than permutes (the shuffle port is busy with the nibbles)
         var stride = Vector256.Create(0, 17, 34, 51, 68, 85, 102, 119);
         int b = 0;
         for (; b + 8 <= blocks; b += 8)
