@@ -1,6 +1,7 @@
 // Entry point. `--quick` runs an in-process Stopwatch sweep (median of repeated calls, GB/s of
 // weight bytes streamed); `--head` the vocabulary head against read bandwidth (HeadBench); `--index`
-// the indexer scoring (IndexBench); anything else goes to BenchmarkDotNet (e.g. `--filter * --job short`).
+// the indexer scoring (IndexBench); `--q8`/`--mxfp4`/`--decode` one-token GGUF products (DecodeBench);
+// `--kernels` the row kernels alone in CPU time (KernelBench); anything else goes to BenchmarkDotNet (e.g. `--filter * --job short`).
 using System.Diagnostics;
 using BenchmarkDotNet.Running;
 using SharpSeek.Tensors;
