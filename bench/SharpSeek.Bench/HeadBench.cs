@@ -56,7 +56,7 @@ public static unsafe class HeadBench
     }
 
     /// <summary>Median GB/s of a parallel vector sum over a 512 MB buffer split in <paramref name="threads"/> parts.</summary>
-    private static double ReadBandwidth(int threads)
+    internal static double ReadBandwidth(int threads)
     {
         const long bytes = 512L << 20;
         var buf = GC.AllocateArray<float>((int)(bytes / 4), pinned: true);

@@ -1,5 +1,5 @@
 // `--activations exact|int8`, shared by bench, eval, generate, chat and serve: how linear inputs are
-// multiplied (ActivationPath; int8 applies to the FP4/MXFP4 experts' products of 8+ tokens). The
+// multiplied (ActivationPath; int8: FP4/MXFP4/Q8_0 products of 16+ tokens, GGUF Q8_0/MXFP4 ones of fewer). The
 // default is written once here; bench/README.md gives the measurements behind it.
 using System.CommandLine;
 using SharpSeek.Tensors;
@@ -12,7 +12,7 @@ public static class ActivationsFlag
 
     public static Option<string> Create() => new("--activations")
     {
-        Description = $"Linear inputs: exact (float32) or int8 (quantised per 32 for the FP4/MXFP4 expert products of 8+ tokens; default {Default})",
+        Description = $"Linear inputs: exact (float32) or int8 (quantised per 32: FP4/MXFP4/Q8_0 products of 16+ tokens, and GGUF Q8_0/MXFP4 products of fewer, e.g. decode; default {Default})",
         DefaultValueFactory = _ => Default,
     };
 

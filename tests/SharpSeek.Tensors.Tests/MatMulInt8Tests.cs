@@ -13,7 +13,7 @@ namespace SharpSeek.Tensors.Tests;
 
 public sealed unsafe class MatMulInt8Tests
 {
-    private static float[] Activations(int tokens, int n, Random rng)
+    internal static float[] Activations(int tokens, int n, Random rng)
     {
         var x = new float[tokens * n];
         for (int b = 0; b < x.Length / 32; b++)
@@ -164,7 +164,7 @@ public sealed unsafe class MatMulInt8Tests
     /// A matrix with int8 activations: kind 0 official FP4, 1 GGUF MXFP4, 2 GGUF Q8_0 (random codes, -128 included);
     /// block exponents span the E8M0 range (Q8_0: f16 scales from subnormal to large) unless moderate.
     /// </summary>
-    private static (WeightMatrix W, object Keep) Weight(int gguf, int rows, int cols, Random rng, bool moderateScales = false)
+    internal static (WeightMatrix W, object Keep) Weight(int gguf, int rows, int cols, Random rng, bool moderateScales = false)
     {
         int blocks = rows * cols / 32;
         byte Exponent() => (byte)(moderateScales ? 120 + rng.Next(10) : rng.Next(5) switch { 0 => 1 + rng.Next(4), 1 => 250 + rng.Next(4), _ => 100 + rng.Next(50) });

@@ -116,6 +116,7 @@ public static class BenchCommand
             expertReadAhead?.Stats.Reset();   // the hit rate of the decode phase
             var (bytes0, exchanges0) = run.Traffic;
             var hop0 = run.PipelineTraffic;
+            TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;   // decode CPU seconds (all threads): move less with load than the wall clock
             sw.Restart();
             for (int i = 0; i < m; i++)
             {
@@ -124,6 +125,7 @@ public static class BenchCommand
                 next = ArgMax(step);
             }
             double decodeS = sw.Elapsed.TotalSeconds;
+            double decodeCpuS = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
             DiskCounters disk2 = DiskCounters.Read();
             var (bytes1, exchanges1) = run.Traffic;
             var hop1 = run.PipelineTraffic;
@@ -142,6 +144,7 @@ public static class BenchCommand
                 load_seconds = loadS,
                 prefill_tokens_per_second = n / prefillS,
                 decode_tokens_per_second = m == 0 ? 0 : m / decodeS,
+                decode_cpu_seconds = decodeCpuS,
                 peak_working_set_bytes = peak,
                 peak_working_set_bytes_per_rank = peaks,
                 sequence_bytes = seq.BytesAllocated,
@@ -168,7 +171,7 @@ public static class BenchCommand
             {
                 Console.WriteLine($"model     {dir} (loaded in {loadS:F2} s)");
                 Console.WriteLine($"prefill   {n} tokens in {prefillS:F3} s: {r.prefill_tokens_per_second:F1} tokens/s");
-                Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s (at context {n}..{n + m})");
+                Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s (at context {n}..{n + m}), {decodeCpuS:F3} CPU s");
                 Console.WriteLine($"memory    peak working set {InspectCommand.Bytes(peak)}, sequence memory {InspectCommand.Bytes(seq.BytesAllocated)}");
                 ReadAheadReport.Print(Console.Out, disk1 - disk0, n, prefillS, disk2 - disk1, m, decodeS, disk2, expertReadAhead);
                 if (run.Ranks > 1)

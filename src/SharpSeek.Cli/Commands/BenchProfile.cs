@@ -9,6 +9,8 @@ namespace SharpSeek.Cli.Commands;
 public sealed class BenchProfile : IForwardProfiler
 {
     private readonly long[] _ticks = new long[Enum.GetValues<ForwardOp>().Length];
+    private readonly long[] _bytes = new long[Enum.GetValues<ForwardOp>().Length];   // this thread's allocations per op kind
+    private long _lastBytes;
     private long _last, _wallStart, _wall, _allocated;
     private int _gen0, _gen1, _gen2;
     private TimeSpan _pause;
@@ -19,13 +21,14 @@ public sealed class BenchProfile : IForwardProfiler
 
     public BenchProfile(string name, int tokens) { Name = name; Tokens = tokens; }
 
-    public void Start() { Calls++; _last = Stopwatch.GetTimestamp(); }
+    public void Start() { Calls++; _last = Stopwatch.GetTimestamp(); _lastBytes = GC.GetAllocatedBytesForCurrentThread(); }
 
     public void Lap(ForwardOp op)
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = Stopwatch.GetTimestamp(), bytes = GC.GetAllocatedBytesForCurrentThread();
         _ticks[(int)op] += now - _last;
-        _last = now;
+        _bytes[(int)op] += bytes - _lastBytes;
+        _last = now; _lastBytes = bytes;
     }
 
     /// <summary>Starts the phase's wall clock and counters.</summary>
@@ -51,13 +54,13 @@ public sealed class BenchProfile : IForwardProfiler
         double ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         double wall = ms(_wall), per = Math.Max(1, Tokens);
         o.WriteLine($"{Name}: {Tokens} tokens in {Calls} calls, {wall:F1} ms ({wall / per:F3} ms/token)");
-        o.WriteLine($"  {"op",-22} {"ms",10} {"ms/token",10} {"share",7}");
+        o.WriteLine($"  {"op",-22} {"ms",10} {"ms/token",10} {"share",7} {"B/token",9}");
         long inside = 0;
         foreach (ForwardOp op in Enum.GetValues<ForwardOp>())
         {
             long t = _ticks[(int)op];
             inside += t;
-            o.WriteLine($"  {op,-22} {ms(t),10:F1} {ms(t) / per,10:F3} {100 * ms(t) / wall,6:F1}%");
+            o.WriteLine($"  {op,-22} {ms(t),10:F1} {ms(t) / per,10:F3} {100 * ms(t) / wall,6:F1}% {_bytes[(int)op] / per,9:F0}");
         }
         double outside = wall - ms(inside);
         o.WriteLine($"  {"outside the network",-22} {outside,10:F1} {outside / per,10:F3} {100 * outside / wall,6:F1}%");

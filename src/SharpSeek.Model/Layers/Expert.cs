@@ -31,11 +31,31 @@ public sealed class Expert<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, int tokens, ForwardWorkspace<T> work, Span<T> y)
     {
         Span<T> g = work.Span(Scratch.ExpertG, tokens * _inter), u = work.Span(Scratch.ExpertU, tokens * _inter);
-        _w1.Forward(x, g, tokens);
-        _w3.Forward(x, u, tokens);
+        // 1. g = w1 x, u = w3 x   [T, inter]; a short float32 product (the shared expert of a decode step)
+        //    runs both in one region of the worker team, with the same bits (MatMulBatch)
+        if (typeof(T) == typeof(float) && tokens < ShortProduct && !_w1.QuantizeInput && !_w3.QuantizeInput && x.Length >= tokens * _dim) BothInOneRegion(x, g, u, tokens, work);
+        else
+        {
+            _w1.Forward(x, g, tokens);
+            _w3.Forward(x, u, tokens);
+        }
         for (int t = 0; t < tokens; t++)
             Activate(g.Slice(t * _inter, _inter), u.Slice(t * _inter, _inter), weights.IsEmpty ? T.One : weights[t]);
         _w2.Forward(g, y, tokens);
+    }
+
+    /// <summary>Tokens below which w1 and w3 share one parallel region (larger products split better alone).</summary>
+    private const int ShortProduct = 16;
+
+    private unsafe void BothInOneRegion(ReadOnlySpan<T> x, Span<T> g, Span<T> u, int tokens, ForwardWorkspace<T> work)
+    {
+        MatMulProduct[] p = work.Products(2);
+        fixed (T* px = x, pg = g, pu = u)
+        {
+            p[0] = new(_w1.Weight, (float*)px, (float*)pg, tokens);
+            p[1] = new(_w3.Weight, (float*)px, (float*)pu, tokens);
+            MatMulBatch.Forward(p, 2);
+        }
     }
 
     /// <summary>One token's g [inter] = silu(min(g, L)) * clamp(u, -L, L) * weight (no clamp when L <= 0).</summary>

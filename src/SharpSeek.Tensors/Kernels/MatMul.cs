@@ -44,6 +44,7 @@ public static class MatMul
         fixed (float* px = x, py = y)
         {
             if (Int8.MatMulInt8.Handles(w, tokens)) { Int8.MatMulInt8.Forward(px, w, py, tokens); return; }   // int8 activations (WeightMatrix.Activations)
+            if (Int8.MatMulInt8Rows.Handles(w, tokens)) { Int8.MatMulInt8Rows.Forward(px, w, py, tokens); return; }   // the same, fewer than 16 tokens
             int groups = (m + RowGroup - 1) / RowGroup;
             long work = (long)m * n * tokens;
             int cores = Environment.ProcessorCount;
@@ -101,13 +102,15 @@ public static class MatMul
                         y[(long)t * m + o] = MatMulDotInt8.Row(x + (long)t * n, (sbyte*)w.Data + (long)o * n, (float*)w.Scales + (long)o * blocks, n);
             return;
         }
-        if (fusedGgml && w.Blocks.Type == GgmlType.Q8_0)
+        if (fusedGgml && w.Blocks.Type is GgmlType.Q8_0 or GgmlType.MXFP4)
         {
-            // Q8_0 row by row (one sequential read stream per thread, Rows4's sums), as BF16 below.
+            // Q8_0 and MXFP4 row by row (one sequential read stream per thread, Rows4's sums), as BF16 below.
+            bool q8 = w.Blocks.Type == GgmlType.Q8_0;
             for (int o = g0 * RowGroup, end = Math.Min(m, g1 * RowGroup); o < end; o++)
                 for (int c0 = 0; c0 < n; c0 += Panel)
                 {
-                    float d = MatMulDotGgml.Q8Row(x + c0, GgmlRow(w, o, 1, 0, c0), Math.Min(Panel, n - c0));
+                    int len = Math.Min(Panel, n - c0);
+                    float d = q8 ? MatMulDotGgml.Q8Row(x + c0, GgmlRow(w, o, 1, 0, c0), len) : MatMulDotGgml.MxRow(x + c0, GgmlRow(w, o, 1, 0, c0), len);
                     y[o] = c0 == 0 ? d : y[o] + d;
                 }
             return;

@@ -24,11 +24,39 @@ public static class MatMulBatch
     private const int MaxProducts = 256;
 
     /// <summary>Runs products[0 .. count) in one region; the callers' buffers must stay valid until it returns.</summary>
+    [SkipLocalsInit]
     public static unsafe void Forward(MatMulProduct[] products, int count)
     {
         if ((uint)count > (uint)Math.Min(products.Length, MaxProducts)) throw new ArgumentOutOfRangeException(nameof(count), $"{count} products of at most {Math.Min(products.Length, MaxProducts)}");
         int* starts = stackalloc int[count + 1];
         int* per = stackalloc int[count];
+        byte** scratch = stackalloc byte*[count];
+        // Int8 products of < 16 tokens (MatMulInt8Rows) quantise their input once, before the region; a
+        // product on the same input as the previous one (an expert's w1 and w3) shares its quantisation.
+        int bytes = 0;
+        for (int p = 0; p < count; p++)
+        {
+            ref MatMulProduct q = ref products[p];
+            if (q.W is not null && q.Tokens > 0 && Int8.MatMulInt8Rows.Handles(q.W, q.Tokens) && !SharesInput(products, p)) bytes += Int8.MatMulInt8Rows.ScratchBytes(q.W, q.Tokens);
+        }
+        byte[]? rented = bytes > ScratchStackBytes ? System.Buffers.ArrayPool<byte>.Shared.Rent(bytes) : null;
+        byte* stack = stackalloc byte[rented is null ? bytes : 0];
+        try
+        {
+            fixed (byte* heap = rented) Run(products, count, starts, per, scratch, rented is null ? stack : heap);
+        }
+        finally { if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented); }
+    }
+
+    /// <summary>Scratch bytes of quantised inputs kept on the stack; more rent from the pool.</summary>
+    private const int ScratchStackBytes = 64 * 1024;
+
+    private static unsafe bool SharesInput(MatMulProduct[] products, int p) =>
+        p > 0 && products[p - 1].X == products[p].X && products[p - 1].Tokens == products[p].Tokens && products[p - 1].W is { } prev
+        && Int8.MatMulInt8Rows.Handles(prev, products[p].Tokens) && prev.Cols == products[p].W.Cols && prev.Blocks.Type == products[p].W.Blocks.Type;
+
+    private static unsafe void Run(MatMulProduct[] products, int count, int* starts, int* per, byte** scratch, byte* buffer)
+    {
         int chunks = 0;
         for (int p = 0; p < count; p++)
         {
@@ -37,12 +65,23 @@ public static class MatMulBatch
             int groups = q.Tokens == 0 || q.W.Cols == 0 ? 0 : (q.W.Rows + MatMul.RowGroup - 1) / MatMul.RowGroup;
             if (q.Tokens > 0 && q.W.Cols == 0) new Span<float>(q.Y, q.Tokens * q.W.Rows).Clear();
             if (groups > 0 && Int8.MatMulInt8.Handles(q.W, q.Tokens)) { Int8.MatMulInt8.Forward(q.X, q.W, q.Y, q.Tokens); groups = 0; }   // as MatMul.ForwardF32 runs it
+            scratch[p] = null;
+            if (groups > 0 && Int8.MatMulInt8Rows.Handles(q.W, q.Tokens))
+            {
+                if (SharesInput(products, p)) scratch[p] = scratch[p - 1];
+                else
+                {
+                    scratch[p] = buffer;
+                    Int8.MatMulInt8Rows.Prepare(q.X, q.W, q.Tokens, buffer);
+                    buffer += Int8.MatMulInt8Rows.ScratchBytes(q.W, q.Tokens);
+                }
+            }
             per[p] = Math.Max(1, (groups + ChunksPerProduct - 1) / ChunksPerProduct);
             starts[p] = chunks;
             chunks += (groups + per[p] - 1) / per[p];
         }
         starts[count] = chunks;
-        var job = new Job { Products = products, Starts = starts, Per = per, Count = count };
+        var job = new Job { Products = products, Starts = starts, Per = per, Scratch = scratch, Count = count };
         WorkerTeam.Shared.Run(chunks, Unsafe.AsPointer(ref job), &RunChunk);   // job lives on this frame until Run returns
     }
 
@@ -50,6 +89,7 @@ public static class MatMulBatch
     {
         public MatMulProduct[] Products;
         public int* Starts, Per;
+        public byte** Scratch;
         public int Count;
     }
 
@@ -60,6 +100,7 @@ public static class MatMulBatch
         while (j.Starts[p + 1] <= c) p++;
         ref MatMulProduct q = ref j.Products[p];
         int groups = (q.W.Rows + MatMul.RowGroup - 1) / MatMul.RowGroup, g0 = (c - j.Starts[p]) * j.Per[p];
-        MatMul.RunGroups(q.X, q.W, q.Y, q.Tokens, g0, Math.Min(groups, g0 + j.Per[p]));
+        if (j.Scratch[p] != null) Int8.MatMulInt8Rows.Rows(q.W, j.Scratch[p], q.Y, q.Tokens, g0 * MatMul.RowGroup, Math.Min(q.W.Rows, (g0 + j.Per[p]) * MatMul.RowGroup));
+        else MatMul.RunGroups(q.X, q.W, q.Y, q.Tokens, g0, Math.Min(groups, g0 + j.Per[p]));
     }
 }

@@ -62,6 +62,16 @@ internal static unsafe class MatMulDotGgml
         return Vector512.Sum(c);
     }
 
+    /// <summary>sum_j x[j] * w[j] over one MXFP4 row run of n columns (whole 32-blocks): Rows4's chain for one row (same bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float MxRow(float* x, byte* w, int n)
+    {
+        Vector512<float> c = default;
+        for (int j = 0, o = 0; j < n; j += 32, o += 17)
+            c = Mx(w + o, Vector512.Load(x + j), Vector512.Load(x + j + 16), c);
+        return Vector512.Sum(c);
+    }
+
     // Q8_0 block: f16 d, 32 int8 codes; weights code * d (exact: 8-bit code x 11-bit significand).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Q8(byte* b, Vector512<float> xa, Vector512<float> xb, Vector512<float> c)

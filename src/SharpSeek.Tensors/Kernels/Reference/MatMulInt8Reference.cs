@@ -39,7 +39,7 @@ public static unsafe class MatMulInt8Reference
     }
 
     /// <summary>Row o as integers and its block scales.</summary>
-    private static void Row(WeightMatrix w, int o, int[] wi, float[] sw)
+    internal static void Row(WeightMatrix w, int o, int[] wi, float[] sw)
     {
         int n = w.Cols;
         for (int b = 0; b < n / 32; b++)

@@ -1,0 +1,146 @@
+// The one-row int8-activation product of fewer than 16 tokens (Kernels/Int8/MatMulInt8Rows, GGUF Q8_0 and
+// MXFP4) against its scalar twin MatMulInt8RowsReference bit for bit: odd row counts, lengths around the
+// 8-block scale group (tails of 1..7 blocks), 1 to 15 tokens, extreme scales and -128 codes, one thread
+// and the worker team; a token's row the same in every product of 1..15 tokens; MatMulBatch (with w1/w3
+// sharing one quantised input) equal to single products; the vector f16 / e8m0 scale widening against
+// the scalar decoders for every code; and the quantisation error bound against the exact product.
+// Run also with DOTNET_EnableAVX2=0 (the scalar path) and DOTNET_EnableAVX512=0 (on .NET 10 DOTNET_EnableAVX512F=0
+// leaves AVX-512 on: Avx512BW.IsSupported stays true).
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using SharpSeek.Tensors.Codecs;
+using SharpSeek.Tensors.Ggml;
+using SharpSeek.Tensors.Kernels;
+using SharpSeek.Tensors.Kernels.Int8;
+using SharpSeek.Tensors.Kernels.Reference;
+
+namespace SharpSeek.Tensors.Tests;
+
+public sealed unsafe class MatMulInt8RowsTests
+{
+    public static TheoryData<int, int, int, int> Shapes() => new()
+    {
+        { 2, 1, 32, 1 }, { 2, 5, 96, 3 }, { 2, 33, 256, 1 }, { 2, 7, 288, 15 }, { 2, 70, 1056, 2 }, { 2, 600, 512, 1 },
+        { 1, 1, 32, 1 }, { 1, 9, 224, 4 }, { 1, 33, 256, 1 }, { 1, 6, 544, 15 }, { 1, 70, 1056, 1 }, { 1, 600, 512, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ProductEqualsItsTwinBitForBit(int gguf, int rows, int cols, int tokens)
+    {
+        var rng = new Random(rows * 37 + cols + tokens);
+        (WeightMatrix w, object keep) = MatMulInt8Tests.Weight(gguf, rows, cols, rng);
+        Assert.True(MatMulInt8Rows.Handles(w, tokens));
+        float[] x = MatMulInt8Tests.Activations(tokens, cols, rng);
+        float[] y = new float[tokens * rows], yr = new float[tokens * rows];
+        MatMul.ForwardF32(x, w, y, tokens);   // as the model runs it (the worker team for the 600-row cases)
+        MatMulInt8RowsReference.Forward(x, w, yr, tokens);
+        Assert.Equal(yr, y);
+        GC.KeepAlive(keep);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ATokensRowIsTheSameInEveryShortProduct(int gguf)
+    {
+        var rng = new Random(11 + gguf);
+        (WeightMatrix w, object keep) = MatMulInt8Tests.Weight(gguf, 41, 320, rng);
+        float[] x = MatMulInt8Tests.Activations(15, 320, rng);
+        float[] all = new float[15 * 41];
+        MatMul.ForwardF32(x, w, all, 15);
+        foreach (int t in new[] { 0, 6, 14 })
+        {
+            float[] one = new float[41];
+            MatMul.ForwardF32(x.AsSpan(t * 320, 320), w, one, 1);
+            Assert.Equal(all.AsSpan(t * 41, 41).ToArray(), one);
+        }
+        GC.KeepAlive(keep);
+    }
+
+    [Fact]
+    public void BatchedProductsEqualSingleProducts()
+    {
+        var rng = new Random(12);
+        (WeightMatrix w1, object k1) = MatMulInt8Tests.Weight(1, 48, 256, rng);
+        (WeightMatrix w3, object k3) = MatMulInt8Tests.Weight(1, 48, 256, rng);
+        (WeightMatrix q8, object k8) = MatMulInt8Tests.Weight(2, 20, 256, rng);
+        (WeightMatrix w2, object k2) = MatMulInt8Tests.Weight(1, 256, 64, rng);
+        float[] x = MatMulInt8Tests.Activations(1, 256, rng), h = MatMulInt8Tests.Activations(1, 64, rng);
+        var single = new[] { new float[48], new float[48], new float[20], new float[256] };
+        MatMul.ForwardF32(x, w1, single[0], 1);
+        MatMul.ForwardF32(x, w3, single[1], 1);
+        MatMul.ForwardF32(x, q8, single[2], 1);
+        MatMul.ForwardF32(h, w2, single[3], 1);
+        var batch = new[] { new float[48], new float[48], new float[20], new float[256] };
+        fixed (float* px = x, ph = h, a = batch[0], b = batch[1], c = batch[2], d = batch[3])
+            MatMulBatch.Forward([new(w1, px, a, 1), new(w3, px, b, 1), new(q8, px, c, 1), new(w2, ph, d, 1)], 4);   // w1, w3 share one quantised input
+        for (int i = 0; i < 4; i++) Assert.Equal(single[i], batch[i]);
+        GC.KeepAlive(k1); GC.KeepAlive(k3); GC.KeepAlive(k8); GC.KeepAlive(k2);
+    }
+
+    [Fact]
+    public void VectorScaleWideningEqualsTheScalarDecoders()
+    {
+        if (!Avx2.IsSupported) return;   // the scalar path decodes one scale at a time (covered by the products above)
+        for (int c = 0; c < 65536; c += 8)
+        {
+            Vector256<float> v = MatMulInt8Rows.F16x8(Vector256.Create(c, c + 1, c + 2, c + 3, c + 4, c + 5, c + 6, c + 7));
+            for (int k = 0; k < 8; k++)
+                Assert.Equal(BitConverter.SingleToUInt32Bits(F16.Decode((ushort)(c + k))), BitConverter.SingleToUInt32Bits(v[k]));
+        }
+        for (int e = 0; e < 256; e += 8)
+        {
+            Vector256<float> v = MatMulInt8Rows.E8M0x8(Vector256.Create(e, e + 1, e + 2, e + 3, e + 4, e + 5, e + 6, e + 7));
+            for (int k = 0; k < 8; k++) Assert.Equal(MathF.ScaleB(1f, e + k - 128), v[k]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ErrorAgainstTheExactProductIsTheQuantisationError(int gguf)
+    {
+        var rng = new Random(13 + gguf);
+        int rows = 23, cols = 288, tokens = 3;
+        (WeightMatrix w, object keep) = MatMulInt8Tests.Weight(gguf, rows, cols, rng, moderateScales: true);
+        float[] x = TestWeights.RandomFloats(tokens * cols, rng, 3);
+        float[] y = new float[tokens * rows], exact = new float[tokens * rows], row = new float[cols];
+        MatMul.ForwardF32(x, w, y, tokens);
+        MatMul.ForwardF32(x, w.WithActivations(ActivationPath.Exact), exact, tokens);
+        double worst = 0;
+        for (int o = 0; o < rows; o++)
+        {
+            w.DecodeRow(o, row);
+            for (int t = 0; t < tokens; t++)
+            {
+                double bound = 1e-5;
+                for (int b = 0; b < cols / 32; b++)
+                {
+                    double amax = 0, wsum = 0;
+                    for (int i = 32 * b; i < 32 * b + 32; i++) { amax = Math.Max(amax, Math.Abs(x[t * cols + i])); wsum += Math.Abs(row[i]); }
+                    bound += amax / 127 / 2 * wsum * 1.0001;
+                }
+                double err = Math.Abs(y[t * rows + o] - exact[t * rows + o]);
+                Assert.True(err <= bound, $"row {o} token {t}: |int8 - exact| = {err} > {bound}");
+                worst = Math.Max(worst, err / bound);
+            }
+        }
+        Assert.True(worst > 0.01, "the int8 path should differ from the exact one (is it running?)");
+        GC.KeepAlive(keep);
+    }
+
+    [Fact]
+    public void OnlyShortGgmlProductsWithInt8ActivationsTakeIt()
+    {
+        var rng = new Random(14);
+        (WeightMatrix q8, object k8) = MatMulInt8Tests.Weight(2, 8, 64, rng);
+        (WeightMatrix fp4, object k4) = MatMulInt8Tests.Weight(0, 8, 64, rng);
+        Assert.True(MatMulInt8Rows.Handles(q8, MatMulInt8.MinTokens - 1));
+        Assert.False(MatMulInt8Rows.Handles(q8, MatMulInt8.MinTokens));
+        Assert.False(MatMulInt8Rows.Handles(q8.WithActivations(ActivationPath.Exact), 1));
+        Assert.False(MatMulInt8Rows.Handles(fp4, 1));   // official FP4 keeps the float path at < 16 tokens
+        Assert.Contains("no one-row int8 product", Assert.Throws<NotSupportedException>(() => { fixed (float* p = new float[64]) MatMulInt8Rows.Forward(p, fp4, p, 1); }).Message);
+        GC.KeepAlive(k8); GC.KeepAlive(k4);
+    }
+}
