@@ -1,17 +1,18 @@
-// Boundary: vectorised decoding of the ggml block formats llama.cpp's V4 conversion produces
-// (Q8_0 for FP8 matrices, MXFP4 for FP4 experts) and Q4_0, into float32 panels for the matmul;
-// Q2_K, Q4_K, Q6_K and IQ2_XXS (the community low-bit expert formats) are in GgmlKBlocksFast.
-// Every output is one product (code x scale) exactly as in GgmlBlocks, so the vector path equals
-// its scalar twin bit for bit (tested); other formats, and CPUs without 256-bit vectors, take the twin.
+// Boundary: vectorised decoding of every ggml block format into float32 panels for the matmul, one
+// dispatch by type. Q8_0, Q4_0 and MXFP4 (llama.cpp's V4 conversion) decode here; the K formats in
+// GgmlKBlocksFast, Q4_1/Q5_0/Q5_1/Q8_K in GgmlLegacyBlocksFast, IQ4_NL/IQ4_XS in
+// GgmlNonLinearBlocksFast, the IQ grid formats in GgmlGridBlocksFast, F16/BF16/F32 in GgmlFloatsFast.
+// Every output is the twin's float operations in GgmlBlocks' order, so the vector path equals its
+// scalar twin bit for bit (tested); TQ1_0/TQ2_0, and CPUs without AVX2, take the twin.
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SharpSeek.Tensors.Ggml;
 
 public static class GgmlBlocksFast
 {
     public static bool IsVectorised(GgmlType type) =>
-        Vector256.IsHardwareAccelerated && type is GgmlType.Q8_0 or GgmlType.MXFP4 or GgmlType.Q4_0
-            or GgmlType.Q2_K or GgmlType.Q4_K or GgmlType.Q6_K or GgmlType.IQ2_XXS;
+        Vector256.IsHardwareAccelerated && Avx2.IsSupported && type is not (GgmlType.TQ1_0 or GgmlType.TQ2_0) && GgmlBlocks.CanDequantize(type);
 
     /// <summary>Same contract and values as <see cref="GgmlBlocks.Dequantize"/>.</summary>
     public static void Dequantize(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
@@ -22,6 +23,13 @@ public static class GgmlBlocksFast
         {
             GgmlBlocks.Dequantize(type, src, dst);   // the twin names the size error
             return;
+        }
+        switch (type)
+        {
+            case GgmlType.F32: GgmlFloatsFast.F32(src, dst); return;
+            case GgmlType.F16: GgmlFloatsFast.F16(src, dst); return;
+            case GgmlType.BF16: GgmlFloatsFast.BF16(src, dst); return;
+            case GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.IQ4_NL: Legacy(type, src, dst); return;
         }
         if (info.BlockElements == 256)
         {
@@ -34,7 +42,17 @@ public static class GgmlBlocksFast
                     case GgmlType.Q2_K: GgmlKBlocksFast.Q2_K(x, y); break;
                     case GgmlType.Q4_K: GgmlKBlocksFast.Q4_K(x, y); break;
                     case GgmlType.Q6_K: GgmlKBlocksFast.Q6_K(x, y); break;
-                    default: GgmlKBlocksFast.IQ2_XXS(x, y); break;
+                    case GgmlType.Q3_K: GgmlKBlocksFast.Q3_K(x, y); break;
+                    case GgmlType.Q5_K: GgmlKBlocksFast.Q5_K(x, y); break;
+                    case GgmlType.Q8_K: GgmlLegacyBlocksFast.Q8_K(x, y); break;
+                    case GgmlType.IQ4_XS: GgmlNonLinearBlocksFast.IQ4_XS(x, y); break;
+                    case GgmlType.IQ2_XXS: GgmlGridBlocksFast.IQ2_XXS(x, y); break;
+                    case GgmlType.IQ2_XS: GgmlGridBlocksFast.IQ2_XS(x, y); break;
+                    case GgmlType.IQ2_S: GgmlGridBlocksFast.IQ2_S(x, y); break;
+                    case GgmlType.IQ3_XXS: GgmlGridBlocksFast.IQ3_XXS(x, y); break;
+                    case GgmlType.IQ3_S: GgmlGridBlocksFast.IQ3_S(x, y); break;
+                    case GgmlType.IQ1_S: GgmlGridBlocksFast.IQ1_S(x, y); break;
+                    default: GgmlGridBlocksFast.IQ1_M(x, y); break;
                 }
             }
             return;
@@ -56,7 +74,7 @@ public static class GgmlBlocksFast
                 {
                     // 32 signed codes widened to float in vectors: sbyte -> short -> int -> float.
                     d = GgmlBlocks.Half(x, 0);
-                    GgmlKBlocksFast.WidenSigned(Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(x.Slice(2, 32))), codes);
+                    GgmlLanes.WidenSigned(Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(x.Slice(2, 32))), codes);
                     break;
                 }
                 case GgmlType.Q4_0:
@@ -73,6 +91,24 @@ public static class GgmlBlocksFast
             var scale = Vector256.Create(d);
             Span<float> y = dst.Slice(32 * b, 32);
             for (int j = 0; j < 32; j += 8) (Vector256.Create<float>(codes.Slice(j, 8)) * scale).CopyTo(y.Slice(j, 8));
+        }
+    }
+
+    // The 32-element blocks that decode in GgmlLegacyBlocksFast / GgmlNonLinearBlocksFast.
+    private static void Legacy(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
+    {
+        int bytes = GgmlTypes.Info(type).BlockBytes;
+        for (int b = 0; b < dst.Length / 32; b++)
+        {
+            ReadOnlySpan<byte> x = src.Slice(b * bytes, bytes);
+            Span<float> y = dst.Slice(32 * b, 32);
+            switch (type)
+            {
+                case GgmlType.Q4_1: GgmlLegacyBlocksFast.Q4_1(x, y); break;
+                case GgmlType.Q5_0: GgmlLegacyBlocksFast.Q5_0(x, y); break;
+                case GgmlType.Q5_1: GgmlLegacyBlocksFast.Q5_1(x, y); break;
+                default: GgmlNonLinearBlocksFast.IQ4_NL(x, y); break;
+            }
         }
     }
 

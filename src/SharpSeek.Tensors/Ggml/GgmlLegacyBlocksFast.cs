@@ -1,0 +1,58 @@
+// Boundary: vectorised decoding of ggml's legacy 32-element blocks Q4_1, Q5_0, Q5_1 and of Q8_K (256
+// int8 codes, f32 scale). Codes are unpacked 32 at a time in byte vectors and widened to float; each
+// output is then the twin's float operations in GgmlLegacyBlocks' order — Q4_1/Q5_1 code x d + m
+// (two roundings, never fused), Q5_0 (code - 16) x d with the subtraction in integers, Q8_K d x code —
+// so the values equal the scalar twin bit for bit (tested). Callers check Avx2.IsSupported.
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using static SharpSeek.Tensors.Ggml.GgmlLanes;
+
+namespace SharpSeek.Tensors.Ggml;
+
+internal static class GgmlLegacyBlocksFast
+{
+    // y[0..32) = code x d + m, lane by lane
+    private static void MulAdd32(Vector256<sbyte> codes, float d, float m, Span<float> y)
+    {
+        var (a, b, c, e) = Widen(codes);
+        var vd = Vector256.Create(d);
+        var vm = Vector256.Create(m);
+        Store(a * vd + vm, y, 0);
+        Store(b * vd + vm, y, 8);
+        Store(c * vd + vm, y, 16);
+        Store(e * vd + vm, y, 24);
+    }
+
+    private static void Mul32(Vector256<sbyte> codes, float d, Span<float> y, int at)
+    {
+        var (a, b, c, e) = Widen(codes);
+        var vd = Vector256.Create(d);
+        Store(a * vd, y, at);
+        Store(b * vd, y, at + 8);
+        Store(c * vd, y, at + 16);
+        Store(e * vd, y, at + 24);
+    }
+
+    // The fifth bit of element i is bit i of the block's qh word, placed at bit 4.
+    private static Vector256<byte> FifthBits(ReadOnlySpan<byte> x, int at) => Bits32(BitConverter.ToUInt32(x.Slice(at, 4))) & Vector256.Create((byte)0x10);
+
+    public static void Q4_1(ReadOnlySpan<byte> x, Span<float> y) =>
+        MulAdd32(Nibbles(x.Slice(4, 16)).AsSByte(), GgmlBlocks.Half(x, 0), GgmlBlocks.Half(x, 2), y);
+
+    public static void Q5_0(ReadOnlySpan<byte> x, Span<float> y)
+    {
+        // (nibble | fifth bit) - 16 wraps to the signed code -16..15 in a byte
+        Vector256<byte> q = (Nibbles(x.Slice(6, 16)) | FifthBits(x, 2)) - Vector256.Create((byte)16);
+        Mul32(q.AsSByte(), GgmlBlocks.Half(x, 0), y, 0);
+    }
+
+    public static void Q5_1(ReadOnlySpan<byte> x, Span<float> y) =>
+        MulAdd32((Nibbles(x.Slice(8, 16)) | FifthBits(x, 4)).AsSByte(), GgmlBlocks.Half(x, 0), GgmlBlocks.Half(x, 2), y);
+
+    public static void Q8_K(ReadOnlySpan<byte> x, Span<float> y)
+    {
+        float d = BitConverter.ToSingle(x[..4]);
+        ReadOnlySpan<sbyte> qs = MemoryMarshal.Cast<byte, sbyte>(x.Slice(4, 256));
+        for (int j = 0; j < 256; j += 32) Mul32(Vector256.Create(qs.Slice(j, 32)), d, y, j);
+    }
+}
