@@ -1,6 +1,7 @@
 // Entry point. `--quick` runs an in-process Stopwatch sweep (median of repeated calls, GB/s of
 // weight bytes streamed); `--head` the vocabulary head against read bandwidth (HeadBench); `--index`
-// the indexer scoring (IndexBench); anything else goes to BenchmarkDotNet (e.g. `--filter * --job short`).
+// the indexer scoring (IndexBench); `--ggml [TYPE...]` ggml block decoding, twin against vectorised
+// (GgmlBench); anything else goes to BenchmarkDotNet (e.g. `--filter * --job short`).
 using System.Diagnostics;
 using BenchmarkDotNet.Running;
 using SharpSeek.Tensors;
@@ -17,6 +18,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "--head") { HeadBench.Run(); return; }
         if (args.Length > 0 && args[0] == "--index") { IndexBench.Run(); return; }
         if (args.Length > 0 && args[0] == "--int8") { Int8Bench.Run(); return; }
+        if (args.Length > 0 && args[0] == "--ggml") { GgmlBench.Run(args[1..]); return; }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 

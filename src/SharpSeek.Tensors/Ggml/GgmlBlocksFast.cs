@@ -78,8 +78,9 @@ public static class GgmlBlocksFast
                     break;
                 }
                 case GgmlType.Q4_0:
+                    // nibble - 8 wraps to the signed code -8..7 in a byte
                     d = GgmlBlocks.Half(x, 0);
-                    for (int j = 0; j < 16; j++) { codes[j] = (x[2 + j] & 0x0F) - 8; codes[j + 16] = (x[2 + j] >> 4) - 8; }
+                    GgmlLanes.WidenSigned((GgmlLanes.Nibbles(x.Slice(2, 16)) - Vector256.Create((byte)8)).AsSByte(), codes);
                     break;
                 default:   // MXFP4
                     d = GgmlNonLinearBlocks.Mxfp4Scale(x[0]);

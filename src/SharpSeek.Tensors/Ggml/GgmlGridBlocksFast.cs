@@ -6,6 +6,7 @@
 // IQ1's dl x (g + delta) is the twin's one sum and one product; the scales are the twin's scalars
 // in the twin's order (GgmlGridBlocks). Tested bit for bit against it. Callers check Avx2.IsSupported.
 using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static SharpSeek.Tensors.Ggml.GgmlLanes;
 
@@ -13,13 +14,17 @@ namespace SharpSeek.Tensors.Ggml;
 
 internal static class GgmlGridBlocksFast
 {
-    private const float Iq1Delta = 0.125f;
+    // IQ1's delta, 0.125f (0x3E000000), negative where the given bit of the word is set: no branch
+    // on a bit that is random in real blocks
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Iq1Delta(int word, int bit) => BitConverter.Int32BitsToSingle(0x3E000000 | ((word >> bit) & 1) << 31);
 
     private static ReadOnlySpan<ulong> Grid8(byte[] table) => MemoryMarshal.Cast<byte, ulong>(table);
 
     private static ReadOnlySpan<uint> Grid4(byte[] table) => MemoryMarshal.Cast<byte, uint>(table);
 
     // Byte i is -code[i] where bit i of signs is set: (g ^ m) - m with m = 0xFF or 0.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<sbyte> Signed(Vector256<byte> codes, uint signs)
     {
         Vector256<byte> m = Bits32(signs);
@@ -27,6 +32,7 @@ internal static class GgmlGridBlocksFast
     }
 
     // y[at..at + 32) = lanes 0..15 x s0, lanes 16..31 x s1
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Scale(Vector256<sbyte> codes, float s0, float s1, Span<float> y, int at)
     {
         var (a, b, c, e) = Widen(codes);
@@ -39,6 +45,7 @@ internal static class GgmlGridBlocksFast
     }
 
     // Four 7-bit stored sign patterns (bits 7l.. of aux) completed to four sign bytes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint SignWord(uint aux) =>
         (uint)GgmlGridBlocks.Signs((int)aux & 127) | (uint)GgmlGridBlocks.Signs((int)(aux >> 7) & 127) << 8
         | (uint)GgmlGridBlocks.Signs((int)(aux >> 14) & 127) << 16 | (uint)GgmlGridBlocks.Signs((int)(aux >> 21) & 127) << 24;
@@ -123,6 +130,7 @@ internal static class GgmlGridBlocksFast
     }
 
     // y[at..at + 32) = dl x (g + delta_l) for the four 8-lane groups l (grid values -1, 0, 1)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ShiftScale(Vector256<ulong> g, float dl1, float dl2, float d0, float d1, float d2, float d3, Span<float> y, int at)
     {
         var (a, b, c, e) = Widen(g.AsSByte());
@@ -144,7 +152,7 @@ internal static class GgmlGridBlocksFast
         {
             int qh = qhs[ib];
             float dl = d * (2 * ((qh >> 12) & 7) + 1);
-            float delta = (qh & 0x8000) != 0 ? -Iq1Delta : Iq1Delta;
+            float delta = Iq1Delta(qh, 15);
             var g = Vector256.Create(grid[qs[4 * ib] | (qh & 7) << 8], grid[qs[4 * ib + 1] | (qh >> 3 & 7) << 8],
                 grid[qs[4 * ib + 2] | (qh >> 6 & 7) << 8], grid[qs[4 * ib + 3] | (qh >> 9 & 7) << 8]);
             ShiftScale(g, dl, dl, delta, delta, delta, delta, y, 32 * ib);
@@ -165,8 +173,7 @@ internal static class GgmlGridBlocksFast
             int h0 = qh[2 * ib], h1 = qh[2 * ib + 1];
             var g = Vector256.Create(grid[qs[4 * ib] | ((h0 << 8) & 0x700)], grid[qs[4 * ib + 1] | ((h0 << 4) & 0x700)],
                 grid[qs[4 * ib + 2] | ((h1 << 8) & 0x700)], grid[qs[4 * ib + 3] | ((h1 << 4) & 0x700)]);
-            ShiftScale(g, dl1, dl2, (h0 & 0x08) != 0 ? -Iq1Delta : Iq1Delta, (h0 & 0x80) != 0 ? -Iq1Delta : Iq1Delta,
-                (h1 & 0x08) != 0 ? -Iq1Delta : Iq1Delta, (h1 & 0x80) != 0 ? -Iq1Delta : Iq1Delta, y, 32 * ib);
+            ShiftScale(g, dl1, dl2, Iq1Delta(h0, 3), Iq1Delta(h0, 7), Iq1Delta(h1, 3), Iq1Delta(h1, 7), y, 32 * ib);
         }
     }
 }

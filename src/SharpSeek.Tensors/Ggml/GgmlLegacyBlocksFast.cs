@@ -4,6 +4,7 @@
 // (two roundings, never fused), Q5_0 (code - 16) x d with the subtraction in integers, Q8_K d x code —
 // so the values equal the scalar twin bit for bit (tested). Callers check Avx2.IsSupported.
 using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static SharpSeek.Tensors.Ggml.GgmlLanes;
 
@@ -12,6 +13,7 @@ namespace SharpSeek.Tensors.Ggml;
 internal static class GgmlLegacyBlocksFast
 {
     // y[0..32) = code x d + m, lane by lane
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MulAdd32(Vector256<sbyte> codes, float d, float m, Span<float> y)
     {
         var (a, b, c, e) = Widen(codes);
@@ -23,6 +25,7 @@ internal static class GgmlLegacyBlocksFast
         Store(e * vd + vm, y, 24);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Mul32(Vector256<sbyte> codes, float d, Span<float> y, int at)
     {
         var (a, b, c, e) = Widen(codes);
@@ -34,6 +37,7 @@ internal static class GgmlLegacyBlocksFast
     }
 
     // The fifth bit of element i is bit i of the block's qh word, placed at bit 4.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> FifthBits(ReadOnlySpan<byte> x, int at) => Bits32(BitConverter.ToUInt32(x.Slice(at, 4))) & Vector256.Create((byte)0x10);
 
     public static void Q4_1(ReadOnlySpan<byte> x, Span<float> y) =>

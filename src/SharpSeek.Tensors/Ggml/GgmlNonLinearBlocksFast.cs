@@ -3,6 +3,7 @@
 // (all within a signed byte) widen to float, and each output is the twin's one product scale x value
 // (IQ4_XS's sub-block scale d x (ls - 32) computed first as a scalar, as GgmlNonLinearBlocks does), so
 // the values equal the scalar twin bit for bit (tested). Callers check Avx2.IsSupported.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static SharpSeek.Tensors.Ggml.GgmlLanes;
 
@@ -16,6 +17,7 @@ internal static class GgmlNonLinearBlocksFast
         -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
 
     // y[at..at + 32) = scale x book[nibble] for the 16 packed bytes qs16
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Decode32(ReadOnlySpan<byte> qs16, float scale, Span<float> y, int at)
     {
         var (a, b, c, e) = Widen(Lookup16(Book, Nibbles(qs16)));
