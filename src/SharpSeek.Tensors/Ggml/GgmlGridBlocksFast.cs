@@ -31,19 +31,6 @@ internal static class GgmlGridBlocksFast
         return ((codes ^ m) - m).AsSByte();
     }
 
-    // y[at..at + 32) = lanes 0..15 x s0, lanes 16..31 x s1
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Scale(Vector256<sbyte> codes, float s0, float s1, Span<float> y, int at)
-    {
-        var (a, b, c, e) = Widen(codes);
-        var v0 = Vector256.Create(s0);
-        var v1 = Vector256.Create(s1);
-        Store(v0 * a, y, at);
-        Store(v0 * b, y, at + 8);
-        Store(v1 * c, y, at + 16);
-        Store(v1 * e, y, at + 24);
-    }
-
     // Four 7-bit stored sign patterns (bits 7l.. of aux) completed to four sign bytes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint SignWord(uint aux) =>
@@ -60,7 +47,7 @@ internal static class GgmlGridBlocksFast
             uint aux1 = BitConverter.ToUInt32(q[4..]);
             float db = d * (0.5f + (aux1 >> 28)) * 0.25f;
             var g = Vector256.Create(grid[q[0]], grid[q[1]], grid[q[2]], grid[q[3]]).AsByte();
-            Scale(Signed(g, SignWord(aux1)), db, db, y, 32 * ib);
+            Scale32(Signed(g, SignWord(aux1)), db, db, y, 32 * ib);
         }
     }
 
@@ -77,7 +64,7 @@ internal static class GgmlGridBlocksFast
             var g = Vector256.Create(grid[q0 & 511], grid[q1 & 511], grid[q2 & 511], grid[q3 & 511]).AsByte();
             uint signs = (uint)GgmlGridBlocks.Signs(q0 >> 9) | (uint)GgmlGridBlocks.Signs(q1 >> 9) << 8
                 | (uint)GgmlGridBlocks.Signs(q2 >> 9) << 16 | (uint)GgmlGridBlocks.Signs(q3 >> 9) << 24;
-            Scale(Signed(g, signs), db0, db1, y, 32 * ib);
+            Scale32(Signed(g, signs), db0, db1, y, 32 * ib);
         }
     }
 
@@ -93,7 +80,7 @@ internal static class GgmlGridBlocksFast
             int h = qh[ib];
             var g = Vector256.Create(grid[qs[4 * ib] | (h & 3) << 8], grid[qs[4 * ib + 1] | (h >> 2 & 3) << 8],
                 grid[qs[4 * ib + 2] | (h >> 4 & 3) << 8], grid[qs[4 * ib + 3] | (h >> 6 & 3) << 8]).AsByte();
-            Scale(Signed(g, signs[ib]), db0, db1, y, 32 * ib);
+            Scale32(Signed(g, signs[ib]), db0, db1, y, 32 * ib);
         }
     }
 
@@ -108,7 +95,7 @@ internal static class GgmlGridBlocksFast
             float db = d * (0.5f + (aux[ib] >> 28)) * 0.5f;
             ReadOnlySpan<byte> q = qs.Slice(8 * ib, 8);
             var g = Vector256.Create(grid[q[0]], grid[q[1]], grid[q[2]], grid[q[3]], grid[q[4]], grid[q[5]], grid[q[6]], grid[q[7]]).AsByte();
-            Scale(Signed(g, SignWord(aux[ib])), db, db, y, 32 * ib);
+            Scale32(Signed(g, SignWord(aux[ib])), db, db, y, 32 * ib);
         }
     }
 
@@ -125,7 +112,7 @@ internal static class GgmlGridBlocksFast
             int h = qh[ib];   // entry k takes bit k of qh as its ninth index bit
             var g = Vector256.Create(grid[q[0] | (h & 1) << 8], grid[q[1] | (h >> 1 & 1) << 8], grid[q[2] | (h >> 2 & 1) << 8], grid[q[3] | (h >> 3 & 1) << 8],
                 grid[q[4] | (h >> 4 & 1) << 8], grid[q[5] | (h >> 5 & 1) << 8], grid[q[6] | (h >> 6 & 1) << 8], grid[q[7] | (h >> 7 & 1) << 8]).AsByte();
-            Scale(Signed(g, signs[ib]), db, db, y, 32 * ib);
+            Scale32(Signed(g, signs[ib]), db, db, y, 32 * ib);
         }
     }
 

@@ -12,51 +12,28 @@ namespace SharpSeek.Tensors.Ggml;
 
 internal static class GgmlLegacyBlocksFast
 {
-    // y[0..32) = code x d + m, lane by lane
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MulAdd32(Vector256<sbyte> codes, float d, float m, Span<float> y)
-    {
-        var (a, b, c, e) = Widen(codes);
-        var vd = Vector256.Create(d);
-        var vm = Vector256.Create(m);
-        Store(a * vd + vm, y, 0);
-        Store(b * vd + vm, y, 8);
-        Store(c * vd + vm, y, 16);
-        Store(e * vd + vm, y, 24);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Mul32(Vector256<sbyte> codes, float d, Span<float> y, int at)
-    {
-        var (a, b, c, e) = Widen(codes);
-        var vd = Vector256.Create(d);
-        Store(a * vd, y, at);
-        Store(b * vd, y, at + 8);
-        Store(c * vd, y, at + 16);
-        Store(e * vd, y, at + 24);
-    }
-
     // The fifth bit of element i is bit i of the block's qh word, placed at bit 4.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> FifthBits(ReadOnlySpan<byte> x, int at) => Bits32(BitConverter.ToUInt32(x.Slice(at, 4))) & Vector256.Create((byte)0x10);
 
     public static void Q4_1(ReadOnlySpan<byte> x, Span<float> y) =>
-        MulAdd32(Nibbles(x.Slice(4, 16)).AsSByte(), GgmlBlocks.Half(x, 0), GgmlBlocks.Half(x, 2), y);
+        ScaleAdd32(Nibbles(x.Slice(4, 16)).AsSByte(), GgmlBlocks.Half(x, 0), GgmlBlocks.Half(x, 2), y, 0);
 
     public static void Q5_0(ReadOnlySpan<byte> x, Span<float> y)
     {
         // (nibble | fifth bit) - 16 wraps to the signed code -16..15 in a byte
         Vector256<byte> q = (Nibbles(x.Slice(6, 16)) | FifthBits(x, 2)) - Vector256.Create((byte)16);
-        Mul32(q.AsSByte(), GgmlBlocks.Half(x, 0), y, 0);
+        float d = GgmlBlocks.Half(x, 0);
+        Scale32(q.AsSByte(), d, d, y, 0);
     }
 
     public static void Q5_1(ReadOnlySpan<byte> x, Span<float> y) =>
-        MulAdd32((Nibbles(x.Slice(8, 16)) | FifthBits(x, 4)).AsSByte(), GgmlBlocks.Half(x, 0), GgmlBlocks.Half(x, 2), y);
+        ScaleAdd32((Nibbles(x.Slice(8, 16)) | FifthBits(x, 4)).AsSByte(), GgmlBlocks.Half(x, 0), GgmlBlocks.Half(x, 2), y, 0);
 
     public static void Q8_K(ReadOnlySpan<byte> x, Span<float> y)
     {
         float d = BitConverter.ToSingle(x[..4]);
         ReadOnlySpan<sbyte> qs = MemoryMarshal.Cast<byte, sbyte>(x.Slice(4, 256));
-        for (int j = 0; j < 256; j += 32) Mul32(Vector256.Create(qs.Slice(j, 32)), d, y, j);
+        for (int j = 0; j < 256; j += 32) Scale32(Vector256.Create(qs.Slice(j, 32)), d, d, y, j);
     }
 }

@@ -16,19 +16,11 @@ internal static class GgmlNonLinearBlocksFast
         (sbyte)-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113,
         -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
 
-    // y[at..at + 32) = scale x book[nibble] for the 16 packed bytes qs16
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Decode32(ReadOnlySpan<byte> qs16, float scale, Span<float> y, int at)
+    public static void IQ4_NL(ReadOnlySpan<byte> x, Span<float> y)
     {
-        var (a, b, c, e) = Widen(Lookup16(Book, Nibbles(qs16)));
-        var s = Vector256.Create(scale);
-        Store(s * a, y, at);
-        Store(s * b, y, at + 8);
-        Store(s * c, y, at + 16);
-        Store(s * e, y, at + 24);
+        float d = GgmlBlocks.Half(x, 0);
+        Scale32(Lookup16(Book, Nibbles(x.Slice(2, 16))), d, d, y, 0);
     }
-
-    public static void IQ4_NL(ReadOnlySpan<byte> x, Span<float> y) => Decode32(x.Slice(2, 16), GgmlBlocks.Half(x, 0), y, 0);
 
     public static void IQ4_XS(ReadOnlySpan<byte> x, Span<float> y)
     {
@@ -38,7 +30,8 @@ internal static class GgmlNonLinearBlocksFast
         for (int ib = 0; ib < 8; ib++)
         {
             int ls = ((scalesL[ib / 2] >> (4 * (ib % 2))) & 0xF) | (((scalesH >> (2 * ib)) & 3) << 4);
-            Decode32(x.Slice(8 + 16 * ib, 16), d * (ls - 32), y, 32 * ib);
+            float dl = d * (ls - 32);
+            Scale32(Lookup16(Book, Nibbles(x.Slice(8 + 16 * ib, 16))), dl, dl, y, 32 * ib);
         }
     }
 }
