@@ -1,9 +1,9 @@
 // Boundary: vectorised decoding of every ggml block format into float32 panels for the matmul, one
 // dispatch by type: the K formats decode in GgmlKBlocksFast, Q4_0/Q4_1/Q5_0/Q5_1/Q8_0/Q8_K in
 // GgmlLegacyBlocksFast, IQ4_NL/IQ4_XS/MXFP4 in GgmlNonLinearBlocksFast, the IQ grid formats in
-// GgmlGridBlocksFast, F16/BF16/F32 in GgmlFloatsFast.
+// GgmlGridBlocksFast, TQ1_0/TQ2_0 in GgmlTernaryBlocksFast, F16/BF16/F32 in GgmlFloatsFast.
 // Every output is the twin's float operations in GgmlBlocks' order, so the vector path equals its
-// scalar twin bit for bit (tested); TQ1_0/TQ2_0, and CPUs without AVX2, take the twin.
+// scalar twin bit for bit (tested); CPUs without AVX2 take the twin.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -12,7 +12,7 @@ namespace SharpSeek.Tensors.Ggml;
 public static class GgmlBlocksFast
 {
     public static bool IsVectorised(GgmlType type) =>
-        Vector256.IsHardwareAccelerated && Avx2.IsSupported && type is not (GgmlType.TQ1_0 or GgmlType.TQ2_0) && GgmlBlocks.CanDequantize(type);
+        Vector256.IsHardwareAccelerated && Avx2.IsSupported && GgmlBlocks.CanDequantize(type);
 
     /// <summary>Same contract and values as <see cref="GgmlBlocks.Dequantize"/>.</summary>
     public static void Dequantize(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
@@ -51,6 +51,8 @@ public static class GgmlBlocksFast
                     case GgmlType.IQ3_XXS: GgmlGridBlocksFast.IQ3_XXS(x, y); break;
                     case GgmlType.IQ3_S: GgmlGridBlocksFast.IQ3_S(x, y); break;
                     case GgmlType.IQ1_S: GgmlGridBlocksFast.IQ1_S(x, y); break;
+                    case GgmlType.TQ1_0: GgmlTernaryBlocksFast.TQ1_0(x, y); break;
+                    case GgmlType.TQ2_0: GgmlTernaryBlocksFast.TQ2_0(x, y); break;
                     default: GgmlGridBlocksFast.IQ1_M(x, y); break;
                 }
             }

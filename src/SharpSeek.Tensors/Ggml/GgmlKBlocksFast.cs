@@ -2,8 +2,8 @@
 // into float32 panels. Codes are unpacked 32 at a time in byte vectors and widened to float; each output
 // is then the twin's float operations in the twin's order (scale products computed once per sub-block
 // as scalars, exactly as GgmlKBlocks does), so the values equal the scalar twin bit for bit (tested).
-// Callers check Vector256.IsHardwareAccelerated. Every code here lies
-// in -32..63, so one signed widening serves them all.
+// Callers check Avx2.IsSupported (GgmlBlocksFast.IsVectorised). Every code here lies in -32..63, so
+// one signed widening serves them all.
 using System.Runtime.Intrinsics;
 using static SharpSeek.Tensors.Ggml.GgmlLanes;
 

@@ -2,10 +2,9 @@
 // (32): the 32 nibbles of 16 packed bytes index the 16-entry book with one byte shuffle, the book
 // values (all within a signed byte) widen to float, and each output is the twin's one product
 // scale x value (IQ4_XS's sub-block scale d x (ls - 32) computed first as a scalar; MXFP4's 2^(e-128)
-// as GgmlNonLinearBlocks.Mxfp4Scale), so
-// the values equal the scalar twin bit for bit (tested). With AVX-512, MXFP4 instead permutes its
-// scaled book (exact: the scale is a power of two). Callers check Avx2.IsSupported.
-using System.Runtime.CompilerServices;
+// as GgmlNonLinearBlocks.Mxfp4Scale), so the values equal the scalar twin bit for bit (tested). With
+// AVX-512, MXFP4 instead permutes its scaled book (exact: the scale is a power of two). Callers check
+// Avx2.IsSupported.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using static SharpSeek.Tensors.Ggml.GgmlLanes;
