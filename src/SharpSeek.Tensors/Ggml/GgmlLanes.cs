@@ -1,7 +1,8 @@
 // Boundary: the vector steps every fast ggml block decoder shares, written once: widening 32 byte
 // codes to float lanes, spreading 32 bits to 32 byte masks, splitting 16 packed bytes into their 32
-// nibbles in ggml's element order, and storing float lanes into a block's output. No float arithmetic
-// happens here, so these steps cannot change a decoded value. Callers check Avx2.IsSupported.
+// nibbles in ggml's element order, 16-entry book lookups, and the 32-value scale-and-store whose float
+// operations each helper names (s x code; s x code - m; code x d + m), so a decoder picks the one in
+// its twin's order. With AVX-512 these widen 16 lanes at a time, else 8. Callers check Avx2.IsSupported.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -11,17 +12,6 @@ namespace SharpSeek.Tensors.Ggml;
 
 internal static class GgmlLanes
 {
-    /// <summary>32 signed byte codes -> 32 floats (unsigned codes below 128 pass as they are).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void WidenSigned(Vector256<sbyte> v, Span<float> dst)
-    {
-        var (a, b, c, d) = Widen(v);
-        a.CopyTo(dst);
-        b.CopyTo(dst[8..]);
-        c.CopyTo(dst[16..]);
-        d.CopyTo(dst[24..]);
-    }
-
     /// <summary>32 signed byte codes as four float vectors, lanes 0..7, 8..15, 16..23, 24..31 (exact).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Widen(Vector256<sbyte> v)
