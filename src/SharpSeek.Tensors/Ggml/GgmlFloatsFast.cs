@@ -1,8 +1,9 @@
 // Boundary: vectorised widening of ggml's plain float element types (F16, BF16, F32) into float32
-// panels, eight elements a lane group, integer operations only. F16 follows Codecs.F16.Decode case by
-// case — normal codes re-biased, zeros and subnormals code x 2^-24 (exact), infinities and NaNs keep
-// their payload with the quiet bit set — so every one of the 65,536 codes gives the twin's bits
-// (tested). Callers check Vector256.IsHardwareAccelerated.
+// panels, eight lanes at a time with integer operations (one exact multiply for subnormals). F16
+// follows Codecs.F16.Decode case by case — normal codes re-biased, zeros and subnormals code x 2^-24
+// (exact), infinities and NaNs keep their payload with the quiet bit set — so every one of the 65,536
+// codes gives the twin's bits (tested). A 16-lane AVX-512 copy of F16x8 measured 2.5x slower (2.0 vs
+// 5.1 GB/s), so there is none. Callers check Avx2.IsSupported.
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
