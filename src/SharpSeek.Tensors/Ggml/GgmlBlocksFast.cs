@@ -1,17 +1,18 @@
-// Boundary: vectorised decoding of the ggml block formats llama.cpp's V4 conversion produces
-// (Q8_0 for FP8 matrices, MXFP4 for FP4 experts) and Q4_0, into float32 panels for the matmul;
-// Q2_K, Q4_K, Q6_K and IQ2_XXS (the community low-bit expert formats) are in GgmlKBlocksFast.
-// Every output is one product (code x scale) exactly as in GgmlBlocks, so the vector path equals
-// its scalar twin bit for bit (tested); other formats, and CPUs without 256-bit vectors, take the twin.
+// Boundary: vectorised decoding of every ggml block format into float32 panels for the matmul, one
+// dispatch by type: the K formats decode in GgmlKBlocksFast, Q4_0/Q4_1/Q5_0/Q5_1/Q8_0/Q8_K in
+// GgmlLegacyBlocksFast, IQ4_NL/IQ4_XS/MXFP4 in GgmlNonLinearBlocksFast, the IQ grid formats in
+// GgmlGridBlocksFast, TQ1_0/TQ2_0 in GgmlTernaryBlocksFast, F16/BF16/F32 in GgmlFloatsFast.
+// Every output is the twin's float operations in GgmlBlocks' order, so the vector path equals its
+// scalar twin bit for bit (tested); CPUs without AVX2 take the twin.
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SharpSeek.Tensors.Ggml;
 
 public static class GgmlBlocksFast
 {
     public static bool IsVectorised(GgmlType type) =>
-        Vector256.IsHardwareAccelerated && type is GgmlType.Q8_0 or GgmlType.MXFP4 or GgmlType.Q4_0
-            or GgmlType.Q2_K or GgmlType.Q4_K or GgmlType.Q6_K or GgmlType.IQ2_XXS;
+        Vector256.IsHardwareAccelerated && Avx2.IsSupported && GgmlBlocks.CanDequantize(type);
 
     /// <summary>Same contract and values as <see cref="GgmlBlocks.Dequantize"/>.</summary>
     public static void Dequantize(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
@@ -22,6 +23,12 @@ public static class GgmlBlocksFast
         {
             GgmlBlocks.Dequantize(type, src, dst);   // the twin names the size error
             return;
+        }
+        switch (type)
+        {
+            case GgmlType.F32: GgmlFloatsFast.F32(src, dst); return;
+            case GgmlType.F16: GgmlFloatsFast.F16(src, dst); return;
+            case GgmlType.BF16: GgmlFloatsFast.BF16(src, dst); return;
         }
         if (info.BlockElements == 256)
         {
@@ -34,59 +41,42 @@ public static class GgmlBlocksFast
                     case GgmlType.Q2_K: GgmlKBlocksFast.Q2_K(x, y); break;
                     case GgmlType.Q4_K: GgmlKBlocksFast.Q4_K(x, y); break;
                     case GgmlType.Q6_K: GgmlKBlocksFast.Q6_K(x, y); break;
-                    default: GgmlKBlocksFast.IQ2_XXS(x, y); break;
+                    case GgmlType.Q3_K: GgmlKBlocksFast.Q3_K(x, y); break;
+                    case GgmlType.Q5_K: GgmlKBlocksFast.Q5_K(x, y); break;
+                    case GgmlType.Q8_K: GgmlLegacyBlocksFast.Q8_K(x, y); break;
+                    case GgmlType.IQ4_XS: GgmlNonLinearBlocksFast.IQ4_XS(x, y); break;
+                    case GgmlType.IQ2_XXS: GgmlGridBlocksFast.IQ2_XXS(x, y); break;
+                    case GgmlType.IQ2_XS: GgmlGridBlocksFast.IQ2_XS(x, y); break;
+                    case GgmlType.IQ2_S: GgmlGridBlocksFast.IQ2_S(x, y); break;
+                    case GgmlType.IQ3_XXS: GgmlGridBlocksFast.IQ3_XXS(x, y); break;
+                    case GgmlType.IQ3_S: GgmlGridBlocksFast.IQ3_S(x, y); break;
+                    case GgmlType.IQ1_S: GgmlGridBlocksFast.IQ1_S(x, y); break;
+                    case GgmlType.TQ1_0: GgmlTernaryBlocksFast.TQ1_0(x, y); break;
+                    case GgmlType.TQ2_0: GgmlTernaryBlocksFast.TQ2_0(x, y); break;
+                    default: GgmlGridBlocksFast.IQ1_M(x, y); break;
                 }
             }
             return;
         }
-        if (type == GgmlType.MXFP4 && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        if (type == GgmlType.MXFP4 && Avx512F.IsSupported)
         {
-            Mxfp4Permute(src, dst);
+            GgmlNonLinearBlocksFast.Mxfp4Permute(src, dst);
             return;
         }
-        int blocks = dst.Length / 32;
-        Span<float> codes = stackalloc float[32];
-        for (int b = 0; b < blocks; b++)
-        {
-            ReadOnlySpan<byte> x = src.Slice(b * info.BlockBytes, info.BlockBytes);
-            float d;
-            switch (type)
-            {
-                case GgmlType.Q8_0:
-                {
-                    // 32 signed codes widened to float in vectors: sbyte -> short -> int -> float.
-                    d = GgmlBlocks.Half(x, 0);
-                    GgmlKBlocksFast.WidenSigned(Vector256.Create(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(x.Slice(2, 32))), codes);
-                    break;
-                }
-                case GgmlType.Q4_0:
-                    d = GgmlBlocks.Half(x, 0);
-                    for (int j = 0; j < 16; j++) { codes[j] = (x[2 + j] & 0x0F) - 8; codes[j + 16] = (x[2 + j] >> 4) - 8; }
-                    break;
-                default:   // MXFP4
-                    d = GgmlNonLinearBlocks.Mxfp4Scale(x[0]);
-                    ReadOnlySpan<sbyte> book = GgmlNonLinearBlocks.Mxfp4;
-                    for (int j = 0; j < 16; j++) { codes[j] = book[x[1 + j] & 0xF]; codes[j + 16] = book[x[1 + j] >> 4]; }
-                    break;
-            }
-            // 4. 32 products code x scale, eight lanes at a time                     [32]
-            var scale = Vector256.Create(d);
-            Span<float> y = dst.Slice(32 * b, 32);
-            for (int j = 0; j < 32; j += 8) (Vector256.Create<float>(codes.Slice(j, 8)) * scale).CopyTo(y.Slice(j, 8));
-        }
-    }
-
-    /// <summary>MXFP4 with AVX-512: the block's code book scaled once (exact: a power of two), then two 16-lane permutes by the nibbles.</summary>
-    private static void Mxfp4Permute(ReadOnlySpan<byte> src, Span<float> dst)
-    {
-        var book = Vector512.Create(0f, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12);
         for (int b = 0; b < dst.Length / 32; b++)
         {
-            ReadOnlySpan<byte> x = src.Slice(17 * b, 17);
-            var scaled = book * Vector512.Create(GgmlNonLinearBlocks.Mxfp4Scale(x[0]));
-            Vector512<uint> codes = System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512UInt32(Vector128.Create(x.Slice(1, 16)));
-            System.Runtime.Intrinsics.X86.Avx512F.PermuteVar16x32(scaled, codes.AsInt32()).CopyTo(dst.Slice(32 * b, 16));   // low 4 index bits count
-            System.Runtime.Intrinsics.X86.Avx512F.PermuteVar16x32(scaled, Vector512.ShiftRightLogical(codes, 4).AsInt32()).CopyTo(dst.Slice(32 * b + 16, 16));
+            ReadOnlySpan<byte> x = src.Slice(b * info.BlockBytes, info.BlockBytes);
+            Span<float> y = dst.Slice(32 * b, 32);
+            switch (type)
+            {
+                case GgmlType.Q8_0: GgmlLegacyBlocksFast.Q8_0(x, y); break;
+                case GgmlType.Q4_0: GgmlLegacyBlocksFast.Q4_0(x, y); break;
+                case GgmlType.Q4_1: GgmlLegacyBlocksFast.Q4_1(x, y); break;
+                case GgmlType.Q5_0: GgmlLegacyBlocksFast.Q5_0(x, y); break;
+                case GgmlType.Q5_1: GgmlLegacyBlocksFast.Q5_1(x, y); break;
+                case GgmlType.IQ4_NL: GgmlNonLinearBlocksFast.IQ4_NL(x, y); break;
+                default: GgmlNonLinearBlocksFast.MXFP4(x, y); break;
+            }
         }
     }
 }
