@@ -32,8 +32,8 @@ public sealed class Expert<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> g = work.Span(Scratch.ExpertG, tokens * _inter), u = work.Span(Scratch.ExpertU, tokens * _inter);
         // 1. g = w1 x, u = w3 x   [T, inter]; a short float32 product (the shared expert of a decode step)
-        //    runs both in one region of the worker team, with the same bits (MatMulBatch)
-        if (typeof(T) == typeof(float) && tokens < ShortProduct && !_w1.QuantizeInput && !_w3.QuantizeInput && x.Length >= tokens * _dim) BothInOneRegion(x, g, u, tokens, work);
+        //    runs both in one region of the worker team, with the same bits (MatMulBatch); an input tap (imatrix) sees each through Linear
+        if (typeof(T) == typeof(float) && tokens < ShortProduct && !_w1.QuantizeInput && !_w3.QuantizeInput && _w1.InputTap is null && _w3.InputTap is null && x.Length >= tokens * _dim) BothInOneRegion(x, g, u, tokens, work);
         else
         {
             _w1.Forward(x, g, tokens);
