@@ -198,8 +198,8 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// Tokens [t0, end) of one sequence (consecutive positions): memory updates and entry choices token by
     /// token, then one SinkAttentionBlock over keys [window rows before the block, the block's rows, the
-    /// entries any token picked (entry order)] with a mask of what each token sees. An indexed layer ends the
-    /// block early once the picked entries outgrow two top-k sets (long context). Returns where the block ended.
+    /// entries any token picked (entry order)] with a mask of what each token sees. An indexed layer takes no
+    /// further token once the picked entries outgrow one top-k set (long context: at most two sets' worth of keys). Returns where the block ended.
     /// </summary>
     private int AttendBlock(int t0, int end, T[] q, ReadOnlySpan<T> kv, T[] o, long[] positions, IAttentionMemory<T> mem, ProjectedRows rows, ForwardWorkspace<T> work, ITapSink<T>? taps)
     {
@@ -207,7 +207,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         long p0 = positions[t0];
         int nOld = p0 > 0 ? Plan.WindowRowsAt(p0 - 1) : 0;                         // rows [p0 - nOld, p0)
         int entries = Plan.HasCompressed ? Plan.EntriesWithin(positions[end - 1] + 1) : 0;
-        int span = end - t0, limit = _indexer is null ? int.MaxValue : 2 * _indexer.TopK;
+        int span = end - t0, limit = _indexer is null ? int.MaxValue : _indexer.TopK;
         T[] keys = work.Keys((nOld + span + entries) * D);
         // 4a. the window rows before the block, oldest first                          [nOld, D]
         if (nOld > 0) mem.GatherWindow(p0 - 1, keys);
