@@ -66,35 +66,37 @@ public static unsafe class SinkAttentionBlock
     {
         int nPad = PaddedKeys(n);
         float* kt = scratch, s = scratch + (long)nPad * d;
-        // 1. K^T [D, nPad]: key columns, zero past n                                    [D, nPad]
-        Transpose(keys, n, d, kt, nPad);
-        // 2. per (token, head group): S = Q K^T, masked softmax with the sink, O = P K      [tq, G, D]
         int groups = (g + TileKernel.Rows - 1) / TileKernel.Rows;
         var job = new Job { Q = q, Keys = keys, Kt = kt, S = s, O = o, Sinks = sinks, Visible = visible, Scale = scale, G = g, N = n, NPad = nPad, D = d, Groups = groups };
+        bool team = (long)tq * g * n * d * 2 >= ParallelWork;
+        // 1. K^T [D, nPad]: key columns, zero past n; one item per tile of Cols keys, on the team
+        //    for a block of tokens (for one or two, as in decode, a second region costs more than it saves)  [D, nPad]
+        int tiles = nPad / TileKernel.Cols;
+        if (team && tq >= 4 && tiles > 1) WorkerTeam.Shared.Run(tiles, &job, &TransposeTile);
+        else for (int i = 0; i < tiles; i++) TransposeTile(&job, i);
+        // 2. per (token, head group): S = Q K^T, masked softmax with the sink, O = P K           [tq, G, D]
         int items = tq * groups;
-        if ((long)tq * g * n * d * 2 >= ParallelWork && items > 1) WorkerTeam.Shared.Run(items, &job, &Item);
+        if (team && items > 1) WorkerTeam.Shared.Run(items, &job, &Item);
         else for (int i = 0; i < items; i++) Item(&job, i);
     }
 
-    /// <summary>dst[c, r] = src[r, c] for r below rows, dst[c, r] = 0 for r in [rows, ldd); 32 x 32 tiles.</summary>
-    private static void Transpose(float* src, int rows, int cols, float* dst, int ldd)
+    /// <summary>Key tile [tile Cols, (tile + 1) Cols) of K^T: kt[c, r] = keys[r, c], zero for r past n.</summary>
+    private static void TransposeTile(void* state, int tile)
     {
-        const int tile = 32;
-        for (int r0 = 0; r0 < rows; r0 += tile)
+        ref Job j = ref Unsafe.AsRef<Job>(state);
+        int r0 = tile * TileKernel.Cols, r1 = Math.Min(j.N, r0 + TileKernel.Cols), d = j.D;
+        long ld = j.NPad;
+        for (int c0 = 0; c0 < d; c0 += 32)
         {
-            int r1 = Math.Min(rows, r0 + tile);
-            for (int c0 = 0; c0 < cols; c0 += tile)
+            int c1 = Math.Min(d, c0 + 32);
+            for (int r = r0; r < r1; r++)
             {
-                int c1 = Math.Min(cols, c0 + tile);
-                for (int r = r0; r < r1; r++)
-                {
-                    float* sr = src + (long)r * cols;
-                    for (int c = c0; c < c1; c++) dst[(long)c * ldd + r] = sr[c];
-                }
+                float* src = j.Keys + (long)r * d;
+                for (int c = c0; c < c1; c++) j.Kt[c * ld + r] = src[c];
             }
         }
-        if (ldd > rows)
-            for (int c = 0; c < cols; c++) new Span<float>(dst + (long)c * ldd + rows, ldd - rows).Clear();
+        if (r1 < r0 + TileKernel.Cols)
+            for (int c = 0; c < d; c++) new Span<float>(j.Kt + c * ld + r1, r0 + TileKernel.Cols - r1).Clear();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
