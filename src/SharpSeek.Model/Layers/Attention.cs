@@ -199,7 +199,8 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Tokens [t0, end) of one sequence (consecutive positions): memory updates and entry choices token by
     /// token, then one SinkAttentionBlock over keys [window rows before the block, the block's rows, the
     /// entries any token picked (entry order)] with a mask of what each token sees. An indexed layer takes no
-    /// further token once the picked entries outgrow one top-k set (long context: at most two sets' worth of keys). Returns where the block ended.
+    /// further token once the picked entries outgrow one top-k set (long context: at most two sets' worth of keys;
+    /// measured faster than both one token per block and a bound of three sets on a 4,096-token prompt). Returns where the block ended.
     /// </summary>
     private int AttendBlock(int t0, int end, T[] q, ReadOnlySpan<T> kv, T[] o, long[] positions, IAttentionMemory<T> mem, ProjectedRows rows, ForwardWorkspace<T> work, ITapSink<T>? taps)
     {
