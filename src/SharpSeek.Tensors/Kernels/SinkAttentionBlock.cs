@@ -21,7 +21,7 @@ public static unsafe class SinkAttentionBlock
     public static int PaddedKeys(int n) => (n + TileKernel.Cols - 1) / TileKernel.Cols * TileKernel.Cols;
 
     /// <summary>Scratch values Attend needs for <paramref name="queries"/> tokens x <paramref name="g"/> heads, n keys of width d.</summary>
-    public static int ScratchSize(int queries, int g, int n, int d) => PaddedKeys(n) * (d + queries * g);
+    public static int ScratchSize(int queries, int g, int n, int d) => PaddedKeys(n) * (d + queries * g) + (d + PaddedKeys(n)) * TileKernel.Cols;
 
     /// <summary>
     /// q [tq, G, D] (G = sinks.Length), keys [n, D], visible [tq, n] (non-zero: token t attends key i),
@@ -56,28 +56,56 @@ public static unsafe class SinkAttentionBlock
 
     private struct Job
     {
-        public float* Q, Keys, Kt, S, O, Sinks;
+        public float* Q, Keys, Kt, QT, ST, S, O, Sinks;
         public byte* Visible;
         public float Scale;
         public int G, N, NPad, D, Groups;
+        public bool ScoresDone;
     }
 
     private static void AttendF32(float* q, float* keys, byte* visible, float scale, float* sinks, int g, int tq, int n, int d, float* scratch, float* o)
     {
-        int nPad = PaddedKeys(n);
-        float* kt = scratch, s = scratch + (long)nPad * d;
+        int nPad = PaddedKeys(n), cols = TileKernel.Cols, rowsQ = tq * g;
+        float* kt = scratch, s = scratch + (long)nPad * d, qT = s + (long)rowsQ * nPad, sT = qT + (long)d * cols;
         int groups = (g + TileKernel.Rows - 1) / TileKernel.Rows;
-        var job = new Job { Q = q, Keys = keys, Kt = kt, S = s, O = o, Sinks = sinks, Visible = visible, Scale = scale, G = g, N = n, NPad = nPad, D = d, Groups = groups };
+        var job = new Job { Q = q, Keys = keys, Kt = kt, QT = qT, ST = sT, S = s, O = o, Sinks = sinks, Visible = visible, Scale = scale, G = g, N = n, NPad = nPad, D = d, Groups = groups };
         bool team = (long)tq * g * n * d * 2 >= ParallelWork;
-        // 1. K^T [D, nPad]: key columns, zero past n; one item per tile of Cols keys, on the team
-        //    for a block of tokens (for one or two, as in decode, a second region costs more than it saves)  [D, nPad]
-        int tiles = nPad / TileKernel.Cols;
-        if (team && tq >= 4 && tiles > 1) WorkerTeam.Shared.Run(tiles, &job, &TransposeTile);
-        else for (int i = 0; i < tiles; i++) TransposeTile(&job, i);
-        // 2. per (token, head group): S = Q K^T, masked softmax with the sink, O = P K           [tq, G, D]
+        if (rowsQ <= cols)
+        {
+            // 1'. few query rows (decode): S^T = K Q^T over the keys as stored (Q^T [D, Cols], zero past
+            //     tq G), then S [tq G, nPad]: the same fma chains as Q K^T without transposing the keys
+            for (int c = 0; c < d; c++)
+                for (int r = 0; r < cols; r++) qT[c * cols + r] = r < rowsQ ? q[(long)r * d + c] : 0f;
+            int keyTiles = (n + TileKernel.Rows - 1) / TileKernel.Rows;
+            if (team && keyTiles > 1 && n >= 256) WorkerTeam.Shared.Run(keyTiles, &job, &KeyRowsTile);
+            else for (int i = 0; i < keyTiles; i++) KeyRowsTile(&job, i);
+            for (int r = 0; r < rowsQ; r++)
+            {
+                float* sr = s + (long)r * nPad;
+                for (int i = 0; i < n; i++) sr[i] = sT[(long)i * cols + r];
+            }
+            job.ScoresDone = true;
+        }
+        else
+        {
+            // 1. K^T [D, nPad]: key columns, zero past n; one item per tile of Cols keys, on the team
+            //    for a block of tokens (for one or two, as in decode, a second region costs more than it saves)  [D, nPad]
+            int tiles = nPad / cols;
+            if (team && tq >= 4 && tiles > 1) WorkerTeam.Shared.Run(tiles, &job, &TransposeTile);
+            else for (int i = 0; i < tiles; i++) TransposeTile(&job, i);
+        }
+        // 2. per (token, head group): S = Q K^T (unless 1'), masked softmax with the sink, O = P K   [tq, G, D]
         int items = tq * groups;
         if (team && items > 1) WorkerTeam.Shared.Run(items, &job, &Item);
         else for (int i = 0; i < items; i++) Item(&job, i);
+    }
+
+    /// <summary>Keys [tile Rows, (tile + 1) Rows) of S^T = K Q^T (Cols query rows).</summary>
+    private static void KeyRowsTile(void* state, int tile)
+    {
+        ref Job j = ref Unsafe.AsRef<Job>(state);
+        int i0 = tile * TileKernel.Rows, rows = Math.Min(TileKernel.Rows, j.N - i0);
+        TileKernel.Run(j.Keys + (long)i0 * j.D, j.D, j.QT, TileKernel.Cols, j.ST + (long)i0 * TileKernel.Cols, TileKernel.Cols, rows, TileKernel.Cols, j.D, accumulate: false);
     }
 
     /// <summary>Key tile [tile Cols, (tile + 1) Cols) of K^T: kt[c, r] = keys[r, c], zero for r past n.</summary>
@@ -108,7 +136,8 @@ public static unsafe class SinkAttentionBlock
         float* qt = j.Q + ((long)t * j.G + h0) * d, st = j.S + ((long)t * j.G + h0) * nPad, ot = j.O + ((long)t * j.G + h0) * d;
         byte* seen = j.Visible + (long)t * n;
         // a. raw dots of the group's heads with every key                               [rows, nPad]
-        for (int c = 0; c < nPad; c += cols) TileKernel.Run(qt, d, j.Kt + c, nPad, st + c, nPad, rows, cols, d, accumulate: false);
+        if (!j.ScoresDone)
+            for (int c = 0; c < nPad; c += cols) TileKernel.Run(qt, d, j.Kt + c, nPad, st + c, nPad, rows, cols, d, accumulate: false);
         // b. per head: p_i = exp(s_i - m) / denom over the seen keys, 0 elsewhere       [rows, n]
         for (int r = 0; r < rows; r++) Softmax(st + (long)r * nPad, seen, n, j.Scale, j.Sinks[h0 + r]);
         // c. o = P K, column tiles of the output                                        [rows, D]
