@@ -1,5 +1,5 @@
-// Attention over many keys with many heads runs its head groups on the worker team (Attention.
-// AttendHeads): a 16-head, window-only random checkpoint past 128 positions takes that path in both
+// Attention over many keys with many heads runs its (token, head group) items on the worker team
+// (SinkAttentionBlock): a 16-head, window-only random checkpoint past 128 positions takes that path in both
 // float32 and float64, and the two evaluations stay close (a head group written to the wrong heads or
 // keys would not), and chunked prefill equals one-shot there.
 using System.Text.Json.Nodes;

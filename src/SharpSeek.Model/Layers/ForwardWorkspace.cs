@@ -24,8 +24,9 @@ public enum Scratch
 
 public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private T[] _keys = [], _headScores = [], _indexScores = [], _row = [], _entry = [], _indexEntry = [];
+    private T[] _keys = [], _attentionScratch = [], _indexScores = [], _row = [], _entry = [], _indexEntry = [];
     private int[] _chosen = [], _experts = [], _rows = [];
+    private byte[] _picks = [], _seen = [];
     private MatMulProduct[] _products = [];
     private readonly T[][] _slots = new T[Enum.GetValues<Scratch>().Length][];
 
@@ -49,8 +50,14 @@ public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloa
     /// <summary>Gathered key rows [n, D]: the array itself, so parallel heads can share it.</summary>
     public T[] Keys(int values) => Grow(ref _keys, values);
 
-    /// <summary>Per-head scores [H, nKeys].</summary>
-    public T[] HeadScores(int values) => Grow(ref _headScores, values);
+    /// <summary>Scratch of one SinkAttentionBlock call (transposed keys, per-head scores).</summary>
+    public Span<T> AttentionScratch(int values) => Grow(ref _attentionScratch, values).AsSpan(0, values);
+
+    /// <summary>Compressed entries each token of an attention block picked [tokens + 1, entries] (not cleared).</summary>
+    public Span<byte> Picks(int n) => Grow(ref _picks, n).AsSpan(0, n);
+
+    /// <summary>The keys each token of an attention block sees [tokens, keys] (not cleared).</summary>
+    public Span<byte> Seen(int n) => Grow(ref _seen, n).AsSpan(0, n);
 
     /// <summary>Indexer scores of the visible compressed entries.</summary>
     public Span<T> IndexScores(int n) => Grow(ref _indexScores, n).AsSpan(0, n);
@@ -78,7 +85,7 @@ public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloa
 
     public void Dispose()
     {
-        Return(ref _keys); Return(ref _headScores); Return(ref _indexScores);
+        Return(ref _keys); Return(ref _attentionScratch); Return(ref _picks); Return(ref _seen); Return(ref _indexScores);
         Return(ref _row); Return(ref _entry); Return(ref _indexEntry); Return(ref _chosen);
         Return(ref _experts); Return(ref _rows); Return(ref _products);
         for (int i = 0; i < _slots.Length; i++) Return(ref _slots[i]);
