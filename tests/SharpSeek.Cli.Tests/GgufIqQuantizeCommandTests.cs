@@ -15,25 +15,18 @@ public sealed class GgufIqQuantizeCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Fixtures(params string[] parts)
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "SharpSeek.sln"))) return Path.Combine([d.FullName, "tests", "fixtures", .. parts]);
-        throw new DirectoryNotFoundException("SharpSeek.sln not found");
-    }
-
     [Fact]
     public void Iq2sExpertsLoadAndRun()
     {
         string gguf = Path.Combine(_dir, "iq2s.gguf"), a = Path.Combine(_dir, "a.safetensors"), b = Path.Combine(_dir, "b.safetensors");
-        var q = Run("quantize", "--model", Fixtures("v4-tiny"), "--out", gguf, "--experts", "IQ2_S");
+        var q = Run("quantize", "--model", Fixture("v4-tiny"), "--out", gguf, "--experts", "IQ2_S");
         Assert.True(q.Exit == 0, q.Err);
         Assert.Contains("Experts    IQ2_S", q.Err);
         using (GgufFile f = GgufFile.Open(gguf))
             Assert.Contains(f.Tensors, t => t.Name.Contains("ffn_gate_exps", StringComparison.Ordinal) && t.Type.Type == GgmlType.IQ2_S);
         var l1 = Run("logits", "--model", gguf, "--ids", "5,17,3,99", "--decode", "9,4", "--out", a);
         Assert.True(l1.Exit == 0, l1.Err);
-        var l2 = Run("logits", "--model", Fixtures("v4-tiny"), "--ids", "5,17,3,99", "--decode", "9,4", "--out", b);
+        var l2 = Run("logits", "--model", Fixture("v4-tiny"), "--ids", "5,17,3,99", "--decode", "9,4", "--out", b);
         Assert.True(l2.Exit == 0, l2.Err);
         using var fa = SafetensorsFile.Open(a);
         using var fb = SafetensorsFile.Open(b);
@@ -57,7 +50,7 @@ public sealed class GgufIqQuantizeCommandTests : IDisposable
     public void TypesNeedingAnImportanceMatrixAreRefusedByName(string type)
     {
         string gguf = Path.Combine(_dir, "x.gguf");
-        var r = Run("quantize", "--model", Fixtures("v4-tiny"), "--out", gguf, "--experts", type);
+        var r = Run("quantize", "--model", Fixture("v4-tiny"), "--out", gguf, "--experts", type);
         Assert.NotEqual(0, r.Exit);
         Assert.Contains($"--experts '{type}' needs an importance matrix", r.Err);
         Assert.DoesNotContain("   at ", r.Err);
@@ -69,7 +62,7 @@ public sealed class GgufIqQuantizeCommandTests : IDisposable
     {
         // an importance matrix for every merged expert tensor of v4-tiny (dims read from a plain GGUF of it), seeded and positive
         string plainGguf = Path.Combine(_dir, "plain.gguf"), imatrix = Path.Combine(_dir, "tiny.imatrix.gguf"), gguf = Path.Combine(_dir, "iq2xxs.gguf");
-        Assert.True(Run("quantize", "--model", Fixtures("v4-tiny"), "--out", plainGguf).Exit == 0);
+        Assert.True(Run("quantize", "--model", Fixture("v4-tiny"), "--out", plainGguf).Exit == 0);
         var rng = new Random(7);
         var entries = new Dictionary<string, ImatrixEntry>(StringComparer.Ordinal);
         using (GgufFile f = GgufFile.Open(plainGguf))
@@ -79,7 +72,7 @@ public sealed class GgufIqQuantizeCommandTests : IDisposable
                 entries[t.Name] = new ImatrixEntry(t.Name, cols, Enumerable.Range(0, cols * experts).Select(_ => (float)(0.1 + rng.NextDouble())).ToArray(), Enumerable.Repeat(4f, experts).ToArray());
             }
         ImatrixFile.Write(imatrix, new ImatrixData(entries, ["seeded"], 1, 4));
-        var q = Run("quantize", "--model", Fixtures("v4-tiny"), "--out", gguf, "--experts", "IQ2_XXS", "--imatrix", imatrix);
+        var q = Run("quantize", "--model", Fixture("v4-tiny"), "--out", gguf, "--experts", "IQ2_XXS", "--imatrix", imatrix);
         Assert.True(q.Exit == 0, q.Err);
         using (GgufFile f = GgufFile.Open(gguf))
         {

@@ -17,23 +17,16 @@ public sealed class GgufModelCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Fixtures(params string[] parts)
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "SharpSeek.sln"))) return Path.Combine([d.FullName, "tests", "fixtures", .. parts]);
-        throw new DirectoryNotFoundException("SharpSeek.sln not found");
-    }
-
     [Fact]
     public void LosslessGgufGivesTheSafetensorsLogitsThroughTheCli()
     {
         string gguf = Path.Combine(_dir, "tiny.gguf"), a = Path.Combine(_dir, "a.safetensors"), b = Path.Combine(_dir, "b.safetensors");
-        var q = Run("quantize", "--model", Fixtures("v4-tiny"), "--out", gguf, "--preset", "lossless");
+        var q = Run("quantize", "--model", Fixture("v4-tiny"), "--out", gguf, "--preset", "lossless");
         Assert.True(q.Exit == 0, q.Err);
         Assert.Contains("Experts    MXFP4", q.Err);
         var l1 = Run("logits", "--model", gguf, "--ids", "5,17,3,99", "--decode", "9,4", "--out", a);
         Assert.True(l1.Exit == 0, l1.Err);
-        var l2 = Run("logits", "--model", Fixtures("v4-tiny"), "--ids", "5,17,3,99", "--decode", "9,4", "--out", b);
+        var l2 = Run("logits", "--model", Fixture("v4-tiny"), "--ids", "5,17,3,99", "--decode", "9,4", "--out", b);
         Assert.True(l2.Exit == 0, l2.Err);
         using var fa = SafetensorsFile.Open(a);
         using var fb = SafetensorsFile.Open(b);
@@ -58,13 +51,13 @@ public sealed class GgufModelCommandTests : IDisposable
     public void V41CheckpointBecomesADeepseek41GgufThatRunsLikeTheDirectory()
     {
         string gguf = Path.Combine(_dir, "v41.gguf"), a = Path.Combine(_dir, "a41.safetensors"), b = Path.Combine(_dir, "b41.safetensors");
-        var q = Run("quantize", "--model", Fixtures("v41-tiny"), "--out", gguf, "--preset", "lossless");
+        var q = Run("quantize", "--model", Fixture("v41-tiny"), "--out", gguf, "--preset", "lossless");
         Assert.True(q.Exit == 0, q.Err);
         Assert.Contains("deepseek41 GGUF of the text model", q.Err);
         Assert.Contains("deepseek41", Run("inspect", "--model", gguf).Out);
         var l1 = Run("logits", "--model", gguf, "--ids", "5,17,3,99,1000,7,8,9", "--decode", "9,4", "--out", a);
         Assert.True(l1.Exit == 0, l1.Err);
-        var l2 = Run("logits", "--model", Fixtures("v41-tiny"), "--ids", "5,17,3,99,1000,7,8,9", "--decode", "9,4", "--out", b);
+        var l2 = Run("logits", "--model", Fixture("v41-tiny"), "--ids", "5,17,3,99,1000,7,8,9", "--decode", "9,4", "--out", b);
         Assert.True(l2.Exit == 0, l2.Err);
         using var fa = SafetensorsFile.Open(a);
         using var fb = SafetensorsFile.Open(b);
@@ -88,11 +81,11 @@ public sealed class GgufModelCommandTests : IDisposable
     [Fact]
     public void GgufVocabularyEncodesLikeTokenizerJson()
     {
-        string json = Fixtures("tokenizer", "tokenizer.json");
+        string json = Fixture("tokenizer", "tokenizer.json");
         Tokenizer original = Tokenizer.Load(json);
         var meta = GgufVocabulary.FromTokenizerJson(json, 129280, 0, 1).ToDictionary(p => p.Key, p => p.Value);
         Tokenizer fromGguf = GgufVocabulary.ToTokenizer(meta, "test.gguf");
-        using JsonDocument cases = JsonDocument.Parse(File.ReadAllBytes(Fixtures("tokenizer", "tokenize_cases.json")));
+        using JsonDocument cases = JsonDocument.Parse(File.ReadAllBytes(Fixture("tokenizer", "tokenize_cases.json")));
         int n = 0;
         foreach (JsonElement c in cases.RootElement.GetProperty("encode").EnumerateArray())
         {
@@ -119,14 +112,14 @@ public sealed class GgufModelCommandTests : IDisposable
             (["--attn", "banana"], "--attn 'banana'"),
         })
         {
-            var r = Run(["quantize", "--model", Fixtures("v4-tiny"), "--out", gguf, .. args]);
+            var r = Run(["quantize", "--model", Fixture("v4-tiny"), "--out", gguf, .. args]);
             Assert.NotEqual(0, r.Exit);
             Assert.Contains(expect, r.Err);
             Assert.DoesNotContain("   at ", r.Err);
         }
         Assert.False(File.Exists(gguf));
         // A GGUF that is not deepseek4 (ggml's test vectors have no architecture).
-        var foreign = Run("logits", "--model", Fixtures("ggml", "ggml-quants.gguf"), "--ids", "1", "--out", Path.Combine(_dir, "l.safetensors"));
+        var foreign = Run("logits", "--model", Fixture("ggml", "ggml-quants.gguf"), "--ids", "1", "--out", Path.Combine(_dir, "l.safetensors"));
         Assert.NotEqual(0, foreign.Exit);
         Assert.Contains("general.architecture", foreign.Err);
         Assert.DoesNotContain("   at ", foreign.Err);

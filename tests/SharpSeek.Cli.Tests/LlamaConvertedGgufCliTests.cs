@@ -13,20 +13,13 @@ namespace SharpSeek.Cli.Tests;
 
 public sealed class LlamaConvertedGgufCliTests
 {
-    private static string Fixtures(params string[] parts)
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "SharpSeek.sln"))) return Path.Combine([d.FullName, "tests", "fixtures", .. parts]);
-        throw new DirectoryNotFoundException("SharpSeek.sln not found");
-    }
-
     [Fact]
     public void ItsVocabularyEncodesLikeTheV4TokenizerWithinItsIds()
     {
-        using GgufFile f = GgufFile.Open(Fixtures("ggml", "v4-tiny-llama-convert.gguf"));
+        using GgufFile f = GgufFile.Open(Fixture("ggml", "v4-tiny-llama-convert.gguf"));
         Assert.Equal("joyai-llm", f.Require("tokenizer.ggml.pre").AsString("tokenizer.ggml.pre"));
         Tokenizer cut = GgufVocabulary.ToTokenizer(f.Metadata, f.Path);
-        Tokenizer full = Tokenizer.Load(Fixtures("tokenizer", "tokenizer.json"));
+        Tokenizer full = Tokenizer.Load(Fixture("tokenizer", "tokenizer.json"));
         int checkedTexts = 0;
         foreach (string text in new[] { "in the", "a b c 1 2 3", "  the, of it.", "on and in to" })
         {
@@ -42,7 +35,7 @@ public sealed class LlamaConvertedGgufCliTests
     [Fact]
     public void SpeculativeDecodingWithItsMtpFileGivesTheSameGreedyIds()
     {
-        string model = Fixtures("ggml", "v4-tiny-llama-convert.gguf");
+        string model = Fixture("ggml", "v4-tiny-llama-convert.gguf");
         string[] common = ["generate", "--model", model, "--prompt-ids", "5,17,3,99", "--max-tokens", "8", "--temperature", "0", "--json"];
         var plain = Run(common);
         var spec = Run([.. common, "--speculative", "mtp"]);
@@ -61,7 +54,7 @@ public sealed class LlamaConvertedGgufCliTests
         try
         {
             string gguf = Path.Combine(dir, "tiny.gguf");
-            var q = Run("quantize", "--model", Fixtures("v4-tiny"), "--out", gguf, "--preset", "q8_0", "--mtp");
+            var q = Run("quantize", "--model", Fixture("v4-tiny"), "--out", gguf, "--preset", "q8_0", "--mtp");
             Assert.True(q.Exit == 0, q.Err);
             Assert.Contains("mtp-tiny.gguf (the MTP block", q.Err);
             using (GgufFile f = GgufFile.Open(Path.Combine(dir, "mtp-tiny.gguf")))
@@ -80,7 +73,7 @@ public sealed class LlamaConvertedGgufCliTests
         string out_ = Path.Combine(Path.GetTempPath(), "sharpseek-llama-convert-" + Guid.NewGuid().ToString("N") + ".safetensors");
         try
         {
-            var r = Run("logits", "--model", Fixtures("ggml", "v4-tiny-llama-convert.gguf"), "--ids", "5,17,3", "--decode", "9", "--out", out_);
+            var r = Run("logits", "--model", Fixture("ggml", "v4-tiny-llama-convert.gguf"), "--ids", "5,17,3", "--decode", "9", "--out", out_);
             Assert.True(r.Exit == 0, r.Err);
             Assert.Contains("prefill_logits [3, 1024]", r.Out + r.Err);
         }

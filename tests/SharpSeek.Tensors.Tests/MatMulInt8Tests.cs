@@ -117,9 +117,16 @@ public sealed unsafe class MatMulInt8Tests
     [InlineData(2)]
     public void ErrorAgainstTheExactProductIsTheQuantisationError(int gguf)
     {
-        // |x - sx q| <= sx / 2 per value, so |y_int8 - y_exact| <= sum_b (sx_b / 2) sum_i |w_i| (plus float rounding).
-        var rng = new Random(7 + gguf);
-        int rows = 19, cols = 288, tokens = 20;
+        AssertWithinTheQuantisationError(gguf, new Random(7 + gguf), rows: 19, tokens: 20);
+    }
+
+    /// <summary>
+    /// int8 against exact for a random weight of format <paramref name="gguf"/>: |x - sx q| <= sx / 2 per value, so
+    /// |y_int8 - y_exact| <= sum_b (sx_b / 2) sum_i |w_i| (plus float rounding), and the int8 path must differ at all.
+    /// </summary>
+    internal static void AssertWithinTheQuantisationError(int gguf, Random rng, int rows, int tokens)
+    {
+        int cols = 288;
         (WeightMatrix w, object keep) = Weight(gguf, rows, cols, rng, moderateScales: true);
         float[] x = TestWeights.RandomFloats(tokens * cols, rng, 3);
         float[] y = new float[tokens * rows], exact = new float[tokens * rows], row = new float[cols];

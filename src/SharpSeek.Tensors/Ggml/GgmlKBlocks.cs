@@ -26,18 +26,23 @@ internal static class GgmlKBlocks
         }
     }
 
-    public static void Q3_K(ReadOnlySpan<byte> x, Span<float> y)
+    /// <summary>Q3_K's sixteen 6-bit scales (minus 32): low 4 bits from bytes 0..7 (low then high nibbles), high 2 bits from bytes 8..11.</summary>
+    internal static void Q3Scales(ReadOnlySpan<byte> packed, Span<int> scales)
     {
-        ReadOnlySpan<byte> hm = x[..32], qs = x.Slice(32, 64), packed = x.Slice(96, 12);
-        float dAll = GgmlBlocks.Half(x, 108);
-        // Sixteen 6-bit scales: low 4 bits from bytes 0..7 (low then high nibbles), high 2 bits from bytes 8..11.
-        Span<int> scales = stackalloc int[16];
         for (int j = 0; j < 16; j++)
         {
             int low = j < 8 ? packed[j] & 0xF : packed[j - 8] >> 4;
             int high = (packed[8 + j % 4] >> (2 * (j / 4))) & 3;
             scales[j] = (low | high << 4) - 32;
         }
+    }
+
+    public static void Q3_K(ReadOnlySpan<byte> x, Span<float> y)
+    {
+        ReadOnlySpan<byte> hm = x[..32], qs = x.Slice(32, 64);
+        float dAll = GgmlBlocks.Half(x, 108);
+        Span<int> scales = stackalloc int[16];
+        Q3Scales(x.Slice(96, 12), scales);
         int o = 0, s = 0, m = 1;
         for (int n = 0; n < 256; n += 128)
         {

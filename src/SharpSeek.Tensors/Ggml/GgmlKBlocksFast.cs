@@ -32,16 +32,9 @@ internal static class GgmlKBlocksFast
 
     public static void Q3_K(ReadOnlySpan<byte> x, Span<float> y)
     {
-        ReadOnlySpan<byte> packed = x.Slice(96, 12);
         float dAll = GgmlBlocks.Half(x, 108);
-        // Sixteen 6-bit scales: low 4 bits from bytes 0..7 (low then high nibbles), high 2 bits from bytes 8..11.
         Span<int> scales = stackalloc int[16];
-        for (int j = 0; j < 16; j++)
-        {
-            int low = j < 8 ? packed[j] & 0xF : packed[j - 8] >> 4;
-            int high = (packed[8 + j % 4] >> (2 * (j / 4))) & 3;
-            scales[j] = (low | high << 4) - 32;
-        }
+        GgmlKBlocks.Q3Scales(x.Slice(96, 12), scales);
         Vector256<byte> hm = Vector256.Create(x[..32]);
         var three = Vector256.Create((byte)3);
         var four = Vector256.Create((byte)4);

@@ -89,10 +89,7 @@ public static class GgmlQuantize
     // d = (the value of largest magnitude) / -8, codes min(15, trunc(x / d + 8.5)).
     private static void Q4_0(ReadOnlySpan<float> x, Span<byte> y)
     {
-        float amax = 0, max = 0;
-        for (int j = 0; j < 32; j++)
-            if (amax < MathF.Abs(x[j])) { amax = MathF.Abs(x[j]); max = x[j]; }
-        float d = max / -8;
+        float d = LargestMagnitude(x) / -8;
         float id = d != 0 ? 1.0f / d : 0.0f;
         BitConverter.TryWriteBytes(y, F16.Encode(d));
         for (int j = 0; j < 16; j++)
@@ -122,10 +119,7 @@ public static class GgmlQuantize
     // Q5_0: d = max / -16 (max = the value of largest magnitude); codes x / d + 16, the fifth bits in a 32-bit qh.
     private static void Q5_0(ReadOnlySpan<float> x, Span<byte> y)
     {
-        float amax = 0, max = 0;
-        for (int j = 0; j < 32; j++)
-            if (amax < MathF.Abs(x[j])) { amax = MathF.Abs(x[j]); max = x[j]; }
-        float d = max / -16;
+        float d = LargestMagnitude(x) / -16;
         float id = d != 0 ? 1.0f / d : 0.0f;
         BitConverter.TryWriteBytes(y, F16.Encode(d));
         uint qh = 0;
@@ -158,6 +152,15 @@ public static class GgmlQuantize
             qh |= (uint)((q1 & 0x10) >> 4) << (j + 16);
         }
         BitConverter.TryWriteBytes(y[4..], qh);
+    }
+
+    // The first value of largest magnitude, with its sign (0 for an all-zero block).
+    private static float LargestMagnitude(ReadOnlySpan<float> x)
+    {
+        float amax = 0, max = 0;
+        for (int j = 0; j < x.Length; j++)
+            if (amax < MathF.Abs(x[j])) { amax = MathF.Abs(x[j]); max = x[j]; }
+        return max;
     }
 
     private static (float Min, float Max) MinMax(ReadOnlySpan<float> x)

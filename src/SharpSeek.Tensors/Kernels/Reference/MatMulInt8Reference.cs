@@ -11,6 +11,9 @@ public static unsafe class MatMulInt8Reference
 {
     private static readonly int[] s_doubled = [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
 
+    /// <summary>An E2M1 code's value times 2: an integer in 0, ±1, ±2, ±3, ±4, ±6, ±8, ±12.</summary>
+    internal static int Doubled(int code) => s_doubled[code & 0xF];
+
     /// <summary>y[t, o] for an Fp4Block32, GGUF MXFP4 or GGUF Q8_0 weight, with x quantised to int8 per 32.</summary>
     public static void Forward(ReadOnlySpan<float> x, WeightMatrix w, Span<float> y, int tokens)
     {

@@ -9,8 +9,6 @@ namespace SharpSeek.Tensors.Kernels.Reference;
 
 public static unsafe class MatMulInt8RowsReference
 {
-    private static readonly sbyte[] s_book = [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
-
     /// <summary>y[t, o] for a GGUF Q8_0 or MXFP4 weight with each token's x quantised to int8 per 32.</summary>
     public static void Forward(ReadOnlySpan<float> x, WeightMatrix w, Span<float> y, int tokens)
     {
@@ -64,7 +62,7 @@ public static unsafe class MatMulInt8RowsReference
                 for (int k = 0; k < 4; k++)
                 {
                     int i = 4 * l + k;
-                    int wv = mxfp4 ? s_book[i < 16 ? blk[1 + i] & 0xF : blk[1 + i - 16] >> 4] : (sbyte)blk[2 + i];
+                    int wv = mxfp4 ? MatMulInt8Reference.Doubled(i < 16 ? blk[1 + i] & 0xF : blk[1 + i - 16] >> 4) : (sbyte)blk[2 + i];
                     lane += wv * q[32 * b + i];
                 }
                 acc[l] = MathF.FusedMultiplyAdd(lane, scale, acc[l]);
