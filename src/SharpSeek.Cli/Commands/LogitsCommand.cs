@@ -43,6 +43,10 @@ public static class LogitsCommand
             string prec = parse.GetValue(precision)!;
             string[] images = parse.GetValue(image) ?? [];
             if (prec is not ("f32" or "f64")) throw new CliException($"--precision must be f32 or f64, got '{prec}'");
+            // The model opened once: a directory (V4.1 runs through V41Logits), or a deepseek4 / deepseek41 GGUF.
+            ModelConfig config;
+            V41Config? g41 = null;
+            ITensorSource opened;
             if (!SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir))
             {
                 string cfgPath = RequireConfig(dir);
@@ -53,25 +57,21 @@ public static class LogitsCommand
                     if (run.Mode != "none") throw new CliException($"--parallel {run.Mode} is available for DeepSeek V4 checkpoints only; '{dir}' is V4.1");
                     return V41Logits.Run(dir, V41Config.Load(cfgPath), prompt, dec, prec, parse.GetValue(output)!, images);
                 }
+                (config, opened) = OpenModel(dir);
             }
-            else
+            else (config, g41, opened) = OpenAny(dir);
+            using ITensorSource weights = opened;
+            if (g41 is not null)
             {
-                var (_, g41, gw) = OpenAny(dir);
-                using ITensorSource w41 = gw;
-                if (g41 is not null)
-                {
-                    // a deepseek41 GGUF: the text model, with its stored Engram token map
-                    if (parse.GetValue(aq) || more.Length > 0 || run.Mode != "none" || images.Length > 0)
-                        throw new CliException("--activation-quant, --batch-ids, --parallel and --image are not available for a V4.1 GGUF");
-                    int[]? map;
-                    try { map = SharpSeek.Model.Gguf.Deepseek4Gguf.EngramTokenMap((SharpSeek.Formats.Gguf.GgufTensorSource)w41, g41); }
-                    catch (InvalidDataException e) { throw new CliException(e.Message); }
-                    return V41Logits.Run(w41, map, g41, prompt, dec, prec, parse.GetValue(output)!, images, dir);
-                }
+                // a deepseek41 GGUF: the text model, with its stored Engram token map
+                if (parse.GetValue(aq) || more.Length > 0 || run.Mode != "none" || images.Length > 0)
+                    throw new CliException("--activation-quant, --batch-ids, --parallel and --image are not available for a V4.1 GGUF");
+                int[]? map;
+                try { map = SharpSeek.Model.Gguf.Deepseek4Gguf.EngramTokenMap((SharpSeek.Formats.Gguf.GgufTensorSource)weights, g41); }
+                catch (InvalidDataException e) { throw new CliException(e.Message); }
+                return V41Logits.Run(weights, map, g41, prompt, dec, prec, parse.GetValue(output)!, images, dir);
             }
             if (images.Length > 0) throw new CliException("--image: this model has no vision tower (V4.1 with vision_n_layers > 0 reads images)");
-            (ModelConfig config, ITensorSource opened) = OpenModel(dir);
-            using ITensorSource weights = opened;
             var writer = new SafetensorsWriter();
             bool quant = parse.GetValue(aq);
             int[][] prompts = [prompt, .. more];
