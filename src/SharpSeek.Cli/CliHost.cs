@@ -23,6 +23,7 @@ public static class CliHost
                 foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {FlagError(error.Message)}");
                 return 1;
             }
+            WeightsMemoryFlag.Apply(parse);
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)

@@ -7,4 +7,5 @@ using SharpSeek.Cli.Commands;
 var root = new RootCommand("SharpSeek: the C# engine for the DeepSeek V4 model family");
 foreach (var command in CommandRegistry.All())
     root.Subcommands.Add(command);
+root.Options.Add(WeightsMemoryFlag.Option);
 return CliHost.Run(root, args);

@@ -139,6 +139,34 @@ public sealed class InspectAndLogitsCommandTests
     }
 
     [Fact]
+    public void UnknownWeightsMemoryIsRefusedByName()
+    {
+        var r = Run("logits", "--model", Fixture("v4-tiny"), "--ids", "1,2", "--out", Path.Combine(Path.GetTempPath(), "never.safetensors"), "--weights-memory", "hugepages");
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("--weights-memory", r.Err);
+        Assert.Contains("auto, mapped, resident", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+        var cold = Run("bench", "--model", Fixture("v4-tiny"), "--cold", "--weights-memory", "resident");
+        Assert.Equal(1, cold.Exit);
+        Assert.Contains("--cold", cold.Err);
+    }
+
+    [Fact]
+    public void ResidentAndMappedWeightsGiveTheSameLogits()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "sharpseek-residency-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string a = Path.Combine(dir, "mapped.safetensors"), b = Path.Combine(dir, "resident.safetensors");
+            Assert.Equal(0, Run("logits", "--model", Fixture("v4-tiny"), "--ids", "5,17,3", "--out", a, "--weights-memory", "mapped").Exit);
+            Assert.Equal(0, Run("logits", "--model", Fixture("v4-tiny"), "--ids", "5,17,3", "--out", b, "--weights-memory", "resident").Exit);
+            Assert.True(File.ReadAllBytes(a).SequenceEqual(File.ReadAllBytes(b)));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void UnknownHeadPrecisionIsRefusedByName()
     {
         var r = Run("bench", "--model", Fixture("v4-tiny"), "--head", "fp4");

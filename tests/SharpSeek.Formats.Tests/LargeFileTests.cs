@@ -1,4 +1,4 @@
-// Boundary: opening a multi-gigabyte (sparse) file must map, not read: the process working set
+// Boundary: opening a multi-gigabyte (sparse) file mapped (WeightsMemory.Mapped) must not read it: the process working set
 // must not grow by the tensor size, and span access to a >2 GB tensor must refuse clearly.
 using System.Buffers.Binary;
 using System.Diagnostics;
@@ -39,7 +39,7 @@ public sealed unsafe class LargeFileTests(ITestOutputHelper output)
         process.Refresh();
         long before = process.WorkingSet64;
         var watch = Stopwatch.StartNew();
-        using var file = SafetensorsFile.Open(path);
+        using var file = SafetensorsFile.Open(path, WeightsMemory.Mapped);
         TensorView view = file.Get("huge");
         byte last = view.Pointer[TensorBytes - 1]; // touches one page only
         watch.Stop();

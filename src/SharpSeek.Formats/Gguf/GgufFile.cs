@@ -1,16 +1,16 @@
-// Boundary: one GGUF file, memory-mapped read-only and validated on open (GgufParser); metadata,
+// Boundary: one GGUF file, opened (FileBytes: mapped or resident) and validated on open (GgufParser); metadata,
 // tensor infos and zero-copy spans of tensor bytes. Split sets are GgufModelFiles.
 
 namespace SharpSeek.Formats.Gguf;
 
 public sealed unsafe class GgufFile : IDisposable
 {
-    private readonly MappedFile _file;
+    private readonly FileBytes _file;
     private readonly byte* _base;
     private readonly Dictionary<string, GgufTensorInfo> _byName;
     private bool _disposed;
 
-    private GgufFile(MappedFile file, GgufParser.Parsed parsed)
+    private GgufFile(FileBytes file, GgufParser.Parsed parsed)
     {
         Path = file.Path;
         _file = file;
@@ -31,12 +31,14 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>File offset of the data section (tensor offsets are relative to it).</summary>
     public long DataOffset { get; }
     public int Alignment { get; }
+    /// <summary>True when the file's bytes were read into memory (FileResidency), false when it is mapped.</summary>
+    public bool IsResident => _file.Resident;
 
-    /// <summary>Maps <paramref name="path"/> and validates it; throws <see cref="InvalidDataException"/> naming the file and the defect.</summary>
-    public static GgufFile Open(string path)
+    /// <summary>Opens <paramref name="path"/> (mapped or read into memory: <paramref name="memory"/>, default FileResidency.Mode) and validates it; throws <see cref="InvalidDataException"/> naming the file and the defect.</summary>
+    public static GgufFile Open(string path, WeightsMemory? memory = null)
     {
         path = System.IO.Path.GetFullPath(path);
-        MappedFile file = MappedFile.Open(path, 24, n => $"file is {n} bytes, too short for a GGUF header (24 bytes)");
+        FileBytes file = FileBytes.Open(path, 24, n => $"file is {n} bytes, too short for a GGUF header (24 bytes)", memory);
         try { return new GgufFile(file, GgufParser.Parse(new GgufCursor(file.Base, file.Length, path))); }
         catch
         {

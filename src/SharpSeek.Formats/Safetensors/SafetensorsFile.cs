@@ -1,5 +1,6 @@
-// Boundary: one safetensors file, memory-mapped read-only. Opening reads only the 8-byte length
-// and the JSON header; tensor bytes are paged in by the OS when a view is first touched.
+// Boundary: one safetensors file, its bytes at one base pointer (FileBytes). Mapped, opening reads only
+// the 8-byte length and the JSON header and tensor bytes are paged in when a view is first touched;
+// resident, the whole file is read into huge-page memory at open.
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 
@@ -8,12 +9,12 @@ namespace SharpSeek.Formats.Safetensors;
 /// <summary>A memory-mapped safetensors file with zero-copy <see cref="TensorView"/>s.</summary>
 public sealed unsafe class SafetensorsFile : ITensorSource, ITensorMemoryOwner
 {
-    private readonly MappedFile _file;
+    private readonly FileBytes _file;
     private readonly Dictionary<string, TensorView> _views;
     private readonly string[] _names;
     private bool _disposed;
 
-    private SafetensorsFile(MappedFile file, Dictionary<string, TensorView> views, string[] names, IReadOnlyDictionary<string, string> metadata, long dataOffset)
+    private SafetensorsFile(FileBytes file, Dictionary<string, TensorView> views, string[] names, IReadOnlyDictionary<string, string> metadata, long dataOffset)
     {
         Path = file.Path;
         _file = file;
@@ -41,11 +42,14 @@ public sealed unsafe class SafetensorsFile : ITensorSource, ITensorMemoryOwner
 
     public bool IsDisposed => _disposed;
 
-    /// <summary>Maps <paramref name="path"/> and validates its header; throws <see cref="InvalidDataException"/> on any defect.</summary>
-    public static SafetensorsFile Open(string path)
+    /// <summary>True when the file's bytes were read into memory (FileResidency), false when it is mapped.</summary>
+    public bool IsResident => _file.Resident;
+
+    /// <summary>Opens <paramref name="path"/> (mapped or read into memory: <paramref name="memory"/>, default FileResidency.Mode) and validates its header; throws <see cref="InvalidDataException"/> on any defect.</summary>
+    public static SafetensorsFile Open(string path, WeightsMemory? memory = null)
     {
         path = System.IO.Path.GetFullPath(path);
-        MappedFile mapped = MappedFile.Open(path, 8, n => $"file is {n} bytes, shorter than the 8-byte header length");
+        FileBytes mapped = FileBytes.Open(path, 8, n => $"file is {n} bytes, shorter than the 8-byte header length", memory);
         try
         {
             byte* basePtr = mapped.Base;
