@@ -57,11 +57,13 @@ def sharpseek(gguf, prompt, gen, threads):
 
 
 LLAMA_EXACT = False
+LLAMA_NO_MMAP = False   # --llama-no-mmap: llama.cpp reads the file into memory (as SharpSeek's default resident weights do)
 
 
 def llama(gguf, prompt, gen, threads):
     ctx = max(4096, prompt + gen + 16)
     fast = [] if LLAMA_EXACT else ["--fast"]   # llama.cpp's speed settings: F16 KV, flash attention
+    fast += ["--no-mmap"] if LLAMA_NO_MMAP else []
     out, rss = timed(["dotnet", PEER, "--model", gguf, "--bench", "--prompt", str(prompt), "--gen", str(gen),
                       "--threads", str(threads), "--ctx", str(ctx)] + fast, dict(os.environ))
     m = re.search(r"\(([\d.]+) tok/s\), decode .*\(([\d.]+) tok/s\)", out)
@@ -102,10 +104,12 @@ def main():
     ap.add_argument("--convert", choices=["sharpseek", "llama"], default="sharpseek",
                     help="without --gguf: convert --model with `sharpseek quantize --preset q8_0` (default) or llama.cpp's convert_hf_to_gguf.py")
     ap.add_argument("--llama-py", default="/work/llama-py", help="with --convert llama: the folder holding llama.cpp's converter")
+    ap.add_argument("--llama-no-mmap", action="store_true", help="run llama.cpp with --no-mmap (weights read into allocated memory; SharpSeek reads them into huge pages by default)")
     ap.add_argument("--llama-exact", action="store_true", help="run llama.cpp with F32 KV and no flash attention (default: F16 KV + flash attention, its fast settings)")
     a = ap.parse_args()
-    global LLAMA_EXACT, CLI
+    global LLAMA_EXACT, LLAMA_NO_MMAP, CLI
     LLAMA_EXACT = a.llama_exact
+    LLAMA_NO_MMAP = a.llama_no_mmap
     SHARPSEEK_ARGS.extend(a.sharpseek_args.split())
     if a.cli:
         CLI = os.path.abspath(a.cli)

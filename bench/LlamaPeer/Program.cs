@@ -41,6 +41,8 @@ var p = new ModelParams(path)
     // Logits comparisons: F32 KV, no flash attention (the exact path). --fast: llama.cpp's speed defaults (F16 KV, flash attention).
     TypeK = opts.ContainsKey("fast") ? GGMLType.GGML_TYPE_F16 : GGMLType.GGML_TYPE_F32, TypeV = opts.ContainsKey("fast") ? GGMLType.GGML_TYPE_F16 : GGMLType.GGML_TYPE_F32,
     FlashAttention = opts.ContainsKey("fast"),
+    // --no-mmap: llama.cpp reads the file into allocated memory instead of mapping it (its --no-mmap).
+    LoadMode = opts.ContainsKey("no-mmap") ? LLama.Native.LLamaLoadMode.None : LLama.Native.LLamaLoadMode.MemoryMap,
 };
 var load = Stopwatch.StartNew();
 using LLamaWeights weights = LLamaWeights.LoadFromFile(p);
