@@ -21,6 +21,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "--int8") { Int8Bench.Run(); return; }
         if (args.Length > 0 && args[0] == "--quantize") { QuantizeBench.Run(); return; }
         if (args.Length > 0 && args[0] == "--kernels") { KernelBench.Run(); return; }
+        if (args.Length > 0 && args[0] == "--team") { TeamBench.Run(); return; }
         if (args.Length > 0 && args[0] is "--q8" or "--mxfp4" or "--decode") { DecodeBench.Run(args[0] != "--mxfp4", args[0] != "--q8"); return; }
         if (args.Length > 0 && args[0] == "--ggml") { GgmlBench.Run(args[1..]); return; }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
