@@ -23,7 +23,7 @@ public static class CliHost
                 foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {FlagError(error.Message)}");
                 return 1;
             }
-            WeightsMemoryFlag.Apply(parse);
+            WeightsMemoryFlag.Read(parse);   // a bad --weights-memory is refused before any command runs
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)

@@ -1,5 +1,5 @@
 // `--weights-memory auto|mapped|resident`, on every command: where weight files' bytes live
-// (FileResidency; llama.cpp's --mmap / --no-mmap). Read once, before the command runs.
+// (FileResidency; llama.cpp's --mmap / --no-mmap). The commands that load a model pass it on.
 using System.CommandLine;
 using SharpSeek.Formats;
 
@@ -14,10 +14,18 @@ public static class WeightsMemoryFlag
         Recursive = true,
     };
 
-    /// <summary>Sets FileResidency.Mode from the parsed command line.</summary>
-    public static void Apply(ParseResult parse)
+    /// <summary>The choice on the command line (auto when not given).</summary>
+    public static WeightsMemory Read(ParseResult parse)
     {
-        try { FileResidency.Mode = FileResidency.Parse(parse.GetValue(Option)!); }
+        try { return FileResidency.Parse(parse.GetValue(Option)!); }
         catch (ArgumentException e) { throw new CliException($"--weights-memory: {e.Message}"); }
+    }
+
+    /// <summary>Disk measurements need the checkpoint mapped (its pages read on touch): refused with an explicit resident.</summary>
+    public static WeightsMemory MappedFor(ParseResult parse, string flag)
+    {
+        if (Read(parse) == WeightsMemory.Resident)
+            throw new CliException($"{flag} measures reads from the disk through the mapped checkpoint; it cannot be combined with --weights-memory resident");
+        return WeightsMemory.Mapped;
     }
 }

@@ -35,10 +35,10 @@ internal sealed unsafe partial class FileBytes : IDisposable
     public bool Resident => _map is null;
 
     /// <summary>
-    /// Opens <paramref name="path"/> (a full path) as <paramref name="memory"/> asks (null: FileResidency.Mode);
+    /// Opens <paramref name="path"/> (a full path) as <paramref name="memory"/> asks (FileResidency.ReadIntoMemory);
     /// files shorter than <paramref name="minLength"/> are refused with <paramref name="tooShort"/>.
     /// </summary>
-    public static FileBytes Open(string path, long minLength, Func<long, string> tooShort, WeightsMemory? memory = null)
+    public static FileBytes Open(string path, long minLength, Func<long, string> tooShort, WeightsMemory memory)
     {
         var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1);
         long length = fs.Length;
@@ -47,7 +47,7 @@ internal sealed unsafe partial class FileBytes : IDisposable
             fs.Dispose();
             throw new InvalidDataException($"{path}: {tooShort(length)}");
         }
-        if (FileResidency.ReadIntoMemory(length, memory ?? FileResidency.Mode))
+        if (FileResidency.ReadIntoMemory(length, memory))
         {
             using (fs) return ReadResident(path, fs, length);
         }

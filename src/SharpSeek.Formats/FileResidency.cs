@@ -1,6 +1,6 @@
 // Where a weight file's bytes live (FileBytes): mapped from the page cache, or read into anonymous
-// huge-page memory. llama.cpp's --mmap / --no-mmap is the same choice. One process-wide setting, set
-// once by the front end (`--weights-memory`) before models are opened.
+// huge-page memory. llama.cpp's --mmap / --no-mmap is the same choice. The caller passes it to every
+// open (ModelDirectory.Open's weightsMemory; the CLI's `--weights-memory`); Auto decides per file.
 namespace SharpSeek.Formats;
 
 public enum WeightsMemory
@@ -15,9 +15,6 @@ public enum WeightsMemory
 
 public static class FileResidency
 {
-    /// <summary>The process-wide choice; Auto unless a front end sets it.</summary>
-    public static WeightsMemory Mode { get; set; } = WeightsMemory.Auto;
-
     public static WeightsMemory Parse(string text) => text switch
     {
         "auto" => WeightsMemory.Auto,

@@ -59,8 +59,8 @@ public static class BenchCommand
                 {
                     if (parse.GetValue(engramReads) is < 0 or > 1024) throw new CliException("--engram-reads must be in [0, 1024]");
                     if (run.Mode != "none") throw new CliException($"--parallel {run.Mode} is available for DeepSeek V4 checkpoints only; '{dir}' is V4.1");
-                    if (parse.GetValue(coldEngram)) MappedForDisk(parse, "--cold-engram");
-                    return V41Bench.Run(dir, cfgPath, n, m, parse.GetValue(coldEngram), parse.GetValue(engramReads), parse.GetValue(json));
+                    WeightsMemory v41Memory = parse.GetValue(coldEngram) ? WeightsMemoryFlag.MappedFor(parse, "--cold-engram") : WeightsMemoryFlag.Read(parse);
+                    return V41Bench.Run(dir, cfgPath, n, m, v41Memory, parse.GetValue(coldEngram), parse.GetValue(engramReads), parse.GetValue(json));
                 }
             }
             if (parse.GetValue(compareHead)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json));
@@ -84,10 +84,11 @@ public static class BenchCommand
                 catch (ArgumentException e) { throw new CliException(e.Message); }
             }
             if (parse.GetValue(compareActivations)) return HeadAccuracy.Run(dir, n, parse.GetValue(cases), parse.GetValue(json), HeadAccuracy.Comparison.Activations);
-            if (parse.GetValue(cold) || parse.GetValue(readAhead) != ReadAheadFlag.Default) MappedForDisk(parse, parse.GetValue(cold) ? "--cold" : "--read-ahead");
+            WeightsMemory weightsMemory = parse.GetValue(cold) || parse.GetValue(readAhead) != ReadAheadFlag.Default
+                ? WeightsMemoryFlag.MappedFor(parse, parse.GetValue(cold) ? "--cold" : "--read-ahead") : WeightsMemoryFlag.Read(parse);
             if (parse.GetValue(cold)) PageCache.Evict(dir, "--cold");
             var load = Stopwatch.StartNew();
-            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard, pipeline: run.Pipeline, activations: ActivationsFlag.Read(parse, activations));
+            using var md = ModelDirectory.Open(dir, head: HeadFlag.Read(parse, head), shard: run.Shard, pipeline: run.Pipeline, activations: ActivationsFlag.Read(parse, activations), weightsMemory: weightsMemory);
             var expertReadAhead = ReadAheadFlag.Attach(parse, readAhead, md);
             double loadS = load.Elapsed.TotalSeconds;
             ILanguageModel lm = md.Model;
@@ -189,14 +190,6 @@ public static class BenchCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>Disk measurements need the checkpoint mapped (its pages read on touch): refused with an explicit --weights-memory resident.</summary>
-    private static void MappedForDisk(ParseResult parse, string flag)
-    {
-        if (parse.GetResult(WeightsMemoryFlag.Option) is { Implicit: false } && FileResidency.Mode == WeightsMemory.Resident)
-            throw new CliException($"{flag} measures reads from the disk through the mapped checkpoint; it cannot be combined with --weights-memory resident");
-        FileResidency.Mode = WeightsMemory.Mapped;
     }
 
     private static int ArgMax(ReadOnlySpan<float> x)

@@ -26,7 +26,7 @@ public static class ChatCommand
             var sampling = flags.Read(parse);
             IReadOnlyList<ChatMessage>? initial = parse.GetValue(load) is { } file ? ConversationFile.Load(file) : null;
             using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), Console.Error, HeadFlag.Read(parse, flags.Head),
-                draft: SpeculativeFlag.Choice(parse, flags.Speculative), activations: ActivationsFlag.Read(parse, flags.Activations));
+                draft: SpeculativeFlag.Choice(parse, flags.Speculative), activations: ActivationsFlag.Read(parse, flags.Activations), weightsMemory: WeightsMemoryFlag.Read(parse));
             if (loaded.Tokenizer is null)
                 throw new CliException($"chat needs a tokenizer, and '{loaded.Directory.Path}' has no tokenizer.json (use `sharpseek generate --prompt-ids ...` for id-only checkpoints)");
             bool speculative = SpeculativeFlag.Resolve(parse, flags.Speculative, loaded.Model);

@@ -33,7 +33,7 @@ public static class EvalCommand
             if (count <= 0) throw new CliException("--n must be positive");
             var headPrecision = HeadFlag.Read(parse, head);
             ModelDirectory md;
-            try { md = ModelDirectory.Open(dir, maxContext: Math.Max(ctx + 64, 512), head: headPrecision, activations: ActivationsFlag.Read(parse, activations)); }
+            try { md = ModelDirectory.Open(dir, maxContext: Math.Max(ctx + 64, 512), head: headPrecision, activations: ActivationsFlag.Read(parse, activations), weightsMemory: WeightsMemoryFlag.Read(parse)); }
             catch (Exception e) when (e is IOException or FormatException or InvalidDataException or ArgumentException) { throw new CliException($"cannot open model '{dir}': {e.Message}"); }
             using (md)
             {

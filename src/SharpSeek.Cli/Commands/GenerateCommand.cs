@@ -47,7 +47,7 @@ public static class GenerateCommand
             bool asJson = parse.GetValue(json);
 
             using LoadedModel loaded = ModelLoader.Load(parse.GetValue(flags.Model), parse.GetValue(flags.Context), log, HeadFlag.Read(parse, flags.Head), run.Shard, run.Pipeline,
-                SpeculativeFlag.Choice(parse, flags.Speculative), ActivationsFlag.Read(parse, flags.Activations));
+                SpeculativeFlag.Choice(parse, flags.Speculative), ActivationsFlag.Read(parse, flags.Activations), WeightsMemoryFlag.Read(parse));
             var model = loaded.Model;
             bool speculative = SpeculativeFlag.Resolve(parse, flags.Speculative, model);
             if (ids is null)

@@ -1,6 +1,7 @@
 // `sharpseek inspect --model FILE.gguf [--json]`: what a GGUF file (or split set) holds — version,
 // architecture, tensors and bytes by ggml type, metadata keys — validated by the strict reader; for a
 // deepseek4 file also the model its metadata describes (or why SharpSeek cannot run it).
+using SharpSeek.Formats;
 using System.Text.Json;
 
 using SharpSeek.Formats.Gguf;
@@ -17,7 +18,7 @@ public static class GgufInspect
     {
         if (!File.Exists(path)) throw new CliException($"GGUF file '{path}' does not exist");
         GgufModelFiles files;
-        try { files = GgufModelFiles.Open(path); }
+        try { files = GgufModelFiles.Open(path, WeightsMemory.Mapped); }   // metadata and tensor infos only
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException) { throw new CliException(e.Message); }
         using (files)
         {

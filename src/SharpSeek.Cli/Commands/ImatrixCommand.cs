@@ -31,7 +31,7 @@ public static class ImatrixCommand
             if (!outPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) throw new CliException($"--out must name a .gguf file, got '{outPath}'");
             string calibration = TextInput.ReadFile(textPath, "calibration text");
             // 1. the tokenizer, then the network with the collector as its input tap
-            (var config, var opened) = LogitsCommand.OpenModel(dir);
+            (var config, var opened) = LogitsCommand.OpenModel(dir, WeightsMemoryFlag.Read(parse));
             using var weights = opened;
             Tokenizer tok = LoadTokenizer(dir, weights, parse.GetValue(tokenizer));
             if (chunkSize > config.MaxPositions) throw new CliException($"--chunk {chunkSize} exceeds the model's max_position_embeddings {config.MaxPositions}");

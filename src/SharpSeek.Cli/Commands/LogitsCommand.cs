@@ -1,5 +1,6 @@
 // `sharpseek logits --model DIR --ids 5,17,3 [--decode 9,4] [--precision f32|f64] --out FILE`:
 // prefill the ids in one pass, decode the --decode ids one at a time, save the logits.
+using SharpSeek.Formats;
 using System.CommandLine;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -57,9 +58,9 @@ public static class LogitsCommand
                     if (run.Mode != "none") throw new CliException($"--parallel {run.Mode} is available for DeepSeek V4 checkpoints only; '{dir}' is V4.1");
                     return V41Logits.Run(dir, V41Config.Load(cfgPath), prompt, dec, prec, parse.GetValue(output)!, images);
                 }
-                (config, opened) = OpenModel(dir);
+                (config, opened) = OpenModel(dir, WeightsMemoryFlag.Read(parse));
             }
-            else (config, g41, opened) = OpenAny(dir);
+            else (config, g41, opened) = OpenAny(dir, WeightsMemoryFlag.Read(parse));
             using ITensorSource weights = opened;
             if (g41 is not null)
             {
@@ -88,16 +89,16 @@ public static class LogitsCommand
     }
 
     /// <summary>The one model loader (ModelDirectory.OpenWeights), its file errors as CLI errors.</summary>
-    internal static (ModelConfig, ITensorSource) OpenModel(string path)
+    internal static (ModelConfig, ITensorSource) OpenModel(string path, WeightsMemory weightsMemory = WeightsMemory.Auto)
     {
-        try { return SharpSeek.Runtime.Models.ModelDirectory.OpenWeights(path); }
+        try { return SharpSeek.Runtime.Models.ModelDirectory.OpenWeights(path, weightsMemory); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or NotSupportedException) { throw new CliException(e.Message); }
     }
 
     /// <summary>The same for V4 or V4.1 (V41 set for a V4.1 checkpoint).</summary>
-    internal static (ModelConfig, V41Config?, ITensorSource) OpenAny(string path)
+    internal static (ModelConfig, V41Config?, ITensorSource) OpenAny(string path, WeightsMemory weightsMemory = WeightsMemory.Auto)
     {
-        try { return SharpSeek.Runtime.Models.ModelDirectory.OpenAll(path); }
+        try { return SharpSeek.Runtime.Models.ModelDirectory.OpenAll(path, weightsMemory); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new CliException(e.Message); }
     }
 

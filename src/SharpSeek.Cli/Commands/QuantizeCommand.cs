@@ -55,7 +55,7 @@ public static class QuantizeCommand
             ModelConfig config;
             V41Config? v41 = null;
             ITensorSource? opened = null;
-            if (fromGguf) (config, v41, opened) = LogitsCommand.OpenAny(dir);
+            if (fromGguf) (config, v41, opened) = LogitsCommand.OpenAny(dir, QuantizeMemory(parse));
             else
             {
                 string cfgPath = LogitsCommand.RequireConfig(dir);
@@ -72,7 +72,7 @@ public static class QuantizeCommand
                 Console.Error.WriteLine($"{plan.Count} tensors, {InspectCommand.Bytes(Deepseek4GgufWriter.DataBytes(plan))} of tensor data (main layers; no MTP block)");
                 return 0;
             }
-            using ITensorSource? fromDirectory = opened is null ? Checkpoint.Open(dir) : null;
+            using ITensorSource? fromDirectory = opened is null ? Checkpoint.Open(dir, QuantizeMemory(parse)) : null;
             ITensorSource weights = opened ?? fromDirectory!;
             string? tok = parse.GetValue(tokenizer) ?? (!fromGguf && File.Exists(Path.Combine(dir, "tokenizer.json")) ? Path.Combine(dir, "tokenizer.json") : null);
             if (tok is not null && !File.Exists(tok)) throw new CliException($"--tokenizer '{tok}' does not exist");
@@ -134,4 +134,9 @@ public static class QuantizeCommand
                 : throw new CliException($"{flag} '{name}' needs an importance matrix (--imatrix FILE, from `sharpseek imatrix`): ggml refuses to quantise {t} without one (IQ2_S, IQ3_XXS, IQ3_S and IQ1_M do not need one)");
         throw new CliException($"{flag} '{name}' is not a type quantize writes (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, MXFP4, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M)");
     }
+
+    /// <summary>quantize reads every tensor once: the source stays mapped unless --weights-memory asks otherwise.</summary>
+    private static SharpSeek.Formats.WeightsMemory QuantizeMemory(ParseResult parse) =>
+        parse.GetResult(WeightsMemoryFlag.Option) is { Implicit: false } ? WeightsMemoryFlag.Read(parse) : SharpSeek.Formats.WeightsMemory.Mapped;
+
 }

@@ -42,7 +42,7 @@ public static class ServeCommand
             if (parse.GetValue(prefixCache) < 0) throw new CliException($"--prefix-cache-mb must be >= 0 (got {parse.GetValue(prefixCache)})");
             if (!Directory.Exists(dir) && !(SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir) && File.Exists(dir))) throw new CliException($"model directory or GGUF file '{dir}' does not exist");
             using ModelDirectory md = ModelDirectory.Open(dir, parse.GetValue(maxContext), c => V41Logits.TokenMap(dir, c), HeadFlag.Read(parse, head), run.Shard, run.Pipeline,
-                SharpSeek.Cli.Generation.SpeculativeFlag.Choice(parse, speculative), ActivationsFlag.Read(parse, activations));
+                SharpSeek.Cli.Generation.SpeculativeFlag.Choice(parse, speculative), ActivationsFlag.Read(parse, activations), WeightsMemoryFlag.Read(parse));
             // Under mpirun only rank 0 serves; the other ranks follow its engine's model calls (Distributed/ServeRanks).
             if (!run.IsRoot) return Distributed.ServeRanks.Follow(run, md.Model);
             Tokenizer? tokenizer = md.TokenizerPath is null ? SharpSeek.Cli.Generation.ModelLoader.GgufTokenizer(md) : Tokenizer.Load(md.TokenizerPath);

@@ -3,6 +3,7 @@
 // shards, Linux; other files are untouched), so the Engram rows come from the disk: the cost of Engram
 // on a cold SSD against a second run whose rows are cached. Without tokenizer.json the Engram token map
 // is the identity modulo engram_compressed_vocab_size (random checkpoints).
+using SharpSeek.Formats;
 using System.Diagnostics;
 using System.Text.Json;
 using SharpSeek.Formats.Safetensors;
@@ -13,7 +14,7 @@ namespace SharpSeek.Cli.Commands;
 
 public static class V41Bench
 {
-    public static int Run(string dir, string cfgPath, int n, int m, bool coldEngram, int engramReads, bool json)
+    public static int Run(string dir, string cfgPath, int n, int m, WeightsMemory weightsMemory, bool coldEngram, int engramReads, bool json)
     {
         V41Config config = V41Config.Load(cfgPath);
         if (n + m > config.Base.MaxPositions) throw new CliException($"--prompt + --gen = {n + m} exceeds max_seq_len {config.Base.MaxPositions}");
@@ -22,7 +23,7 @@ public static class V41Bench
             : Enumerable.Range(0, config.Base.VocabSize).Select(i => i % config.Engram.CompressedVocabSize).ToArray();
         if (coldEngram) PageCache.Evict(dir, "--cold-engram");
         var load = Stopwatch.StartNew();
-        using ITensorSource weights = Checkpoint.Open(dir);
+        using ITensorSource weights = Checkpoint.Open(dir, weightsMemory);
         var net = DeepSeekV41<float>.Load(config, weights, map, engramReads);
         double loadS = load.Elapsed.TotalSeconds;
         int v = config.Base.VocabSize;

@@ -30,7 +30,7 @@ public static class ModelLoader
     /// <summary>Loads the model; with <paramref name="shard"/> only that rank's routed experts (expert parallel).</summary>
     public static LoadedModel Load(string? modelDir, int? maxContext, TextWriter log, HeadPrecision head = HeadPrecision.Bf16, SharpSeek.Model.Distributed.ExpertShard? shard = null,
         SharpSeek.Model.Distributed.IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto,
-        SharpSeek.Tensors.ActivationPath activations = SharpSeek.Tensors.ActivationPath.Exact)
+        SharpSeek.Tensors.ActivationPath activations = SharpSeek.Tensors.ActivationPath.Exact, SharpSeek.Formats.WeightsMemory weightsMemory = SharpSeek.Formats.WeightsMemory.Auto)
     {
         string dir = modelDir ?? DefaultModelDirectory();
         bool gguf = SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir);
@@ -42,7 +42,7 @@ public static class ModelLoader
         var sw = Stopwatch.StartNew();
         ModelDirectory md = WithProgress(log, $"loading {dir}", () =>
         {
-            try { return ModelDirectory.Open(dir, maxContext, c => Commands.V41Logits.TokenMap(dir, c), head, shard, pipeline, draft, activations); }
+            try { return ModelDirectory.Open(dir, maxContext, c => Commands.V41Logits.TokenMap(dir, c), head, shard, pipeline, draft, activations, weightsMemory); }
             catch (Exception e) when (e is IOException or FormatException or InvalidDataException or ArgumentException or KeyNotFoundException or InvalidOperationException)
             { throw new CliException($"cannot load the model in '{dir}': {e.Message}"); }
         });

@@ -34,8 +34,8 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>True when the file's bytes were read into memory (FileResidency), false when it is mapped.</summary>
     public bool IsResident => _file.Resident;
 
-    /// <summary>Opens <paramref name="path"/> (mapped or read into memory: <paramref name="memory"/>, default FileResidency.Mode) and validates it; throws <see cref="InvalidDataException"/> naming the file and the defect.</summary>
-    public static GgufFile Open(string path, WeightsMemory? memory = null)
+    /// <summary>Opens <paramref name="path"/> (mapped or read into memory as <paramref name="memory"/> asks) and validates it; throws <see cref="InvalidDataException"/> naming the file and the defect.</summary>
+    public static GgufFile Open(string path, WeightsMemory memory = WeightsMemory.Auto)
     {
         path = System.IO.Path.GetFullPath(path);
         FileBytes file = FileBytes.Open(path, 24, n => $"file is {n} bytes, too short for a GGUF header (24 bytes)", memory);

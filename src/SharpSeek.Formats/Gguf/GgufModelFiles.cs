@@ -24,8 +24,8 @@ public sealed partial class GgufModelFiles : IDisposable
     public IEnumerable<string> TensorNames => _tensors.Keys;
     public int TensorCount => _tensors.Count;
 
-    /// <summary>Opens <paramref name="path"/>; a split part (any of them) opens the whole set.</summary>
-    public static GgufModelFiles Open(string path)
+    /// <summary>Opens <paramref name="path"/> (every part as <paramref name="memory"/> asks); a split part (any of them) opens the whole set.</summary>
+    public static GgufModelFiles Open(string path, WeightsMemory memory = WeightsMemory.Auto)
     {
         path = Path.GetFullPath(path);
         Match m = SplitName().Match(Path.GetFileName(path));
@@ -42,7 +42,7 @@ public sealed partial class GgufModelFiles : IDisposable
         var parts = new List<GgufFile>();
         try
         {
-            foreach (string p in paths) parts.Add(GgufFile.Open(p));
+            foreach (string p in paths) parts.Add(GgufFile.Open(p, memory));
             var tensors = new Dictionary<string, (GgufFile, GgufTensorInfo)>(StringComparer.Ordinal);
             for (int i = 0; i < parts.Count; i++)
             {

@@ -10,16 +10,16 @@ public static class Checkpoint
     /// <summary>
     /// <paramref name="path"/> may be a .safetensors file, an index .json file or a directory. For a
     /// directory: <c>model.safetensors.index.json</c> if present, else <c>model.safetensors</c>, else
-    /// every <c>*.safetensors</c> in it (a tensor in two files is an error).
+    /// every <c>*.safetensors</c> in it (a tensor in two files is an error). Each file opens as <paramref name="memory"/> asks.
     /// </summary>
-    public static ITensorSource Open(string path)
+    public static ITensorSource Open(string path, WeightsMemory memory = WeightsMemory.Auto)
     {
         string full = Path.GetFullPath(path);
         if (File.Exists(full))
         {
             return full.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-                ? ShardedCheckpoint.OpenIndex(full)
-                : SafetensorsFile.Open(full);
+                ? ShardedCheckpoint.OpenIndex(full, memory)
+                : SafetensorsFile.Open(full, memory);
         }
         if (!Directory.Exists(full))
         {
@@ -29,18 +29,18 @@ public static class Checkpoint
         string index = Path.Combine(full, ShardedCheckpoint.IndexFileName);
         if (File.Exists(index))
         {
-            return ShardedCheckpoint.OpenIndex(index);
+            return ShardedCheckpoint.OpenIndex(index, memory);
         }
         string single = Path.Combine(full, SingleFileName);
         if (File.Exists(single))
         {
-            return SafetensorsFile.Open(single);
+            return SafetensorsFile.Open(single, memory);
         }
         string[] shards = Directory.GetFiles(full, "*.safetensors");
         if (shards.Length == 0)
         {
             throw new FileNotFoundException($"no safetensors checkpoint in directory {full} (looked for {ShardedCheckpoint.IndexFileName}, {SingleFileName}, *.safetensors)", full);
         }
-        return shards.Length == 1 ? SafetensorsFile.Open(shards[0]) : ShardedCheckpoint.OpenFiles(full, shards);
+        return shards.Length == 1 ? SafetensorsFile.Open(shards[0], memory) : ShardedCheckpoint.OpenFiles(full, shards, memory);
     }
 }

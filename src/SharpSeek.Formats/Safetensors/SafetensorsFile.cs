@@ -45,8 +45,8 @@ public sealed unsafe class SafetensorsFile : ITensorSource, ITensorMemoryOwner
     /// <summary>True when the file's bytes were read into memory (FileResidency), false when it is mapped.</summary>
     public bool IsResident => _file.Resident;
 
-    /// <summary>Opens <paramref name="path"/> (mapped or read into memory: <paramref name="memory"/>, default FileResidency.Mode) and validates its header; throws <see cref="InvalidDataException"/> on any defect.</summary>
-    public static SafetensorsFile Open(string path, WeightsMemory? memory = null)
+    /// <summary>Opens <paramref name="path"/> (mapped or read into memory as <paramref name="memory"/> asks) and validates its header; throws <see cref="InvalidDataException"/> on any defect.</summary>
+    public static SafetensorsFile Open(string path, WeightsMemory memory = WeightsMemory.Auto)
     {
         path = System.IO.Path.GetFullPath(path);
         FileBytes mapped = FileBytes.Open(path, 8, n => $"file is {n} bytes, shorter than the 8-byte header length", memory);

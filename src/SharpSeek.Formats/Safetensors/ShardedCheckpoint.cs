@@ -46,7 +46,7 @@ public sealed class ShardedCheckpoint : ITensorSource
     public int Count => _names.Length;
 
     /// <summary>Opens every shard an index references, once each, and checks the weight map against them.</summary>
-    public static ShardedCheckpoint OpenIndex(string indexPath)
+    public static ShardedCheckpoint OpenIndex(string indexPath, WeightsMemory memory = WeightsMemory.Auto)
     {
         indexPath = Path.GetFullPath(indexPath);
         string dir = Path.GetDirectoryName(indexPath)!;
@@ -64,7 +64,7 @@ public sealed class ShardedCheckpoint : ITensorSource
                 {
                     throw new FileNotFoundException($"{indexPath}: weight_map references '{file}', which does not exist", full);
                 }
-                var shard = SafetensorsFile.Open(full);
+                var shard = SafetensorsFile.Open(full, memory);
                 shards.Add(shard);
                 byFile[file] = shard;
             }
@@ -89,14 +89,14 @@ public sealed class ShardedCheckpoint : ITensorSource
     }
 
     /// <summary>Opens a set of shards without an index; a name in two files is an error.</summary>
-    public static ShardedCheckpoint OpenFiles(string description, IEnumerable<string> paths)
+    public static ShardedCheckpoint OpenFiles(string description, IEnumerable<string> paths, WeightsMemory memory = WeightsMemory.Auto)
     {
         var shards = new List<SafetensorsFile>();
         try
         {
             foreach (string p in paths.Select(Path.GetFullPath).Order(StringComparer.Ordinal))
             {
-                shards.Add(SafetensorsFile.Open(p));
+                shards.Add(SafetensorsFile.Open(p, memory));
             }
             var views = CheckNoDuplicates(shards);
             return new ShardedCheckpoint(description, shards.ToArray(), views, new Dictionary<string, string>());

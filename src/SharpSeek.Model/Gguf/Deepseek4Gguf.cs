@@ -3,6 +3,7 @@
 // (Deepseek4GgufNames / Deepseek41GgufNames). A V4 model's MTP block comes from llama.cpp's separate MTP
 // file beside it ("mtp-" + the file's name), or from the file itself when it holds its nextn block
 // (llama.cpp's one-file layout, whose MTP uses the main hc_head).
+using SharpSeek.Formats;
 using SharpSeek.Formats.Gguf;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Config;
@@ -31,9 +32,9 @@ public static class Deepseek4Gguf
     /// A deepseek4 or deepseek41 GGUF: for V4.1, <c>V41</c> is its config (the text model: no vision tower, no
     /// DSpark head) and <c>Config</c> what it shares with V4 (<see cref="EngramTokenMap"/> reads its token map).
     /// </summary>
-    public static (ModelConfig Config, V41Config? V41, GgufTensorSource Weights) OpenAny(string path)
+    public static (ModelConfig Config, V41Config? V41, GgufTensorSource Weights) OpenAny(string path, WeightsMemory memory = WeightsMemory.Auto)
     {
-        GgufModelFiles files = GgufModelFiles.Open(path);
+        GgufModelFiles files = GgufModelFiles.Open(path, memory);
         GgufModelFiles? mtp = null;
         try
         {
@@ -52,7 +53,7 @@ public static class Deepseek4Gguf
             string mtpPath = MtpPath(first);
             if (File.Exists(mtpPath))
             {
-                mtp = GgufModelFiles.Open(mtpPath);
+                mtp = GgufModelFiles.Open(mtpPath, memory);
                 ModelConfig withMtp = Deepseek4GgufConfig.FromMetadata(mtp.Metadata, mtp.Parts[0].Path);
                 if (withMtp.NumMtpLayers == 0 || !SameModel(config, withMtp))
                     throw new ModelConfigException($"{mtpPath}: not the MTP file of {first} (its metadata describes {(withMtp.NumMtpLayers == 0 ? "no MTP block" : "another model")})");

@@ -2,6 +2,7 @@
 // generation_config.json) or a deepseek4 GGUF file (those two files looked for beside it) as a
 // runnable model: THE place a model path becomes a config and weights. Every failure names the
 // directory or file.
+using SharpSeek.Formats;
 using SharpSeek.Formats.Safetensors;
 using SharpSeek.Model.Architectures;
 using SharpSeek.Model.Config;
@@ -77,11 +78,12 @@ public sealed class ModelDirectory : IDisposable
     /// <param name="pipeline">Pipeline parallel: only this rank's layer range (PipelineSplit) is mapped.</param>
     /// <param name="draft">V4 checkpoints with both an MTP block and a DSpark head: which one this instance drafts with (a head the checkpoint lacks is not loaded).</param>
     /// <param name="activations">How linear inputs are multiplied (ActivationPath; V4 only).</param>
+    /// <param name="weightsMemory">Where the weight files' bytes live: mapped, or read into huge-page memory (FileResidency).</param>
     public static ModelDirectory Open(string path, int? maxContext = null, Func<V41Config, int[]?>? engramTokenMap = null,
         HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null, IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto,
-        ActivationPath activations = ActivationPath.Exact)
+        ActivationPath activations = ActivationPath.Exact, WeightsMemory weightsMemory = WeightsMemory.Auto)
     {
-        (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path);
+        (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path, weightsMemory);
         try
         {
             // A V4.1 GGUF stores its token map; a directory's is built from its tokenizer.json by the front end.
@@ -97,9 +99,9 @@ public sealed class ModelDirectory : IDisposable
     /// A model path as config and weights: a directory (config.json + safetensors) or a deepseek4 GGUF
     /// file or split set (config from its metadata). For a V4.1 directory the config is what it shares with V4.
     /// </summary>
-    public static (ModelConfig Config, ITensorSource Weights) OpenWeights(string path)
+    public static (ModelConfig Config, ITensorSource Weights) OpenWeights(string path, WeightsMemory weightsMemory = WeightsMemory.Auto)
     {
-        (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path);
+        (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path, weightsMemory);
         if (v41 is not null && Deepseek4Gguf.IsGgufPath(path))
         {
             weights.Dispose();
@@ -109,12 +111,12 @@ public sealed class ModelDirectory : IDisposable
     }
 
     /// <summary>A model path as its config (V4.1: V41 set, Config what it shares with V4) and weights.</summary>
-    public static (ModelConfig Config, V41Config? V41, ITensorSource Weights) OpenAll(string path)
+    public static (ModelConfig Config, V41Config? V41, ITensorSource Weights) OpenAll(string path, WeightsMemory weightsMemory = WeightsMemory.Auto)
     {
         if (Deepseek4Gguf.IsGgufPath(path))
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"GGUF file '{path}' does not exist", path);
-            (ModelConfig c, V41Config? g41, ITensorSource w) = Deepseek4Gguf.OpenAny(path);
+            (ModelConfig c, V41Config? g41, ITensorSource w) = Deepseek4Gguf.OpenAny(path, weightsMemory);
             return (c, g41, w);
         }
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"model directory '{path}' does not exist");
@@ -122,7 +124,7 @@ public sealed class ModelDirectory : IDisposable
         if (!File.Exists(cfg)) throw new FileNotFoundException($"model directory '{path}' has no config.json", cfg);
         V41Config? v41 = V41ConfigParser.IsV41(ModelConfigParser.ReadFile(cfg)) ? V41Config.Load(cfg) : null;
         ModelConfig config = v41?.Base ?? ModelConfig.Load(cfg);
-        return (config, v41, Checkpoint.Open(path));
+        return (config, v41, Checkpoint.Open(path, weightsMemory));
     }
 
     /// <summary>The folder holding the model's side files: the directory itself, or the one a GGUF file is in.</summary>
