@@ -1,6 +1,6 @@
 // mHC at one site, float32 fast paths (other precisions run HyperMixReference, the scalar twin):
 //   Pre:    mix = fn @ flatten(h) (the engine's MatMul), ss = sum(flatten(h)^2), split into pre, post and the
-//           Sinkhorn-normalised comb with eight tokens in the lanes of a Vector256, and (optionally) the
+//           Sinkhorn-normalised comb with eight tokens in the lanes of a Vector256 (one token: the twin), and (optionally) the
 //           collapse x = sum_i pre_i h_i; prefill runs it in tiles of eight tokens over the worker team.
 //   Expand: h_k = post_k f + sum_j comb[j, k] h_j in place, vectorised over dim, tokens over the team.
 // Every float operation of a token is the twin's, in the same order (exp per lane with MathF.Exp,
@@ -122,7 +122,7 @@ public static unsafe class HyperMix
         }
         // 3. pre, post, comb                                                   [n, hc], [n, hc], [n, hc, hc]
         float* pre = j.Pre + t0 * hc, post = j.Post + t0 * hc, comb = j.Comb + t0 * hc * hc;
-        if (hc <= MaxLaneHc) SplitLanes(mix, j.Ss + t0, n, site, j.Scale, j.Base, pre, post, comb);
+        if (hc <= MaxLaneHc && n > 1) SplitLanes(mix, j.Ss + t0, n, site, j.Scale, j.Base, pre, post, comb);
         else HyperMixReference.Split(new ReadOnlySpan<float>(mix, n * mixW), new ReadOnlySpan<float>(j.Ss + t0, n), n, site,
             new Span<float>(pre, n * hc), new Span<float>(post, n * hc), new Span<float>(comb, n * hc * hc));
         // 4. x = sum_i pre_i h_i                                               [n, dim]
@@ -134,7 +134,7 @@ public static unsafe class HyperMix
     /// dropped): each lane runs exactly HyperMixReference.Split's operations.
     /// </summary>
     [SkipLocalsInit]
-    private static void SplitLanes(float* mix, float* ss, int n, HyperSite<float> site, float* scale, float* @base, float* pre, float* post, float* comb)
+    internal static void SplitLanes(float* mix, float* ss, int n, HyperSite<float> site, float* scale, float* @base, float* pre, float* post, float* comb)
     {
         int hc = site.Hc, mixW = site.MixWidth, cc = hc * hc;
         Vector256<float>* m = stackalloc Vector256<float>[mixW];
@@ -270,10 +270,45 @@ public static unsafe class HyperMix
         }
     }
 
+    /// <summary>Expand for hc = 4 (V4's), every coefficient and stream value in a register.</summary>
+    private static void Expand4(float* f, float* post, float* comb, int tokens, int d, float* h)
+    {
+        for (int t = 0; t < tokens; t++)
+        {
+            float* h0 = h + (long)t * 4 * d, h1 = h0 + d, h2 = h1 + d, h3 = h2 + d, ft = f + (long)t * d, p = post + t * 4, c = comb + t * 16;
+            int e = 0;
+            if (d >= 8)
+            {
+                Vector256<float> p0 = Vector256.Create(p[0]), p1 = Vector256.Create(p[1]), p2 = Vector256.Create(p[2]), p3 = Vector256.Create(p[3]);
+                Vector256<float> c00 = Vector256.Create(c[0]), c01 = Vector256.Create(c[1]), c02 = Vector256.Create(c[2]), c03 = Vector256.Create(c[3]);
+                Vector256<float> c10 = Vector256.Create(c[4]), c11 = Vector256.Create(c[5]), c12 = Vector256.Create(c[6]), c13 = Vector256.Create(c[7]);
+                Vector256<float> c20 = Vector256.Create(c[8]), c21 = Vector256.Create(c[9]), c22 = Vector256.Create(c[10]), c23 = Vector256.Create(c[11]);
+                Vector256<float> c30 = Vector256.Create(c[12]), c31 = Vector256.Create(c[13]), c32 = Vector256.Create(c[14]), c33 = Vector256.Create(c[15]);
+                for (; e <= d - 8; e += 8)
+                {
+                    Vector256<float> fv = Vector256.Load(ft + e), a = Vector256.Load(h0 + e), b = Vector256.Load(h1 + e), g = Vector256.Load(h2 + e), q = Vector256.Load(h3 + e);
+                    (p0 * fv + c00 * a + c10 * b + c20 * g + c30 * q).Store(h0 + e);
+                    (p1 * fv + c01 * a + c11 * b + c21 * g + c31 * q).Store(h1 + e);
+                    (p2 * fv + c02 * a + c12 * b + c22 * g + c32 * q).Store(h2 + e);
+                    (p3 * fv + c03 * a + c13 * b + c23 * g + c33 * q).Store(h3 + e);
+                }
+            }
+            for (; e < d; e++)
+            {
+                float a = h0[e], b = h1[e], g = h2[e], q = h3[e];
+                h0[e] = p[0] * ft[e] + c[0] * a + c[4] * b + c[8] * g + c[12] * q;
+                h1[e] = p[1] * ft[e] + c[1] * a + c[5] * b + c[9] * g + c[13] * q;
+                h2[e] = p[2] * ft[e] + c[2] * a + c[6] * b + c[10] * g + c[14] * q;
+                h3[e] = p[3] * ft[e] + c[3] * a + c[7] * b + c[11] * g + c[15] * q;
+            }
+        }
+    }
+
     /// <summary>h[t, k, e] = post[t, k] f[t, e] + comb[t, 0, k] h[t, 0, e] + ... in place, 8 values of e at a time.</summary>
     [SkipLocalsInit]
     private static void Expand(float* f, float* post, float* comb, int tokens, int hc, int d, float* h)
     {
+        if (hc == 4) { Expand4(f, post, comb, tokens, d, h); return; }
         Vector256<float>* cv = stackalloc Vector256<float>[hc * hc + 2 * hc];
         Vector256<float>* pv = cv + hc * hc, old = pv + hc;
         float* olds = stackalloc float[hc];
