@@ -1,6 +1,6 @@
 // The mHC kernels (HyperMix) against their scalar twins, bit for bit: Pre (product in tiles of tokens over
 // the worker team, sums of squares, the split with eight tokens in vector lanes, the collapse) against one
-// MatMul of all tokens + TensorPrimitives.Dot + HyperMixReference.Split/Collapse; Collapse and the in-place
+// MatMul of all tokens + TensorPrimitives.Dot + HyperMixReference.Split/Collapse (+ Elementwise.RmsNorm of the rows); Collapse and the in-place
 // Expand against the twin; token counts 1, 3, 17, 64, hc 4, 1, 3 and 9 (the twin's path), odd dims.
 using System.Numerics.Tensors;
 using SharpSeek.Tensors.Kernels;
@@ -61,6 +61,12 @@ public class HyperMixTests
                     for (int i = 0; i < hc; i++) col += comb[(t * hc + i) * hc + j];
                     Assert.InRange(col, 0.999, 1.0001);
                 }
+
+            // The sub-layer's norm fused after the collapse is Elementwise.RmsNorm of each row.
+            float[] w = TestWeights.RandomFloats(dim, rng, 2), xn = new float[tokens * dim];
+            HyperMix.Pre<float>(h, tokens, fn, site, scratch, pre, post, comb, xn, w, 1e-6f);
+            for (int t = 0; t < tokens; t++) Elementwise.RmsNorm<float>(x2.AsSpan(t * dim, dim), w, 1e-6f, x2.AsSpan(t * dim, dim));
+            BitEqual(x2, xn, "normed x " + at);
 
             // Without a collapse destination the coefficients are the same.
             float[] pre3 = new float[tokens * hc], post3 = new float[tokens * hc], comb3 = new float[tokens * hc * hc];
@@ -140,6 +146,8 @@ public class HyperMixTests
         Assert.Contains("scratch", e.Message);
         e = Assert.Throws<ArgumentException>(() => HyperMix.Expand<float>(new float[16], new float[4], new float[15], 1, 4, 16, new float[64]));
         Assert.Contains("comb", e.Message);
+        e = Assert.Throws<ArgumentException>(() => HyperMix.Pre<float>(new float[64], 1, good, site, new float[25], new float[4], new float[4], new float[16], new float[16], new float[15], 1e-6f));
+        Assert.Contains("norm weight of 15", e.Message);
         Assert.Throws<ArgumentException>(() => new HyperSite<float>(4, 16, 20, 1e-6f, 1e-6f, new float[3], new float[23]));
     }
 }

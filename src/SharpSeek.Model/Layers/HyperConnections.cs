@@ -27,28 +27,25 @@ public sealed class HyperConnections<T> where T : unmanaged, IFloatingPointIeee7
     public int MixWidth => _site.MixWidth;
 
     /// <summary>
-    /// h [T, hc, dim] -> x [T, dim] = sum_i pre_i h_i, and per token post [T, hc], comb [T, hc, hc].
+    /// h [T, hc, dim] -> x [T, dim] = norm(sum_i pre_i h_i) (the sub-layer's input norm, fused), and per token
+    /// post [T, hc], comb [T, hc, hc].
     /// </summary>
-    public void Pre(ReadOnlySpan<T> h, int tokens, ForwardWorkspace<T> work, Span<T> x, Span<T> post, Span<T> comb)
+    public void Pre(ReadOnlySpan<T> h, int tokens, ForwardWorkspace<T> work, RmsNorm<T> norm, Span<T> x, Span<T> post, Span<T> comb)
     {
+        if (norm.Dim != _dim) throw new ArgumentException($"{_fn.Name}: a norm of {norm.Dim} values after streams of {_dim}");
         // The mix scratch slot holds [mix | sums of squares | pre].
         int scratch = HyperMix.ScratchSize(tokens, _hc);
         Span<T> slot = work.Span(Scratch.HcMix, scratch + tokens * _hc);
-        Mix(h, tokens, slot[..scratch], slot.Slice(scratch, tokens * _hc), post, comb, x);
+        Span<T> pre = slot.Slice(scratch, tokens * _hc);
+        _fn.InputTap?.Record(_fn.Name, h[..(tokens * _fn.InFeatures)], tokens, _fn.InFeatures);
+        HyperMix.Pre(h, tokens, _fn.Weight, _site, slot[..scratch], pre, post, comb, x, norm.Weight, norm.Eps);
     }
 
     /// <summary>The site's mixes of h [T, hc, dim]: pre [T, hc], post [T, hc], comb [T, hc, hc] (V4.1 applies pre one site later).</summary>
     public void Coefficients(ReadOnlySpan<T> h, int tokens, ForwardWorkspace<T> work, Span<T> pre, Span<T> post, Span<T> comb)
-        => Mix(h, tokens, work.Span(Scratch.HcMix, HyperMix.ScratchSize(tokens, _hc)), pre, post, comb, default);
-
-    // 1. mix = (fn @ flatten(h)) * rsqrt(mean(h^2) + eps)                      [T, mix_hc]
-    // 2. pre = sigmoid(mix * s0 + b) + eps; post = 2 sigmoid(mix * s1 + b)     [T, hc]
-    // 3. comb = Sinkhorn(mix * s2 + b)                                          [T, hc, hc]
-    // 4. (x not empty) x = sum_i pre_i h_i                                      [T, dim]
-    private void Mix(ReadOnlySpan<T> h, int tokens, Span<T> scratch, Span<T> pre, Span<T> post, Span<T> comb, Span<T> x)
     {
         _fn.InputTap?.Record(_fn.Name, h[..(tokens * _fn.InFeatures)], tokens, _fn.InFeatures);
-        HyperMix.Pre(h, tokens, _fn.Weight, _site, scratch, pre, post, comb, x);
+        HyperMix.Pre(h, tokens, _fn.Weight, _site, work.Span(Scratch.HcMix, HyperMix.ScratchSize(tokens, _hc)), pre, post, comb, default);
     }
 
     /// <summary>hc_pre: x [T, dim] = sum_i pre[t, i] h[t, i] for h [T, hc, dim].</summary>

@@ -1,7 +1,8 @@
 // mHC at one site, float32 fast paths (other precisions run HyperMixReference, the scalar twin):
 //   Pre:    mix = fn @ flatten(h) (the engine's MatMul), ss = sum(flatten(h)^2), split into pre, post and the
 //           Sinkhorn-normalised comb with eight tokens in the lanes of a Vector256 (one token: the twin), and (optionally) the
-//           collapse x = sum_i pre_i h_i; prefill runs it in tiles of eight tokens over the worker team.
+//           collapse x = sum_i pre_i h_i and its RMSNorm; prefill runs it in tiles of eight tokens over the worker team,
+//           decode runs the product's row groups over the team.
 //   Expand: h_k = post_k f + sum_j comb[j, k] h_j in place, vectorised over dim, tokens over the team.
 // Every float operation of a token is the twin's, in the same order (exp per lane with MathF.Exp,
 // IEEE division and square root), so the results equal the twin bit for bit; the product's sums are
@@ -29,9 +30,11 @@ public static unsafe class HyperMix
 
     /// <summary>
     /// h [T, hc, dim] -> pre [T, hc], post [T, hc], comb [T, hc, hc] (HyperMixReference.Split of fn @ flatten(h)
-    /// and sum(flatten(h)^2)), and when x is not empty x [T, dim] = sum_i pre_i h_i.
+    /// and sum(flatten(h)^2)), and when x is not empty x [T, dim] = sum_i pre_i h_i, then (when normWeight is not
+    /// empty) each row of x replaced by Elementwise.RmsNorm(x, normWeight, normEps): the sub-layer's input norm.
     /// </summary>
-    public static void Pre<T>(ReadOnlySpan<T> h, int tokens, WeightMatrix fn, HyperSite<T> site, Span<T> scratch, Span<T> pre, Span<T> post, Span<T> comb, Span<T> x)
+    public static void Pre<T>(ReadOnlySpan<T> h, int tokens, WeightMatrix fn, HyperSite<T> site, Span<T> scratch, Span<T> pre, Span<T> post, Span<T> comb, Span<T> x,
+        ReadOnlySpan<T> normWeight = default, T normEps = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int hc = site.Hc, d = site.Dim, mixW = site.MixWidth, k = hc * d;
@@ -39,6 +42,7 @@ public static unsafe class HyperMix
         if (scratch.Length < ScratchSize(tokens, hc)) throw new ArgumentException($"mHC scratch has {scratch.Length} values, need {ScratchSize(tokens, hc)}");
         HyperSite<T>.CheckStreams(h.Length, pre.Length, x.IsEmpty ? tokens * d : x.Length, tokens, hc, d, "pre");
         site.CheckSplit(tokens * mixW, tokens, tokens, pre.Length, post.Length, comb.Length);
+        if (!normWeight.IsEmpty && (x.IsEmpty || normWeight.Length != d)) throw new ArgumentException($"mHC pre: a norm weight of {normWeight.Length} values for rows of {(x.IsEmpty ? 0 : d)}");
         if (tokens == 0) return;
         Span<T> mix = scratch[..(tokens * mixW)], ss = scratch.Slice(tokens * mixW, tokens);
         if (typeof(T) != typeof(float))
@@ -47,6 +51,7 @@ public static unsafe class HyperMix
             for (int t = 0; t < tokens; t++) ss[t] = Elementwise.Dot(h.Slice(t * k, k), h.Slice(t * k, k));
             HyperMixReference.Split(mix, ss, tokens, site, pre, post, comb);
             if (!x.IsEmpty) HyperMixReference.Collapse(h, pre, tokens, hc, d, x);
+            if (!normWeight.IsEmpty) for (int t = 0; t < tokens; t++) Elementwise.RmsNorm(x.Slice(t * d, d), normWeight, normEps, x.Slice(t * d, d));
             return;
         }
         // F32 and BF16 products are summed per token whatever the batch, so each tile runs its own; other
@@ -56,15 +61,26 @@ public static unsafe class HyperMix
         var f = (HyperSite<float>)(object)site;
         fixed (T* ph = h, pm = mix, ps = ss, pp = pre, pq = post, pc = comb, px = x)
         fixed (float* ps0 = f.Scale, pb = f.Base)
+        fixed (T* pn = normWeight)
         {
             var job = new PreJob
             {
                 H = (float*)ph, Mix = (float*)pm, Ss = (float*)ps, Pre = (float*)pp, Post = (float*)pq, Comb = (float*)pc,
-                X = x.IsEmpty ? null : (float*)px, Scale = ps0, Base = pb, W = fn, Site = f, Tokens = tokens, Product = perTile,
+                X = x.IsEmpty ? null : (float*)px, Scale = ps0, Base = pb, Norm = (float*)pn, NormEps = float.CreateTruncating(normEps),
+                W = fn, Site = f, Tokens = tokens, Product = perTile,
             };
             int tiles = (tokens + Tile - 1) / Tile;
-            if (tiles == 1) PreTile(Unsafe.AsPointer(ref job), 0);
-            else WorkerTeam.Shared.Run(tiles, Unsafe.AsPointer(ref job), &PreTile);   // job lives on this frame until Run returns
+            if (tiles > 1) { WorkerTeam.Shared.Run(tiles, Unsafe.AsPointer(ref job), &PreTile); return; }   // job lives on this frame until Run returns
+            // One tile (decode): the product's row groups over the team (a one-token product streams fn from memory),
+            // then the rest on this thread. MatMul.RunGroups sums each (token, row) the same whatever the groups.
+            int groups = (mixW + MatMul.RowGroup - 1) / MatMul.RowGroup;
+            if (perTile && WorkerTeam.Shared.Size > 1 && groups > 1)
+            {
+                job.Chunks = Math.Min(groups, WorkerTeam.Shared.Size);
+                job.Product = false;
+                WorkerTeam.Shared.Run(job.Chunks, Unsafe.AsPointer(ref job), &ProductChunk);
+            }
+            PreTile(Unsafe.AsPointer(ref job), 0);
         }
     }
 
@@ -97,11 +113,20 @@ public static unsafe class HyperMix
 
     private struct PreJob
     {
-        public float* H, Mix, Ss, Pre, Post, Comb, X, Scale, Base;
+        public float* H, Mix, Ss, Pre, Post, Comb, X, Scale, Base, Norm;
+        public float NormEps;
         public WeightMatrix W;
         public HyperSite<float> Site;
-        public int Tokens;
+        public int Tokens, Chunks;
         public bool Product;
+    }
+
+    /// <summary>Chunk c of Chunks of the product's row groups, all tokens.</summary>
+    private static void ProductChunk(void* state, int c)
+    {
+        ref PreJob j = ref Unsafe.AsRef<PreJob>(state);
+        int groups = (j.Site.MixWidth + MatMul.RowGroup - 1) / MatMul.RowGroup, per = (groups + j.Chunks - 1) / j.Chunks;
+        MatMul.RunGroups(j.H, j.W, j.Mix, j.Tokens, Math.Min(groups, c * per), Math.Min(groups, (c + 1) * per));
     }
 
     /// <summary>Tile i of Pre: product, sums of squares, split, collapse of up to Tile tokens.</summary>
@@ -125,8 +150,12 @@ public static unsafe class HyperMix
         if (hc <= MaxLaneHc && n > 1) SplitLanes(mix, j.Ss + t0, n, site, j.Scale, j.Base, pre, post, comb);
         else HyperMixReference.Split(new ReadOnlySpan<float>(mix, n * mixW), new ReadOnlySpan<float>(j.Ss + t0, n), n, site,
             new Span<float>(pre, n * hc), new Span<float>(post, n * hc), new Span<float>(comb, n * hc * hc));
-        // 4. x = sum_i pre_i h_i                                               [n, dim]
-        if (j.X != null) Collapse(h, pre, n, hc, d, j.X + (long)t0 * d);
+        // 4. x = sum_i pre_i h_i, then the sub-layer's RMSNorm                [n, dim]
+        if (j.X == null) return;
+        float* x = j.X + (long)t0 * d;
+        Collapse(h, pre, n, hc, d, x);
+        if (j.Norm != null)
+            for (int t = 0; t < n; t++) Elementwise.RmsNorm(new ReadOnlySpan<float>(x + (long)t * d, d), new ReadOnlySpan<float>(j.Norm, d), j.NormEps, new Span<float>(x + (long)t * d, d));
     }
 
     /// <summary>
