@@ -1,12 +1,12 @@
 // mHC at one site, float32 fast paths (other precisions run HyperMixReference, the scalar twin):
 //   Pre:    mix = fn @ flatten(h) (the engine's MatMul), ss = sum(flatten(h)^2), split into pre, post and the
 //           Sinkhorn-normalised comb with eight tokens in the lanes of a Vector256 (one token: the twin), and (optionally) the
-//           collapse x = sum_i pre_i h_i and its RMSNorm; prefill runs it in tiles of eight tokens over the worker team,
-//           decode runs the product's row groups over the team.
+//           collapse x = sum_i pre_i h_i and its RMSNorm; prefill runs it in tiles of eight tokens over the worker team.
 //   Expand: h_k = post_k f + sum_j comb[j, k] h_j in place, vectorised over dim, tokens over the team.
 // Every float operation of a token is the twin's, in the same order (exp per lane with MathF.Exp,
 // IEEE division and square root), so the results equal the twin bit for bit; the product's sums are
-// MatMul's for any tile (MatMul sums each token on its own).
+// MatMul's for any tile (MatMul sums each token on its own). The hot methods are compiled fully optimised
+// from the first call (a prefill is one call: tier-0 code would run all of it).
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -69,18 +69,11 @@ public static unsafe class HyperMix
                 X = x.IsEmpty ? null : (float*)px, Scale = ps0, Base = pb, Norm = (float*)pn, NormEps = float.CreateTruncating(normEps),
                 W = fn, Site = f, Tokens = tokens, Product = perTile,
             };
+            // One tile (decode) stays on this thread: a region per site cost more than the one-token product
+            // it would split (bench/README, "mHC kernels").
             int tiles = (tokens + Tile - 1) / Tile;
-            if (tiles > 1) { WorkerTeam.Shared.Run(tiles, Unsafe.AsPointer(ref job), &PreTile); return; }   // job lives on this frame until Run returns
-            // One tile (decode): the product's row groups over the team (a one-token product streams fn from memory),
-            // then the rest on this thread. MatMul.RunGroups sums each (token, row) the same whatever the groups.
-            int groups = (mixW + MatMul.RowGroup - 1) / MatMul.RowGroup;
-            if (perTile && WorkerTeam.Shared.Size > 1 && groups > 1)
-            {
-                job.Chunks = Math.Min(groups, WorkerTeam.Shared.Size);
-                job.Product = false;
-                WorkerTeam.Shared.Run(job.Chunks, Unsafe.AsPointer(ref job), &ProductChunk);
-            }
-            PreTile(Unsafe.AsPointer(ref job), 0);
+            if (tiles == 1) PreTile(Unsafe.AsPointer(ref job), 0);
+            else WorkerTeam.Shared.Run(tiles, Unsafe.AsPointer(ref job), &PreTile);   // job lives on this frame until Run returns
         }
     }
 
@@ -117,19 +110,12 @@ public static unsafe class HyperMix
         public float NormEps;
         public WeightMatrix W;
         public HyperSite<float> Site;
-        public int Tokens, Chunks;
+        public int Tokens;
         public bool Product;
     }
 
-    /// <summary>Chunk c of Chunks of the product's row groups, all tokens.</summary>
-    private static void ProductChunk(void* state, int c)
-    {
-        ref PreJob j = ref Unsafe.AsRef<PreJob>(state);
-        int groups = (j.Site.MixWidth + MatMul.RowGroup - 1) / MatMul.RowGroup, per = (groups + j.Chunks - 1) / j.Chunks;
-        MatMul.RunGroups(j.H, j.W, j.Mix, j.Tokens, Math.Min(groups, c * per), Math.Min(groups, (c + 1) * per));
-    }
-
     /// <summary>Tile i of Pre: product, sums of squares, split, collapse of up to Tile tokens.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PreTile(void* state, int i)
     {
         ref PreJob j = ref Unsafe.AsRef<PreJob>(state);
@@ -162,6 +148,7 @@ public static unsafe class HyperMix
     /// The split of n ≤ Tile tokens with token l in lane l (lanes past n repeat token n - 1; their results are
     /// dropped): each lane runs exactly HyperMixReference.Split's operations.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     internal static void SplitLanes(float* mix, float* ss, int n, HyperSite<float> site, float* scale, float* @base, float* pre, float* post, float* comb)
     {
@@ -191,6 +178,7 @@ public static unsafe class HyperMix
     }
 
     /// <summary>ElementwiseReference.Sinkhorn in every lane: row softmax + eps, columns, then (iters - 1) x rows and columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Sinkhorn(Vector256<float>* c, int n, int iters, Vector256<float> eps, float* lane, int valid)
     {
         for (int i = 0; i < n; i++)
@@ -217,6 +205,7 @@ public static unsafe class HyperMix
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NormalizeColumns(Vector256<float>* c, int n, Vector256<float> eps)
     {
         for (int j = 0; j < n; j++)
@@ -228,9 +217,11 @@ public static unsafe class HyperMix
     }
 
     /// <summary>1 / (1 + exp(-z)) per lane (ElementwiseReference.Sigmoid).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector256<float> Sigmoid(Vector256<float> z, float* lane, int valid) => Vector256<float>.One / (Vector256<float>.One + Exp(-z, lane, valid));
 
     /// <summary>MathF.Exp of the first <paramref name="valid"/> lanes (the scalar's exp: no vector approximation); the others become 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector256<float> Exp(Vector256<float> v, float* lane, int valid)
     {
         v.Store(lane);
@@ -239,6 +230,7 @@ public static unsafe class HyperMix
     }
 
     /// <summary>dst[l * stride] = lane l of v for the first <paramref name="valid"/> lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scatter(Vector256<float> v, float* dst, int stride, int valid, float* lane)
     {
         v.Store(lane);
@@ -275,6 +267,7 @@ public static unsafe class HyperMix
     }
 
     /// <summary>x[t, e] = 0 + pre[t, 0] h[t, 0, e] + ... in stream order, 8 values of e at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Collapse(float* h, float* pre, int tokens, int hc, int d, float* x)
     {
@@ -300,6 +293,7 @@ public static unsafe class HyperMix
     }
 
     /// <summary>Expand for hc = 4 (V4's), every coefficient and stream value in a register.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Expand4(float* f, float* post, float* comb, int tokens, int d, float* h)
     {
         for (int t = 0; t < tokens; t++)
@@ -334,6 +328,7 @@ public static unsafe class HyperMix
     }
 
     /// <summary>h[t, k, e] = post[t, k] f[t, e] + comb[t, 0, k] h[t, 0, e] + ... in place, 8 values of e at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Expand(float* f, float* post, float* comb, int tokens, int hc, int d, float* h)
     {

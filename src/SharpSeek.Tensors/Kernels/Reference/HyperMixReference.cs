@@ -15,6 +15,7 @@ public static class HyperMixReference
     /// comb = Sinkhorn(m_{2hc+k} * scale2 + base_{2hc+k}) as [source, destination].
     /// mix [T, (2 + hc) hc] is fn @ flatten(h); ss [T] is sum(flatten(h)^2).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]   // HyperMix runs it for one token
     public static void Split<T>(ReadOnlySpan<T> mix, ReadOnlySpan<T> ss, int tokens, HyperSite<T> site, Span<T> pre, Span<T> post, Span<T> comb)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
