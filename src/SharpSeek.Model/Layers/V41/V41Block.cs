@@ -47,7 +47,8 @@ public sealed class V41Block<T> where T : unmanaged, IFloatingPointIeee754<T>
         ForwardWorkspace<T> work, ITapSink<T>? taps, ReadOnlySpan<bool> image = default)
     {
         int tokens = positions.Length, hc = _hc, d = _dim;
-        T[] x = new T[tokens * d], f = new T[tokens * d], attnPre = new T[tokens * hc], post = new T[tokens * hc], comb = new T[tokens * hc * hc];
+        Span<T> x = work.Span(Scratch.BlockX, tokens * d), f = work.Span(Scratch.BlockF, tokens * d), attnPre = work.Span(Scratch.BlockPre, tokens * hc);
+        Span<T> post = work.Span(Scratch.BlockPost, tokens * hc), comb = work.Span(Scratch.BlockComb, tokens * hc * hc);
 
         // 1. attention site: mixes from h, input collapsed with the incoming pre-mix (hc_post in place) [T, hc, dim]
         _hcAttn.Coefficients(h, tokens, work, attnPre, post, comb);
