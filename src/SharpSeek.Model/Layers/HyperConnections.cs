@@ -97,19 +97,16 @@ public sealed class HyperHead<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Forward(ReadOnlySpan<T> h, int tokens, Span<T> y)
     {
         int hc = _hc, d = _dim;
-        T[] mix = new T[tokens * hc];
+        // 1. mix = fn @ flatten(h); pre = sigmoid(mix * rsqrt(mean(h^2) + eps) * s + b) + eps   [T, hc]
+        Span<T> mix = tokens * hc <= 256 ? stackalloc T[tokens * hc] : new T[tokens * hc];
         _fn.Forward(h, mix, tokens);
         for (int t = 0; t < tokens; t++)
         {
             ReadOnlySpan<T> ht = h.Slice(t * hc * d, hc * d);
             T r = T.One / T.Sqrt(Elementwise.Dot(ht, ht) / T.CreateTruncating(hc * d) + _normEps);
-            Span<T> yt = y.Slice(t * d, d);
-            yt.Clear();
-            for (int i = 0; i < hc; i++)
-            {
-                T pre = Elementwise.Sigmoid(mix[t * hc + i] * r * _scale[0] + _base[i]) + _eps;
-                Elementwise.AddScaled(yt, ht.Slice(i * d, d), pre);
-            }
+            for (int i = 0; i < hc; i++) mix[t * hc + i] = Elementwise.Sigmoid(mix[t * hc + i] * r * _scale[0] + _base[i]) + _eps;
         }
+        // 2. y = sum_i pre_i h_i                                                               [T, dim]
+        HyperMix.Collapse<T>(h, mix, tokens, hc, d, y);
     }
 }
