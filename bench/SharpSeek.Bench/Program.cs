@@ -2,7 +2,7 @@
 // weight bytes streamed); `--head` the vocabulary head against read bandwidth (HeadBench); `--index`
 // the indexer scoring (IndexBench); `--quantize` the ggml quantisers (QuantizeBench); `--q8`/`--mxfp4`/`--decode`
 // one-token GGUF products (DecodeBench); `--kernels` the row kernels alone in CPU time (KernelBench); `--ggml [TYPE...]`
-// ggml block decoding, twin against vectorised (GgmlBench); anything else goes to BenchmarkDotNet (e.g. `--filter * --job short`).
+// ggml block decoding, twin against vectorised (GgmlBench); `--hc` one mHC site, before/after HyperMix (HcBench); anything else goes to BenchmarkDotNet (e.g. `--filter * --job short`).
 using System.Diagnostics;
 using BenchmarkDotNet.Running;
 using SharpSeek.Tensors;
@@ -22,6 +22,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "--quantize") { QuantizeBench.Run(); return; }
         if (args.Length > 0 && args[0] == "--kernels") { KernelBench.Run(); return; }
         if (args.Length > 0 && args[0] == "--team") { TeamBench.Run(); return; }
+        if (args.Length > 0 && args[0] == "--hc") { HcBench.Run(); return; }
         if (args.Length > 0 && args[0] is "--q8" or "--mxfp4" or "--decode") { DecodeBench.Run(args[0] != "--mxfp4", args[0] != "--q8"); return; }
         if (args.Length > 0 && args[0] == "--ggml") { GgmlBench.Run(args[1..]); return; }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -46,30 +46,23 @@ public sealed class Block<T> where T : unmanaged, IFloatingPointIeee754<T>
         bool tap = taps?.Wants(_layer) ?? false;
         Span<T> x = work.Span(Scratch.BlockX, tokens * d), f = work.Span(Scratch.BlockF, tokens * d);
         Span<T> post = work.Span(Scratch.BlockPost, tokens * hc), comb = work.Span(Scratch.BlockComb, tokens * hc * hc);
-        Span<T> residual = work.Span(Scratch.BlockResidual, tokens * hc * d);
-        h[..(tokens * hc * d)].CopyTo(residual);
 
-        // 1. attention site                                                 [T, hc, dim]
-        _hcAttn.Pre(residual, tokens, work, x, post, comb);
+        // 1. attention site: x = attn_norm(hc_pre(h)); hc_post rewrites h in place  [T, hc, dim]
+        _hcAttn.Pre(h, tokens, work, _attnNorm, x, post, comb);
         if (tap) TapHc(taps!, "hc_attn", positions, post, comb);
         work.Lap(ForwardOp.HyperConnections);
-        _attnNorm.ForwardInPlace(x);
-        work.Lap(ForwardOp.Norms);
         if (tap) for (int t = 0; t < tokens; t++) taps!.Record(_layer, "attn_in", positions[t], x.Slice(t * d, d));
         Attn.Forward(x, positions, memories, work, f, taps);
-        _hcAttn.Post(f, residual, post, comb, tokens, h);
+        _hcAttn.Post(f, post, comb, tokens, h);
         work.Lap(ForwardOp.HyperConnections);
 
-        // 2. FFN site                                                       [T, hc, dim]
-        h[..(tokens * hc * d)].CopyTo(residual);
-        _hcFfn.Pre(residual, tokens, work, x, post, comb);
+        // 2. FFN site: x = ffn_norm(hc_pre(h))                              [T, hc, dim]
+        _hcFfn.Pre(h, tokens, work, _ffnNorm, x, post, comb);
         if (tap) TapHc(taps!, "hc_ffn", positions, post, comb);
         work.Lap(ForwardOp.HyperConnections);
-        _ffnNorm.ForwardInPlace(x);
-        work.Lap(ForwardOp.Norms);
         if (tap) for (int t = 0; t < tokens; t++) taps!.Record(_layer, "ffn_in", positions[t], x.Slice(t * d, d));
         Ffn.Forward(x, ids, positions, work, f, taps);
-        _hcFfn.Post(f, residual, post, comb, tokens, h);
+        _hcFfn.Post(f, post, comb, tokens, h);
         work.Lap(ForwardOp.HyperConnections);
     }
 

@@ -8,10 +8,8 @@ public enum ForwardOp
 {
     /// <summary>Positions, embedding lookup, workspace: everything before the first block.</summary>
     Setup,
-    /// <summary>mHC pre (mix, Sinkhorn, collapse) and post (write-back) at both sites.</summary>
+    /// <summary>mHC pre (mix, Sinkhorn, collapse, and attn_norm / ffn_norm fused after it) and post (write-back) at both sites.</summary>
     HyperConnections,
-    /// <summary>attn_norm and ffn_norm.</summary>
-    Norms,
     /// <summary>wq_a, q_norm, wq_b, per-head norm and RoPE; wkv, kv_norm; wo_a, wo_b.</summary>
     AttentionProjections,
     /// <summary>Compressor and indexer projections, pooling, indexer scoring and top-k.</summary>

@@ -15,7 +15,7 @@ namespace SharpSeek.Model.Layers;
 /// </summary>
 public enum Scratch
 {
-    BlockResidual, BlockX, BlockF, BlockPost, BlockComb, HcMix,
+    BlockX, BlockF, BlockPost, BlockComb, BlockPre, HcMix,
     AttnQr, AttnQ, AttnKv, AttnO, AttnOg, AttnUg, AttnU,
     CmpKv, CmpScore, IdxKv, IdxScore, IdxQ, IdxW, IdxHead,
     GateScores, GateWeights, MoeX, MoeY, MoeWeights, MoeGather, ExpertG, ExpertU, SharedY,

@@ -11,87 +11,50 @@ namespace SharpSeek.Model.Layers;
 public sealed class HyperConnections<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Linear _fn;      // [mix_hc, hc*dim] F32
-    private readonly T[] _base;       // [mix_hc]
-    private readonly T[] _scale;      // [3]
-    private readonly int _hc, _dim, _iters;
-    private readonly T _eps, _normEps;
+    private readonly HyperSite<T> _site;
+    private readonly int _hc, _dim;
 
     public HyperConnections(WeightScope scope, string site, int hc, int dim, int iters, double hcEps, double normEps)
     {
         int mix = (2 + hc) * hc;
         _fn = scope.RawMatrix(HyperNames.Fn(site), mix, hc * dim);
-        _base = scope.Vector<T>(HyperNames.Base(site), DType.F32, mix);
-        _scale = scope.Vector<T>(HyperNames.Scale(site), DType.F32, 3);
-        _hc = hc; _dim = dim; _iters = iters;
-        _eps = T.CreateTruncating(hcEps); _normEps = T.CreateTruncating(normEps);
+        T[] @base = scope.Vector<T>(HyperNames.Base(site), DType.F32, mix);
+        T[] scale = scope.Vector<T>(HyperNames.Scale(site), DType.F32, 3);
+        _site = new HyperSite<T>(hc, dim, iters, T.CreateTruncating(hcEps), T.CreateTruncating(normEps), scale, @base);
+        _hc = hc; _dim = dim;
     }
 
-    public int MixWidth => (2 + _hc) * _hc;
+    public int MixWidth => _site.MixWidth;
 
     /// <summary>
-    /// h [T, hc, dim] -> x [T, dim] = sum_i pre_i h_i, and per token post [T, hc], comb [T, hc, hc].
+    /// h [T, hc, dim] -> x [T, dim] = norm(sum_i pre_i h_i) (the sub-layer's input norm, fused), and per token
+    /// post [T, hc], comb [T, hc, hc].
     /// </summary>
-    public void Pre(ReadOnlySpan<T> h, int tokens, ForwardWorkspace<T> work, Span<T> x, Span<T> post, Span<T> comb)
+    public void Pre(ReadOnlySpan<T> h, int tokens, ForwardWorkspace<T> work, RmsNorm<T> norm, Span<T> x, Span<T> post, Span<T> comb)
     {
-        Span<T> pre = tokens * _hc <= 256 ? stackalloc T[tokens * _hc] : new T[tokens * _hc];
-        Coefficients(h, tokens, work, pre, post, comb);
-        Collapse(h, pre, tokens, _hc, _dim, x);
+        if (norm.Dim != _dim) throw new ArgumentException($"{_fn.Name}: a norm of {norm.Dim} values after streams of {_dim}");
+        // The mix scratch slot holds [mix | sums of squares | pre].
+        int scratch = HyperMix.ScratchSize(tokens, _hc);
+        Span<T> slot = work.Span(Scratch.HcMix, scratch + tokens * _hc);
+        Span<T> pre = slot.Slice(scratch, tokens * _hc);
+        _fn.InputTap?.Record(_fn.Name, h[..(tokens * _fn.InFeatures)], tokens, _fn.InFeatures);
+        HyperMix.Pre(h, tokens, _fn.Weight, _site, slot[..scratch], pre, post, comb, x, norm.Weight, norm.Eps);
     }
 
     /// <summary>The site's mixes of h [T, hc, dim]: pre [T, hc], post [T, hc], comb [T, hc, hc] (V4.1 applies pre one site later).</summary>
     public void Coefficients(ReadOnlySpan<T> h, int tokens, ForwardWorkspace<T> work, Span<T> pre, Span<T> post, Span<T> comb)
     {
-        int hc = _hc, d = _dim, mixW = MixWidth;
-        // 1. mix = (fn @ flatten(h)) * rsqrt(mean(h^2) + eps)             [T, mix_hc]
-        Span<T> mix = work.Span(Scratch.HcMix, tokens * mixW);
-        _fn.Forward(h, mix, tokens);
-        for (int t = 0; t < tokens; t++)
-        {
-            ReadOnlySpan<T> ht = h.Slice(t * hc * d, hc * d);
-            T r = T.One / T.Sqrt(Elementwise.Dot(ht, ht) / T.CreateTruncating(hc * d) + _normEps);
-            Span<T> m = mix.Slice(t * mixW, mixW);
-            for (int i = 0; i < mixW; i++) m[i] *= r;
-            // 2. pre = sigmoid(mix * s0 + b) + eps; post = 2 sigmoid(mix * s1 + b)   [hc]
-            for (int i = 0; i < hc; i++)
-            {
-                pre[t * hc + i] = Elementwise.Sigmoid(m[i] * _scale[0] + _base[i]) + _eps;
-                post[t * hc + i] = T.CreateTruncating(2) * Elementwise.Sigmoid(m[hc + i] * _scale[1] + _base[hc + i]);
-            }
-            // 3. comb = Sinkhorn(mix * s2 + b)                                  [hc, hc]
-            Span<T> c = comb.Slice(t * hc * hc, hc * hc);
-            for (int i = 0; i < hc * hc; i++) c[i] = m[2 * hc + i] * _scale[2] + _base[2 * hc + i];
-            Elementwise.Sinkhorn(c, hc, _iters, _eps);
-        }
+        _fn.InputTap?.Record(_fn.Name, h[..(tokens * _fn.InFeatures)], tokens, _fn.InFeatures);
+        HyperMix.Pre(h, tokens, _fn.Weight, _site, work.Span(Scratch.HcMix, HyperMix.ScratchSize(tokens, _hc)), pre, post, comb, default);
     }
 
     /// <summary>hc_pre: x [T, dim] = sum_i pre[t, i] h[t, i] for h [T, hc, dim].</summary>
     public static void Collapse(ReadOnlySpan<T> h, ReadOnlySpan<T> pre, int tokens, int hc, int d, Span<T> x)
-    {
-        for (int t = 0; t < tokens; t++)
-        {
-            ReadOnlySpan<T> ht = h.Slice(t * hc * d, hc * d);
-            Span<T> xt = x.Slice(t * d, d);
-            xt.Clear();
-            for (int i = 0; i < hc; i++) Elementwise.AddScaled(xt, ht.Slice(i * d, d), pre[t * hc + i]);
-        }
-    }
+        => HyperMix.Collapse(h, pre, tokens, hc, d, x);
 
-    /// <summary>h'[T, k, :] = post_k * f + sum_j comb[j, k] * h_j, written into dst [T, hc, dim].</summary>
-    public void Post(ReadOnlySpan<T> f, ReadOnlySpan<T> residual, ReadOnlySpan<T> post, ReadOnlySpan<T> comb, int tokens, Span<T> dst)
-    {
-        int hc = _hc, d = _dim;
-        for (int t = 0; t < tokens; t++)
-        {
-            ReadOnlySpan<T> ft = f.Slice(t * d, d), ht = residual.Slice(t * hc * d, hc * d);
-            for (int k = 0; k < hc; k++)
-            {
-                Span<T> out_ = dst.Slice((t * hc + k) * d, d);
-                T pk = post[t * hc + k];
-                for (int i = 0; i < d; i++) out_[i] = pk * ft[i];
-                for (int j = 0; j < hc; j++) Elementwise.AddScaled(out_, ht.Slice(j * d, d), comb[t * hc * hc + j * hc + k]);
-            }
-        }
-    }
+    /// <summary>hc_post in place: h[T, k, :] = post_k * f + sum_j comb[j, k] * h_j for h [T, hc, dim].</summary>
+    public void Post(ReadOnlySpan<T> f, ReadOnlySpan<T> post, ReadOnlySpan<T> comb, int tokens, Span<T> h)
+        => HyperMix.Expand(f, post, comb, tokens, _hc, _dim, h);
 }
 
 /// <summary>
@@ -134,19 +97,16 @@ public sealed class HyperHead<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Forward(ReadOnlySpan<T> h, int tokens, Span<T> y)
     {
         int hc = _hc, d = _dim;
-        T[] mix = new T[tokens * hc];
+        // 1. mix = fn @ flatten(h); pre = sigmoid(mix * rsqrt(mean(h^2) + eps) * s + b) + eps   [T, hc]
+        Span<T> mix = tokens * hc <= 256 ? stackalloc T[tokens * hc] : new T[tokens * hc];
         _fn.Forward(h, mix, tokens);
         for (int t = 0; t < tokens; t++)
         {
             ReadOnlySpan<T> ht = h.Slice(t * hc * d, hc * d);
             T r = T.One / T.Sqrt(Elementwise.Dot(ht, ht) / T.CreateTruncating(hc * d) + _normEps);
-            Span<T> yt = y.Slice(t * d, d);
-            yt.Clear();
-            for (int i = 0; i < hc; i++)
-            {
-                T pre = Elementwise.Sigmoid(mix[t * hc + i] * r * _scale[0] + _base[i]) + _eps;
-                Elementwise.AddScaled(yt, ht.Slice(i * d, d), pre);
-            }
+            for (int i = 0; i < hc; i++) mix[t * hc + i] = Elementwise.Sigmoid(mix[t * hc + i] * r * _scale[0] + _base[i]) + _eps;
         }
+        // 2. y = sum_i pre_i h_i                                                               [T, dim]
+        HyperMix.Collapse<T>(h, mix, tokens, hc, d, y);
     }
 }

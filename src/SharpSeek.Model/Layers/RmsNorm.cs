@@ -13,6 +13,11 @@ public sealed class RmsNorm<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public int Dim { get; }
 
+    /// <summary>The learned weight [Dim] (kernels that fuse the norm into the step before it).</summary>
+    public ReadOnlySpan<T> Weight => _weight;
+
+    public T Eps => _eps;
+
     public RmsNorm(WeightScope scope, string name, int dim, double eps)
     {
         Dim = dim;

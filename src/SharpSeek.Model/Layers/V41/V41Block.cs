@@ -47,22 +47,21 @@ public sealed class V41Block<T> where T : unmanaged, IFloatingPointIeee754<T>
         ForwardWorkspace<T> work, ITapSink<T>? taps, ReadOnlySpan<bool> image = default)
     {
         int tokens = positions.Length, hc = _hc, d = _dim;
-        T[] residual = h[..(tokens * hc * d)].ToArray();
-        T[] x = new T[tokens * d], f = new T[tokens * d], attnPre = new T[tokens * hc], post = new T[tokens * hc], comb = new T[tokens * hc * hc];
+        Span<T> x = work.Span(Scratch.BlockX, tokens * d), f = work.Span(Scratch.BlockF, tokens * d), attnPre = work.Span(Scratch.BlockPre, tokens * hc);
+        Span<T> post = work.Span(Scratch.BlockPost, tokens * hc), comb = work.Span(Scratch.BlockComb, tokens * hc * hc);
 
-        // 1. attention site: mixes from h, input collapsed with the incoming pre-mix        [T, hc, dim]
-        _hcAttn.Coefficients(residual, tokens, work, attnPre, post, comb);
-        HyperConnections<T>.Collapse(residual, preMix, tokens, hc, d, x);
+        // 1. attention site: mixes from h, input collapsed with the incoming pre-mix (hc_post in place) [T, hc, dim]
+        _hcAttn.Coefficients(h, tokens, work, attnPre, post, comb);
+        HyperConnections<T>.Collapse(h, preMix, tokens, hc, d, x);
         _attnNorm.ForwardInPlace(x);
         attention(x, f);
-        _hcAttn.Post(f, residual, post, comb, tokens, h);
+        _hcAttn.Post(f, post, comb, tokens, h);
 
         // 2. FFN site: mixes from h, input collapsed with the attention pre-mix              [T, hc, dim]
-        h[..(tokens * hc * d)].CopyTo(residual);
-        _hcFfn.Coefficients(residual, tokens, work, preMix, post, comb);
-        HyperConnections<T>.Collapse(residual, attnPre, tokens, hc, d, x);
+        _hcFfn.Coefficients(h, tokens, work, preMix, post, comb);
+        HyperConnections<T>.Collapse(h, attnPre, tokens, hc, d, x);
         _ffnNorm.ForwardInPlace(x);
         Ffn.Forward(x, ids, positions, work, f, taps, image);
-        _hcFfn.Post(f, residual, post, comb, tokens, h);
+        _hcFfn.Post(f, post, comb, tokens, h);
     }
 }
