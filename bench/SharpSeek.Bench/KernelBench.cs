@@ -19,6 +19,7 @@ public static unsafe class KernelBench
         {
             byte* sp = s;
             rep("int8 rows (prepare + rows)", () => { SharpSeek.Tensors.Kernels.Int8.MatMulInt8Rows.Prepare(x, wi, 1, sp); SharpSeek.Tensors.Kernels.Int8.MatMulInt8Rows.Rows(wi, sp, y, 1, 0, wi.Rows); });
+            rep("int8 rows (rows only)", () => SharpSeek.Tensors.Kernels.Int8.MatMulInt8Rows.Rows(wi, sp, y, 1, 0, wi.Rows));
         }
     }
 

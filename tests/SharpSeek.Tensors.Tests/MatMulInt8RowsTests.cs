@@ -85,13 +85,13 @@ public sealed unsafe class MatMulInt8RowsTests
         if (!Avx2.IsSupported) return;   // the scalar path decodes one scale at a time (covered by the products above)
         for (int c = 0; c < 65536; c += 8)
         {
-            Vector256<float> v = MatMulInt8Rows.F16x8(Vector256.Create(c, c + 1, c + 2, c + 3, c + 4, c + 5, c + 6, c + 7));
+            Vector256<float> v = Int8RowDot.F16x8(Vector256.Create(c, c + 1, c + 2, c + 3, c + 4, c + 5, c + 6, c + 7));
             for (int k = 0; k < 8; k++)
                 Assert.Equal(BitConverter.SingleToUInt32Bits(F16.Decode((ushort)(c + k))), BitConverter.SingleToUInt32Bits(v[k]));
         }
         for (int e = 0; e < 256; e += 8)
         {
-            Vector256<float> v = MatMulInt8Rows.E8M0x8(Vector256.Create(e, e + 1, e + 2, e + 3, e + 4, e + 5, e + 6, e + 7));
+            Vector256<float> v = Int8RowDot.E8M0x8(Vector256.Create(e, e + 1, e + 2, e + 3, e + 4, e + 5, e + 6, e + 7));
             for (int k = 0; k < 8; k++) Assert.Equal(MathF.ScaleB(1f, e + k - 128), v[k]);
         }
     }
