@@ -29,13 +29,34 @@ public static unsafe class Int8RowDot
     /// <summary>Whether the vector rows run (AVX2 and FMA); otherwise MatMulInt8RowsReference.Dot does.</summary>
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-    /// <summary>One Q8_0 row (blocks of 34 bytes) against codes q, scales sx.</summary>
+    /// <summary>
+    /// Rows [r0, r1) of a Q8_0 (mx false) or MXFP4 matrix w (rowBytes apart, n columns) against every token's
+    /// prepared activations (scratch, tokenBytes apart: n codes, n/32 scales, for MXFP4 n/4 lane offsets):
+    /// y[t * m + o]. One call per range: no call and frame per row.
+    /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Q8(byte* row, sbyte* q, float* sx, int blocks)
+    public static void Rows(bool mx, byte* w, long rowBytes, int r0, int r1, byte* scratch, int tokenBytes, int tokens, int n, float* y, int m)
+    {
+        int blocks = n / 32;
+        float* sc = stackalloc float[8];
+        for (int o = r0; o < r1; o++)
+        {
+            byte* row = w + rowBytes * o;
+            for (int t = 0; t < tokens; t++)
+            {
+                byte* s = scratch + (long)t * tokenBytes;
+                float* sx = (float*)(s + n);
+                y[(long)t * m + o] = mx ? Mxfp4(row, (sbyte*)s, sx, (int*)(sx + blocks), blocks, sc) : Q8(row, (sbyte*)s, sx, blocks, sc);
+            }
+        }
+    }
+
+    // One Q8_0 row (blocks of 34 bytes) against codes q, scales sx; sc holds 8 scales.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Q8(byte* row, sbyte* q, float* sx, int blocks, float* sc)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        float* sc = stackalloc float[8];
         int b = 0;
         for (; b + 8 <= blocks; b += 8)
         {
@@ -59,13 +80,11 @@ public static unsafe class Int8RowDot
         return Reduce(a0, a1, a2, a3);
     }
 
-    /// <summary>One MXFP4 row (blocks of 17 bytes) against codes q, scales sx and lane offsets off (12 x every 4 codes' sum).</summary>
-    [SkipLocalsInit]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Mxfp4(byte* row, sbyte* q, float* sx, int* off, int blocks)
+    // One MXFP4 row (blocks of 17 bytes) against codes q, scales sx and lane offsets off (12 x every 4 codes' sum).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Mxfp4(byte* row, sbyte* q, float* sx, int* off, int blocks, float* sc)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        float* sc = stackalloc float[8];
         int b = 0;
         for (; b + 8 <= blocks; b += 8)
         {

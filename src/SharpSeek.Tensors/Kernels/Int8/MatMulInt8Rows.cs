@@ -55,16 +55,14 @@ public static unsafe class MatMulInt8Rows
     {
         int n = w.Cols, m = w.Rows, blocks = n / 32, tb = TokenBytes(w);
         bool mx = w.Blocks.Type == GgmlType.MXFP4;
+        if (Int8RowDot.IsSupported) { Int8RowDot.Rows(mx, w.Data, w.RowBytes, r0, r1, scratch, tb, tokens, n, y, m); return; }
         for (int o = r0; o < r1; o++)
         {
             byte* row = w.Data + w.RowBytes * o;
             for (int t = 0; t < tokens; t++)
             {
                 byte* s = scratch + (long)t * tb;
-                sbyte* q = (sbyte*)s;
-                float* sx = (float*)(s + n);
-                y[(long)t * m + o] = !Int8RowDot.IsSupported ? MatMulInt8RowsReference.Dot(mx, row, q, sx, blocks)
-                    : mx ? Int8RowDot.Mxfp4(row, q, sx, (int*)(sx + blocks), blocks) : Int8RowDot.Q8(row, q, sx, blocks);
+                y[(long)t * m + o] = MatMulInt8RowsReference.Dot(mx, row, (sbyte*)s, (float*)(s + n), blocks);
             }
         }
     }
