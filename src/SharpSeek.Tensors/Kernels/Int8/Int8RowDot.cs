@@ -24,7 +24,7 @@ using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Tensors.Kernels.Int8;
 
-public static unsafe class Int8RowDot
+internal static unsafe class Int8RowDot
 {
     /// <summary>Whether the vector rows run (AVX2 and FMA); otherwise MatMulInt8RowsReference.Dot does.</summary>
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
