@@ -8,6 +8,8 @@
 // It is NOT the order of MatMulInt8's tiled path, so a token's int8 result differs by rounding between a
 // product of < 16 tokens and one of >= 16 (docs/INT8.md).
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SharpSeek.Tensors.Ggml;
 using SharpSeek.Tensors.Kernels.Reference;
 
@@ -41,12 +43,19 @@ public static unsafe class MatMulInt8Rows
             byte* s = scratch + (long)t * tb;
             sbyte* q = (sbyte*)s;
             ActivationInt8.Quantize(x + (long)t * n, 1, n, q, (float*)(s + n), unused);
-            if (w.Blocks.Type == GgmlType.MXFP4)
-            {
-                int* off = (int*)(s + n + n / 32 * 4);
-                for (int l = 0; l < n / 4; l++) off[l] = 12 * (q[4 * l] + q[4 * l + 1] + q[4 * l + 2] + q[4 * l + 3]);
-            }
+            if (w.Blocks.Type == GgmlType.MXFP4) LaneOffsets(q, (int*)(s + n + n / 32 * 4), n);
         }
+    }
+
+    // off[l] = 12 x (q[4l] + ... + q[4l + 3]): per 32 codes one byte multiply-add with ones and one word
+    // multiply-add with 12 (exact: |pair| <= 254).
+    private static void LaneOffsets(sbyte* q, int* off, int n)
+    {
+        int l = 0;
+        if (Avx2.IsSupported)
+            for (; 4 * l + 32 <= n; l += 8)
+                Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), Vector256.Load(q + 4 * l)), Vector256.Create((short)12)).Store(off + l);
+        for (; l < n / 4; l++) off[l] = 12 * (q[4 * l] + q[4 * l + 1] + q[4 * l + 2] + q[4 * l + 3]);
     }
 
     /// <summary>Rows [r0, r1) for every token, from the prepared activations.</summary>
