@@ -1,6 +1,6 @@
-// The one-row int8-activation product of fewer than 16 tokens (Kernels/Int8/MatMulInt8Rows, GGUF Q8_0 and
-// MXFP4) against its scalar twin MatMulInt8RowsReference bit for bit: odd row counts, lengths around the
-// 8-block scale group (tails of 1..7 blocks), 1 to 15 tokens, extreme scales and -128 codes, one thread
+// The one-row int8-activation product of fewer than 16 tokens (Kernels/Int8/MatMulInt8Rows and Int8RowDot,
+// GGUF Q8_0 and MXFP4) against its scalar twin MatMulInt8RowsReference bit for bit: odd row counts, lengths
+// around the 8-block step (tails of 1..7 blocks), 1 to 15 tokens, extreme scales and -128 codes, one thread
 // and the worker team; a token's row the same in every product of 1..15 tokens; MatMulBatch (with w1/w3
 // sharing one quantised input) equal to single products; the vector f16 / e8m0 scale widening against
 // the scalar decoders for every code; and the quantisation error bound against the exact product.
@@ -22,6 +22,8 @@ public sealed unsafe class MatMulInt8RowsTests
     {
         { 2, 1, 32, 1 }, { 2, 5, 96, 3 }, { 2, 33, 256, 1 }, { 2, 7, 288, 15 }, { 2, 70, 1056, 2 }, { 2, 600, 512, 1 },
         { 1, 1, 32, 1 }, { 1, 9, 224, 4 }, { 1, 33, 256, 1 }, { 1, 6, 544, 15 }, { 1, 70, 1056, 1 }, { 1, 600, 512, 2 },
+        // every tail of 1..7 blocks after the groups of 8, and every accumulator b mod 4 ending a row
+        { 2, 3, 64, 2 }, { 1, 4, 128, 1 }, { 2, 5, 160, 5 }, { 1, 3, 192, 3 }, { 2, 2, 416, 1 }, { 1, 2, 480, 2 }, { 2, 3, 736, 1 },
     };
 
     [Theory]
@@ -85,13 +87,13 @@ public sealed unsafe class MatMulInt8RowsTests
         if (!Avx2.IsSupported) return;   // the scalar path decodes one scale at a time (covered by the products above)
         for (int c = 0; c < 65536; c += 8)
         {
-            Vector256<float> v = MatMulInt8Rows.F16x8(Vector256.Create(c, c + 1, c + 2, c + 3, c + 4, c + 5, c + 6, c + 7));
+            Vector256<float> v = Int8RowDot.F16x8(Vector256.Create(c, c + 1, c + 2, c + 3, c + 4, c + 5, c + 6, c + 7));
             for (int k = 0; k < 8; k++)
                 Assert.Equal(BitConverter.SingleToUInt32Bits(F16.Decode((ushort)(c + k))), BitConverter.SingleToUInt32Bits(v[k]));
         }
         for (int e = 0; e < 256; e += 8)
         {
-            Vector256<float> v = MatMulInt8Rows.E8M0x8(Vector256.Create(e, e + 1, e + 2, e + 3, e + 4, e + 5, e + 6, e + 7));
+            Vector256<float> v = Int8RowDot.E8M0x8(Vector256.Create(e, e + 1, e + 2, e + 3, e + 4, e + 5, e + 6, e + 7));
             for (int k = 0; k < 8; k++) Assert.Equal(MathF.ScaleB(1f, e + k - 128), v[k]);
         }
     }

@@ -1,14 +1,18 @@
 // The plain twin of MatMulInt8Rows (int8 activations x GGUF Q8_0 / MXFP4 rows, fewer than 16 tokens):
 // activations by ActivationInt8Reference, each weight read from its format as an integer
-// (MatMulInt8Reference.Row), 8 lanes of 4 consecutive products per 32-block, each lane added as
-// float(lane) * (sw * sx) with one fused multiply-add into the accumulator of the block's parity, and
-// the two accumulators reduced as (a0 + a1) lanes i + 4, then i + 2, then 0 + 1.
+// (MatMulInt8Reference.Row). Per 32-block 8 lanes, each the exact sum of 4 consecutive products; each lane
+// is added as float(lane) * (sw * sx) with one fused multiply-add into accumulator b mod 4 (blocks in
+// order within an accumulator); the row's result is (a0 + a1) + (a2 + a3) per lane, then lanes i + 4,
+// then i + 2, then 0 + 1.
 using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Tensors.Kernels.Reference;
 
 public static unsafe class MatMulInt8RowsReference
 {
+    /// <summary>Accumulators: block b goes to accumulator b mod Accumulators.</summary>
+    public const int Accumulators = 4;
+
     /// <summary>y[t, o] for a GGUF Q8_0 or MXFP4 weight with each token's x quantised to int8 per 32.</summary>
     public static void Forward(ReadOnlySpan<float> x, WeightMatrix w, Span<float> y, int tokens)
     {
@@ -24,19 +28,19 @@ public static unsafe class MatMulInt8RowsReference
             MatMulInt8Reference.Row(w, o, wi, sw);
             for (int t = 0; t < tokens; t++)
             {
-                float[] a0 = new float[8], a1 = new float[8];
+                var acc = new float[Accumulators * 8];
                 for (int b = 0; b < blocks; b++)
                 {
-                    float[] acc = b % 2 == 0 ? a0 : a1;
                     float scale = sw[b] * sx[t * blocks + b];
                     for (int l = 0; l < 8; l++)
                     {
                         int lane = 0;
                         for (int k = 0; k < 4; k++) lane += wi[32 * b + 4 * l + k] * q[t * n + 32 * b + 4 * l + k];
-                        acc[l] = MathF.FusedMultiplyAdd(lane, scale, acc[l]);
+                        ref float a = ref acc[b % Accumulators * 8 + l];
+                        a = MathF.FusedMultiplyAdd(lane, scale, a);
                     }
                 }
-                y[t * m + o] = Reduce(a0, a1);
+                y[t * m + o] = Reduce(acc);
             }
         }
     }
@@ -47,10 +51,10 @@ public static unsafe class MatMulInt8RowsReference
     /// </summary>
     internal static float Dot(bool mxfp4, byte* row, sbyte* q, float* sx, int blocks)
     {
-        Span<float> a0 = stackalloc float[8], a1 = stackalloc float[8];
+        Span<float> acc = stackalloc float[Accumulators * 8];
+        acc.Clear();
         for (int b = 0; b < blocks; b++)
         {
-            Span<float> acc = b % 2 == 0 ? a0 : a1;
             float sw;
             byte* blk;
             if (mxfp4) { blk = row + 17L * b; sw = MathF.ScaleB(1f, blk[0] - 128); }
@@ -65,17 +69,18 @@ public static unsafe class MatMulInt8RowsReference
                     int wv = mxfp4 ? MatMulInt8Reference.Doubled(i < 16 ? blk[1 + i] & 0xF : blk[1 + i - 16] >> 4) : (sbyte)blk[2 + i];
                     lane += wv * q[32 * b + i];
                 }
-                acc[l] = MathF.FusedMultiplyAdd(lane, scale, acc[l]);
+                ref float a = ref acc[b % Accumulators * 8 + l];
+                a = MathF.FusedMultiplyAdd(lane, scale, a);
             }
         }
-        return Reduce(a0, a1);
+        return Reduce(acc);
     }
 
-    /// <summary>(a0 + a1) lane-wise, then lanes i + 4, then i + 2, then 0 + 1.</summary>
-    internal static float Reduce(ReadOnlySpan<float> a0, ReadOnlySpan<float> a1)
+    /// <summary>acc [4][8]: (a0 + a1) + (a2 + a3) per lane, then lanes i + 4, then i + 2, then 0 + 1.</summary>
+    internal static float Reduce(ReadOnlySpan<float> acc)
     {
         Span<float> v = stackalloc float[8];
-        for (int l = 0; l < 8; l++) v[l] = a0[l] + a1[l];
+        for (int l = 0; l < 8; l++) v[l] = (acc[l] + acc[8 + l]) + (acc[16 + l] + acc[24 + l]);
         Span<float> s4 = stackalloc float[4];
         for (int i = 0; i < 4; i++) s4[i] = v[i] + v[i + 4];
         float s20 = s4[0] + s4[2], s21 = s4[1] + s4[3];

@@ -1,0 +1,211 @@
+// One row of GGUF Q8_0 / MXFP4 blocks against one token's int8 activation codes (MatMulInt8Rows), in
+// 256-bit registers, 8 blocks per step:
+// 1. The 8 blocks' scales (f16 / e8m0) are picked out of the row and widened together, times the 8
+//    activation scales, and stored once (AVX-512: 64-byte loads and one or two two-table permutes; a gather
+//    costs ~10 cycles on this Zen 4, the permutes ~2-3). Each block's FMA broadcasts its scale from there
+//    (a load, no shuffle).
+// 2. Per block, 32 weights against 32 codes: one unsigned x signed byte multiply-add (vpmaddubsw) and one
+//    pair add (vpmaddwd) give 8 int32 lanes of 4 products, exact. Q8_0 takes |w| against the codes with w's
+//    sign (vpsignb; |pair| <= 128 x 127 x 2 fits int16). MXFP4 looks its nibbles up as E2M1 x 2 + 12
+//    (0..24; on AVX-512 VBMI one variable word shift and one vpermb of a 32-entry book, else masks and
+//    vpshufb) and subtracts 12 x the lane's 4 codes (computed once per product).
+// 3. The lanes are converted and added with ONE fused multiply-add by the block's scale into accumulator
+//    b mod 4 (four chains: the FMA latency is not the limit).
+// 4. The row's result: (a0 + a1) + (a2 + a3) per lane, then lanes i + 4, i + 2, 0 + 1.
+// Per 32 weights: 6 vector ops (Q8_0: abs, sign, two multiply-adds, convert, FMA) plus ~2 for the scales.
+// (Summing each block's lanes to one int32 first, then one FMA per 8 blocks, measured slower: the exact
+// transposing sum costs ~2.6 ops per block, more than the convert and FMA it saves.)
+// MatMulInt8RowsReference.Dot follows the same order: the two agree bit for bit.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using SharpSeek.Tensors.Codecs;
+using SharpSeek.Tensors.Ggml;
+
+namespace SharpSeek.Tensors.Kernels.Int8;
+
+internal static unsafe class Int8RowDot
+{
+    /// <summary>Whether the vector rows run (AVX2 and FMA); otherwise MatMulInt8RowsReference.Dot does.</summary>
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>
+    /// Rows [r0, r1) of a Q8_0 (mx false) or MXFP4 matrix w (rowBytes apart, n columns) against every token's
+    /// prepared activations (scratch, tokenBytes apart: n codes, n/32 scales, for MXFP4 n/4 lane offsets):
+    /// y[t * m + o]. One call per range: no call and frame per row.
+    /// </summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows(bool mx, byte* w, long rowBytes, int r0, int r1, byte* scratch, int tokenBytes, int tokens, int n, float* y, int m)
+    {
+        int blocks = n / 32;
+        float* sc = stackalloc float[8];
+        for (int o = r0; o < r1; o++)
+        {
+            byte* row = w + rowBytes * o;
+            for (int t = 0; t < tokens; t++)
+            {
+                byte* s = scratch + (long)t * tokenBytes;
+                float* sx = (float*)(s + n);
+                y[(long)t * m + o] = mx ? Mxfp4(row, (sbyte*)s, sx, (int*)(sx + blocks), blocks, sc) : Q8(row, (sbyte*)s, sx, blocks, sc);
+            }
+        }
+    }
+
+    // One Q8_0 row (blocks of 34 bytes) against codes q, scales sx; sc holds 8 scales.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Q8(byte* row, sbyte* q, float* sx, int blocks, float* sc)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int b = 0;
+        for (; b + 8 <= blocks; b += 8)
+        {
+            byte* k = row + 34L * b;
+            sbyte* c = q + 32 * b;
+            (F16x8(Q8Scales(k)) * Vector256.Load(sx + b)).Store(sc);
+            a0 = Fma.MultiplyAdd(Q8Lanes(k, c), Vector256.Create(sc[0]), a0);
+            a1 = Fma.MultiplyAdd(Q8Lanes(k + 34, c + 32), Vector256.Create(sc[1]), a1);
+            a2 = Fma.MultiplyAdd(Q8Lanes(k + 68, c + 64), Vector256.Create(sc[2]), a2);
+            a3 = Fma.MultiplyAdd(Q8Lanes(k + 102, c + 96), Vector256.Create(sc[3]), a3);
+            a0 = Fma.MultiplyAdd(Q8Lanes(k + 136, c + 128), Vector256.Create(sc[4]), a0);
+            a1 = Fma.MultiplyAdd(Q8Lanes(k + 170, c + 160), Vector256.Create(sc[5]), a1);
+            a2 = Fma.MultiplyAdd(Q8Lanes(k + 204, c + 192), Vector256.Create(sc[6]), a2);
+            a3 = Fma.MultiplyAdd(Q8Lanes(k + 238, c + 224), Vector256.Create(sc[7]), a3);
+        }
+        for (; b < blocks; b++)
+        {
+            byte* k = row + 34L * b;
+            Add(b, Q8Lanes(k, q + 32 * b), Vector256.Create(F16.Decode(Unsafe.ReadUnaligned<ushort>(k)) * sx[b]), ref a0, ref a1, ref a2, ref a3);
+        }
+        return Reduce(a0, a1, a2, a3);
+    }
+
+    // One MXFP4 row (blocks of 17 bytes) against codes q, scales sx and lane offsets off (12 x every 4 codes' sum).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Mxfp4(byte* row, sbyte* q, float* sx, int* off, int blocks, float* sc)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int b = 0;
+        for (; b + 8 <= blocks; b += 8)
+        {
+            byte* k = row + 17L * b;
+            sbyte* c = q + 32 * b;
+            int* o = off + 8 * b;
+            (E8M0x8(MxScales(k)) * Vector256.Load(sx + b)).Store(sc);
+            a0 = Fma.MultiplyAdd(MxLanes(k, c, o), Vector256.Create(sc[0]), a0);
+            a1 = Fma.MultiplyAdd(MxLanes(k + 17, c + 32, o + 8), Vector256.Create(sc[1]), a1);
+            a2 = Fma.MultiplyAdd(MxLanes(k + 34, c + 64, o + 16), Vector256.Create(sc[2]), a2);
+            a3 = Fma.MultiplyAdd(MxLanes(k + 51, c + 96, o + 24), Vector256.Create(sc[3]), a3);
+            a0 = Fma.MultiplyAdd(MxLanes(k + 68, c + 128, o + 32), Vector256.Create(sc[4]), a0);
+            a1 = Fma.MultiplyAdd(MxLanes(k + 85, c + 160, o + 40), Vector256.Create(sc[5]), a1);
+            a2 = Fma.MultiplyAdd(MxLanes(k + 102, c + 192, o + 48), Vector256.Create(sc[6]), a2);
+            a3 = Fma.MultiplyAdd(MxLanes(k + 119, c + 224, o + 56), Vector256.Create(sc[7]), a3);
+        }
+        for (; b < blocks; b++)
+        {
+            byte* k = row + 17L * b;
+            Add(b, MxLanes(k, q + 32 * b, off + 8 * b), Vector256.Create(GgmlNonLinearBlocks.Mxfp4Scale(k[0]) * sx[b]), ref a0, ref a1, ref a2, ref a3);
+        }
+        return Reduce(a0, a1, a2, a3);
+    }
+
+    // Block b of a tail into accumulator b mod 4.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(int b, Vector256<float> lanes, Vector256<float> scale, ref Vector256<float> a0, ref Vector256<float> a1, ref Vector256<float> a2, ref Vector256<float> a3)
+    {
+        switch (b & 3)
+        {
+            case 0: a0 = Fma.MultiplyAdd(lanes, scale, a0); break;
+            case 1: a1 = Fma.MultiplyAdd(lanes, scale, a1); break;
+            case 2: a2 = Fma.MultiplyAdd(lanes, scale, a2); break;
+            default: a3 = Fma.MultiplyAdd(lanes, scale, a3); break;
+        }
+    }
+
+    // A Q8_0 block's 8 lanes (4 products each, exact in int32) as floats: |w| times the codes with w's sign.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q8Lanes(byte* blk, sbyte* q)
+    {
+        Vector256<sbyte> w = Vector256.Load((sbyte*)blk + 2);
+        var p = Avx2.MultiplyAddAdjacent(Avx2.Abs(w), Avx2.Sign(Vector256.Load(q), w));
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(p, Vector256.Create((short)1)));
+    }
+
+    // An MXFP4 block's 8 lanes as floats: the low nibbles are values 0-15, the high ones 16-31, each looked
+    // up as E2M1 x 2 + 12; the + 12 comes back out with the lane offsets.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MxLanes(byte* blk, sbyte* q, int* off)
+    {
+        var book = Vector256.Create((byte)12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0, 12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0);
+        Vector256<byte> u;
+        if (Avx512Vbmi.VL.IsSupported)
+        {
+            // The 16 code bytes in both halves, the upper half shifted right by 4 per word: vpermb reads the
+            // low 5 bits of each index and the book repeats every 16, so the bits above the nibble do not matter.
+            Vector256<ushort> both = Avx2.BroadcastVector128ToVector256((ushort*)(blk + 1));
+            u = Avx512Vbmi.VL.PermuteVar32x8(book, Avx512BW.VL.ShiftRightLogicalVariable(both, Vector256.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4)).AsByte());
+        }
+        else
+        {
+            var nib = Vector128.Create((byte)0x0F);
+            Vector128<byte> codes = Vector128.Load(blk + 1);
+            u = Avx2.Shuffle(book, Vector256.Create(codes & nib, Vector128.ShiftRightLogical(codes.AsUInt16(), 4).AsByte() & nib));
+        }
+        var lanes = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Vector256.Load(q)), Vector256.Create((short)1)) - Vector256.Load(off);
+        return Avx.ConvertToVector256Single(lanes);
+    }
+
+    // The 8 f16 scales of 8 Q8_0 blocks (stride 34 bytes) in the low 16 bits of 8 lanes. AVX-512: four
+    // 64-byte loads and two word permutes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q8Scales(byte* k)
+    {
+        if (!Avx512BW.IsSupported) return Avx2.GatherVector256((int*)k, Vector256.Create(0, 34, 68, 102, 136, 170, 204, 238), 1);
+        // Words 17i of [k, k + 128) into dwords 0-3, words 17i - 64 of [k + 128, k + 256) into dwords 4-7.
+        var index = Vector512.Create((short)0, 0, 17, 0, 34, 0, 51, 0, 4, 0, 21, 0, 38, 0, 55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        Vector512<short> lo = Avx512BW.PermuteVar32x16x2(Vector512.Load((short*)k), index, Vector512.Load((short*)(k + 64)));
+        Vector512<short> hi = Avx512BW.PermuteVar32x16x2(Vector512.Load((short*)(k + 128)), index, Vector512.Load((short*)(k + 192)));
+        return Avx2.Blend(lo.GetLower().AsInt32(), hi.GetLower().AsInt32(), 0xF0);
+    }
+
+    // The 8 e8m0 scales of 8 MXFP4 blocks (stride 17 bytes) as 8 lanes. AVX-512 VBMI: two 64-byte loads and one byte permute.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> MxScales(byte* k)
+    {
+        if (!Avx512Vbmi.IsSupported) return Avx2.GatherVector256((int*)k, Vector256.Create(0, 17, 34, 51, 68, 85, 102, 119), 1) & Vector256.Create(0xFF);
+        var index = Vector512.Create((byte)0, 0, 0, 0, 17, 0, 0, 0, 34, 0, 0, 0, 51, 0, 0, 0, 68, 0, 0, 0, 85, 0, 0, 0, 102, 0, 0, 0, 119, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        return Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(k), index, Vector512.Load(k + 64)).GetLower().AsInt32() & Vector256.Create(0xFF);
+    }
+
+    /// <summary>
+    /// F16.Decode of the low 16 bits of 8 lanes: the same bits for every code. The magnitude shifted into
+    /// place is a float 2^112 too small (normals, subnormals and zeros alike), so one exact multiply
+    /// rebiases it; exponent 31 is rebuilt as infinity / quiet NaN; then the sign.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> F16x8(Vector256<int> h)
+    {
+        var mag = h & Vector256.Create(0x7FFF);
+        var scaled = ((mag << 13).AsSingle() * Vector256.Create((127 + 112) << 23).AsSingle()).AsInt32();
+        var special = (mag << 13) | Vector256.Create(0x7F800000) | (Vector256.GreaterThan(mag, Vector256.Create(0x7C00)) & Vector256.Create(0x400000));
+        var r = Vector256.ConditionalSelect(Vector256.GreaterThan(mag, Vector256.Create(0x7BFF)), special, scaled);
+        return (r | ((h << 16) & Vector256.Create(int.MinValue))).AsSingle();
+    }
+
+    /// <summary>GgmlNonLinearBlocks.Mxfp4Scale of 8 e8m0 bytes (2^(e-128); e 0 and 1 are subnormal).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> E8M0x8(Vector256<int> e) =>
+        Vector256.ConditionalSelect(Vector256.LessThan(e, Vector256.Create(2)), Avx2.ShiftLeftLogicalVariable(Vector256.Create(0x00200000), e.AsUInt32()),
+            (e - Vector256.Create(1)) << 23).AsSingle();
+
+    /// <summary>(a0 + a1) + (a2 + a3) per lane, then lanes i + 4, i + 2, 0 + 1: MatMulInt8RowsReference.Reduce's order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Reduce(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3)
+    {
+        Vector256<float> v = (a0 + a1) + (a2 + a3);
+        Vector128<float> s4 = v.GetLower() + v.GetUpper();
+        Vector128<float> s2 = s4 + Vector128.Create(s4[2], s4[3], 0, 0);
+        return s2.ToScalar() + s2[1];
+    }
+}
