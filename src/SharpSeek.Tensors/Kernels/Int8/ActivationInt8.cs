@@ -70,6 +70,13 @@ public static unsafe class ActivationInt8
         return m;
     }
 
+    /// <summary>The largest lane by halving (Max of non-negative lanes is order-free, as the twin's MathF.Max chain).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float ToScalarMaxAcross(this Vector512<float> v) => MaxAcross(Vector256.Max(v.GetLower(), v.GetUpper()));
+    private static float ToScalarMaxAcross(this Vector512<float> v)
+    {
+        Vector256<float> h = Vector256.Max(v.GetLower(), v.GetUpper());
+        Vector128<float> m = Vector128.Max(h.GetLower(), h.GetUpper());
+        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
+        return MathF.Max(m.ToScalar(), m.GetElement(1));
+    }
 }

@@ -1,12 +1,14 @@
 // y[T, out] = x[T, in] · W^T with int8 activations for weights whose values are integers times a
 // block scale (official E2M1 experts, GGUF MXFP4 and Q8_0): x is quantised once per product
 // (ActivationInt8: int8 per 32 with a float scale), every tile of 16 output rows is packed once
-// (Int8Tile: 16 rows per vector) and multiplied against 4 tokens at a time: per 4 columns one
-// unsigned x signed byte multiply-add of 16 rows (vpmaddubsw), then pairs to int32 (vpmaddwd), and
-// one float FMA per block: y += float(isum) * (sw * sx). FP4: doubled E2M1 values + 12 as bytes
-// (|pair| <= 24 x 127 x 2, so four steps sum exactly in int16), the +12 offset removed with the
-// activation block's code sum. Q8_0: |w| times the activation with w's sign (|pair| <= 128 x 127 x 2,
-// each step widened to int32 at once).
+// (Int8Tile: 16 rows per vector), and two tiles (32 rows) are multiplied together against 4 tokens at
+// a time (8 zmm accumulators): per 4 columns one unsigned x signed byte multiply-add per tile and token
+// (vpmaddubsw, the weight vector loaded once for 4 tokens, the token's 4 codes broadcast once for both
+// tiles), pairs to int32 (vpmaddwd), and one float FMA per block: y += float(isum) * (sw * sx).
+// FP4: doubled E2M1 values + 12 as bytes (|pair| <= 24 x 127 x 2, so four steps sum exactly in int16),
+// the +12 offset removed with the activation block's code sum. Q8_0: |w| times the activation code with
+// w's sign, taken per byte from the codes or their negations (negated once per product); |pair| <=
+// 128 x 127 x 2, so each step is widened to int32 at once.
 // This runtime exposes no VNNI (vpdpbusd) on AVX-512 machines without AVX10/AVX-VNNI, hence
 // vpmaddubsw + vpmaddwd. The integer sums and the per-block FMA order equal MatMulInt8Reference bit
 // for bit (AVX-512BW, AVX2 and the scalar path alike), so a token's row is the same in any batch.
@@ -41,7 +43,8 @@ public static unsafe class MatMulInt8
         if (tokens <= 0 || m == 0) return;
         // 1. activations [T, n] -> int8 codes, scales and code sums per 32, once for every row
         long qBytes = (long)tokens * n, blk = (long)tokens * blocks;
-        byte[] rented = ArrayPool<byte>.Shared.Rent((int)(qBytes + 8 * blk));
+        bool signed = Int8Tile.Signed(w);
+        byte[] rented = ArrayPool<byte>.Shared.Rent((int)(qBytes * (signed ? 2 : 1) + 8 * blk));
         try
         {
             fixed (byte* buf = rented)
@@ -50,13 +53,15 @@ public static unsafe class MatMulInt8
                 float* sx = (float*)(buf + qBytes);
                 int* sums = (int*)(buf + qBytes + 4 * blk);
                 ActivationInt8.Quantize(x, tokens, n, q, sx, sums);
-                // 2. tiles of 16 rows, split across the worker team for large products
+                sbyte* qn = signed ? (sbyte*)(buf + qBytes + 8 * blk) : null;
+                if (signed) Negate(q, qn, qBytes);   // Q8_0: the codes with either sign, chosen per weight
+                // 2. tiles of 16 rows, in pairs, split across the worker team for large products
                 int tiles = (m + TileRows - 1) / TileRows;
-                var job = new Job { Q = q, Sx = sx, Sums = sums, Y = y, W = w, Tokens = tokens, Tiles = tiles };
+                var job = new Job { Q = q, Qn = qn, Sx = sx, Sums = sums, Y = y, W = w, Tokens = tokens, Tiles = tiles };
                 int cores = Environment.ProcessorCount;
                 if ((long)m * n * tokens < ParallelWork || cores == 1 || tiles < 2) { job.Per = tiles; RunChunk(Unsafe.AsPointer(ref job), 0); return; }
                 int chunks = Math.Min(tiles, cores * 4);
-                job.Per = (tiles + chunks - 1) / chunks;
+                job.Per = (tiles + chunks - 1) / chunks + 1 & ~1;   // whole tile pairs
                 chunks = (tiles + job.Per - 1) / job.Per;
                 WorkerTeam.Shared.Run(chunks, Unsafe.AsPointer(ref job), &RunChunk);   // job lives on this frame until Run returns
             }
@@ -64,9 +69,18 @@ public static unsafe class MatMulInt8
         finally { ArrayPool<byte>.Shared.Return(rented); }
     }
 
+    /// <summary>qn[i] = -q[i] (codes are within ±127, so no overflow).</summary>
+    private static void Negate(sbyte* q, sbyte* qn, long count)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 64 <= count; i += 64) (-Vector512.Load(q + i)).Store(qn + i);
+        for (; i < count; i++) qn[i] = (sbyte)-q[i];
+    }
+
     private struct Job
     {
-        public sbyte* Q;
+        public sbyte* Q, Qn;
         public float* Sx, Y;
         public int* Sums;
         public WeightMatrix W;
@@ -79,9 +93,9 @@ public static unsafe class MatMulInt8
         WeightMatrix w = j.W;
         int n = w.Cols, m = w.Rows, t0 = c * j.Per, t1 = Math.Min(j.Tiles, t0 + j.Per);
         int codeBytes = Int8Tile.CodeBytes(n), tileBytes = codeBytes + 4 * Int8Tile.ScaleFloats(n);
-        // Tiles packed a panel at a time (at most PanelBytes), then token blocks of TokenBlock against the
-        // panel: packed weights and a block's activation codes stay in L2 (all tokens at once did not).
-        int panel = Math.Clamp(PanelBytes / tileBytes, 1, t1 - t0);
+        // Tiles packed a panel at a time (at most PanelBytes, an even count), then token blocks of TokenBlock
+        // against the panel, two tiles (32 rows) at a time: packed weights and a block's codes stay in L2.
+        int panel = Math.Clamp(PanelBytes / tileBytes & ~1, 2, Math.Max(2, t1 - t0));
         byte[] rented = ArrayPool<byte>.Shared.Rent(codeBytes + panel * tileBytes);   // nothing allocated once the pool holds it
         try
         {
@@ -98,11 +112,13 @@ public static unsafe class MatMulInt8
                         Int8Tile.Pack(w, t * TileRows, rowBuf, (uint*)tile, (float*)(tile + codeBytes));
                     }
                     for (int k0 = 0; k0 < j.Tokens; k0 += TokenBlock)
-                        for (int t = p0; t < p1; t++)
+                        for (int t = p0; t < p1; t += 2)
                         {
-                            byte* tile = tiles + (long)(t - p0) * tileBytes;
+                            // the second tile of a pair (the first again past the panel's end: its sums are not stored)
+                            byte* a = tiles + (long)(t - p0) * tileBytes, b = t + 1 < p1 ? a + tileBytes : a;
                             int o0 = t * TileRows;
-                            Tile(signed, (uint*)tile, (float*)(tile + codeBytes), n / 32, j.Q, j.Sx, j.Sums, n, k0, Math.Min(j.Tokens, k0 + TokenBlock), j.Y, m, o0, Math.Min(TileRows, m - o0));
+                            var pair = new TilePair((uint*)a, (float*)(a + codeBytes), (uint*)b, (float*)(b + codeBytes), n / 32);
+                            Tiles(signed, pair, j.Q, j.Qn, j.Sx, j.Sums, n, k0, Math.Min(j.Tokens, k0 + TokenBlock), j.Y, m, o0, Math.Min(t + 1 < p1 ? 2 * TileRows : TileRows, m - o0));
                         }
                 }
             }
@@ -110,97 +126,144 @@ public static unsafe class MatMulInt8
         finally { ArrayPool<byte>.Shared.Return(rented); }
     }
 
-    /// <summary>One packed tile against tokens [k0, k1), four at a time (a short last group repeats its last token; the repeats are not stored).</summary>
+    /// <summary>Two packed tiles (codes and scales of 16 rows each) multiplied together: 32 output rows.</summary>
+    private readonly struct TilePair(uint* codes0, float* scales0, uint* codes1, float* scales1, int blocks)
+    {
+        public readonly uint* Codes0 = codes0, Codes1 = codes1;
+        public readonly float* Scales0 = scales0, Scales1 = scales1;
+        public readonly int Blocks = blocks;
+    }
+
+    /// <summary>A tile pair against tokens [k0, k1), four at a time (a short last group repeats its last token; the repeats are not stored).</summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(bool signed, uint* codes, float* scales, int blocks, sbyte* q, float* sx, int* sums, int n, int k0, int k1, float* y, int m, int o0, int valid)
+    private static void Tiles(bool signed, in TilePair p, sbyte* q, sbyte* qn, float* sx, int* sums, int n, int k0, int k1, float* y, int m, int o0, int valid)
     {
-        float* outs = stackalloc float[4 * TileRows];
+        float* outs = stackalloc float[4 * 2 * TileRows];   // [token][32 rows]
         for (int t = k0; t < k1; t += 4)
         {
             int nt = Math.Min(4, k1 - t);
             int u1 = t + Math.Min(1, nt - 1), u2 = t + Math.Min(2, nt - 1), u3 = t + Math.Min(3, nt - 1);
-            if (signed)
+            if (Avx512BW.IsSupported)
             {
-                if (Avx512BW.IsSupported) SignedAvx512(codes, scales, blocks, q, sx, n, t, u1, u2, u3, outs);
-                else if (Avx2.IsSupported) Tokens4Avx2(true, codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
-                else Tokens4Scalar(true, codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
+                if (signed) SignedAvx512(p, q, qn, sx, n, t, u1, u2, u3, outs);
+                else Tokens4Avx512(p, q, sx, sums, n, t, u1, u2, u3, outs);
             }
-            else if (Avx512BW.IsSupported)
-                Tokens4Avx512(codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
-            else if (Avx2.IsSupported)
-                Tokens4Avx2(false, codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
             else
-                Tokens4Scalar(false, codes, scales, blocks, q, sx, sums, n, t, u1, u2, u3, outs);
+                for (int h = 0; h < 2; h++)
+                {
+                    uint* codes = h == 0 ? p.Codes0 : p.Codes1;
+                    float* scales = h == 0 ? p.Scales0 : p.Scales1;
+                    if (Avx2.IsSupported) Tokens4Avx2(signed, codes, scales, p.Blocks, q, sx, sums, n, t, u1, u2, u3, outs + h * TileRows);
+                    else Tokens4Scalar(signed, codes, scales, p.Blocks, q, sx, sums, n, t, u1, u2, u3, outs + h * TileRows);
+                }
             for (int k = 0; k < nt; k++)
-                new ReadOnlySpan<float>(outs + k * TileRows, valid).CopyTo(new Span<float>(y + (long)(t + k) * m + o0, valid));
+                new ReadOnlySpan<float>(outs + k * 2 * TileRows, valid).CopyTo(new Span<float>(y + (long)(t + k) * m + o0, valid));
         }
     }
 
+    /// <summary>
+    /// FP4 (biased codes): 4 tokens x 32 rows. Per block and half (4 steps of 4 columns) one vpmaddubsw per
+    /// (token, tile) and step summed in int16 (exact: |pair| <= 6,096), widened once per half; the +12 offset
+    /// removed with the block's code sum; then one FMA per (token, tile).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tokens4Avx512(uint* codes, float* scales, int blocks, sbyte* q, float* sx, int* sums, int n, int t0, int t1, int t2, int t3, float* outs)
+    private static void Tokens4Avx512(in TilePair p, sbyte* q, float* sx, int* sums, int n, int t0, int t1, int t2, int t3, float* outs)
     {
+        int blocks = p.Blocks;
         sbyte* q0 = q + (long)t0 * n, q1 = q + (long)t1 * n, q2 = q + (long)t2 * n, q3 = q + (long)t3 * n;
         long b0 = (long)t0 * blocks, b1 = (long)t1 * blocks, b2 = (long)t2 * blocks, b3 = (long)t3 * blocks;
         Vector512<short> ones = Vector512.Create((short)1);
-        Vector512<float> y0 = default, y1 = default, y2 = default, y3 = default;
-        for (int b = 0; b < blocks; b++)
+        Vector512<float> y00 = default, y01 = default, y10 = default, y11 = default, y20 = default, y21 = default, y30 = default, y31 = default;
+        uint* c0 = p.Codes0, c1 = p.Codes1;
+        for (int b = 0; b < blocks; b++, c0 += 8 * TileRows, c1 += 8 * TileRows)
         {
-            uint* cb = codes + b * 8 * TileRows;
-            Vector512<int> i0 = Vector512.Create(-Int8Tile.Offset * sums[b0 + b]), i1 = Vector512.Create(-Int8Tile.Offset * sums[b1 + b]);
-            Vector512<int> i2 = Vector512.Create(-Int8Tile.Offset * sums[b2 + b]), i3 = Vector512.Create(-Int8Tile.Offset * sums[b3 + b]);
+            int col = 32 * b;
+            Vector512<int> i00 = Vector512.Create(-Int8Tile.Offset * sums[b0 + b]), i10 = Vector512.Create(-Int8Tile.Offset * sums[b1 + b]);
+            Vector512<int> i20 = Vector512.Create(-Int8Tile.Offset * sums[b2 + b]), i30 = Vector512.Create(-Int8Tile.Offset * sums[b3 + b]);
+            Vector512<int> i01 = i00, i11 = i10, i21 = i20, i31 = i30;
             for (int half = 0; half < 8; half += 4)
             {
-                Vector512<short> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (int j = half; j < half + 4; j++)
+                // step `half`, then the other three added in int16
+                Vector512<byte> w0 = Vector512.Load(c0 + half * TileRows).AsByte(), w1 = Vector512.Load(c1 + half * TileRows).AsByte();
+                Vector512<sbyte> x = Vector512.Create(*(int*)(q0 + col + 4 * half)).AsSByte();
+                Vector512<short> a00 = Avx512BW.MultiplyAddAdjacent(w0, x), a01 = Avx512BW.MultiplyAddAdjacent(w1, x);
+                x = Vector512.Create(*(int*)(q1 + col + 4 * half)).AsSByte();
+                Vector512<short> a10 = Avx512BW.MultiplyAddAdjacent(w0, x), a11 = Avx512BW.MultiplyAddAdjacent(w1, x);
+                x = Vector512.Create(*(int*)(q2 + col + 4 * half)).AsSByte();
+                Vector512<short> a20 = Avx512BW.MultiplyAddAdjacent(w0, x), a21 = Avx512BW.MultiplyAddAdjacent(w1, x);
+                x = Vector512.Create(*(int*)(q3 + col + 4 * half)).AsSByte();
+                Vector512<short> a30 = Avx512BW.MultiplyAddAdjacent(w0, x), a31 = Avx512BW.MultiplyAddAdjacent(w1, x);
+                for (int j = half + 1; j < half + 4; j++)
                 {
-                    Vector512<byte> wv = Vector512.Load(cb + j * TileRows).AsByte();
-                    int col = 32 * b + 4 * j;
-                    a0 += Avx512BW.MultiplyAddAdjacent(wv, Vector512.Create(*(int*)(q0 + col)).AsSByte());
-                    a1 += Avx512BW.MultiplyAddAdjacent(wv, Vector512.Create(*(int*)(q1 + col)).AsSByte());
-                    a2 += Avx512BW.MultiplyAddAdjacent(wv, Vector512.Create(*(int*)(q2 + col)).AsSByte());
-                    a3 += Avx512BW.MultiplyAddAdjacent(wv, Vector512.Create(*(int*)(q3 + col)).AsSByte());
+                    w0 = Vector512.Load(c0 + j * TileRows).AsByte(); w1 = Vector512.Load(c1 + j * TileRows).AsByte();
+                    x = Vector512.Create(*(int*)(q0 + col + 4 * j)).AsSByte();
+                    a00 += Avx512BW.MultiplyAddAdjacent(w0, x); a01 += Avx512BW.MultiplyAddAdjacent(w1, x);
+                    x = Vector512.Create(*(int*)(q1 + col + 4 * j)).AsSByte();
+                    a10 += Avx512BW.MultiplyAddAdjacent(w0, x); a11 += Avx512BW.MultiplyAddAdjacent(w1, x);
+                    x = Vector512.Create(*(int*)(q2 + col + 4 * j)).AsSByte();
+                    a20 += Avx512BW.MultiplyAddAdjacent(w0, x); a21 += Avx512BW.MultiplyAddAdjacent(w1, x);
+                    x = Vector512.Create(*(int*)(q3 + col + 4 * j)).AsSByte();
+                    a30 += Avx512BW.MultiplyAddAdjacent(w0, x); a31 += Avx512BW.MultiplyAddAdjacent(w1, x);
                 }
-                i0 += Avx512BW.MultiplyAddAdjacent(a0, ones); i1 += Avx512BW.MultiplyAddAdjacent(a1, ones);
-                i2 += Avx512BW.MultiplyAddAdjacent(a2, ones); i3 += Avx512BW.MultiplyAddAdjacent(a3, ones);
+                i00 += Avx512BW.MultiplyAddAdjacent(a00, ones); i01 += Avx512BW.MultiplyAddAdjacent(a01, ones);
+                i10 += Avx512BW.MultiplyAddAdjacent(a10, ones); i11 += Avx512BW.MultiplyAddAdjacent(a11, ones);
+                i20 += Avx512BW.MultiplyAddAdjacent(a20, ones); i21 += Avx512BW.MultiplyAddAdjacent(a21, ones);
+                i30 += Avx512BW.MultiplyAddAdjacent(a30, ones); i31 += Avx512BW.MultiplyAddAdjacent(a31, ones);
             }
-            Vector512<float> sw = Vector512.Load(scales + b * TileRows);
-            y0 = Scale(i0, sw, sx[b0 + b], y0); y1 = Scale(i1, sw, sx[b1 + b], y1);
-            y2 = Scale(i2, sw, sx[b2 + b], y2); y3 = Scale(i3, sw, sx[b3 + b], y3);
+            Vector512<float> s0 = Vector512.Load(p.Scales0 + b * TileRows), s1 = Vector512.Load(p.Scales1 + b * TileRows);
+            y00 = Scale(i00, s0, sx[b0 + b], y00); y01 = Scale(i01, s1, sx[b0 + b], y01);
+            y10 = Scale(i10, s0, sx[b1 + b], y10); y11 = Scale(i11, s1, sx[b1 + b], y11);
+            y20 = Scale(i20, s0, sx[b2 + b], y20); y21 = Scale(i21, s1, sx[b2 + b], y21);
+            y30 = Scale(i30, s0, sx[b3 + b], y30); y31 = Scale(i31, s1, sx[b3 + b], y31);
         }
-        y0.Store(outs); y1.Store(outs + TileRows); y2.Store(outs + 2 * TileRows); y3.Store(outs + 3 * TileRows);
+        y00.Store(outs); y01.Store(outs + TileRows); y10.Store(outs + 2 * TileRows); y11.Store(outs + 3 * TileRows);
+        y20.Store(outs + 4 * TileRows); y21.Store(outs + 5 * TileRows); y30.Store(outs + 6 * TileRows); y31.Store(outs + 7 * TileRows);
     }
 
-    /// <summary>Q8_0 codes: |w| (unsigned) times the activation code with w's sign, every step widened to int32; no offset.</summary>
+    /// <summary>
+    /// Q8_0 codes: 4 tokens x 32 rows. |w| (unsigned) times the activation code with w's sign, chosen per byte
+    /// between the codes and their negations (qn, negated once per product), every step widened to int32; no offset.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SignedAvx512(uint* codes, float* scales, int blocks, sbyte* q, float* sx, int n, int t0, int t1, int t2, int t3, float* outs)
+    private static void SignedAvx512(in TilePair p, sbyte* q, sbyte* qn, float* sx, int n, int t0, int t1, int t2, int t3, float* outs)
     {
-        sbyte* q0 = q + (long)t0 * n, q1 = q + (long)t1 * n, q2 = q + (long)t2 * n, q3 = q + (long)t3 * n;
+        int blocks = p.Blocks;
+        long r0 = (long)t0 * n, r1 = (long)t1 * n, r2 = (long)t2 * n, r3 = (long)t3 * n;
         long b0 = (long)t0 * blocks, b1 = (long)t1 * blocks, b2 = (long)t2 * blocks, b3 = (long)t3 * blocks;
         Vector512<short> ones = Vector512.Create((short)1);
-        Vector512<float> y0 = default, y1 = default, y2 = default, y3 = default;
-        for (int b = 0; b < blocks; b++)
+        Vector512<float> y00 = default, y01 = default, y10 = default, y11 = default, y20 = default, y21 = default, y30 = default, y31 = default;
+        uint* c0 = p.Codes0, c1 = p.Codes1;
+        for (int b = 0; b < blocks; b++, c0 += 8 * TileRows, c1 += 8 * TileRows)
         {
-            uint* cb = codes + b * 8 * TileRows;
-            Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
+            Vector512<int> i00 = default, i01 = default, i10 = default, i11 = default, i20 = default, i21 = default, i30 = default, i31 = default;
             for (int j = 0; j < 8; j++)
             {
-                Vector512<sbyte> wv = Vector512.Load(cb + j * TileRows).AsSByte();
-                Vector512<byte> aw = Vector512.Abs(wv).AsByte();   // |-128| = 0x80 = 128 as unsigned
-                Vector512<sbyte> neg = Vector512.LessThan(wv, Vector512<sbyte>.Zero);
-                int col = 32 * b + 4 * j;
-                Vector512<sbyte> v0 = Vector512.Create(*(int*)(q0 + col)).AsSByte(), v1 = Vector512.Create(*(int*)(q1 + col)).AsSByte();
-                Vector512<sbyte> v2 = Vector512.Create(*(int*)(q2 + col)).AsSByte(), v3 = Vector512.Create(*(int*)(q3 + col)).AsSByte();
-                i0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(aw, Vector512.ConditionalSelect(neg, -v0, v0)), ones);
-                i1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(aw, Vector512.ConditionalSelect(neg, -v1, v1)), ones);
-                i2 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(aw, Vector512.ConditionalSelect(neg, -v2, v2)), ones);
-                i3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(aw, Vector512.ConditionalSelect(neg, -v3, v3)), ones);
+                Vector512<sbyte> v0 = Vector512.Load(c0 + j * TileRows).AsSByte(), v1 = Vector512.Load(c1 + j * TileRows).AsSByte();
+                Vector512<byte> a0 = Vector512.Abs(v0).AsByte(), a1 = Vector512.Abs(v1).AsByte();   // |-128| = 0x80 = 128 as unsigned
+                Vector512<sbyte> n0 = Vector512.LessThan(v0, Vector512<sbyte>.Zero), n1 = Vector512.LessThan(v1, Vector512<sbyte>.Zero);
+                long col = 32 * b + 4 * j;
+                Vector512<sbyte> x = Vector512.Create(*(int*)(q + r0 + col)).AsSByte(), xn = Vector512.Create(*(int*)(qn + r0 + col)).AsSByte();
+                i00 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a0, Vector512.ConditionalSelect(n0, xn, x)), ones);
+                i01 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a1, Vector512.ConditionalSelect(n1, xn, x)), ones);
+                x = Vector512.Create(*(int*)(q + r1 + col)).AsSByte(); xn = Vector512.Create(*(int*)(qn + r1 + col)).AsSByte();
+                i10 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a0, Vector512.ConditionalSelect(n0, xn, x)), ones);
+                i11 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a1, Vector512.ConditionalSelect(n1, xn, x)), ones);
+                x = Vector512.Create(*(int*)(q + r2 + col)).AsSByte(); xn = Vector512.Create(*(int*)(qn + r2 + col)).AsSByte();
+                i20 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a0, Vector512.ConditionalSelect(n0, xn, x)), ones);
+                i21 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a1, Vector512.ConditionalSelect(n1, xn, x)), ones);
+                x = Vector512.Create(*(int*)(q + r3 + col)).AsSByte(); xn = Vector512.Create(*(int*)(qn + r3 + col)).AsSByte();
+                i30 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a0, Vector512.ConditionalSelect(n0, xn, x)), ones);
+                i31 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a1, Vector512.ConditionalSelect(n1, xn, x)), ones);
             }
-            Vector512<float> sw = Vector512.Load(scales + b * TileRows);
-            y0 = Scale(i0, sw, sx[b0 + b], y0); y1 = Scale(i1, sw, sx[b1 + b], y1);
-            y2 = Scale(i2, sw, sx[b2 + b], y2); y3 = Scale(i3, sw, sx[b3 + b], y3);
+            Vector512<float> s0 = Vector512.Load(p.Scales0 + b * TileRows), s1 = Vector512.Load(p.Scales1 + b * TileRows);
+            y00 = Scale(i00, s0, sx[b0 + b], y00); y01 = Scale(i01, s1, sx[b0 + b], y01);
+            y10 = Scale(i10, s0, sx[b1 + b], y10); y11 = Scale(i11, s1, sx[b1 + b], y11);
+            y20 = Scale(i20, s0, sx[b2 + b], y20); y21 = Scale(i21, s1, sx[b2 + b], y21);
+            y30 = Scale(i30, s0, sx[b3 + b], y30); y31 = Scale(i31, s1, sx[b3 + b], y31);
         }
-        y0.Store(outs); y1.Store(outs + TileRows); y2.Store(outs + 2 * TileRows); y3.Store(outs + 3 * TileRows);
+        y00.Store(outs); y01.Store(outs + TileRows); y10.Store(outs + 2 * TileRows); y11.Store(outs + 3 * TileRows);
+        y20.Store(outs + 4 * TileRows); y21.Store(outs + 5 * TileRows); y30.Store(outs + 6 * TileRows); y31.Store(outs + 7 * TileRows);
     }
 
     /// <summary>One block's float step of a (token, 16-row) accumulator: y += float(isum) * (sw * sx).</summary>
@@ -250,7 +313,7 @@ public static unsafe class MatMulInt8
                     }
                     acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i), Vector256.Load(scales + b * TileRows + 8 * h) * Vector256.Create(sx[bt + b]), acc);
                 }
-                acc.Store(outs + k * TileRows + 8 * h);
+                acc.Store(outs + k * 2 * TileRows + 8 * h);   // outs [token][32 rows]
             }
     }
 
@@ -275,7 +338,7 @@ public static unsafe class MatMulInt8
                     }
                     acc = MathF.FusedMultiplyAdd(i, scales[b * TileRows + r] * sx[bt + b], acc);
                 }
-                outs[k * TileRows + r] = acc;
+                outs[k * 2 * TileRows + r] = acc;
             }
         }
     }
