@@ -51,6 +51,25 @@ public sealed unsafe class MatMulInt8Tests
     }
 
     [Fact]
+    public void QuantizeEqualsItsTwinOnNonFiniteBlocks()
+    {
+        // NaN, infinities and a subnormal maximum (127 / max overflows) leave the fast block path for the general one
+        var rng = new Random(12);
+        float[] x = Activations(2, 256, rng);
+        x[3] = float.NaN; x[40] = float.PositiveInfinity; x[70] = float.NegativeInfinity; x[100] = float.NaN; x[101] = float.PositiveInfinity;
+        for (int i = 128; i < 160; i++) x[i] = i % 2 == 0 ? 1e-44f : 0f;
+        int blocks = x.Length / 32;
+        sbyte[] q = new sbyte[x.Length], qr = new sbyte[x.Length];
+        float[] s = new float[blocks], sr = new float[blocks];
+        int[] sum = new int[blocks], sumr = new int[blocks];
+        fixed (float* px = x, ps = s) fixed (sbyte* pq = q) fixed (int* pm = sum) ActivationInt8.Quantize(px, 2, 256, pq, ps, pm);
+        ActivationInt8Reference.Quantize(x, 2, 256, qr, sr, sumr);
+        Assert.Equal(qr, q);
+        Assert.Equal(sr, s);
+        Assert.Equal(sumr, sum);
+    }
+
+    [Fact]
     public void QuantizeRejectsRowsNotOfWholeBlocks()
     {
         var e = Assert.Throws<ArgumentException>(() => ActivationInt8Reference.Quantize(new float[40], 1, 40, new sbyte[40], new float[2], new int[2]));
