@@ -2,9 +2,10 @@
 // block scale (official E2M1 experts, GGUF MXFP4 and Q8_0): x is quantised once per product
 // (ActivationInt8: int8 per 32 with a float scale), every tile of 16 output rows is packed once
 // (Int8Tile: 16 rows per vector), and two tiles (32 rows) are multiplied together against 4 tokens at
-// a time (8 zmm accumulators): per 4 columns one unsigned x signed byte multiply-add per tile and token
-// (vpmaddubsw, the weight vector loaded once for 4 tokens, the token's 4 codes broadcast once for both
-// tiles), pairs to int32 (vpmaddwd), and one float FMA per block: y += float(isum) * (sw * sx).
+// a time (8 zmm accumulators; Q8_0: one tile against 8 tokens): per 4 columns one unsigned x signed byte
+// multiply-add per tile and token (vpmaddubsw, the weight vector loaded once for 4 tokens, the token's 4
+// codes broadcast once for both tiles), pairs to int32 (vpmaddwd), and one float FMA per block:
+// y += float(isum) * (sw * sx).
 // FP4: doubled E2M1 values + 12 as bytes (|pair| <= 24 x 127 x 2, so four steps sum exactly in int16),
 // the +12 offset removed with the activation block's code sum. Q8_0: |w| times the activation code with
 // w's sign, taken per byte from the codes or their negations (negated once per product); |pair| <=
@@ -139,16 +140,27 @@ public static unsafe class MatMulInt8
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tiles(bool signed, in TilePair p, sbyte* q, sbyte* qn, float* sx, int* sums, int n, int k0, int k1, float* y, int m, int o0, int valid)
     {
-        float* outs = stackalloc float[4 * 2 * TileRows];   // [token][32 rows]
+        float* outs = stackalloc float[8 * 2 * TileRows];   // [token][32 rows]
+        if (signed && Avx512BW.IsSupported)
+        {
+            // Q8_0: 8 tokens x 16 rows per kernel call (the weights' |w| and sign prepared once for 8 tokens)
+            int* ts = stackalloc int[8];
+            for (int t = k0; t < k1; t += 8)
+            {
+                int nt = Math.Min(8, k1 - t);
+                for (int k = 0; k < 8; k++) ts[k] = t + Math.Min(k, nt - 1);
+                SignedAvx512x8(p.Codes0, p.Scales0, p.Blocks, q, qn, sx, n, ts, outs);
+                if (valid > TileRows) SignedAvx512x8(p.Codes1, p.Scales1, p.Blocks, q, qn, sx, n, ts, outs + TileRows);
+                for (int k = 0; k < nt; k++)
+                    new ReadOnlySpan<float>(outs + k * 2 * TileRows, valid).CopyTo(new Span<float>(y + (long)(t + k) * m + o0, valid));
+            }
+            return;
+        }
         for (int t = k0; t < k1; t += 4)
         {
             int nt = Math.Min(4, k1 - t);
             int u1 = t + Math.Min(1, nt - 1), u2 = t + Math.Min(2, nt - 1), u3 = t + Math.Min(3, nt - 1);
-            if (Avx512BW.IsSupported)
-            {
-                if (signed) SignedAvx512(p, q, qn, sx, n, t, u1, u2, u3, outs);
-                else Tokens4Avx512(p, q, sx, sums, n, t, u1, u2, u3, outs);
-            }
+            if (Avx512BW.IsSupported) Tokens4Avx512(p, q, sx, sums, n, t, u1, u2, u3, outs);   // FP4 (Q8_0 took the 8-token loop above)
             else
                 for (int h = 0; h < 2; h++)
                 {
@@ -222,48 +234,44 @@ public static unsafe class MatMulInt8
     }
 
     /// <summary>
-    /// Q8_0 codes: 4 tokens x 32 rows. |w| (unsigned) times the activation code with w's sign, chosen per byte
-    /// between the codes and their negations (qn, negated once per product), every step widened to int32; no offset.
+    /// Q8_0 codes: 8 tokens x 16 rows (one tile; |w| and w's sign made once per step for 8 tokens). |w| (unsigned)
+    /// times the activation code with w's sign, chosen per byte between the codes and their negations (qn),
+    /// every step widened to int32; no offset. outs [token][32].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SignedAvx512(in TilePair p, sbyte* q, sbyte* qn, float* sx, int n, int t0, int t1, int t2, int t3, float* outs)
+    private static void SignedAvx512x8(uint* codes, float* scales, int blocks, sbyte* q, sbyte* qn, float* sx, int n, int* ts, float* outs)
     {
-        int blocks = p.Blocks;
-        long r0 = (long)t0 * n, r1 = (long)t1 * n, r2 = (long)t2 * n, r3 = (long)t3 * n;
-        long b0 = (long)t0 * blocks, b1 = (long)t1 * blocks, b2 = (long)t2 * blocks, b3 = (long)t3 * blocks;
+        long r0 = (long)ts[0] * n, r1 = (long)ts[1] * n, r2 = (long)ts[2] * n, r3 = (long)ts[3] * n;
+        long r4 = (long)ts[4] * n, r5 = (long)ts[5] * n, r6 = (long)ts[6] * n, r7 = (long)ts[7] * n;
         Vector512<short> ones = Vector512.Create((short)1);
-        Vector512<float> y00 = default, y01 = default, y10 = default, y11 = default, y20 = default, y21 = default, y30 = default, y31 = default;
-        uint* c0 = p.Codes0, c1 = p.Codes1;
-        for (int b = 0; b < blocks; b++, c0 += 8 * TileRows, c1 += 8 * TileRows)
+        Vector512<float> y0 = default, y1 = default, y2 = default, y3 = default, y4 = default, y5 = default, y6 = default, y7 = default;
+        for (int b = 0; b < blocks; b++, codes += 8 * TileRows)
         {
-            Vector512<int> i00 = default, i01 = default, i10 = default, i11 = default, i20 = default, i21 = default, i30 = default, i31 = default;
+            Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default, i4 = default, i5 = default, i6 = default, i7 = default;
             for (int j = 0; j < 8; j++)
             {
-                Vector512<sbyte> v0 = Vector512.Load(c0 + j * TileRows).AsSByte(), v1 = Vector512.Load(c1 + j * TileRows).AsSByte();
-                Vector512<byte> a0 = Vector512.Abs(v0).AsByte(), a1 = Vector512.Abs(v1).AsByte();   // |-128| = 0x80 = 128 as unsigned
-                Vector512<sbyte> n0 = Vector512.LessThan(v0, Vector512<sbyte>.Zero), n1 = Vector512.LessThan(v1, Vector512<sbyte>.Zero);
+                Vector512<sbyte> v = Vector512.Load(codes + j * TileRows).AsSByte();
+                Vector512<byte> a = Vector512.Abs(v).AsByte();   // |-128| = 0x80 = 128 as unsigned
+                Vector512<sbyte> ng = Vector512.LessThan(v, Vector512<sbyte>.Zero);
                 long col = 32 * b + 4 * j;
-                Vector512<sbyte> x = Vector512.Create(*(int*)(q + r0 + col)).AsSByte(), xn = Vector512.Create(*(int*)(qn + r0 + col)).AsSByte();
-                i00 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a0, Vector512.ConditionalSelect(n0, xn, x)), ones);
-                i01 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a1, Vector512.ConditionalSelect(n1, xn, x)), ones);
-                x = Vector512.Create(*(int*)(q + r1 + col)).AsSByte(); xn = Vector512.Create(*(int*)(qn + r1 + col)).AsSByte();
-                i10 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a0, Vector512.ConditionalSelect(n0, xn, x)), ones);
-                i11 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a1, Vector512.ConditionalSelect(n1, xn, x)), ones);
-                x = Vector512.Create(*(int*)(q + r2 + col)).AsSByte(); xn = Vector512.Create(*(int*)(qn + r2 + col)).AsSByte();
-                i20 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a0, Vector512.ConditionalSelect(n0, xn, x)), ones);
-                i21 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a1, Vector512.ConditionalSelect(n1, xn, x)), ones);
-                x = Vector512.Create(*(int*)(q + r3 + col)).AsSByte(); xn = Vector512.Create(*(int*)(qn + r3 + col)).AsSByte();
-                i30 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a0, Vector512.ConditionalSelect(n0, xn, x)), ones);
-                i31 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a1, Vector512.ConditionalSelect(n1, xn, x)), ones);
+                i0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a, Vector512.ConditionalSelect(ng, Vector512.Create(*(int*)(qn + r0 + col)).AsSByte(), Vector512.Create(*(int*)(q + r0 + col)).AsSByte())), ones);
+                i1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a, Vector512.ConditionalSelect(ng, Vector512.Create(*(int*)(qn + r1 + col)).AsSByte(), Vector512.Create(*(int*)(q + r1 + col)).AsSByte())), ones);
+                i2 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a, Vector512.ConditionalSelect(ng, Vector512.Create(*(int*)(qn + r2 + col)).AsSByte(), Vector512.Create(*(int*)(q + r2 + col)).AsSByte())), ones);
+                i3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a, Vector512.ConditionalSelect(ng, Vector512.Create(*(int*)(qn + r3 + col)).AsSByte(), Vector512.Create(*(int*)(q + r3 + col)).AsSByte())), ones);
+                i4 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a, Vector512.ConditionalSelect(ng, Vector512.Create(*(int*)(qn + r4 + col)).AsSByte(), Vector512.Create(*(int*)(q + r4 + col)).AsSByte())), ones);
+                i5 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a, Vector512.ConditionalSelect(ng, Vector512.Create(*(int*)(qn + r5 + col)).AsSByte(), Vector512.Create(*(int*)(q + r5 + col)).AsSByte())), ones);
+                i6 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a, Vector512.ConditionalSelect(ng, Vector512.Create(*(int*)(qn + r6 + col)).AsSByte(), Vector512.Create(*(int*)(q + r6 + col)).AsSByte())), ones);
+                i7 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a, Vector512.ConditionalSelect(ng, Vector512.Create(*(int*)(qn + r7 + col)).AsSByte(), Vector512.Create(*(int*)(q + r7 + col)).AsSByte())), ones);
             }
-            Vector512<float> s0 = Vector512.Load(p.Scales0 + b * TileRows), s1 = Vector512.Load(p.Scales1 + b * TileRows);
-            y00 = Scale(i00, s0, sx[b0 + b], y00); y01 = Scale(i01, s1, sx[b0 + b], y01);
-            y10 = Scale(i10, s0, sx[b1 + b], y10); y11 = Scale(i11, s1, sx[b1 + b], y11);
-            y20 = Scale(i20, s0, sx[b2 + b], y20); y21 = Scale(i21, s1, sx[b2 + b], y21);
-            y30 = Scale(i30, s0, sx[b3 + b], y30); y31 = Scale(i31, s1, sx[b3 + b], y31);
+            Vector512<float> sw = Vector512.Load(scales + b * TileRows);
+            y0 = Scale(i0, sw, sx[(long)ts[0] * blocks + b], y0); y1 = Scale(i1, sw, sx[(long)ts[1] * blocks + b], y1);
+            y2 = Scale(i2, sw, sx[(long)ts[2] * blocks + b], y2); y3 = Scale(i3, sw, sx[(long)ts[3] * blocks + b], y3);
+            y4 = Scale(i4, sw, sx[(long)ts[4] * blocks + b], y4); y5 = Scale(i5, sw, sx[(long)ts[5] * blocks + b], y5);
+            y6 = Scale(i6, sw, sx[(long)ts[6] * blocks + b], y6); y7 = Scale(i7, sw, sx[(long)ts[7] * blocks + b], y7);
         }
-        y00.Store(outs); y01.Store(outs + TileRows); y10.Store(outs + 2 * TileRows); y11.Store(outs + 3 * TileRows);
-        y20.Store(outs + 4 * TileRows); y21.Store(outs + 5 * TileRows); y30.Store(outs + 6 * TileRows); y31.Store(outs + 7 * TileRows);
+        int st = 2 * TileRows;
+        y0.Store(outs); y1.Store(outs + st); y2.Store(outs + 2 * st); y3.Store(outs + 3 * st);
+        y4.Store(outs + 4 * st); y5.Store(outs + 5 * st); y6.Store(outs + 6 * st); y7.Store(outs + 7 * st);
     }
 
     /// <summary>One block's float step of a (token, 16-row) accumulator: y += float(isum) * (sw * sx).</summary>
@@ -272,7 +280,7 @@ public static unsafe class MatMulInt8
         Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(isum), sw * Vector512.Create(sx), y);
 
     /// <summary>
-    /// The AVX2 form of Tokens4Avx512 (FP4) and SignedAvx512 (Q8_0): the 16 rows as two halves of 8, token by
+    /// The AVX2 form of Tokens4Avx512 (FP4) and SignedAvx512x8 (Q8_0): the 16 rows as two halves of 8, token by
     /// token, the same integer steps and the same FMA order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
