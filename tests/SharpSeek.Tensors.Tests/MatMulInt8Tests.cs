@@ -133,6 +133,52 @@ public sealed unsafe class MatMulInt8Tests
     }
 
     [Theory]
+    [InlineData(18, 0, 1)]     // official FP4 with MXFP4: one code kind, shared; on the calling thread
+    [InlineData(70, 1, 1)]     // w1/w3-like MXFP4 pair, large enough for the worker team
+    [InlineData(40, 2, 2)]     // Q8_0 pair (signed codes)
+    public void ProductsOnOneInputShareItsQuantisationWithTheSameBits(int tokens, int first, int second)
+    {
+        // three products on one input: the first two share a quantisation and a region, the third runs alone
+        var rng = new Random(tokens + first);
+        (WeightMatrix a, object ka) = Weight(first, 80, 1024, rng);
+        (WeightMatrix b, object kb) = Weight(second, 48, 1024, rng);
+        (WeightMatrix c, object kc) = Weight(second, 40, 1024, rng);
+        Assert.True(MatMulInt8.CanShare(a, b, tokens));
+        Assert.True(MatMulBatch.OneRegionPays(a, b, tokens));
+        float[] x = Activations(tokens, 1024, rng);
+        float[] ya = new float[tokens * 80], yb = new float[tokens * 48], yc = new float[tokens * 40];
+        fixed (float* px = x, pa = ya, pb = yb, pc = yc)
+            MatMulBatch.Forward([new MatMulProduct(a, px, pa, tokens), new MatMulProduct(b, px, pb, tokens), new MatMulProduct(c, px, pc, tokens)], 3);
+        Assert.Equal(Single(x, a, tokens), ya);
+        Assert.Equal(Single(x, b, tokens), yb);
+        Assert.Equal(Single(x, c, tokens), yc);
+        GC.KeepAlive(ka); GC.KeepAlive(kb); GC.KeepAlive(kc);
+    }
+
+    [Fact]
+    public void ProductsThatCannotShareAnInputAreRefused()
+    {
+        var rng = new Random(13);
+        (WeightMatrix fp4, object k1) = Weight(0, 16, 64, rng);
+        (WeightMatrix q8, object k2) = Weight(2, 16, 64, rng);
+        (WeightMatrix wide, object k3) = Weight(0, 16, 128, rng);
+        Assert.False(MatMulInt8.CanShare(fp4, q8, 32));
+        Assert.False(MatMulInt8.CanShare(fp4, wide, 32));
+        Assert.False(MatMulInt8.CanShare(fp4, fp4, MatMulInt8.MinTokens - 1));
+        var y = new float[32 * 16];
+        var e = Assert.Throws<ArgumentException>(() => { fixed (float* py = y) { float* p = py; MatMulInt8.Forward(p, 1, fp4, p, q8, p); } });
+        Assert.Contains("cannot share the quantised input", e.Message);
+        GC.KeepAlive(k1); GC.KeepAlive(k2); GC.KeepAlive(k3);
+    }
+
+    private static float[] Single(float[] x, WeightMatrix w, int tokens)
+    {
+        var y = new float[tokens * w.Rows];
+        MatMulInt8Reference.Forward(x, w.WithActivations(ActivationPath.Exact), y, tokens);
+        return y;
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(2)]

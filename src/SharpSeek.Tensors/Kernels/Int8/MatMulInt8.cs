@@ -37,14 +37,27 @@ public static unsafe class MatMulInt8
         w.Activations == ActivationPath.Int8 && tokens >= MinTokens && w.Cols % 32 == 0 && Int8Tile.Handles(w);
 
     /// <summary>y[t, o] = sum_b float(sum_{i in b} w2[o, i] q[t, i]) * sw[o, b] * sx[t, b], accumulated over blocks b in order.</summary>
-    public static void Forward(float* x, WeightMatrix w, float* y, int tokens)
+    public static void Forward(float* x, WeightMatrix w, float* y, int tokens) => Forward(x, tokens, w, y, null, null);
+
+    /// <summary>Whether two products on one input can share its quantisation and one region (Forward with both): same columns and code kind.</summary>
+    public static bool CanShare(WeightMatrix a, WeightMatrix b, int tokens) =>
+        Handles(a, tokens) && Handles(b, tokens) && a.Cols == b.Cols && Int8Tile.Signed(a) == Int8Tile.Signed(b);
+
+    /// <summary>
+    /// ya = x · a^T and, when b is given, yb = x · b^T (an expert's w1 and w3; CanShare): the input quantised once,
+    /// both products' tiles in one parallel region. Each y equals its own single product bit for bit.
+    /// </summary>
+    public static void Forward(float* x, int tokens, WeightMatrix a, float* ya, WeightMatrix? b, float* yb)
     {
-        int n = w.Cols, m = w.Rows, blocks = n / 32;
-        if (!Int8Tile.Handles(w) || n % 32 != 0) throw new NotSupportedException($"{w.Name}: no int8-activation product for {w.Format}");
-        if (tokens <= 0 || m == 0) return;
+        int n = a.Cols, blocks = n / 32;
+        if (!Int8Tile.Handles(a) || n % 32 != 0) throw new NotSupportedException($"{a.Name}: no int8-activation product for {a.Format}");
+        if (b is not null && !(Int8Tile.Handles(b) && b.Cols == n && Int8Tile.Signed(b) == Int8Tile.Signed(a)))
+            throw new ArgumentException($"{b.Name}: [{b.Rows}, {b.Cols}] {b.Format} cannot share the quantised input of {a.Name} [{a.Rows}, {n}] {a.Format}");
+        int rows = a.Rows + (b?.Rows ?? 0);
+        if (tokens <= 0 || rows == 0) return;
         // 1. activations [T, n] -> int8 codes, scales and code sums per 32, once for every row
         long qBytes = (long)tokens * n, blk = (long)tokens * blocks;
-        bool signed = Int8Tile.Signed(w);
+        bool signed = Int8Tile.Signed(a);
         byte[] rented = ArrayPool<byte>.Shared.Rent((int)(qBytes * (signed ? 2 : 1) + 8 * blk));
         try
         {
@@ -56,14 +69,20 @@ public static unsafe class MatMulInt8
                 ActivationInt8.Quantize(x, tokens, n, q, sx, sums);
                 sbyte* qn = signed ? (sbyte*)(buf + qBytes + 8 * blk) : null;
                 if (signed) Negate(q, qn, qBytes);   // Q8_0: the codes with either sign, chosen per weight
-                // 2. tiles of 16 rows, in pairs, split across the worker team for large products
-                int tiles = (m + TileRows - 1) / TileRows;
-                var job = new Job { Q = q, Qn = qn, Sx = sx, Sums = sums, Y = y, W = w, Tokens = tokens, Tiles = tiles };
+                // 2. tiles of 16 rows, in pairs, of a then b, split across the worker team for large products
+                int tilesA = (a.Rows + TileRows - 1) / TileRows, tilesB = b is null ? 0 : (b.Rows + TileRows - 1) / TileRows;
+                var job = new Job { Q = q, Qn = qn, Sx = sx, Sums = sums, A = a, YA = ya, TilesA = tilesA, B = b, YB = yb, TilesB = tilesB, Tokens = tokens };
                 int cores = Environment.ProcessorCount;
-                if ((long)m * n * tokens < ParallelWork || cores == 1 || tiles < 2) { job.Per = tiles; RunChunk(Unsafe.AsPointer(ref job), 0); return; }
-                int chunks = Math.Min(tiles, cores * 4);
-                job.Per = (tiles + chunks - 1) / chunks + 1 & ~1;   // whole tile pairs
-                chunks = (tiles + job.Per - 1) / job.Per;
+                if ((long)rows * n * tokens < ParallelWork || cores == 1 || tilesA + tilesB < 2)
+                {
+                    RunTiles(ref job, a, ya, 0, tilesA);
+                    if (b is not null) RunTiles(ref job, b, yb, 0, tilesB);
+                    return;
+                }
+                int chunks = Math.Min(tilesA + tilesB, cores * 4);
+                job.Per = (tilesA + tilesB + chunks - 1) / chunks + 1 & ~1;   // whole tile pairs
+                job.ChunksA = (tilesA + job.Per - 1) / job.Per;
+                chunks = job.ChunksA + (tilesB + job.Per - 1) / job.Per;
                 WorkerTeam.Shared.Run(chunks, Unsafe.AsPointer(ref job), &RunChunk);   // job lives on this frame until Run returns
             }
         }
@@ -82,17 +101,25 @@ public static unsafe class MatMulInt8
     private struct Job
     {
         public sbyte* Q, Qn;
-        public float* Sx, Y;
+        public float* Sx, YA, YB;
         public int* Sums;
-        public WeightMatrix W;
-        public int Tokens, Tiles, Per;
+        public WeightMatrix A;
+        public WeightMatrix? B;
+        public int Tokens, TilesA, TilesB, Per, ChunksA;
     }
 
+    /// <summary>Chunk c of the region: Per tiles of a (the first ChunksA chunks), then of b.</summary>
     private static void RunChunk(void* state, int c)
     {
         ref Job j = ref Unsafe.AsRef<Job>(state);
-        WeightMatrix w = j.W;
-        int n = w.Cols, m = w.Rows, t0 = c * j.Per, t1 = Math.Min(j.Tiles, t0 + j.Per);
+        if (c < j.ChunksA) RunTiles(ref j, j.A, j.YA, c * j.Per, Math.Min(j.TilesA, (c + 1) * j.Per));
+        else RunTiles(ref j, j.B!, j.YB, (c - j.ChunksA) * j.Per, Math.Min(j.TilesB, (c - j.ChunksA + 1) * j.Per));
+    }
+
+    /// <summary>Tiles [t0, t1) of w against every token into y.</summary>
+    private static void RunTiles(ref Job j, WeightMatrix w, float* y, int t0, int t1)
+    {
+        int n = w.Cols, m = w.Rows;
         int codeBytes = Int8Tile.CodeBytes(n), tileBytes = codeBytes + 4 * Int8Tile.ScaleFloats(n);
         // Tiles packed a panel at a time (at most PanelBytes, an even count), then token blocks of TokenBlock
         // against the panel, two tiles (32 rows) at a time: packed weights and a block's codes stay in L2.
@@ -119,7 +146,7 @@ public static unsafe class MatMulInt8
                             byte* a = tiles + (long)(t - p0) * tileBytes, b = t + 1 < p1 ? a + tileBytes : a;
                             int o0 = t * TileRows;
                             var pair = new TilePair((uint*)a, (float*)(a + codeBytes), (uint*)b, (float*)(b + codeBytes), n / 32);
-                            Tiles(signed, pair, j.Q, j.Qn, j.Sx, j.Sums, n, k0, Math.Min(j.Tokens, k0 + TokenBlock), j.Y, m, o0, Math.Min(t + 1 < p1 ? 2 * TileRows : TileRows, m - o0));
+                            Tiles(signed, pair, j.Q, j.Qn, j.Sx, j.Sums, n, k0, Math.Min(j.Tokens, k0 + TokenBlock), y, m, o0, Math.Min(t + 1 < p1 ? 2 * TileRows : TileRows, m - o0));
                         }
                 }
             }
