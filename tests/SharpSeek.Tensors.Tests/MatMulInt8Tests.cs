@@ -83,6 +83,8 @@ public sealed unsafe class MatMulInt8Tests
         { 2, 1, 32, 1 }, { 2, 15, 96, 18 }, { 2, 33, 1056, 14 }, { 2, 64, 160, 21 },
         // tile pairs: an odd tile count (48, 80 rows), a partial second tile (40), split across the team (m n T >= 2^19)
         { 0, 48, 2048, 19 }, { 1, 80, 1024, 70 }, { 2, 80, 2048, 40 }, { 2, 40, 512, 33 }, { 1, 1000, 96, 64 },
+        // quantised by token rows across the team (T n >= 2^18), Q8_0's negated codes too
+        { 2, 40, 2048, 130 },
     };
 
     [Theory]

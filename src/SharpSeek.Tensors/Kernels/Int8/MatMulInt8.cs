@@ -66,13 +66,18 @@ public static unsafe class MatMulInt8
                 sbyte* q = (sbyte*)buf;
                 float* sx = (float*)(buf + qBytes);
                 int* sums = (int*)(buf + qBytes + 4 * blk);
-                ActivationInt8.Quantize(x, tokens, n, q, sx, sums);
-                sbyte* qn = signed ? (sbyte*)(buf + qBytes + 8 * blk) : null;
-                if (signed) Negate(q, qn, qBytes);   // Q8_0: the codes with either sign, chosen per weight
+                sbyte* qn = signed ? (sbyte*)(buf + qBytes + 8 * blk) : null;   // Q8_0: the codes with either sign, chosen per weight
+                var quant = new QuantizeJob { X = x, Q = q, Qn = qn, Sx = sx, Sums = sums, N = n, Tokens = tokens };
+                int cores = Environment.ProcessorCount;
+                if (qBytes < ParallelQuantize || cores == 1 || tokens < 2) QuantizeRows(Unsafe.AsPointer(ref quant), 0);
+                else
+                {
+                    quant.Per = (tokens + 2 * cores - 1) / (2 * cores);
+                    WorkerTeam.Shared.Run((tokens + quant.Per - 1) / quant.Per, Unsafe.AsPointer(ref quant), &QuantizeRows);   // quant lives on this frame until Run returns
+                }
                 // 2. tiles of 16 rows, in pairs, of a then b, split across the worker team for large products
                 int tilesA = (a.Rows + TileRows - 1) / TileRows, tilesB = b is null ? 0 : (b.Rows + TileRows - 1) / TileRows;
                 var job = new Job { Q = q, Qn = qn, Sx = sx, Sums = sums, A = a, YA = ya, TilesA = tilesA, B = b, YB = yb, TilesB = tilesB, Tokens = tokens };
-                int cores = Environment.ProcessorCount;
                 if ((long)rows * n * tokens < ParallelWork || cores == 1 || tilesA + tilesB < 2)
                 {
                     RunTiles(ref job, a, ya, 0, tilesA);
@@ -87,6 +92,27 @@ public static unsafe class MatMulInt8
             }
         }
         finally { ArrayPool<byte>.Shared.Return(rented); }
+    }
+
+    /// <summary>Activation values from which the quantisation is spread over the worker team (by token rows; each block is independent).</summary>
+    private const long ParallelQuantize = 1L << 18;
+
+    private struct QuantizeJob
+    {
+        public float* X, Sx;
+        public sbyte* Q, Qn;
+        public int* Sums;
+        public int N, Tokens, Per;
+    }
+
+    /// <summary>Token rows [c Per, (c + 1) Per) quantised (all rows when Per is 0), and negated for Q8_0.</summary>
+    private static void QuantizeRows(void* state, int c)
+    {
+        ref QuantizeJob j = ref Unsafe.AsRef<QuantizeJob>(state);
+        int t0 = c * j.Per, t1 = j.Per == 0 ? j.Tokens : Math.Min(j.Tokens, t0 + j.Per), blocks = j.N / 32;
+        long at = (long)t0 * j.N;
+        ActivationInt8.Quantize(j.X + at, t1 - t0, j.N, j.Q + at, j.Sx + (long)t0 * blocks, j.Sums + (long)t0 * blocks);
+        if (j.Qn != null) Negate(j.Q + at, j.Qn + at, (long)(t1 - t0) * j.N);
     }
 
     /// <summary>qn[i] = -q[i] (codes are within ±127, so no overflow).</summary>
