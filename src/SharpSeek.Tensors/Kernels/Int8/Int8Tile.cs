@@ -74,6 +74,20 @@ internal static unsafe class Int8Tile
         }
     }
 
+    /// <summary>Q8_0 codes for the AVX-512 product: codes become |w| (-128 as 0x80 = 128 unsigned), signs -1 where w &lt; 0 else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SplitSigns(sbyte* codes, sbyte* signs, int bytes)
+    {
+        int i = 0;
+        for (; i + 64 <= bytes; i += 64)
+        {
+            Vector512<sbyte> v = Vector512.Load(codes + i);
+            Vector512.LessThan(v, Vector512<sbyte>.Zero).Store(signs + i);
+            Vector512.Abs(v).Store(codes + i);
+        }
+        for (; i < bytes; i++) { signs[i] = codes[i] < 0 ? (sbyte)-1 : (sbyte)0; codes[i] = (sbyte)Math.Abs((int)codes[i]); }
+    }
+
     /// <summary>2^(e-128), the E8M0 scale over 2 (exact, subnormal for e &lt;= 1); NaN for the E8M0 NaN code 255 (Fp8E8M0 decodes it so).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float HalfE8M0(byte e) => e == 0xFF ? float.NaN : GgmlNonLinearBlocks.Mxfp4Scale(e);

@@ -8,8 +8,8 @@
 // y += float(isum) * (sw * sx).
 // FP4: doubled E2M1 values + 12 as bytes (|pair| <= 24 x 127 x 2, so four steps sum exactly in int16),
 // the +12 offset removed with the activation block's code sum. Q8_0: |w| times the activation code with
-// w's sign, taken per byte from the codes or their negations (negated once per product); |pair| <=
-// 128 x 127 x 2, so each step is widened to int32 at once.
+// w's sign, taken per byte from the codes or their negations (negated once per product; on AVX-512 the
+// tile holds |w| and the sign mask apart); |pair| <= 128 x 127 x 2, so each step is widened to int32 at once.
 // This runtime exposes no VNNI (vpdpbusd) on AVX-512 machines without AVX10/AVX-VNNI, hence
 // vpmaddubsw + vpmaddwd. The integer sums and the per-block FMA order equal MatMulInt8Reference bit
 // for bit (AVX-512BW, AVX2 and the scalar path alike), so a token's row is the same in any batch.
@@ -146,7 +146,8 @@ public static unsafe class MatMulInt8
     private static void RunTiles(ref Job j, WeightMatrix w, float* y, int t0, int t1)
     {
         int n = w.Cols, m = w.Rows;
-        int codeBytes = Int8Tile.CodeBytes(n), tileBytes = codeBytes + 4 * Int8Tile.ScaleFloats(n);
+        bool signed = Int8Tile.Signed(w), split = signed && Avx512BW.IsSupported;   // AVX-512 Q8_0: |w| and sign masks packed apart
+        int codeBytes = Int8Tile.CodeBytes(n), signBytes = split ? codeBytes : 0, tileBytes = codeBytes + signBytes + 4 * Int8Tile.ScaleFloats(n);
         // Tiles packed a panel at a time (at most PanelBytes, an even count), then token blocks of TokenBlock
         // against the panel, two tiles (32 rows) at a time: packed weights and a block's codes stay in L2.
         int panel = Math.Clamp(PanelBytes / tileBytes & ~1, 2, Math.Max(2, t1 - t0));
@@ -156,14 +157,14 @@ public static unsafe class MatMulInt8
             fixed (byte* buf = rented)
             {
                 byte* rowBuf = buf, tiles = buf + codeBytes;
-                bool signed = Int8Tile.Signed(w);
                 for (int p0 = t0; p0 < t1; p0 += panel)
                 {
                     int p1 = Math.Min(t1, p0 + panel);
                     for (int t = p0; t < p1; t++)
                     {
                         byte* tile = tiles + (long)(t - p0) * tileBytes;
-                        Int8Tile.Pack(w, t * TileRows, rowBuf, (uint*)tile, (float*)(tile + codeBytes));
+                        Int8Tile.Pack(w, t * TileRows, rowBuf, (uint*)tile, (float*)(tile + codeBytes + signBytes));
+                        if (split) Int8Tile.SplitSigns((sbyte*)tile, (sbyte*)(tile + codeBytes), codeBytes);
                     }
                     for (int k0 = 0; k0 < j.Tokens; k0 += TokenBlock)
                         for (int t = p0; t < p1; t += 2)
@@ -171,7 +172,7 @@ public static unsafe class MatMulInt8
                             // the second tile of a pair (the first again past the panel's end: its sums are not stored)
                             byte* a = tiles + (long)(t - p0) * tileBytes, b = t + 1 < p1 ? a + tileBytes : a;
                             int o0 = t * TileRows;
-                            var pair = new TilePair((uint*)a, (float*)(a + codeBytes), (uint*)b, (float*)(b + codeBytes), n / 32);
+                            var pair = new TilePair((uint*)a, (float*)(a + codeBytes + signBytes), (uint*)b, (float*)(b + codeBytes + signBytes), n / 32, signBytes / 4);
                             Tiles(signed, pair, j.Q, j.Qn, j.Sx, j.Sums, n, k0, Math.Min(j.Tokens, k0 + TokenBlock), y, m, o0, Math.Min(t + 1 < p1 ? 2 * TileRows : TileRows, m - o0));
                         }
                 }
@@ -181,8 +182,10 @@ public static unsafe class MatMulInt8
     }
 
     /// <summary>Two packed tiles (codes and scales of 16 rows each) multiplied together: 32 output rows.</summary>
-    private readonly struct TilePair(uint* codes0, float* scales0, uint* codes1, float* scales1, int blocks)
+    private readonly struct TilePair(uint* codes0, float* scales0, uint* codes1, float* scales1, int blocks, int signOffset)
     {
+        /// <summary>Dwords from a tile's codes to its sign masks (AVX-512 Q8_0; 0 otherwise).</summary>
+        public readonly int SignOffset = signOffset;
         public readonly uint* Codes0 = codes0, Codes1 = codes1;
         public readonly float* Scales0 = scales0, Scales1 = scales1;
         public readonly int Blocks = blocks;
@@ -202,8 +205,8 @@ public static unsafe class MatMulInt8
             {
                 int nt = Math.Min(8, k1 - t);
                 for (int k = 0; k < 8; k++) ts[k] = t + Math.Min(k, nt - 1);
-                SignedAvx512x8(p.Codes0, p.Scales0, p.Blocks, q, qn, sx, n, ts, outs);
-                if (valid > TileRows) SignedAvx512x8(p.Codes1, p.Scales1, p.Blocks, q, qn, sx, n, ts, outs + TileRows);
+                SignedAvx512x8(p.Codes0, p.SignOffset, p.Scales0, p.Blocks, q, qn, sx, n, ts, outs);
+                if (valid > TileRows) SignedAvx512x8(p.Codes1, p.SignOffset, p.Scales1, p.Blocks, q, qn, sx, n, ts, outs + TileRows);
                 for (int k = 0; k < nt; k++)
                     new ReadOnlySpan<float>(outs + k * 2 * TileRows, valid).CopyTo(new Span<float>(y + (long)(t + k) * m + o0, valid));
             }
@@ -287,12 +290,12 @@ public static unsafe class MatMulInt8
     }
 
     /// <summary>
-    /// Q8_0 codes: 8 tokens x 16 rows (one tile; |w| and w's sign made once per step for 8 tokens). |w| (unsigned)
+    /// Q8_0 codes: 8 tokens x 16 rows (one tile; |w| and w's sign packed apart, Int8Tile.SplitSigns). |w| (unsigned)
     /// times the activation code with w's sign, chosen per byte between the codes and their negations (qn),
     /// every step widened to int32; no offset. outs [token][32].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SignedAvx512x8(uint* codes, float* scales, int blocks, sbyte* q, sbyte* qn, float* sx, int n, int* ts, float* outs)
+    private static void SignedAvx512x8(uint* codes, int signOffset, float* scales, int blocks, sbyte* q, sbyte* qn, float* sx, int n, int* ts, float* outs)
     {
         long r0 = (long)ts[0] * n, r1 = (long)ts[1] * n, r2 = (long)ts[2] * n, r3 = (long)ts[3] * n;
         long r4 = (long)ts[4] * n, r5 = (long)ts[5] * n, r6 = (long)ts[6] * n, r7 = (long)ts[7] * n;
@@ -303,9 +306,8 @@ public static unsafe class MatMulInt8
             Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default, i4 = default, i5 = default, i6 = default, i7 = default;
             for (int j = 0; j < 8; j++)
             {
-                Vector512<sbyte> v = Vector512.Load(codes + j * TileRows).AsSByte();
-                Vector512<byte> a = Vector512.Abs(v).AsByte();   // |-128| = 0x80 = 128 as unsigned
-                Vector512<sbyte> ng = Vector512.LessThan(v, Vector512<sbyte>.Zero);
+                Vector512<byte> a = Vector512.Load(codes + j * TileRows).AsByte();   // |w| (|-128| = 0x80 = 128 as unsigned)
+                Vector512<sbyte> ng = Vector512.Load(codes + signOffset + j * TileRows).AsSByte();   // -1 where w < 0
                 long col = 32 * b + 4 * j;
                 i0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a, Vector512.ConditionalSelect(ng, Vector512.Create(*(int*)(qn + r0 + col)).AsSByte(), Vector512.Create(*(int*)(q + r0 + col)).AsSByte())), ones);
                 i1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(a, Vector512.ConditionalSelect(ng, Vector512.Create(*(int*)(qn + r1 + col)).AsSByte(), Vector512.Create(*(int*)(q + r1 + col)).AsSByte())), ones);
