@@ -51,6 +51,25 @@ public sealed unsafe class MatMulInt8Tests
     }
 
     [Fact]
+    public void QuantizeEqualsItsTwinOnNonFiniteBlocks()
+    {
+        // NaN, infinities and a subnormal maximum (127 / max overflows) leave the fast block path for the general one
+        var rng = new Random(12);
+        float[] x = Activations(2, 256, rng);
+        x[3] = float.NaN; x[40] = float.PositiveInfinity; x[70] = float.NegativeInfinity; x[100] = float.NaN; x[101] = float.PositiveInfinity;
+        for (int i = 128; i < 160; i++) x[i] = i % 2 == 0 ? 1e-44f : 0f;
+        int blocks = x.Length / 32;
+        sbyte[] q = new sbyte[x.Length], qr = new sbyte[x.Length];
+        float[] s = new float[blocks], sr = new float[blocks];
+        int[] sum = new int[blocks], sumr = new int[blocks];
+        fixed (float* px = x, ps = s) fixed (sbyte* pq = q) fixed (int* pm = sum) ActivationInt8.Quantize(px, 2, 256, pq, ps, pm);
+        ActivationInt8Reference.Quantize(x, 2, 256, qr, sr, sumr);
+        Assert.Equal(qr, q);
+        Assert.Equal(sr, s);
+        Assert.Equal(sumr, sum);
+    }
+
+    [Fact]
     public void QuantizeRejectsRowsNotOfWholeBlocks()
     {
         var e = Assert.Throws<ArgumentException>(() => ActivationInt8Reference.Quantize(new float[40], 1, 40, new sbyte[40], new float[2], new int[2]));
@@ -62,6 +81,10 @@ public sealed unsafe class MatMulInt8Tests
         { 0, 1, 32, 1 }, { 0, 15, 96, 2 }, { 0, 16, 64, 13 }, { 0, 17, 1056, 16 }, { 0, 70, 160, 30 }, { 0, 70, 2048, 150 },
         { 1, 1, 32, 3 }, { 1, 17, 96, 17 }, { 1, 33, 1056, 16 }, { 1, 48, 64, 5 },
         { 2, 1, 32, 1 }, { 2, 15, 96, 18 }, { 2, 33, 1056, 14 }, { 2, 64, 160, 21 },
+        // tile pairs: an odd tile count (48, 80 rows), a partial second tile (40), split across the team (m n T >= 2^19)
+        { 0, 48, 2048, 19 }, { 1, 80, 1024, 70 }, { 2, 80, 2048, 40 }, { 2, 40, 512, 33 }, { 1, 1000, 96, 64 },
+        // quantised by token rows across the team (T n >= 2^18), Q8_0's negated codes too
+        { 2, 40, 2048, 130 },
     };
 
     [Theory]
@@ -109,6 +132,52 @@ public sealed unsafe class MatMulInt8Tests
         Assert.Equal(ra, ya);
         Assert.Equal(rb, yb);
         GC.KeepAlive(ka); GC.KeepAlive(kb);
+    }
+
+    [Theory]
+    [InlineData(18, 0, 1)]     // official FP4 with MXFP4: one code kind, shared; on the calling thread
+    [InlineData(70, 1, 1)]     // w1/w3-like MXFP4 pair, large enough for the worker team
+    [InlineData(40, 2, 2)]     // Q8_0 pair (signed codes)
+    public void ProductsOnOneInputShareItsQuantisationWithTheSameBits(int tokens, int first, int second)
+    {
+        // three products on one input: the first two share a quantisation and a region, the third runs alone
+        var rng = new Random(tokens + first);
+        (WeightMatrix a, object ka) = Weight(first, 80, 1024, rng);
+        (WeightMatrix b, object kb) = Weight(second, 48, 1024, rng);
+        (WeightMatrix c, object kc) = Weight(second, 40, 1024, rng);
+        Assert.True(MatMulInt8.CanShare(a, b, tokens));
+        Assert.True(MatMulBatch.OneRegionPays(a, b, tokens));
+        float[] x = Activations(tokens, 1024, rng);
+        float[] ya = new float[tokens * 80], yb = new float[tokens * 48], yc = new float[tokens * 40];
+        fixed (float* px = x, pa = ya, pb = yb, pc = yc)
+            MatMulBatch.Forward([new MatMulProduct(a, px, pa, tokens), new MatMulProduct(b, px, pb, tokens), new MatMulProduct(c, px, pc, tokens)], 3);
+        Assert.Equal(Single(x, a, tokens), ya);
+        Assert.Equal(Single(x, b, tokens), yb);
+        Assert.Equal(Single(x, c, tokens), yc);
+        GC.KeepAlive(ka); GC.KeepAlive(kb); GC.KeepAlive(kc);
+    }
+
+    [Fact]
+    public void ProductsThatCannotShareAnInputAreRefused()
+    {
+        var rng = new Random(13);
+        (WeightMatrix fp4, object k1) = Weight(0, 16, 64, rng);
+        (WeightMatrix q8, object k2) = Weight(2, 16, 64, rng);
+        (WeightMatrix wide, object k3) = Weight(0, 16, 128, rng);
+        Assert.False(MatMulInt8.CanShare(fp4, q8, 32));
+        Assert.False(MatMulInt8.CanShare(fp4, wide, 32));
+        Assert.False(MatMulInt8.CanShare(fp4, fp4, MatMulInt8.MinTokens - 1));
+        var y = new float[32 * 16];
+        var e = Assert.Throws<ArgumentException>(() => { fixed (float* py = y) { float* p = py; MatMulInt8.Forward(p, 1, fp4, p, q8, p); } });
+        Assert.Contains("cannot share the quantised input", e.Message);
+        GC.KeepAlive(k1); GC.KeepAlive(k2); GC.KeepAlive(k3);
+    }
+
+    private static float[] Single(float[] x, WeightMatrix w, int tokens)
+    {
+        var y = new float[tokens * w.Rows];
+        MatMulInt8Reference.Forward(x, w.WithActivations(ActivationPath.Exact), y, tokens);
+        return y;
     }
 
     [Theory]

@@ -51,20 +51,39 @@ public static class MatMulBatch
     /// <summary>Scratch bytes of quantised inputs kept on the stack; more rent from the pool.</summary>
     private const int ScratchStackBytes = 64 * 1024;
 
+    /// <summary>
+    /// Whether w1 and w3 of an expert of <paramref name="tokens"/> tokens take one region here: short products
+    /// (fewer tokens than MatMulInt8.MinTokens), or int8 products that share their quantised input. Larger
+    /// float products split better alone (MatMul.ForwardF32).
+    /// </summary>
+    public static bool OneRegionPays(WeightMatrix a, WeightMatrix b, int tokens) => tokens < Int8.MatMulInt8.MinTokens || Int8.MatMulInt8.CanShare(a, b, tokens);
+
+    /// <summary>Products p and p + 1 are int8 tiled products on the same input (MatMulInt8.CanShare): one quantisation, one region.</summary>
+    private static unsafe bool SharesInt8Tiles(MatMulProduct[] products, int count, int p) =>
+        p + 1 < count && products[p].X == products[p + 1].X && products[p].Tokens == products[p + 1].Tokens
+        && products[p].W is { } a && products[p + 1].W is { } b && a.Cols > 0 && a.Rows > 0 && b.Rows > 0 && Int8.MatMulInt8.CanShare(a, b, products[p].Tokens);
+
     private static unsafe bool SharesInput(MatMulProduct[] products, int p) =>
         p > 0 && products[p - 1].X == products[p].X && products[p - 1].Tokens == products[p].Tokens && products[p - 1].W is { } prev
         && Int8.MatMulInt8Rows.Handles(prev, products[p].Tokens) && prev.Cols == products[p].W.Cols && prev.Blocks.Type == products[p].W.Blocks.Type;
 
     private static unsafe void Run(MatMulProduct[] products, int count, int* starts, int* per, byte** scratch, byte* buffer)
     {
-        int chunks = 0;
+        int chunks = 0, pairedWithPrevious = -1;
         for (int p = 0; p < count; p++)
         {
             ref MatMulProduct q = ref products[p];
             if (q.W is null || q.Tokens < 0) throw new ArgumentException($"product {p}: no weight or negative token count");
             int groups = q.Tokens == 0 || q.W.Cols == 0 ? 0 : (q.W.Rows + MatMul.RowGroup - 1) / MatMul.RowGroup;
             if (q.Tokens > 0 && q.W.Cols == 0) new Span<float>(q.Y, q.Tokens * q.W.Rows).Clear();
-            if (groups > 0 && Int8.MatMulInt8.Handles(q.W, q.Tokens)) { Int8.MatMulInt8.Forward(q.X, q.W, q.Y, q.Tokens); groups = 0; }   // as MatMul.ForwardF32 runs it
+            if (groups > 0 && Int8.MatMulInt8.Handles(q.W, q.Tokens))
+            {
+                // as MatMul.ForwardF32 runs it; with the next product on the same input (an expert's w1 and w3) in one region on one quantisation
+                if (p == pairedWithPrevious) { }   // computed with product p - 1
+                else if (SharesInt8Tiles(products, count, p)) { ref MatMulProduct r = ref products[p + 1]; Int8.MatMulInt8.Forward(q.X, q.Tokens, q.W, q.Y, r.W, r.Y); pairedWithPrevious = p + 1; }
+                else Int8.MatMulInt8.Forward(q.X, q.W, q.Y, q.Tokens);
+                groups = 0;
+            }
             scratch[p] = null;
             if (groups > 0 && Int8.MatMulInt8Rows.Handles(q.W, q.Tokens))
             {

@@ -6,6 +6,7 @@
 // ActivationInt8Reference.Quantize bit for bit.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SharpSeek.Tensors.Kernels.Int8;
 
@@ -25,6 +26,7 @@ public static unsafe class ActivationInt8
         for (long b = 0; b < blocks; b++)
         {
             float* xb = x + b * Block;
+            if (Avx512F.IsSupported && QuantizeAvx512(xb, q + b * Block, scale + b, sum + b)) continue;
             sbyte* qb = q + b * Block;
             float amax;
             if (Vector512.IsHardwareAccelerated)
@@ -63,6 +65,30 @@ public static unsafe class ActivationInt8
         }
     }
 
+    /// <summary>
+    /// One block of finite values with hardware max and conversion (no NaN fix-ups): |x * 127 / amax| rounds to at
+    /// most 127, so no clamp is needed. Returns false, writing nothing, when a value is NaN or infinite (a code
+    /// converts to int.MinValue then): the general path handles that block as the twin does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool QuantizeAvx512(float* xb, sbyte* qb, float* scale, int* sum)
+    {
+        Vector512<float> x0 = Vector512.Load(xb), x1 = Vector512.Load(xb + 16);
+        Vector512<float> m = Avx512F.Max(Vector512.Abs(x0), Vector512.Abs(x1));
+        Vector256<float> h = Avx.Max(m.GetLower(), m.GetUpper());
+        Vector128<float> l = Sse.Max(h.GetLower(), h.GetUpper());
+        l = Sse.Max(l, Sse.Shuffle(l, l, 0b01_00_11_10));
+        float amax = Sse.MaxScalar(l, Sse.Shuffle(l, l, 0b00_00_00_01)).ToScalar();
+        var inv = Vector512.Create(amax > 0 ? 127f / amax : 0f);
+        Vector512<int> a = Vector512.ConvertToInt32Native(Vector512.Round(x0 * inv)), c = Vector512.ConvertToInt32Native(Vector512.Round(x1 * inv));
+        if (Vector512.EqualsAny(a, Vector512.Create(int.MinValue)) || Vector512.EqualsAny(c, Vector512.Create(int.MinValue))) return false;
+        *scale = amax / 127f;
+        *sum = Vector512.Sum(a + c);
+        Avx512F.ConvertToVector128SByte(a).Store(qb);
+        Avx512F.ConvertToVector128SByte(c).Store(qb + 16);
+        return true;
+    }
+
     private static float MaxAcross(Vector256<float> v)
     {
         float m = v[0];
@@ -70,6 +96,13 @@ public static unsafe class ActivationInt8
         return m;
     }
 
+    /// <summary>The largest lane by halving (Max of non-negative lanes is order-free, as the twin's MathF.Max chain).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float ToScalarMaxAcross(this Vector512<float> v) => MaxAcross(Vector256.Max(v.GetLower(), v.GetUpper()));
+    private static float ToScalarMaxAcross(this Vector512<float> v)
+    {
+        Vector256<float> h = Vector256.Max(v.GetLower(), v.GetUpper());
+        Vector128<float> m = Vector128.Max(h.GetLower(), h.GetUpper());
+        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
+        return MathF.Max(m.ToScalar(), m.GetElement(1));
+    }
 }
