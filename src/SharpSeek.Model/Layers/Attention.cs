@@ -122,12 +122,29 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Per-token rows of the compressors and the indexer's queries and head weights.</summary>
-    private sealed record ProjectedRows(T[] Kv, T[] Score, T[] IndexKv, T[] IndexScore, T[] IndexQ, T[] IndexW);
+    private readonly record struct ProjectedRows(T[] Kv, T[] Score, T[] IndexKv, T[] IndexScore, T[] IndexQ, T[] IndexW);
 
     private ProjectedRows Project(ReadOnlySpan<T> x, ReadOnlySpan<T> qr, long[] positions, ForwardWorkspace<T> work)
     {
         int tokens = positions.Length;
         T[] ckv = [], cscore = [], ikv = [], iscore = [], iq = [], iw = [];
+        if (typeof(T) == typeof(float) && tokens < ShortProduct && PlainProducts())
+        {
+            // A decode step: the compressors' and the indexer's products in one region of the worker team (same bits, MatMulBatch)
+            if (_compressor is not null)
+            {
+                ckv = work.Array(Scratch.CmpKv, tokens * _compressor.Width); cscore = work.Array(Scratch.CmpScore, tokens * _compressor.Width);
+            }
+            if (_indexer is not null)
+            {
+                int n = tokens * _indexer.Compressor.Width;
+                ikv = work.Array(Scratch.IdxKv, n); iscore = work.Array(Scratch.IdxScore, n);
+                iq = work.Array(Scratch.IdxQ, tokens * _indexer.QueryWidth); iw = work.Array(Scratch.IdxW, tokens * _indexer.Heads);
+            }
+            ProductsInOneRegion(x, qr, tokens, ckv, cscore, ikv, iscore, iq, iw, work);
+            _indexer?.FinishQueries(positions, iq.AsSpan(0, tokens * _indexer.QueryWidth), iw.AsSpan(0, tokens * _indexer.Heads));
+            return new ProjectedRows(ckv, cscore, ikv, iscore, iq, iw);
+        }
         if (_compressor is not null)
         {
             int n = tokens * _compressor.Width;
@@ -144,6 +161,44 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
             _indexer.Queries(qr, x, positions, iq.AsSpan(0, nq), iw.AsSpan(0, nw));         // [T, ih, id], [T, ih]
         }
         return new ProjectedRows(ckv, cscore, ikv, iscore, iq, iw);
+    }
+
+    /// <summary>Tokens below which the compressors' and the indexer's products share one parallel region.</summary>
+    private const int ShortProduct = 16;
+
+    /// <summary>Whether every compressor and indexer product runs as given (no FP8 input emulation, no input tap).</summary>
+    private bool PlainProducts()
+    {
+        static bool Plain(Linear l) => !l.QuantizeInput && l.InputTap is null;
+        if (_compressor is not null && !(Plain(_compressor.Wkv) && Plain(_compressor.Wgate))) return false;
+        if (_indexer is null) return true;
+        var ic = _indexer.Compressor;
+        return Plain(ic.Wkv) && Plain(ic.Wgate) && Plain(_indexer.WqB) && Plain(_indexer.WeightsProj);
+    }
+
+    /// <summary>The compressors' kv and gate products (x), the indexer's weights_proj (x) and wq_b (qr) in one MatMulBatch.</summary>
+    private unsafe void ProductsInOneRegion(ReadOnlySpan<T> x, ReadOnlySpan<T> qr, int tokens, T[] ckv, T[] cscore, T[] ikv, T[] iscore, T[] iq, T[] iw, ForwardWorkspace<T> work)
+    {
+        MatMulProduct[] p = work.Products(6);
+        int n = 0;
+        fixed (T* px = x, pqr = qr, a = ckv, b = cscore, c = ikv, d = iscore, e = iq, f = iw)
+        {
+            // Products on x first and consecutive: an int8 input is quantised once for all of them
+            if (_compressor is not null)
+            {
+                p[n++] = new(_compressor.Wkv.Weight, (float*)px, (float*)a, tokens);
+                p[n++] = new(_compressor.Wgate.Weight, (float*)px, (float*)b, tokens);
+            }
+            if (_indexer is not null)
+            {
+                var ic = _indexer.Compressor;
+                p[n++] = new(ic.Wkv.Weight, (float*)px, (float*)c, tokens);
+                p[n++] = new(ic.Wgate.Weight, (float*)px, (float*)d, tokens);
+                p[n++] = new(_indexer.WeightsProj.Weight, (float*)px, (float*)f, tokens);
+                p[n++] = new(_indexer.WqB.Weight, (float*)pqr, (float*)e, tokens);
+            }
+            if (n > 0) MatMulBatch.Forward(p, n);
+        }
     }
 
     /// <summary>Feeds token t's rows to the compressors; a finished block is appended to the memory.</summary>

@@ -42,6 +42,18 @@ public sealed class Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int tokens = positions.Length;
         _wqB.Forward(qr, iq, tokens);
+        _weightsProj.Forward(x, iw, tokens);
+        FinishQueries(positions, iq, iw);
+    }
+
+    /// <summary>The products of Queries (a decode step runs them in one region with the layer's others).</summary>
+    public Linear WqB => _wqB;
+    public Linear WeightsProj => _weightsProj;
+
+    /// <summary>Queries after its products: iq = wq_b qr gets RoPE, Hadamard and FP4; iw = weights_proj x its scale.</summary>
+    public void FinishQueries(ReadOnlySpan<long> positions, Span<T> iq, Span<T> iw)
+    {
+        int tokens = positions.Length;
         T hScale = T.One / T.Sqrt(T.CreateTruncating(_headDim));
         for (int t = 0; t < tokens; t++)
             for (int h = 0; h < _heads; h++)
@@ -51,7 +63,6 @@ public sealed class Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 Elementwise.Hadamard(q, hScale);
             }
         FakeQuant.Fp4(iq[..(tokens * QueryWidth)], 32);
-        _weightsProj.Forward(x, iw, tokens);
         for (int i = 0; i < tokens * _heads; i++) iw[i] *= _weightScale;
     }
 
