@@ -1,9 +1,10 @@
 // `--index`: the indexer's scoring of one query against N compressed entries (16 heads x 128, V4's
-// index geometry) one key at a time (IndexScore.Score), four keys at a time (ScoreMany) and in the
-// block kernel (IndexScoreBlock, as decode runs it), then 64 queries at once in the block kernel (as
-// prefill runs it; per query); keys already decoded, one thread; median thread-CPU ms per query at 1K, 4K and 16K
-// entries (contexts of 4K, 16K and 64K tokens).
+// index geometry) in the scalar twin (IndexScoreBlockReference) and in the block kernel (IndexScoreBlock,
+// as decode runs it), then 64 queries at once in the block kernel (as prefill runs it; per query); keys
+// already decoded, one thread; median thread-CPU ms per query at 1K, 4K and 16K
+// entries (contexts of 4K, 16K and 64K tokens), and the top-512 of the scores.
 using SharpSeek.Tensors.Kernels;
+using SharpSeek.Tensors.Kernels.Reference;
 
 namespace SharpSeek.Bench;
 
@@ -21,11 +22,13 @@ public static class IndexBench
         {
             float[] keys = Random(n * Dim, rng), scores = new float[n], scores64 = new float[64 * n];
             int[] all64 = Enumerable.Repeat(n, 64).ToArray();
-            double one = Cpu(() => { for (int j = 0; j < n; j++) scores[j] = IndexScore.Score<float>(q, w, keys.AsSpan(j * Dim, Dim)); }, 1);
-            double many = Cpu(() => IndexScore.ScoreMany<float>(q, w, keys, Dim, scores), 1);
+            double twin = Cpu(() => IndexScoreBlockReference.Score<float>(q, w, Heads, keys, Dim, [n], scores, n), 1);
             double block = Cpu(() => IndexScoreBlock.Score<float>(q, w, Heads, keys, Dim, [n], scores, n), 1);
             double block64 = Cpu(() => IndexScoreBlock.Score<float>(q64, w64, Heads, keys, Dim, all64, scores64, n), 1) / 64;
-            Console.WriteLine($"{n,6} entries: per key {one,8:F3} ms, four keys at a time {many,8:F3} ms, block {block,8:F3} ms ({many / block:F2}x), 64-query block {block64,8:F3} ms per query ({many / block64:F2}x)");
+            int[] chosen = new int[512];
+            double topk = Cpu(() => TopKSelect.Select<float>(scores, Math.Min(512, n), chosen), 1);
+            Console.WriteLine($"{n,6} entries: top-{Math.Min(512, n)} (TopKSelect) {topk,8:F3} ms");
+            Console.WriteLine($"{n,6} entries: scalar twin {twin,8:F3} ms, block {block,8:F3} ms ({twin / block:F1}x), 64-query block {block64,8:F3} ms per query ({twin / block64:F1}x)");
         }
     }
 

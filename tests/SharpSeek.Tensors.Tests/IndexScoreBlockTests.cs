@@ -74,6 +74,19 @@ public class IndexScoreBlockTests
     }
 
     [Fact]
+    public void AHandComputedScore()
+    {
+        // Two heads of width 3, one key: head 0 dot 1 - 2 + 3 = 2 (kept, weight 0.5), head 1 dot -0.25 (dropped).
+        float[] q = [1, -2, 3, 0.5f, 0.25f, -1], w = [0.5f, 2], k = [1, 1, 1];
+        var got = new float[1];
+        IndexScoreBlock.Score<float>(q, w, 2, k, 3, [1], got, 1);
+        Assert.Equal(1f, got[0]);
+        var twin = new double[1];
+        IndexScoreBlock.Score<double>(Array.ConvertAll(q, v => (double)v), Array.ConvertAll(w, v => (double)v), 2, Array.ConvertAll(k, v => (double)v), 3, [1], twin, 1);
+        Assert.Equal(1.0, twin[0]);
+    }
+
+    [Fact]
     public void BadShapesAreRefusedByName()
     {
         float[] q = new float[2 * 4 * 8], w = new float[2 * 4], keys = new float[5 * 8], scores = new float[2 * 5];

@@ -108,8 +108,8 @@ public sealed class Indexer<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
-    /// <summary>Index keys decoded and scored per work item (64 KB of decoded float keys).</summary>
-    private const int KeyChunk = 128;
+    /// <summary>Index keys decoded and scored per work item (128 KB of decoded float keys, in L2; each item transposes its queries once).</summary>
+    private const int KeyChunk = 256;
 
     private unsafe struct SelectJob
     {
