@@ -1,4 +1,4 @@
-// The indexer's block scoring (queries x keys in register tiles) against its scalar twin bit for bit:
+// The indexer's block scoring (queries x keys in register tiles, 16 and 8 lanes) against its scalar twin bit for bit:
 // query counts that are not a multiple of the 4-query tile, key counts that are not a multiple of the
 // 4- or 16-key tiles, heads not a multiple of the 16 lanes (4 as v4-tiny, 16 as V4, 64 as V4-Flash),
 // causal visibility (every query its own count, some none); and the twin against the reference formula.
@@ -31,6 +31,27 @@ public class IndexScoreBlockTests
                 for (int i = 0; i < got.Length; i++)
                     Assert.True(BitConverter.SingleToInt32Bits(got[i]) == BitConverter.SingleToInt32Bits(want[i]),
                         $"heads {heads} d {d} queries {queries} keys {n}: value {i} (query {i / stride}, key {i % stride}) {got[i]} vs {want[i]}");
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void EightLanesEqualTheTwinBitForBit(int heads, int d)
+    {
+        // The Vector256 path (machines without AVX-512), run here explicitly.
+        if (!System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) return;
+        var rng = new Random(heads * 37 + d);
+        foreach (int queries in new[] { 1, 3, 5 })
+            foreach (int n in new[] { 1, 15, 17, 37 })
+            {
+                int[] counts = Enumerable.Range(0, queries).Select(t => Math.Max(0, n - (queries - 1 - t) * 4)).ToArray();
+                float[] q = TestWeights.RandomFloats(queries * heads * d, rng), w = TestWeights.RandomFloats(queries * heads, rng);
+                float[] keys = TestWeights.RandomFloats(n * d, rng);
+                float[] got = new float[queries * n], want = new float[queries * n];
+                IndexScoreBlock.ScoreFloat(q, w, heads, keys, d, counts, got, n, lanes: 8);
+                IndexScoreBlockReference.Score<float>(q, w, heads, keys, d, counts, want, n);
+                for (int i = 0; i < got.Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(got[i]) == BitConverter.SingleToInt32Bits(want[i]), $"heads {heads} d {d} queries {queries} keys {n}: value {i}");
             }
     }
 
