@@ -92,11 +92,19 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         var rows = Project(x, qr, positions, work);
         work.Lap(ForwardOp.CompressorIndexer);
 
-        // 4. blocks of consecutive tokens of one sequence: token by token the memory takes the window
-        //    row and compressed entries and the token picks its entries, then the block attends at once [T, H, D]
+        // 4. groups of consecutive tokens of one sequence: the compressors take the group's rows token by
+        //    token (finished blocks append entries and index keys) and the indexer picks for all of them at
+        //    once; then blocks of the group: token by token the window row, then the block attends  [T, H, D]
         T[] o = work.Array(Scratch.AttnO, tokens * H * D);
-        for (int t0 = 0; t0 < tokens;)
-            t0 = AttendBlock(t0, BlockEnd(t0, positions, memories), q, kv, o, positions, memories[t0], rows, work, taps);
+        for (int g0 = 0; g0 < tokens;)
+        {
+            int g1 = BlockEnd(g0, tokens, MaxGroup, positions, memories);
+            CompressAndPick(g0, g1, positions, memories[g0], rows, work, taps);
+            work.Lap(ForwardOp.CompressorIndexer);
+            for (int t0 = g0; t0 < g1;)
+                t0 = AttendBlock(t0, BlockEnd(t0, g1, MaxBlock, positions, memories), g0, g1, q, kv, o, positions, memories[t0], work, taps);
+            g0 = g1;
+        }
 
         // 5. grouped low-rank output: u_g = wo_a[g] o_g; y = wo_b concat(u)             [T, dim]
         int gIn = H * D / _groups;
@@ -114,12 +122,29 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Per-token rows of the compressors and the indexer's queries and head weights.</summary>
-    private sealed record ProjectedRows(T[] Kv, T[] Score, T[] IndexKv, T[] IndexScore, T[] IndexQ, T[] IndexW);
+    private readonly record struct ProjectedRows(T[] Kv, T[] Score, T[] IndexKv, T[] IndexScore, T[] IndexQ, T[] IndexW);
 
     private ProjectedRows Project(ReadOnlySpan<T> x, ReadOnlySpan<T> qr, long[] positions, ForwardWorkspace<T> work)
     {
         int tokens = positions.Length;
         T[] ckv = [], cscore = [], ikv = [], iscore = [], iq = [], iw = [];
+        if (typeof(T) == typeof(float) && tokens < ShortProduct && PlainProducts())
+        {
+            // A decode step: the compressors' and the indexer's products in one region of the worker team (same bits, MatMulBatch)
+            if (_compressor is not null)
+            {
+                ckv = work.Array(Scratch.CmpKv, tokens * _compressor.Width); cscore = work.Array(Scratch.CmpScore, tokens * _compressor.Width);
+            }
+            if (_indexer is not null)
+            {
+                int n = tokens * _indexer.Compressor.Width;
+                ikv = work.Array(Scratch.IdxKv, n); iscore = work.Array(Scratch.IdxScore, n);
+                iq = work.Array(Scratch.IdxQ, tokens * _indexer.QueryWidth); iw = work.Array(Scratch.IdxW, tokens * _indexer.Heads);
+            }
+            ProductsInOneRegion(x, qr, tokens, ckv, cscore, ikv, iscore, iq, iw, work);
+            _indexer?.FinishQueries(positions, iq.AsSpan(0, tokens * _indexer.QueryWidth), iw.AsSpan(0, tokens * _indexer.Heads));
+            return new ProjectedRows(ckv, cscore, ikv, iscore, iq, iw);
+        }
         if (_compressor is not null)
         {
             int n = tokens * _compressor.Width;
@@ -136,6 +161,44 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
             _indexer.Queries(qr, x, positions, iq.AsSpan(0, nq), iw.AsSpan(0, nw));         // [T, ih, id], [T, ih]
         }
         return new ProjectedRows(ckv, cscore, ikv, iscore, iq, iw);
+    }
+
+    /// <summary>Tokens below which the compressors' and the indexer's products share one parallel region.</summary>
+    private const int ShortProduct = 16;
+
+    /// <summary>Whether every compressor and indexer product runs as given (no FP8 input emulation, no input tap).</summary>
+    private bool PlainProducts()
+    {
+        static bool Plain(Linear l) => !l.QuantizeInput && l.InputTap is null;
+        if (_compressor is not null && !(Plain(_compressor.Wkv) && Plain(_compressor.Wgate))) return false;
+        if (_indexer is null) return true;
+        var ic = _indexer.Compressor;
+        return Plain(ic.Wkv) && Plain(ic.Wgate) && Plain(_indexer.WqB) && Plain(_indexer.WeightsProj);
+    }
+
+    /// <summary>The compressors' kv and gate products (x), the indexer's weights_proj (x) and wq_b (qr) in one MatMulBatch.</summary>
+    private unsafe void ProductsInOneRegion(ReadOnlySpan<T> x, ReadOnlySpan<T> qr, int tokens, T[] ckv, T[] cscore, T[] ikv, T[] iscore, T[] iq, T[] iw, ForwardWorkspace<T> work)
+    {
+        MatMulProduct[] p = work.Products(6);
+        int n = 0;
+        fixed (T* px = x, pqr = qr, a = ckv, b = cscore, c = ikv, d = iscore, e = iq, f = iw)
+        {
+            // Products on x first and consecutive: an int8 input is quantised once for all of them
+            if (_compressor is not null)
+            {
+                p[n++] = new(_compressor.Wkv.Weight, (float*)px, (float*)a, tokens);
+                p[n++] = new(_compressor.Wgate.Weight, (float*)px, (float*)b, tokens);
+            }
+            if (_indexer is not null)
+            {
+                var ic = _indexer.Compressor;
+                p[n++] = new(ic.Wkv.Weight, (float*)px, (float*)c, tokens);
+                p[n++] = new(ic.Wgate.Weight, (float*)px, (float*)d, tokens);
+                p[n++] = new(_indexer.WeightsProj.Weight, (float*)px, (float*)f, tokens);
+                p[n++] = new(_indexer.WqB.Weight, (float*)pqr, (float*)e, tokens);
+            }
+            if (n > 0) MatMulBatch.Forward(p, n);
+        }
     }
 
     /// <summary>Feeds token t's rows to the compressors; a finished block is appended to the memory.</summary>
@@ -161,48 +224,70 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
-    /// <summary>The compressed entries token t attends: every visible one, or the indexer's top-k (best first).</summary>
-    private ReadOnlySpan<int> Choose(int t, long p, IAttentionMemory<T> mem, ProjectedRows rows, ForwardWorkspace<T> work, ITapSink<T>? taps)
+    /// <summary>Tokens compressed and picked for together (the indexer scores them as one block of queries).</summary>
+    private const int MaxGroup = 64;
+
+    /// <summary>
+    /// Tokens [g0, g1) of one sequence (consecutive positions): the compressors take their rows in order, then
+    /// the indexer picks every token's entries in one SelectMany (scores recorded for taps).
+    /// </summary>
+    private void CompressAndPick(int g0, int g1, long[] positions, IAttentionMemory<T> mem, ProjectedRows rows, ForwardWorkspace<T> work, ITapSink<T>? taps)
     {
-        int visible = Plan.EntriesWithin(p + 1);
-        Span<int> chosen = work.Chosen(visible);
-        if (_indexer is null)
+        for (int t = g0; t < g1; t++) Compress(t, positions[t], mem, rows, work, taps);
+        if (_indexer is null) return;
+        int nq = g1 - g0, k = _indexer.TopK, qw = _indexer.QueryWidth, ih = _indexer.Heads;
+        Span<int> visible = work.IndexVisible(nq);
+        for (int t = 0; t < nq; t++) visible[t] = Plan.EntriesWithin(positions[g0 + t] + 1);
+        int n = visible[nq - 1];
+        Span<T> scores = work.IndexScores(nq * n);
+        Span<int> chosen = work.IndexChoices(nq * k);
+        _indexer.SelectMany(rows.IndexQ.AsSpan(g0 * qw, nq * qw), rows.IndexW.AsSpan(g0 * ih, nq * ih), mem, visible,
+            work.IndexKeys(n * _indexer.Compressor.HeadDim), scores, n, chosen, k, scoreAll: taps is not null);
+        if (taps is null) return;
+        for (int t = 0; t < nq; t++)
         {
-            for (int i = 0; i < visible; i++) chosen[i] = i;
-            return chosen;
-        }
-        Span<T> scores = work.IndexScores(visible);
-        int qw = _indexer.QueryWidth, ih = _indexer.Heads;
-        int n = _indexer.Select(rows.IndexQ.AsSpan(t * qw, qw), rows.IndexW.AsSpan(t * ih, ih), mem, visible, scores, chosen);
-        if (taps is not null)
-        {
-            taps.Record(_layer, "index_scores", p, scores);
-            T[] ids = new T[n];
-            for (int i = 0; i < n; i++) ids[i] = T.CreateTruncating(chosen[i]);
+            long p = positions[g0 + t];
+            int top = Math.Min(k, visible[t]);
+            taps.Record(_layer, "index_scores", p, scores.Slice(t * n, visible[t]));
+            T[] ids = new T[top];
+            for (int i = 0; i < top; i++) ids[i] = T.CreateTruncating(chosen[t * k + i]);
             taps.Record(_layer, "topk", p, ids);
         }
-        return chosen[..n];
+    }
+
+    /// <summary>The compressed entries token t (of the group from g0 to g1) attends: every visible one, or the indexer's pick.</summary>
+    private ReadOnlySpan<int> Chosen(int t, int g0, int g1, long p, ForwardWorkspace<T> work)
+    {
+        int visible = Plan.EntriesWithin(p + 1);
+        if (_indexer is null)
+        {
+            Span<int> all = work.Chosen(visible);
+            for (int i = 0; i < visible; i++) all[i] = i;
+            return all;
+        }
+        int k = _indexer.TopK;
+        return work.IndexChoices((g1 - g0) * k).Slice((t - g0) * k, Math.Min(k, visible));
     }
 
     /// <summary>Query tokens attended together: they share one gathered key set (window rows, picked entries).</summary>
     private const int MaxBlock = 16;
 
-    /// <summary>The end of the block from t0: consecutive positions of one memory, at most MaxBlock tokens.</summary>
-    private static int BlockEnd(int t0, long[] positions, IAttentionMemory<T>[] memories)
+    /// <summary>The end of the run from t0 (before limit): consecutive positions of one memory, at most max tokens.</summary>
+    private static int BlockEnd(int t0, int limit, int max, long[] positions, IAttentionMemory<T>[] memories)
     {
         int t1 = t0 + 1;
-        while (t1 < positions.Length && t1 - t0 < MaxBlock && ReferenceEquals(memories[t1], memories[t0]) && positions[t1] == positions[t1 - 1] + 1) t1++;
+        while (t1 < limit && t1 - t0 < max && ReferenceEquals(memories[t1], memories[t0]) && positions[t1] == positions[t1 - 1] + 1) t1++;
         return t1;
     }
 
     /// <summary>
-    /// Tokens [t0, end) of one sequence (consecutive positions): memory updates and entry choices token by
-    /// token, then one SinkAttentionBlock over keys [window rows before the block, the block's rows, the
+    /// Tokens [t0, end) of one sequence (consecutive positions, inside the group [g0, g1) that CompressAndPick
+    /// prepared): window rows and the tokens' picks token by token, then one SinkAttentionBlock over keys [window rows before the block, the block's rows, the
     /// entries any token picked (entry order)] with a mask of what each token sees. An indexed layer takes no
     /// further token once the picked entries outgrow one top-k set (long context: at most two sets' worth of keys;
     /// measured faster than both one token per block and a bound of three sets on a 4,096-token prompt). Returns where the block ended.
     /// </summary>
-    private int AttendBlock(int t0, int end, T[] q, ReadOnlySpan<T> kv, T[] o, long[] positions, IAttentionMemory<T> mem, ProjectedRows rows, ForwardWorkspace<T> work, ITapSink<T>? taps)
+    private int AttendBlock(int t0, int end, int g0, int g1, T[] q, ReadOnlySpan<T> kv, T[] o, long[] positions, IAttentionMemory<T> mem, ForwardWorkspace<T> work, ITapSink<T>? taps)
     {
         int H = _heads, D = _headDim;
         long p0 = positions[t0];
@@ -225,26 +310,22 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
             mem.AppendWindow(p, kv.Slice(t1 * D, D));
             mem.ReadWindow(p, row);
             taps?.Record(_layer, "attn_kv", p, row);
-            work.Lap(ForwardOp.AttentionCore);
-            // 4c. compressors: a finished block adds one compressed entry (and its indexer key)
-            Compress(t1, p, mem, rows, work, taps);
-            // 4d. the entries this token attends: every visible one, or the indexer's top-k
-            foreach (int j in Choose(t1, p, mem, rows, work, taps))
+            // 4c. the entries this token attends: every visible one, or the indexer's pick
+            foreach (int j in Chosen(t1, g0, g1, p, work))
             {
                 picks[b * entries + j] = 1;
                 if (any[j] == 0) { any[j] = 1; picked++; }
             }
-            work.Lap(ForwardOp.CompressorIndexer);
             t1++;
         }
         int span1 = t1 - t0;
-        // 4e. the picked entries after the block's rows, in entry order                [nCmp, D]
+        // 4d. the picked entries after the block's rows, in entry order                [nCmp, D]
         Span<int> union = work.Chosen(entries);
         int nCmp = 0;
         for (int j = 0; j < entries; j++) if (any[j] != 0) union[nCmp++] = j;
         int nWin = nOld + span1, n = nWin + nCmp;
         mem.GatherCompressed(union[..nCmp], keys.AsSpan(nWin * D, nCmp * D));
-        // 4f. what each token sees: window rows [p - WindowRowsAt(p) + 1, p], its picked entries  [span, n]
+        // 4e. what each token sees: window rows [p - WindowRowsAt(p) + 1, p], its picked entries  [span, n]
         Span<byte> seen = work.Seen(span1 * n);
         for (int b = 0; b < span1; b++)
         {
@@ -253,7 +334,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
             for (int u = 0; u < nWin; u++) { long pos = p0 - nOld + u; sb[u] = (byte)(pos >= first && pos <= p ? 1 : 0); }
             for (int c = 0; c < nCmp; c++) sb[nWin + c] = picks[b * entries + union[c]];
         }
-        // 4g. sink attention of the block's heads, then inverse RoPE                  [span, H, D]
+        // 4f. sink attention of the block's heads, then inverse RoPE                  [span, H, D]
         Span<T> ob = o.AsSpan(t0 * H * D, span1 * H * D);
         SinkAttentionBlock.Attend<T>(q.AsSpan(t0 * H * D, span1 * H * D), keys.AsSpan(0, n * D), D, seen, _softmaxScale, _sink,
             work.AttentionScratch(SinkAttentionBlock.ScratchSize(span1, H, n, D)), ob);

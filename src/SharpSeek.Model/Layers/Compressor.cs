@@ -40,6 +40,10 @@ public sealed class Compressor<T> where T : unmanaged, IFloatingPointIeee754<T>
         _wkv = scope.Linear("wkv", width, c.Dim, LinearKind.Bf16);
     }
 
+    /// <summary>The products of Project (a decode step runs them in one region with the layer's others).</summary>
+    public Linear Wkv => _wkv;
+    public Linear Wgate => _wgate;
+
     /// <summary>Per-token rows: kv [T, Width] = wkv x, score [T, Width] = wgate x (ape added on Push).</summary>
     public void Project(ReadOnlySpan<T> x, int tokens, Span<T> kv, Span<T> score)
     {
@@ -65,11 +69,15 @@ public sealed class Compressor<T> where T : unmanaged, IFloatingPointIeee754<T>
         long first = pos + 1 - r;             // first position of this block
         bool hasPrev = Overlap && first >= r;
         int slots = Overlap ? 2 * r : r;
-        Span<T> w = stackalloc T[slots], v = stackalloc T[slots];
-        for (int ch = 0; ch < hd; ch++)
+        // Channels a chunk at a time: each slot's row is looked up once per chunk, its values laid out
+        // [channel, slot] for SoftmaxPool (the same values and order as one channel at a time).
+        int chunk = Math.Clamp(PoolValues / slots, 1, hd);
+        Span<T> w = stackalloc T[chunk * slots], v = stackalloc T[chunk * slots];
+        for (int c0 = 0; c0 < hd; c0 += chunk)
         {
-            for (int s = 0; s < slots; s++) w[s] = Slot(rows, first, s, ch, hasPrev, out v[s]);
-            entry[ch] = SoftmaxPool.Channel<T>(w, v);
+            int n = Math.Min(chunk, hd - c0);
+            for (int sl = 0; sl < slots; sl++) Gather(rows, first, sl, hasPrev, c0, n, slots, w, v);
+            for (int i = 0; i < n; i++) entry[c0 + i] = SoftmaxPool.Channel<T>(w.Slice(i * slots, slots), v.Slice(i * slots, slots));
         }
         // 3. norm, RoPE at the block's first position                         [hd]
         _norm.ForwardInPlace(entry[..hd]);
@@ -79,23 +87,30 @@ public sealed class Compressor<T> where T : unmanaged, IFloatingPointIeee754<T>
         return true;
     }
 
-    /// <summary>Score (returned) and kv value of pooling slot s for channel ch of the block starting at first.</summary>
-    private T Slot(CompressorHistory<T> rows, long first, int s, int ch, bool hasPrev, out T kv)
+    /// <summary>Values gathered per pooling pass (channels x slots, two stack buffers of them).</summary>
+    private const int PoolValues = 2048;
+
+    /// <summary>
+    /// Slot sl of the block starting at first, channels [c0, c0 + n): its gate scores into w[i * slots + sl] and kv
+    /// values into v[i * slots + sl]; a slot that does not exist (the previous block of the first one) scores -inf.
+    /// </summary>
+    private void Gather(CompressorHistory<T> rows, long first, int sl, bool hasPrev, int c0, int n, int slots, Span<T> w, Span<T> v)
     {
         int r = Ratio, hd = HeadDim;
-        if (!Overlap)
-        {
-            kv = rows.Kv(first + s)[ch];
-            return rows.Score(first + s)[ch];
-        }
-        if (s < r)
+        long p; int off;
+        if (!Overlap) { p = first + sl; off = 0; }
+        else if (sl < r)
         {
             // previous block, channels [0, hd)
-            if (!hasPrev) { kv = T.Zero; return T.NegativeInfinity; }
-            kv = rows.Kv(first - r + s)[ch];
-            return rows.Score(first - r + s)[ch];
+            if (!hasPrev)
+            {
+                for (int i = 0; i < n; i++) { w[i * slots + sl] = T.NegativeInfinity; v[i * slots + sl] = T.Zero; }
+                return;
+            }
+            p = first - r + sl; off = 0;
         }
-        kv = rows.Kv(first + s - r)[hd + ch];
-        return rows.Score(first + s - r)[hd + ch];
+        else { p = first + sl - r; off = hd; }   // this block, channels [hd, 2hd)
+        ReadOnlySpan<T> kv = rows.Kv(p).Slice(off + c0, n), score = rows.Score(p).Slice(off + c0, n);
+        for (int i = 0; i < n; i++) { w[i * slots + sl] = score[i]; v[i * slots + sl] = kv[i]; }
     }
 }

@@ -24,8 +24,8 @@ public enum Scratch
 
 public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private T[] _keys = [], _attentionScratch = [], _indexScores = [], _row = [], _entry = [], _indexEntry = [];
-    private int[] _chosen = [], _experts = [], _rows = [];
+    private T[] _keys = [], _attentionScratch = [], _indexScores = [], _indexKeys = [], _row = [], _entry = [], _indexEntry = [];
+    private int[] _chosen = [], _experts = [], _rows = [], _indexChoices = [], _indexVisible = [];
     private byte[] _picks = [], _seen = [];
     private MatMulProduct[] _products = [];
     private readonly T[][] _slots = new T[Enum.GetValues<Scratch>().Length][];
@@ -62,6 +62,15 @@ public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloa
     /// <summary>Indexer scores of the visible compressed entries.</summary>
     public Span<T> IndexScores(int n) => Grow(ref _indexScores, n).AsSpan(0, n);
 
+    /// <summary>Decoded index keys [entries, index_head_dim] of one indexer selection.</summary>
+    public Span<T> IndexKeys(int n) => Grow(ref _indexKeys, n).AsSpan(0, n);
+
+    /// <summary>The indexer's picks of a group of tokens [tokens, index_topk] (kept while the group attends; not cleared).</summary>
+    public Span<int> IndexChoices(int n) => Grow(ref _indexChoices, n).AsSpan(0, n);
+
+    /// <summary>Compressed entries each token of a group sees.</summary>
+    public Span<int> IndexVisible(int n) => Grow(ref _indexVisible, n).AsSpan(0, n);
+
     /// <summary>Ids of the chosen compressed entries.</summary>
     public Span<int> Chosen(int n) => Grow(ref _chosen, n).AsSpan(0, n);
 
@@ -87,6 +96,7 @@ public sealed class ForwardWorkspace<T> : IDisposable where T : unmanaged, IFloa
     {
         Return(ref _keys); Return(ref _attentionScratch); Return(ref _picks); Return(ref _seen); Return(ref _indexScores);
         Return(ref _row); Return(ref _entry); Return(ref _indexEntry); Return(ref _chosen);
+        Return(ref _indexKeys); Return(ref _indexChoices); Return(ref _indexVisible);
         Return(ref _experts); Return(ref _rows); Return(ref _products);
         for (int i = 0; i < _slots.Length; i++) Return(ref _slots[i]);
     }
