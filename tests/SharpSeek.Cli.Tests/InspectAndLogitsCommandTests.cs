@@ -138,6 +138,20 @@ public sealed class InspectAndLogitsCommandTests
         Assert.DoesNotContain("   at ", r.Err);
     }
 
+    [Theory]
+    [InlineData("ggml/v4-tiny-llama-convert.gguf", null, "int8")]     // auto: a GGUF runs as llama.cpp runs it
+    [InlineData("v4-tiny", null, "exact")]                             // auto: the official files keep the official semantics
+    [InlineData("ggml/v4-tiny-llama-convert.gguf", "exact", "exact")]
+    [InlineData("v4-tiny", "int8", "int8")]
+    public void ActivationsDefaultByFileKind(string model, string? asked, string expected)
+    {
+        string[] args = ["bench", "--model", Fixture(model.Split('/')), "--prompt", "8", "--gen", "2", "--json"];
+        var r = Run(asked is null ? args : [.. args, "--activations", asked]);
+        Assert.Equal(0, r.Exit);
+        using var j = System.Text.Json.JsonDocument.Parse(r.Out.Trim().Split('\n')[^1]);
+        Assert.Equal(expected, j.RootElement.GetProperty("activations").GetString());
+    }
+
     [Fact]
     public void UnknownWeightsMemoryIsRefusedByName()
     {

@@ -146,6 +146,7 @@ public static class BenchCommand
                 prompt_tokens = n,
                 decode_tokens = m,
                 load_seconds = loadS,
+                activations = SharpSeek.Tensors.ActivationPaths.Name(md.Activations),
                 prefill_tokens_per_second = n / prefillS,
                 decode_tokens_per_second = m == 0 ? 0 : m / decodeS,
                 decode_cpu_seconds = decodeCpuS,
@@ -173,7 +174,7 @@ public static class BenchCommand
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r));
             else
             {
-                Console.WriteLine($"model     {dir} (loaded in {loadS:F2} s)");
+                Console.WriteLine($"model     {dir} (loaded in {loadS:F2} s; {SharpSeek.Tensors.ActivationPaths.Name(md.Activations)} activations)");
                 Console.WriteLine($"prefill   {n} tokens in {prefillS:F3} s: {r.prefill_tokens_per_second:F1} tokens/s");
                 Console.WriteLine($"decode    {m} tokens in {decodeS:F3} s: {r.decode_tokens_per_second:F1} tokens/s (at context {n}..{n + m}), {decodeCpuS:F3} CPU s");
                 Console.WriteLine($"memory    peak working set {InspectCommand.Bytes(peak)}, sequence memory {InspectCommand.Bytes(seq.BytesAllocated)}");

@@ -30,7 +30,7 @@ public static class ModelLoader
     /// <summary>Loads the model; with <paramref name="shard"/> only that rank's routed experts (expert parallel).</summary>
     public static LoadedModel Load(string? modelDir, int? maxContext, TextWriter log, HeadPrecision head = HeadPrecision.Bf16, SharpSeek.Model.Distributed.ExpertShard? shard = null,
         SharpSeek.Model.Distributed.IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto,
-        SharpSeek.Tensors.ActivationPath activations = SharpSeek.Tensors.ActivationPath.Exact, SharpSeek.Formats.WeightsMemory weightsMemory = SharpSeek.Formats.WeightsMemory.Auto)
+        SharpSeek.Tensors.ActivationPath? activations = SharpSeek.Tensors.ActivationPath.Exact, SharpSeek.Formats.WeightsMemory weightsMemory = SharpSeek.Formats.WeightsMemory.Auto)
     {
         string dir = modelDir ?? DefaultModelDirectory();
         bool gguf = SharpSeek.Model.Gguf.Deepseek4Gguf.IsGgufPath(dir);

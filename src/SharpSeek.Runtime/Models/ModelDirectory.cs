@@ -45,7 +45,7 @@ public sealed class ModelDirectory : IDisposable
         HeadPrecision head, ExpertShard? shard, V41Config? v41 = null, int[]? engramTokenMap = null, IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto,
         ActivationPath activations = ActivationPath.Exact)
     {
-        Path = path; Config = config; _weights = weights; V41Config = v41;
+        Path = path; Config = config; _weights = weights; V41Config = v41; Activations = activations;
         if (v41 is null)
         {
             Network = DeepSeekV4<float>.Load(config, weights, head: head, shard: shard, stage: pipeline is null ? null : PipelineSplit.For(config, pipeline), activations: activations);
@@ -66,6 +66,9 @@ public sealed class ModelDirectory : IDisposable
         Defaults = defaults;
     }
 
+    /// <summary>How linear inputs are multiplied (the choice, or what auto resolved to).</summary>
+    public ActivationPath Activations { get; }
+
     /// <summary>The weights behind the model (for a GGUF file, its tensor source with the metadata and vocabulary).</summary>
     public ITensorSource Weights => _weights;
 
@@ -77,20 +80,24 @@ public sealed class ModelDirectory : IDisposable
     /// <param name="shard">Expert parallel: only this rank's routed experts are mapped.</param>
     /// <param name="pipeline">Pipeline parallel: only this rank's layer range (PipelineSplit) is mapped.</param>
     /// <param name="draft">V4 checkpoints with both an MTP block and a DSpark head: which one this instance drafts with (a head the checkpoint lacks is not loaded).</param>
-    /// <param name="activations">How linear inputs are multiplied (ActivationPath; V4 only).</param>
+    /// <param name="activations">
+    /// How linear inputs are multiplied (ActivationPath; V4 only). Null: int8 for a V4 GGUF file (the
+    /// numerics llama.cpp runs such a file with), exact otherwise (the official semantics).
+    /// </param>
     /// <param name="weightsMemory">Where the weight files' bytes live: mapped, or read into huge-page memory (FileResidency).</param>
     public static ModelDirectory Open(string path, int? maxContext = null, Func<V41Config, int[]?>? engramTokenMap = null,
         HeadPrecision head = HeadPrecision.Bf16, ExpertShard? shard = null, IPipelineLink? pipeline = null, DraftHeadChoice draft = DraftHeadChoice.Auto,
-        ActivationPath activations = ActivationPath.Exact, WeightsMemory weightsMemory = WeightsMemory.Auto)
+        ActivationPath? activations = ActivationPath.Exact, WeightsMemory weightsMemory = WeightsMemory.Auto)
     {
         (ModelConfig config, V41Config? v41, ITensorSource weights) = OpenAll(path, weightsMemory);
+        ActivationPath resolved = activations ?? (v41 is null && Deepseek4Gguf.IsGgufPath(path) ? ActivationPath.Int8 : ActivationPath.Exact);
         try
         {
             // A V4.1 GGUF stores its token map; a directory's is built from its tokenizer.json by the front end.
             int[]? map = v41 is { Engram.Enabled: true }
                 ? (weights is GgufTensorSource g ? Deepseek4Gguf.EngramTokenMap(g, v41) : null) ?? engramTokenMap?.Invoke(v41) ?? throw new InvalidOperationException($"'{path}' is a V4.1 checkpoint with Engram layers: its compressed token map (from tokenizer.json) is needed")
                 : null;
-            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), head, shard, v41, map, pipeline, draft, activations);
+            return new ModelDirectory(path, config, weights, maxContext, GenerationDefaults.Load(DirectoryOf(path)), head, shard, v41, map, pipeline, draft, resolved);
         }
         catch { weights.Dispose(); throw; }
     }
