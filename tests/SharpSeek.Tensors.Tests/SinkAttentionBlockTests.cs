@@ -63,6 +63,26 @@ public class SinkAttentionBlockTests
     }
 
     [Theory]
+    [InlineData(1, 16)]
+    [InlineData(3, 16)]
+    [InlineData(2, 5)]
+    public void UnseenRunsOfKeyTilesBetweenSeenOnesEqualTheTwin(int tq, int heads)
+    {
+        // a window, then picked entries far apart: whole 32-key tiles unseen between seen ones are skipped
+        var rng = new Random(tq * 7 + heads);
+        const int d = 64, n = 230;
+        float[] q = TestWeights.RandomFloats(tq * heads * d, rng, 2), keys = TestWeights.RandomFloats(n * d, rng, 2), sinks = TestWeights.RandomFloats(heads, rng, 2);
+        var seen = new byte[tq * n];
+        for (int t = 0; t < tq; t++)
+            for (int i = 0; i < n; i++)
+                seen[t * n + i] = (byte)((i >= t && i < 10 + t) || (i >= 100 && i < 140 && i % (t + 2) != 0) || i == 229 - t ? 1 : 0);
+        float[] fast = new float[tq * heads * d], twin = new float[tq * heads * d];
+        SinkAttentionBlock.Attend<float>(q, keys, d, seen, 0.125f, sinks, new float[SinkAttentionBlock.ScratchSize(tq, heads, n, d)], fast);
+        SinkAttentionBlockReference.Attend<float>(q, keys, d, seen, 0.125f, sinks, twin);
+        Assert.Equal(twin, fast);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void EachTokenIsTheReferenceOverTheKeysItSees(bool window)

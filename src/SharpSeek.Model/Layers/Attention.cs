@@ -260,7 +260,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int b = 0; b < span1; b++)
         {
             long p = positions[t0 + b];
-            for (int h = 0; h < H; h++) _rope.Apply(ob.Slice((b * H + h) * D + _nope, _ropeDim), p, inverse: true);
+            _rope.ApplyHeads(ob.Slice(b * H * D, H * D), D, _nope, p, inverse: true);
             if (taps is null) continue;
             taps.Record(_layer, "attn_q", p, q.AsSpan((t0 + b) * H * D, H * D));
             taps.Record(_layer, "attn_o", p, ob.Slice(b * H * D, H * D));

@@ -53,4 +53,29 @@ public sealed class RopeTable<T> where T : unmanaged, IFloatingPointIeee754<T>
             x[2 * i + 1] = a * s + b * c;
         }
     }
+
+    /// <summary>
+    /// Apply to the slice [offset, offset + Dim) of each of the rows of width <paramref name="stride"/> in x
+    /// (the heads of one token): the angles of <paramref name="pos"/> are evaluated once for all rows, and
+    /// each row gets exactly the values Apply gives it.
+    /// </summary>
+    public void ApplyHeads(Span<T> x, int stride, int offset, long pos, bool inverse = false)
+    {
+        if (stride <= 0 || offset < 0 || offset + Dim > stride || x.Length % stride != 0)
+            throw new ArgumentException($"RoPE over heads: {x.Length} values are not rows of {stride} holding [{offset}, {offset + Dim})");
+        int rows = x.Length / stride;
+        T t = T.CreateTruncating(pos);
+        for (int i = 0; i < _freqs.Length; i++)
+        {
+            T angle = t * _freqs[i];
+            T c = T.Cos(angle), s = T.Sin(angle);
+            if (inverse) s = -s;
+            for (int r = 0, j = offset + 2 * i; r < rows; r++, j += stride)
+            {
+                T a = x[j], b = x[j + 1];
+                x[j] = a * c - b * s;
+                x[j + 1] = a * s + b * c;
+            }
+        }
+    }
 }

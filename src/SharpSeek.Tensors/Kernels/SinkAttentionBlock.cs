@@ -8,6 +8,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SharpSeek.Tensors.Kernels.Reference;
 
 namespace SharpSeek.Tensors.Kernels;
@@ -63,42 +65,61 @@ public static unsafe class SinkAttentionBlock
         public bool ScoresDone;
     }
 
+    private static Job NewJob(float* q, float* keys, byte* visible, float scale, float* sinks, int g, int tq, int n, int d, float* scratch, float* o)
+    {
+        int nPad = PaddedKeys(n), rowsQ = tq * g;
+        float* kt = scratch, s = scratch + (long)nPad * d, qT = s + (long)rowsQ * nPad, sT = qT + (long)d * TileKernel.Cols;
+        int groups = (g + TileKernel.Rows - 1) / TileKernel.Rows;
+        return new Job { Q = q, Keys = keys, Kt = kt, QT = qT, ST = sT, S = s, O = o, Sinks = sinks, Visible = visible, Scale = scale, G = g, N = n, NPad = nPad, D = d, Groups = groups };
+    }
+
     private static void AttendF32(float* q, float* keys, byte* visible, float scale, float* sinks, int g, int tq, int n, int d, float* scratch, float* o)
     {
-        int nPad = PaddedKeys(n), cols = TileKernel.Cols, rowsQ = tq * g;
-        float* kt = scratch, s = scratch + (long)nPad * d, qT = s + (long)rowsQ * nPad, sT = qT + (long)d * cols;
-        int groups = (g + TileKernel.Rows - 1) / TileKernel.Rows;
-        var job = new Job { Q = q, Keys = keys, Kt = kt, QT = qT, ST = sT, S = s, O = o, Sinks = sinks, Visible = visible, Scale = scale, G = g, N = n, NPad = nPad, D = d, Groups = groups };
+        Job job = NewJob(q, keys, visible, scale, sinks, g, tq, n, d, scratch, o);
         bool team = (long)tq * g * n * d * 2 >= ParallelWork;
+        // 1. the keys laid out for the scores (K^T, or S^T itself for a few query rows)
+        Layout(&job, tq * g, team);
+        // 2. per (token, head group): S = Q K^T (unless 1 made it), masked softmax with the sink, O = P K   [tq, G, D]
+        int items = tq * job.Groups;
+        if (team && items > 1) WorkerTeam.Shared.Run(items, &job, &Item);
+        else for (int i = 0; i < items; i++) Item(&job, i);
+    }
+
+    private static void Layout(Job* job, int rowsQ, bool team)
+    {
+        int cols = TileKernel.Cols, n = job->N, d = job->D, nPad = job->NPad;
+        float* q = job->Q, qT = job->QT, sT = job->ST, s = job->S;
         if (rowsQ <= cols)
         {
-            // 1'. few query rows (decode): S^T = K Q^T over the keys as stored (Q^T [D, Cols], zero past
-            //     tq G), then S [tq G, nPad]: the same fma chains as Q K^T without transposing the keys
+            // 1'. few query rows (decode): S^T = K Q^T over the keys as stored (Q^T [D, qc], zero past
+            //     tq G), then S [tq G, nPad]: the same fma chains as Q K^T without transposing the keys.
+            //     Up to 16 query rows (one token's heads) take 16-key x 16-column tiles, else Rows x Cols
+            int qc = QueryColumns(rowsQ);
             for (int c = 0; c < d; c++)
-                for (int r = 0; r < cols; r++) qT[c * cols + r] = r < rowsQ ? q[(long)r * d + c] : 0f;
-            int keyTiles = (n + TileKernel.Rows - 1) / TileKernel.Rows;
-            if (team && keyTiles > 1 && n >= 256) WorkerTeam.Shared.Run(keyTiles, &job, &KeyRowsTile);
-            else for (int i = 0; i < keyTiles; i++) KeyRowsTile(&job, i);
+                for (int r = 0; r < qc; r++) qT[c * qc + r] = r < rowsQ ? q[(long)r * d + c] : 0f;
+            int keyRows = qc == 16 ? 16 : TileKernel.Rows, keyTiles = (n + keyRows - 1) / keyRows;
+            delegate*<void*, int, void> body = qc == 16 ? &KeyRowsTile16 : &KeyRowsTile;
+            if (team && keyTiles > 1 && n >= 256) WorkerTeam.Shared.Run(keyTiles, job, body);
+            else for (int i = 0; i < keyTiles; i++) body(job, i);
             for (int r = 0; r < rowsQ; r++)
             {
                 float* sr = s + (long)r * nPad;
-                for (int i = 0; i < n; i++) sr[i] = sT[(long)i * cols + r];
+                for (int i = 0; i < n; i++) sr[i] = sT[(long)i * qc + r];
             }
-            job.ScoresDone = true;
+            job->ScoresDone = true;
         }
         else
         {
             // 1. K^T [D, nPad]: key columns, zero past n; one item per tile of Cols keys, on the team
             //    for a block of tokens (for one or two, as in decode, a second region costs more than it saves)  [D, nPad]
-            int tiles = nPad / cols;
-            if (team && tq >= 4 && tiles > 1) WorkerTeam.Shared.Run(tiles, &job, &TransposeTile);
-            else for (int i = 0; i < tiles; i++) TransposeTile(&job, i);
+            int tiles = nPad / cols, tq = rowsQ / job->G;
+            if (team && tq >= 4 && tiles > 1) WorkerTeam.Shared.Run(tiles, job, &TransposeTile);
+            else for (int i = 0; i < tiles; i++) TransposeTile(job, i);
         }
-        // 2. per (token, head group): S = Q K^T (unless 1'), masked softmax with the sink, O = P K   [tq, G, D]
-        int items = tq * groups;
-        if (team && items > 1) WorkerTeam.Shared.Run(items, &job, &Item);
-        else for (int i = 0; i < items; i++) Item(&job, i);
     }
+
+    /// <summary>Columns of Q^T (and rows of S^T) for <paramref name="rowsQ"/> query rows: 16 with AVX-512 when they fit, else Cols.</summary>
+    private static int QueryColumns(int rowsQ) => rowsQ <= 16 && Vector512.IsHardwareAccelerated ? 16 : TileKernel.Cols;
 
     /// <summary>Keys [tile Rows, (tile + 1) Rows) of S^T = K Q^T (Cols query rows).</summary>
     private static void KeyRowsTile(void* state, int tile)
@@ -106,6 +127,61 @@ public static unsafe class SinkAttentionBlock
         ref Job j = ref Unsafe.AsRef<Job>(state);
         int i0 = tile * TileKernel.Rows, rows = Math.Min(TileKernel.Rows, j.N - i0);
         TileKernel.Run(j.Keys + (long)i0 * j.D, j.D, j.QT, TileKernel.Cols, j.ST + (long)i0 * TileKernel.Cols, TileKernel.Cols, rows, TileKernel.Cols, j.D, accumulate: false);
+    }
+
+    /// <summary>
+    /// Keys [16 tile, 16 tile + 16) of S^T = K Q^T with Q^T [D, 16]: one vector of Q^T per step times each
+    /// key's value (16 accumulators), every value the fma chain over d in order, as TileKernel sums it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KeyRowsTile16(void* state, int tile)
+    {
+        ref Job j = ref Unsafe.AsRef<Job>(state);
+        int i0 = tile * 16, rows = Math.Min(16, j.N - i0), d = j.D;
+        float* k = j.Keys + (long)i0 * d, b = j.QT, c = j.ST + (long)i0 * 16;
+        // rows past the end repeat the first key; their sums are not stored
+        float* k0 = k, k1 = rows > 1 ? k + d : k, k2 = rows > 2 ? k + 2 * d : k, k3 = rows > 3 ? k + 3 * d : k;
+        float* k4 = rows > 4 ? k + 4 * d : k, k5 = rows > 5 ? k + 5 * d : k, k6 = rows > 6 ? k + 6 * d : k, k7 = rows > 7 ? k + 7 * d : k;
+        float* k8 = rows > 8 ? k + 8 * d : k, k9 = rows > 9 ? k + 9 * d : k, k10 = rows > 10 ? k + 10 * d : k, k11 = rows > 11 ? k + 11 * d : k;
+        float* k12 = rows > 12 ? k + 12 * d : k, k13 = rows > 13 ? k + 13 * d : k, k14 = rows > 14 ? k + 14 * d : k, k15 = rows > 15 ? k + 15 * d : k;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        Vector512<float> c8 = default, c9 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        for (int p = 0; p < d; p++)
+        {
+            Vector512<float> bp = Vector512.Load(b + p * 16);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(k0[p]), bp, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(k1[p]), bp, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(k2[p]), bp, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(k3[p]), bp, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(k4[p]), bp, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(k5[p]), bp, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(k6[p]), bp, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(k7[p]), bp, c7);
+            c8 = Vector512.FusedMultiplyAdd(Vector512.Create(k8[p]), bp, c8);
+            c9 = Vector512.FusedMultiplyAdd(Vector512.Create(k9[p]), bp, c9);
+            c10 = Vector512.FusedMultiplyAdd(Vector512.Create(k10[p]), bp, c10);
+            c11 = Vector512.FusedMultiplyAdd(Vector512.Create(k11[p]), bp, c11);
+            c12 = Vector512.FusedMultiplyAdd(Vector512.Create(k12[p]), bp, c12);
+            c13 = Vector512.FusedMultiplyAdd(Vector512.Create(k13[p]), bp, c13);
+            c14 = Vector512.FusedMultiplyAdd(Vector512.Create(k14[p]), bp, c14);
+            c15 = Vector512.FusedMultiplyAdd(Vector512.Create(k15[p]), bp, c15);
+        }
+        c0.Store(c);
+        if (rows > 1) c1.Store(c + 16);
+        if (rows > 2) c2.Store(c + 32);
+        if (rows > 3) c3.Store(c + 48);
+        if (rows > 4) c4.Store(c + 64);
+        if (rows > 5) c5.Store(c + 80);
+        if (rows > 6) c6.Store(c + 96);
+        if (rows > 7) c7.Store(c + 112);
+        if (rows > 8) c8.Store(c + 128);
+        if (rows > 9) c9.Store(c + 144);
+        if (rows > 10) c10.Store(c + 160);
+        if (rows > 11) c11.Store(c + 176);
+        if (rows > 12) c12.Store(c + 192);
+        if (rows > 13) c13.Store(c + 208);
+        if (rows > 14) c14.Store(c + 224);
+        if (rows > 15) c15.Store(c + 240);
     }
 
     /// <summary>Key tile [tile Cols, (tile + 1) Cols) of K^T: kt[c, r] = keys[r, c], zero for r past n.</summary>
@@ -130,35 +206,152 @@ public static unsafe class SinkAttentionBlock
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Item(void* state, int item)
     {
+        Scores(state, item);
+        Probabilities(state, item);
+        Values(state, item);
+    }
+
+    /// <summary>a. Raw dots of the item's heads with the key tiles its token sees (unseen tiles are never read)  [rows, nPad]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scores(void* state, int item)
+    {
+        ref Job j = ref Unsafe.AsRef<Job>(state);
+        if (j.ScoresDone) return;
+        int t = item / j.Groups, h0 = item % j.Groups * TileKernel.Rows, rows = Math.Min(TileKernel.Rows, j.G - h0);
+        int n = j.N, nPad = j.NPad, d = j.D, cols = TileKernel.Cols;
+        float* qt = j.Q + ((long)t * j.G + h0) * d, st = j.S + ((long)t * j.G + h0) * nPad;
+        var seen = new ReadOnlySpan<byte>(j.Visible + (long)t * n, n);
+        for (int c = 0; c < nPad; c += cols)
+            if (seen.Slice(c, Math.Min(cols, n - c)).IndexOfAnyExcept((byte)0) >= 0)
+                TileKernel.Run(qt, d, j.Kt + c, nPad, st + c, nPad, rows, cols, d, accumulate: false);
+    }
+
+    /// <summary>b. Per head: p_i = exp(s_i - m) / denom over the seen keys, 0 elsewhere  [rows, n]</summary>
+    private static void Probabilities(void* state, int item)
+    {
+        ref Job j = ref Unsafe.AsRef<Job>(state);
+        int t = item / j.Groups, h0 = item % j.Groups * TileKernel.Rows, rows = Math.Min(TileKernel.Rows, j.G - h0);
+        Softmax(j.S + ((long)t * j.G + h0) * j.NPad, j.NPad, rows, j.Visible + (long)t * j.N, j.N, j.Scale, j.Sinks + h0);
+    }
+
+    /// <summary>
+    /// c. o = P K over the runs of key tiles the token sees, column tiles of the output  [rows, D]. A run
+    /// of unseen tiles has p = 0 and fma(0, k, acc) = acc, so skipping it leaves every chain unchanged.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Values(void* state, int item)
+    {
         ref Job j = ref Unsafe.AsRef<Job>(state);
         int t = item / j.Groups, h0 = item % j.Groups * TileKernel.Rows, rows = Math.Min(TileKernel.Rows, j.G - h0);
         int n = j.N, nPad = j.NPad, d = j.D, cols = TileKernel.Cols;
-        float* qt = j.Q + ((long)t * j.G + h0) * d, st = j.S + ((long)t * j.G + h0) * nPad, ot = j.O + ((long)t * j.G + h0) * d;
-        byte* seen = j.Visible + (long)t * n;
-        // a. raw dots of the group's heads with every key                               [rows, nPad]
-        if (!j.ScoresDone)
-            for (int c = 0; c < nPad; c += cols) TileKernel.Run(qt, d, j.Kt + c, nPad, st + c, nPad, rows, cols, d, accumulate: false);
-        // b. per head: p_i = exp(s_i - m) / denom over the seen keys, 0 elsewhere       [rows, n]
-        for (int r = 0; r < rows; r++) Softmax(st + (long)r * nPad, seen, n, j.Scale, j.Sinks[h0 + r]);
-        // c. o = P K, column tiles of the output                                        [rows, D]
-        for (int c = 0; c < d; c += cols) TileKernel.Run(st, nPad, j.Keys + c, d, ot + c, d, rows, Math.Min(cols, d - c), n, accumulate: false);
+        float* st = j.S + ((long)t * j.G + h0) * nPad, ot = j.O + ((long)t * j.G + h0) * d;
+        var seen = new ReadOnlySpan<byte>(j.Visible + (long)t * n, n);
+        bool first = true;
+        for (int i0 = 0; i0 < n;)
+        {
+            // the next run [i0, i1) of key tiles holding a seen key
+            while (i0 < n && seen.Slice(i0, Math.Min(cols, n - i0)).IndexOfAnyExcept((byte)0) < 0) i0 += cols;
+            if (i0 >= n) break;
+            int i1 = i0 + cols;
+            while (i1 < n && seen.Slice(i1, Math.Min(cols, n - i1)).IndexOfAnyExcept((byte)0) >= 0) i1 += cols;
+            i1 = Math.Min(i1, n);
+            for (int c = 0; c < d; c += cols)
+                TileKernel.Run(st + i0, nPad, j.Keys + (long)i0 * d + c, d, ot + c, d, rows, Math.Min(cols, d - c), i1 - i0, accumulate: !first);
+            first = false;
+            i0 = i1;
+        }
+        if (first)
+            for (int r = 0; r < rows; r++) new Span<float>(ot + (long)r * d, d).Clear();
     }
 
-    /// <summary>In place over s[0, n): scale, then the sink softmax over seen keys (others 0). The twin's formula.</summary>
-    private static void Softmax(float* s, byte* seen, int n, float scale, float sink)
+    /// <summary>
+    /// In place over rows s[r, 0..n) (stride ld) of heads that share one mask: scale, then the sink softmax
+    /// over the seen keys (others 0), the twin's formula. Max, exps (ExpF32, the twin's ExpF32Reference lane
+    /// by lane) and divisions are vectorised; each row's sum runs in key order, the rows' chains interleaved.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Softmax(float* s, int ld, int rows, byte* seen, int n, float scale, float* sinks)
     {
-        float m = float.NegativeInfinity;
-        for (int i = 0; i < n; i++)
+        Span<float> max = stackalloc float[rows], sum = stackalloc float[rows];
+        bool vector = Avx512F.IsSupported;
+        int nv = vector ? n & ~15 : 0;
+        for (int r = 0; r < rows; r++)
         {
-            s[i] *= scale;
-            if (seen[i] != 0 && s[i] > m) m = s[i];
+            // 1. s = scale s, m = max over the seen keys (-inf when none)
+            float* sr = s + (long)r * ld;
+            float m = float.NegativeInfinity;
+            if (vector)
+            {
+                var vs = Vector512.Create(scale);
+                var vm = Vector512.Create(float.NegativeInfinity);
+                for (int i = 0; i < nv; i += 16)
+                {
+                    var v = Vector512.Load(sr + i) * vs;
+                    v.Store(sr + i);
+                    vm = Vector512.ConditionalSelect(Seen16(seen + i) & Vector512.GreaterThan(v, vm), v, vm);
+                }
+                for (int l = 0; l < 16; l++) if (vm[l] > m) m = vm[l];
+            }
+            for (int i = nv; i < n; i++)
+            {
+                sr[i] *= scale;
+                if (seen[i] != 0 && sr[i] > m) m = sr[i];
+            }
+            max[r] = m;
+            if (float.IsNegativeInfinity(m)) { new Span<float>(sr, n).Clear(); continue; }
+            // 2. p = exp(s - m) where seen, else 0
+            if (vector)
+            {
+                var vm = Vector512.Create(m);
+                for (int i = 0; i < nv; i += 16)
+                    Vector512.ConditionalSelect(Seen16(seen + i), ExpF32.Exp(Vector512.Load(sr + i) - vm), Vector512<float>.Zero).Store(sr + i);
+            }
+            for (int i = nv; i < n; i++) sr[i] = seen[i] != 0 ? ExpF32Reference.Exp(sr[i] - m) : 0f;
         }
-        if (float.IsNegativeInfinity(m)) { new Span<float>(s, n).Clear(); return; }
-        float sum = 0;
+        // 3. sum_i p_i in key order (adding a 0 changes nothing), the rows' chains side by side
+        sum.Clear();
         for (int i = 0; i < n; i++)
-            if (seen[i] != 0) { s[i] = MathF.Exp(s[i] - m); sum += s[i]; }
-            else s[i] = 0;
-        float denom = sum + MathF.Exp(sink - m);
-        for (int i = 0; i < n; i++) s[i] /= denom;
+            for (int r = 0; r < rows; r++) sum[r] += s[(long)r * ld + i];
+        // 4. p / (sum + exp(sink - m))
+        for (int r = 0; r < rows; r++)
+        {
+            if (float.IsNegativeInfinity(max[r])) continue;
+            float* sr = s + (long)r * ld;
+            float denom = sum[r] + ExpF32Reference.Exp(sinks[r] - max[r]);
+            int i = 0;
+            if (vector)
+            {
+                var vd = Vector512.Create(denom);
+                for (; i < nv; i += 16) (Vector512.Load(sr + i) / vd).Store(sr + i);
+            }
+            for (; i < n; i++) sr[i] /= denom;
+        }
+    }
+
+    /// <summary>All-ones lanes where seen[i] != 0 for the 16 keys from <paramref name="seen"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Seen16(byte* seen)
+        => Vector512.GreaterThan(Avx512F.ConvertToVector512Int32(Vector128.Load(seen)), Vector512<int>.Zero).AsSingle();
+
+    /// <summary>
+    /// `SharpSeek.Bench --attention`: Attend's steps run one after another on this thread (the key layout,
+    /// then scores, probabilities and values over all items), each timed by <paramref name="time"/>.
+    /// </summary>
+    internal static List<(string Step, double Ms)> StepTimes(float[] q, float[] keys, int d, byte[] visible, float scale, float[] sinks, float[] scratch, float[] o, Func<Action, double> time)
+    {
+        int g = sinks.Length, tq = q.Length / (g * d), n = keys.Length / d;
+        var result = new List<(string, double)>();
+        fixed (float* pq = q, pk = keys, ps = sinks, pw = scratch, po = o)
+        fixed (byte* pv = visible)
+        {
+            Job job = NewJob(pq, pk, pv, scale, ps, g, tq, n, d, pw, po);
+            Job* pj = &job;
+            result.Add((job.ScoresDone || tq * g <= TileKernel.Cols ? "scores S^T = K Q^T" : "keys K^T", time(() => Layout(pj, tq * g, team: false))));
+            int items = tq * job.Groups;
+            result.Add(("scores Q K^T", time(() => { for (int i = 0; i < items; i++) Scores(pj, i); })));
+            result.Add(("sink softmax", time(() => { for (int i = 0; i < items; i++) Probabilities(pj, i); })));
+            result.Add(("values P K", time(() => { for (int i = 0; i < items; i++) Values(pj, i); })));
+        }
+        return result;
     }
 }
