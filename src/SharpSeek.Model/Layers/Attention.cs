@@ -73,12 +73,14 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         T[] q = work.Array(Scratch.AttnQ, tokens * H * D);   // an array: parallel heads share it
         _wqB.Forward(qr, q, tokens);
         for (int t = 0; t < tokens; t++)
+        {
             for (int h = 0; h < H; h++)
             {
                 Span<T> qh = q.AsSpan((t * H + h) * D, D);
                 Elementwise.RmsNorm<T>(qh, default, _eps, qh);
-                _rope.Apply(qh.Slice(_nope, _ropeDim), positions[t]);
             }
+            _rope.ApplyHeads(q.AsSpan(t * H * D, H * D), D, _nope, positions[t]);   // the token's angles once for its H heads
+        }
 
         // 2. window kv = kv_norm(wkv x), RoPE; FP8 quantisation happens in the memory  [T, D]
         Span<T> kv = work.Span(Scratch.AttnKv, tokens * D);
@@ -94,7 +96,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         // 4. blocks of consecutive tokens of one sequence: token by token the memory takes the window
         //    row and compressed entries and the token picks its entries, then the block attends at once [T, H, D]
-        T[] o = work.Array(Scratch.AttnO, tokens * H * D);
+        T[] o = q;   // o [T, H, D] overwrites q block by block: a block reads only its own queries, before writing
         for (int t0 = 0; t0 < tokens;)
             t0 = AttendBlock(t0, BlockEnd(t0, positions, memories), q, kv, o, positions, memories[t0], rows, work, taps);
 
@@ -185,7 +187,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Query tokens attended together: they share one gathered key set (window rows, picked entries).</summary>
-    private const int MaxBlock = 16;
+    private const int MaxBlock = 32;
 
     /// <summary>The end of the block from t0: consecutive positions of one memory, at most MaxBlock tokens.</summary>
     private static int BlockEnd(int t0, long[] positions, IAttentionMemory<T>[] memories)
@@ -255,15 +257,14 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         // 4g. sink attention of the block's heads, then inverse RoPE                  [span, H, D]
         Span<T> ob = o.AsSpan(t0 * H * D, span1 * H * D);
+        if (taps is not null) for (int b = 0; b < span1; b++) taps.Record(_layer, "attn_q", positions[t0 + b], q.AsSpan((t0 + b) * H * D, H * D));
         SinkAttentionBlock.Attend<T>(q.AsSpan(t0 * H * D, span1 * H * D), keys.AsSpan(0, n * D), D, seen, _softmaxScale, _sink,
             work.AttentionScratch(SinkAttentionBlock.ScratchSize(span1, H, n, D)), ob);
         for (int b = 0; b < span1; b++)
         {
             long p = positions[t0 + b];
             _rope.ApplyHeads(ob.Slice(b * H * D, H * D), D, _nope, p, inverse: true);
-            if (taps is null) continue;
-            taps.Record(_layer, "attn_q", p, q.AsSpan((t0 + b) * H * D, H * D));
-            taps.Record(_layer, "attn_o", p, ob.Slice(b * H * D, H * D));
+            taps?.Record(_layer, "attn_o", p, ob.Slice(b * H * D, H * D));
         }
         work.Lap(ForwardOp.AttentionCore);
         return t1;

@@ -34,6 +34,7 @@ public static unsafe class SinkAttentionBlock
     /// o_th  = fma-chain_i(p_i k_i) over ALL keys, p_i = exp(s_i - m) / denom when seen, 0 when not
     /// </code>
     /// A token that sees no key gets o = 0. scratch holds at least ScratchSize values; nothing is allocated.
+    /// destination may be q itself: a token's heads are read before they are written, and by nothing else.
     /// </summary>
     public static void Attend<T>(ReadOnlySpan<T> q, ReadOnlySpan<T> keys, int d, ReadOnlySpan<byte> visible, T scale, ReadOnlySpan<T> sinks, Span<T> scratch, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -211,7 +212,11 @@ public static unsafe class SinkAttentionBlock
         Values(state, item);
     }
 
-    /// <summary>a. Raw dots of the item's heads with the key tiles its token sees (unseen tiles are never read)  [rows, nPad]</summary>
+    /// <summary>
+    /// a. Raw dots of the item's heads with the keys its token sees  [rows, nPad]: Cols-wide tiles, each starting
+    /// at the next seen key not yet covered (a window band costs its own width, not the aligned tiles it
+    /// straddles); a tile may overlap the previous one or the zero padding, and unseen keys are never read.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scores(void* state, int item)
     {
@@ -221,9 +226,20 @@ public static unsafe class SinkAttentionBlock
         int n = j.N, nPad = j.NPad, d = j.D, cols = TileKernel.Cols;
         float* qt = j.Q + ((long)t * j.G + h0) * d, st = j.S + ((long)t * j.G + h0) * nPad;
         var seen = new ReadOnlySpan<byte>(j.Visible + (long)t * n, n);
-        for (int c = 0; c < nPad; c += cols)
-            if (seen.Slice(c, Math.Min(cols, n - c)).IndexOfAnyExcept((byte)0) >= 0)
-                TileKernel.Run(qt, d, j.Kt + c, nPad, st + c, nPad, rows, cols, d, accumulate: false);
+        for (int c = NextSeen(seen, 0); c < n;)
+        {
+            int c0 = Math.Min(c, nPad - cols);
+            TileKernel.Run(qt, d, j.Kt + c0, nPad, st + c0, nPad, rows, cols, d, accumulate: false);
+            c = NextSeen(seen, c0 + cols);
+        }
+    }
+
+    /// <summary>The first key at or after <paramref name="from"/> that is seen, or seen.Length.</summary>
+    private static int NextSeen(ReadOnlySpan<byte> seen, int from)
+    {
+        if (from >= seen.Length) return seen.Length;
+        int i = seen[from..].IndexOfAnyExcept((byte)0);
+        return i < 0 ? seen.Length : from + i;
     }
 
     /// <summary>b. Per head: p_i = exp(s_i - m) / denom over the seen keys, 0 elsewhere  [rows, n]</summary>
@@ -234,9 +250,13 @@ public static unsafe class SinkAttentionBlock
         Softmax(j.S + ((long)t * j.G + h0) * j.NPad, j.NPad, rows, j.Visible + (long)t * j.N, j.N, j.Scale, j.Sinks + h0);
     }
 
+    /// <summary>Unseen keys between two seen ones below which a run of the value product is not split.</summary>
+    private const int RunGap = 4;
+
     /// <summary>
-    /// c. o = P K over the runs of key tiles the token sees, column tiles of the output  [rows, D]. A run
-    /// of unseen tiles has p = 0 and fma(0, k, acc) = acc, so skipping it leaves every chain unchanged.
+    /// c. o = P K over the runs of keys the token sees, column tiles of the output  [rows, D]. Unseen keys
+    /// have p = 0 and fma(0, k, acc) = acc, so leaving them out of a chain (C stored, then reloaded for the
+    /// next run) changes no value.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Values(void* state, int item)
@@ -247,18 +267,21 @@ public static unsafe class SinkAttentionBlock
         float* st = j.S + ((long)t * j.G + h0) * nPad, ot = j.O + ((long)t * j.G + h0) * d;
         var seen = new ReadOnlySpan<byte>(j.Visible + (long)t * n, n);
         bool first = true;
-        for (int i0 = 0; i0 < n;)
+        for (int i0 = NextSeen(seen, 0); i0 < n;)
         {
-            // the next run [i0, i1) of key tiles holding a seen key
-            while (i0 < n && seen.Slice(i0, Math.Min(cols, n - i0)).IndexOfAnyExcept((byte)0) < 0) i0 += cols;
-            if (i0 >= n) break;
-            int i1 = i0 + cols;
-            while (i1 < n && seen.Slice(i1, Math.Min(cols, n - i1)).IndexOfAnyExcept((byte)0) >= 0) i1 += cols;
-            i1 = Math.Min(i1, n);
+            // the run [i0, i1): seen keys with gaps of fewer than RunGap unseen ones; next = the seen key after it
+            int i1, next;
+            for (int from = i0; ; from = next)
+            {
+                int gap = seen[from..].IndexOf((byte)0);
+                i1 = gap < 0 ? n : from + gap;
+                next = NextSeen(seen, i1);
+                if (next >= n || next - i1 >= RunGap) break;
+            }
             for (int c = 0; c < d; c += cols)
                 TileKernel.Run(st + i0, nPad, j.Keys + (long)i0 * d + c, d, ot + c, d, rows, Math.Min(cols, d - c), i1 - i0, accumulate: !first);
             first = false;
-            i0 = i1;
+            i0 = next;
         }
         if (first)
             for (int r = 0; r < rows; r++) new Span<float>(ot + (long)r * d, d).Clear();
