@@ -38,9 +38,14 @@ public static unsafe class AttentionBench
                 for (int t = 0; t < tokens; t++)
                     for (int h = 0; h < Heads; h++) rope.Apply(o.AsSpan((t * Heads + h) * Dim + Nope, RopeDim), 400 + t, inverse: true);
             }, 0.3);
+            float[] cos = new float[RopeDim / 2], sin = new float[RopeDim / 2];
             double shared = KernelBench.CpuTime(() =>
             {
-                for (int t = 0; t < tokens; t++) rope.ApplyHeads(o.AsSpan(t * Heads * Dim, Heads * Dim), Dim, Nope, 400 + t, inverse: true);
+                for (int t = 0; t < tokens; t++)
+                {
+                    rope.Angles(400 + t, cos, sin);
+                    rope.ApplyHeads(o.AsSpan(t * Heads * Dim, Heads * Dim), Dim, Nope, cos, sin, inverse: true);
+                }
             }, 0.3);
             Console.WriteLine($"    inverse RoPE per head      {perHead,7:F3} ms; once per token for all heads {shared,7:F3} ms");
             var codes = new byte[keys * Nope];

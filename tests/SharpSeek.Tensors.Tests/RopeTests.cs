@@ -73,9 +73,13 @@ public class RopeTests
         for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
         var want = (float[])x.Clone();
         for (int h = 0; h < heads; h++) t.Apply(want.AsSpan(h * stride + offset, 64), pos, inverse);
-        t.ApplyHeads(x, stride, offset, pos, inverse);
+        float[] cos = new float[32], sin = new float[32];
+        t.Angles(pos, cos, sin);
+        t.ApplyHeads(x, stride, offset, cos, sin, inverse);
         Assert.Equal(want, x);
-        Assert.Throws<ArgumentException>(() => t.ApplyHeads(new float[95], stride, offset, pos));
-        Assert.Throws<ArgumentException>(() => t.ApplyHeads(new float[96], stride, 40, pos));
+        Assert.Throws<ArgumentException>(() => t.ApplyHeads(new float[95], stride, offset, cos, sin));
+        Assert.Throws<ArgumentException>(() => t.ApplyHeads(new float[96], stride, 40, cos, sin));
+        Assert.Throws<ArgumentException>(() => t.ApplyHeads(new float[96], stride, offset, cos.AsSpan(0, 31), sin));
+        Assert.Throws<ArgumentException>(() => t.Angles(pos, cos, new float[3]));
     }
 }

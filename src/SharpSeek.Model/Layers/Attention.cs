@@ -72,21 +72,24 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         _qNorm.ForwardInPlace(qr);
         T[] q = work.Array(Scratch.AttnQ, tokens * H * D);   // an array: parallel heads share it
         _wqB.Forward(qr, q, tokens);
+        int half = _ropeDim / 2;
+        T[] angles = work.Array(Scratch.AttnRope, 2 * tokens * half);   // cos, sin of each token's angles [T, 2, rd/2]: q, kv and o use them
         for (int t = 0; t < tokens; t++)
         {
+            _rope.Angles(positions[t], angles.AsSpan(2 * t * half, half), angles.AsSpan((2 * t + 1) * half, half));
             for (int h = 0; h < H; h++)
             {
                 Span<T> qh = q.AsSpan((t * H + h) * D, D);
                 Elementwise.RmsNorm<T>(qh, default, _eps, qh);
             }
-            _rope.ApplyHeads(q.AsSpan(t * H * D, H * D), D, _nope, positions[t]);   // the token's angles once for its H heads
+            _rope.ApplyHeads(q.AsSpan(t * H * D, H * D), D, _nope, Cos(angles, t), Sin(angles, t));
         }
 
         // 2. window kv = kv_norm(wkv x), RoPE; FP8 quantisation happens in the memory  [T, D]
         Span<T> kv = work.Span(Scratch.AttnKv, tokens * D);
         _wkv.Forward(x, kv, tokens);
         _kvNorm.ForwardInPlace(kv);
-        for (int t = 0; t < tokens; t++) _rope.Apply(kv.Slice(t * D + _nope, _ropeDim), positions[t]);
+        for (int t = 0; t < tokens; t++) _rope.ApplyHeads(kv.Slice(t * D, D), D, _nope, Cos(angles, t), Sin(angles, t));
 
         work.Lap(ForwardOp.AttentionProjections);
 
@@ -98,7 +101,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         //    row and compressed entries and the token picks its entries, then the block attends at once [T, H, D]
         T[] o = q;   // o [T, H, D] overwrites q block by block: a block reads only its own queries, before writing
         for (int t0 = 0; t0 < tokens;)
-            t0 = AttendBlock(t0, BlockEnd(t0, positions, memories), q, kv, o, positions, memories[t0], rows, work, taps);
+            t0 = AttendBlock(t0, BlockEnd(t0, positions, memories), q, kv, o, angles, positions, memories[t0], rows, work, taps);
 
         // 5. grouped low-rank output: u_g = wo_a[g] o_g; y = wo_b concat(u)             [T, dim]
         int gIn = H * D / _groups;
@@ -114,6 +117,9 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (taps is not null) for (int t = 0; t < tokens; t++) taps.Record(_layer, "attn_out", positions[t], y.Slice(t * _dim, _dim));
         work.Lap(ForwardOp.AttentionProjections);
     }
+
+    private ReadOnlySpan<T> Cos(T[] angles, int t) => angles.AsSpan(2 * t * (_ropeDim / 2), _ropeDim / 2);
+    private ReadOnlySpan<T> Sin(T[] angles, int t) => angles.AsSpan((2 * t + 1) * (_ropeDim / 2), _ropeDim / 2);
 
     /// <summary>Per-token rows of the compressors and the indexer's queries and head weights.</summary>
     private sealed record ProjectedRows(T[] Kv, T[] Score, T[] IndexKv, T[] IndexScore, T[] IndexQ, T[] IndexW);
@@ -204,7 +210,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// further token once the picked entries outgrow one top-k set (long context: at most two sets' worth of keys;
     /// measured faster than both one token per block and a bound of three sets on a 4,096-token prompt). Returns where the block ended.
     /// </summary>
-    private int AttendBlock(int t0, int end, T[] q, ReadOnlySpan<T> kv, T[] o, long[] positions, IAttentionMemory<T> mem, ProjectedRows rows, ForwardWorkspace<T> work, ITapSink<T>? taps)
+    private int AttendBlock(int t0, int end, T[] q, ReadOnlySpan<T> kv, T[] o, T[] angles, long[] positions, IAttentionMemory<T> mem, ProjectedRows rows, ForwardWorkspace<T> work, ITapSink<T>? taps)
     {
         int H = _heads, D = _headDim;
         long p0 = positions[t0];
@@ -250,9 +256,10 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         Span<byte> seen = work.Seen(span1 * n);
         for (int b = 0; b < span1; b++)
         {
-            long p = positions[t0 + b], first = p - Plan.WindowRowsAt(p) + 1;
+            long p = positions[t0 + b], first = p - Plan.WindowRowsAt(p) + 1, key0 = p0 - nOld;   // key u holds position key0 + u
             Span<byte> sb = seen.Slice(b * n, n);
-            for (int u = 0; u < nWin; u++) { long pos = p0 - nOld + u; sb[u] = (byte)(pos >= first && pos <= p ? 1 : 0); }
+            sb[..nWin].Clear();
+            sb[(int)(first - key0)..(int)(p - key0 + 1)].Fill(1);
             for (int c = 0; c < nCmp; c++) sb[nWin + c] = picks[b * entries + union[c]];
         }
         // 4g. sink attention of the block's heads, then inverse RoPE                  [span, H, D]
@@ -263,7 +270,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int b = 0; b < span1; b++)
         {
             long p = positions[t0 + b];
-            _rope.ApplyHeads(ob.Slice(b * H * D, H * D), D, _nope, p, inverse: true);
+            _rope.ApplyHeads(ob.Slice(b * H * D, H * D), D, _nope, Cos(angles, t0 + b), Sin(angles, t0 + b), inverse: true);
             taps?.Record(_layer, "attn_o", p, ob.Slice(b * H * D, H * D));
         }
         work.Lap(ForwardOp.AttentionCore);

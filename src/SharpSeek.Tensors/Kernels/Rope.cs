@@ -54,22 +54,33 @@ public sealed class RopeTable<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
-    /// <summary>
-    /// Apply to the slice [offset, offset + Dim) of each of the rows of width <paramref name="stride"/> in x
-    /// (the heads of one token): the angles of <paramref name="pos"/> are evaluated once for all rows, and
-    /// each row gets exactly the values Apply gives it.
-    /// </summary>
-    public void ApplyHeads(Span<T> x, int stride, int offset, long pos, bool inverse = false)
+    /// <summary>cos and sin of the angles of <paramref name="pos"/> (Dim / 2 each), as Apply forms them.</summary>
+    public void Angles(long pos, Span<T> cos, Span<T> sin)
     {
-        if (stride <= 0 || offset < 0 || offset + Dim > stride || x.Length % stride != 0)
-            throw new ArgumentException($"RoPE over heads: {x.Length} values are not rows of {stride} holding [{offset}, {offset + Dim})");
-        int rows = x.Length / stride;
+        if (cos.Length < _freqs.Length || sin.Length < _freqs.Length) throw new ArgumentException($"RoPE angles: {_freqs.Length} cos and sin values needed, got {cos.Length} and {sin.Length}");
         T t = T.CreateTruncating(pos);
         for (int i = 0; i < _freqs.Length; i++)
         {
             T angle = t * _freqs[i];
-            T c = T.Cos(angle), s = T.Sin(angle);
-            if (inverse) s = -s;
+            cos[i] = T.Cos(angle);
+            sin[i] = T.Sin(angle);
+        }
+    }
+
+    /// <summary>
+    /// Apply to the slice [offset, offset + Dim) of each of the rows of width <paramref name="stride"/> in x
+    /// (the heads of one token) with the angles' cos and sin from Angles (computed once for every row and use
+    /// of a position): each row gets exactly the values Apply gives it.
+    /// </summary>
+    public void ApplyHeads(Span<T> x, int stride, int offset, ReadOnlySpan<T> cos, ReadOnlySpan<T> sin, bool inverse = false)
+    {
+        if (stride <= 0 || offset < 0 || offset + Dim > stride || x.Length % stride != 0)
+            throw new ArgumentException($"RoPE over heads: {x.Length} values are not rows of {stride} holding [{offset}, {offset + Dim})");
+        if (cos.Length < _freqs.Length || sin.Length < _freqs.Length) throw new ArgumentException($"RoPE over heads: {_freqs.Length} cos and sin values needed, got {cos.Length} and {sin.Length}");
+        int rows = x.Length / stride;
+        for (int i = 0; i < _freqs.Length; i++)
+        {
+            T c = cos[i], s = inverse ? -sin[i] : sin[i];
             for (int r = 0, j = offset + 2 * i; r < rows; r++, j += stride)
             {
                 T a = x[j], b = x[j + 1];
