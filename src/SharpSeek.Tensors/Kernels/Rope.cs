@@ -77,15 +77,17 @@ public sealed class RopeTable<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (stride <= 0 || offset < 0 || offset + Dim > stride || x.Length % stride != 0)
             throw new ArgumentException($"RoPE over heads: {x.Length} values are not rows of {stride} holding [{offset}, {offset + Dim})");
         if (cos.Length < _freqs.Length || sin.Length < _freqs.Length) throw new ArgumentException($"RoPE over heads: {_freqs.Length} cos and sin values needed, got {cos.Length} and {sin.Length}");
-        int rows = x.Length / stride;
-        for (int i = 0; i < _freqs.Length; i++)
+        int rows = x.Length / stride, half = _freqs.Length;
+        for (int r = 0; r < rows; r++)
         {
-            T c = cos[i], s = inverse ? -sin[i] : sin[i];
-            for (int r = 0, j = offset + 2 * i; r < rows; r++, j += stride)
+            // one row's pairs in order (sequential memory), the same products as Apply
+            Span<T> xr = x.Slice(r * stride + offset, 2 * half);
+            for (int i = 0; i < half; i++)
             {
-                T a = x[j], b = x[j + 1];
-                x[j] = a * c - b * s;
-                x[j + 1] = a * s + b * c;
+                T c = cos[i], s = inverse ? -sin[i] : sin[i];
+                T a = xr[2 * i], b = xr[2 * i + 1];
+                xr[2 * i] = a * c - b * s;
+                xr[2 * i + 1] = a * s + b * c;
             }
         }
     }

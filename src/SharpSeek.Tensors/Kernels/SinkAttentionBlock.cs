@@ -100,7 +100,7 @@ public static unsafe class SinkAttentionBlock
                 for (int r = 0; r < qc; r++) qT[c * qc + r] = r < rowsQ ? q[(long)r * d + c] : 0f;
             int keyRows = qc == 16 ? 16 : TileKernel.Rows, keyTiles = (n + keyRows - 1) / keyRows;
             delegate*<void*, int, void> body = qc == 16 ? &KeyRowsTile16 : &KeyRowsTile;
-            if (team && keyTiles > 1 && n >= 256) WorkerTeam.Shared.Run(keyTiles, job, body);
+            if (team && keyTiles > 1 && n >= 64) WorkerTeam.Shared.Run(keyTiles, job, body);
             else for (int i = 0; i < keyTiles; i++) body(job, i);
             for (int r = 0; r < rowsQ; r++)
             {
