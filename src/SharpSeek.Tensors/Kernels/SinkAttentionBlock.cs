@@ -1,10 +1,12 @@
 // Sink attention of a block of query tokens over one shared set of keys (V4 is multi-query: every
 // head of every token reads the same KV rows), each token seeing its own subset through a mask.
 // float32: two register-tiled products per (token, group of TileKernel.Rows heads) on the worker
-// team: S = Q K^T over the keys transposed once per call (each key decoded once per tile of heads),
-// the masked softmax with the sink, then O = P K over the keys as stored. Every value is summed as
-// the scalar twin Reference/SinkAttentionBlockReference sums it, so the two agree bit for bit;
-// other precisions run the twin.
+// team: S = Q K^T over the keys transposed once per call (each key decoded once per tile of heads;
+// one token's heads: S^T = K Q^T in 16 x 16 tiles over the keys as stored), the masked softmax with
+// the sink (exps 16 lanes at a time, ExpF32), then O = P K over the keys as stored. Only the keys a
+// token sees are multiplied: score tiles start at its next seen key, value chains skip its unseen runs
+// (p = 0 adds nothing). Every value is summed as the scalar twin Reference/SinkAttentionBlockReference
+// sums it, so the two agree bit for bit; other precisions run the twin.
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
