@@ -130,3 +130,19 @@ public class SinkAttentionBlockTests
         Assert.Throws<ArgumentException>(() => SinkAttentionBlock.Attend<float>(new float[4], new float[4], 0, new byte[2], 1f, sinks, new float[1024], new float[4]));
     }
 }
+
+public unsafe class SinkAttentionTransposeTests
+{
+    [Fact]
+    public void SixteenBySixteenBlocksTransposeExactly()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return;   // the register transpose needs AVX-512
+        const int ls = 21, ld = 37;
+        var src = new float[16 * ls];
+        for (int i = 0; i < src.Length; i++) src[i] = i * 1.5f - 7;
+        var dst = new float[16 * ld];
+        fixed (float* s = src, d = dst) SinkAttentionBlock.Transpose16(s + 2, ls, d + 3, ld);
+        for (int r = 0; r < 16; r++)
+            for (int c = 0; c < 16; c++) Assert.Equal(src[r * ls + 2 + c], dst[c * ld + 3 + r]);
+    }
+}

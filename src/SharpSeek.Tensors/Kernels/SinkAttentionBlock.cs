@@ -187,23 +187,68 @@ public static unsafe class SinkAttentionBlock
         if (rows > 15) c15.Store(c + 240);
     }
 
-    /// <summary>Key tile [tile Cols, (tile + 1) Cols) of K^T: kt[c, r] = keys[r, c], zero for r past n.</summary>
+    /// <summary>
+    /// Key tile [tile Cols, (tile + 1) Cols) of K^T: kt[c, r] = keys[r, c], zero for r past n. Whole 16 x 16
+    /// blocks go through registers (Transpose16), the rest value by value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeTile(void* state, int tile)
     {
         ref Job j = ref Unsafe.AsRef<Job>(state);
         int r0 = tile * TileKernel.Cols, r1 = Math.Min(j.N, r0 + TileKernel.Cols), d = j.D;
         long ld = j.NPad;
-        for (int c0 = 0; c0 < d; c0 += 32)
+        int rv = r0, cv = 0;
+        if (Avx512F.IsSupported)
         {
-            int c1 = Math.Min(d, c0 + 32);
-            for (int r = r0; r < r1; r++)
-            {
-                float* src = j.Keys + (long)r * d;
-                for (int c = c0; c < c1; c++) j.Kt[c * ld + r] = src[c];
-            }
+            cv = d & ~15;
+            for (; rv + 16 <= r1; rv += 16)
+                for (int c = 0; c < cv; c += 16) Transpose16(j.Keys + (long)rv * d + c, d, j.Kt + c * ld + rv, ld);
         }
+        // the keys past the 16 x 16 blocks (all columns), then the columns past them of the blocks' keys
+        for (int r = rv; r < r1; r++)
+            for (int c = 0; c < d; c++) j.Kt[c * ld + r] = j.Keys[(long)r * d + c];
+        for (int r = r0; r < rv; r++)
+            for (int c = cv; c < d; c++) j.Kt[c * ld + r] = j.Keys[(long)r * d + c];
         if (r1 < r0 + TileKernel.Cols)
             for (int c = 0; c < d; c++) new Span<float>(j.Kt + c * ld + r1, r0 + TileKernel.Cols - r1).Clear();
+    }
+
+    /// <summary>dst[c, r] = src[r, c] for a 16 x 16 block (rows at strides ls and ld): unpacks and lane shuffles in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose16(float* src, long ls, float* dst, long ld)
+    {
+        Vector512<float> r0 = Vector512.Load(src), r1 = Vector512.Load(src + ls), r2 = Vector512.Load(src + 2 * ls), r3 = Vector512.Load(src + 3 * ls);
+        Vector512<float> r4 = Vector512.Load(src + 4 * ls), r5 = Vector512.Load(src + 5 * ls), r6 = Vector512.Load(src + 6 * ls), r7 = Vector512.Load(src + 7 * ls);
+        Vector512<float> r8 = Vector512.Load(src + 8 * ls), r9 = Vector512.Load(src + 9 * ls), r10 = Vector512.Load(src + 10 * ls), r11 = Vector512.Load(src + 11 * ls);
+        Vector512<float> r12 = Vector512.Load(src + 12 * ls), r13 = Vector512.Load(src + 13 * ls), r14 = Vector512.Load(src + 14 * ls), r15 = Vector512.Load(src + 15 * ls);
+        // 1. pairs of rows interleaved per 32-bit element
+        Vector512<float> t0 = Avx512F.UnpackLow(r0, r1), t1 = Avx512F.UnpackHigh(r0, r1), t2 = Avx512F.UnpackLow(r2, r3), t3 = Avx512F.UnpackHigh(r2, r3);
+        Vector512<float> t4 = Avx512F.UnpackLow(r4, r5), t5 = Avx512F.UnpackHigh(r4, r5), t6 = Avx512F.UnpackLow(r6, r7), t7 = Avx512F.UnpackHigh(r6, r7);
+        Vector512<float> t8 = Avx512F.UnpackLow(r8, r9), t9 = Avx512F.UnpackHigh(r8, r9), t10 = Avx512F.UnpackLow(r10, r11), t11 = Avx512F.UnpackHigh(r10, r11);
+        Vector512<float> t12 = Avx512F.UnpackLow(r12, r13), t13 = Avx512F.UnpackHigh(r12, r13), t14 = Avx512F.UnpackLow(r14, r15), t15 = Avx512F.UnpackHigh(r14, r15);
+        // 2. quads: 64-bit interleaves
+        r0 = Avx512F.UnpackLow(t0.AsDouble(), t2.AsDouble()).AsSingle(); r1 = Avx512F.UnpackHigh(t0.AsDouble(), t2.AsDouble()).AsSingle();
+        r2 = Avx512F.UnpackLow(t1.AsDouble(), t3.AsDouble()).AsSingle(); r3 = Avx512F.UnpackHigh(t1.AsDouble(), t3.AsDouble()).AsSingle();
+        r4 = Avx512F.UnpackLow(t4.AsDouble(), t6.AsDouble()).AsSingle(); r5 = Avx512F.UnpackHigh(t4.AsDouble(), t6.AsDouble()).AsSingle();
+        r6 = Avx512F.UnpackLow(t5.AsDouble(), t7.AsDouble()).AsSingle(); r7 = Avx512F.UnpackHigh(t5.AsDouble(), t7.AsDouble()).AsSingle();
+        r8 = Avx512F.UnpackLow(t8.AsDouble(), t10.AsDouble()).AsSingle(); r9 = Avx512F.UnpackHigh(t8.AsDouble(), t10.AsDouble()).AsSingle();
+        r10 = Avx512F.UnpackLow(t9.AsDouble(), t11.AsDouble()).AsSingle(); r11 = Avx512F.UnpackHigh(t9.AsDouble(), t11.AsDouble()).AsSingle();
+        r12 = Avx512F.UnpackLow(t12.AsDouble(), t14.AsDouble()).AsSingle(); r13 = Avx512F.UnpackHigh(t12.AsDouble(), t14.AsDouble()).AsSingle();
+        r14 = Avx512F.UnpackLow(t13.AsDouble(), t15.AsDouble()).AsSingle(); r15 = Avx512F.UnpackHigh(t13.AsDouble(), t15.AsDouble()).AsSingle();
+        // 3. 128-bit lanes: even and odd lanes of row groups 0-3 / 4-7 (and 8-11 / 12-15)
+        t0 = Avx512F.Shuffle4x128(r0, r4, 0x88); t1 = Avx512F.Shuffle4x128(r1, r5, 0x88); t2 = Avx512F.Shuffle4x128(r2, r6, 0x88); t3 = Avx512F.Shuffle4x128(r3, r7, 0x88);
+        t4 = Avx512F.Shuffle4x128(r0, r4, 0xDD); t5 = Avx512F.Shuffle4x128(r1, r5, 0xDD); t6 = Avx512F.Shuffle4x128(r2, r6, 0xDD); t7 = Avx512F.Shuffle4x128(r3, r7, 0xDD);
+        t8 = Avx512F.Shuffle4x128(r8, r12, 0x88); t9 = Avx512F.Shuffle4x128(r9, r13, 0x88); t10 = Avx512F.Shuffle4x128(r10, r14, 0x88); t11 = Avx512F.Shuffle4x128(r11, r15, 0x88);
+        t12 = Avx512F.Shuffle4x128(r8, r12, 0xDD); t13 = Avx512F.Shuffle4x128(r9, r13, 0xDD); t14 = Avx512F.Shuffle4x128(r10, r14, 0xDD); t15 = Avx512F.Shuffle4x128(r11, r15, 0xDD);
+        // 4. the two halves of the block: output rows (columns of src) 0-7 and 8-15
+        Avx512F.Shuffle4x128(t0, t8, 0x88).Store(dst); Avx512F.Shuffle4x128(t1, t9, 0x88).Store(dst + ld);
+        Avx512F.Shuffle4x128(t2, t10, 0x88).Store(dst + 2 * ld); Avx512F.Shuffle4x128(t3, t11, 0x88).Store(dst + 3 * ld);
+        Avx512F.Shuffle4x128(t4, t12, 0x88).Store(dst + 4 * ld); Avx512F.Shuffle4x128(t5, t13, 0x88).Store(dst + 5 * ld);
+        Avx512F.Shuffle4x128(t6, t14, 0x88).Store(dst + 6 * ld); Avx512F.Shuffle4x128(t7, t15, 0x88).Store(dst + 7 * ld);
+        Avx512F.Shuffle4x128(t0, t8, 0xDD).Store(dst + 8 * ld); Avx512F.Shuffle4x128(t1, t9, 0xDD).Store(dst + 9 * ld);
+        Avx512F.Shuffle4x128(t2, t10, 0xDD).Store(dst + 10 * ld); Avx512F.Shuffle4x128(t3, t11, 0xDD).Store(dst + 11 * ld);
+        Avx512F.Shuffle4x128(t4, t12, 0xDD).Store(dst + 12 * ld); Avx512F.Shuffle4x128(t5, t13, 0xDD).Store(dst + 13 * ld);
+        Avx512F.Shuffle4x128(t6, t14, 0xDD).Store(dst + 14 * ld); Avx512F.Shuffle4x128(t7, t15, 0xDD).Store(dst + 15 * ld);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
