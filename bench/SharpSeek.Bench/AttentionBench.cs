@@ -18,17 +18,22 @@ public static unsafe class AttentionBench
     {
         Console.WriteLine($"threads {Environment.ProcessorCount} (team {WorkerTeam.Shared.Size}): attention core, {Heads} heads x {Dim}, CPU ms of this thread per call (median)");
         var rope = new RopeTable<float>(new RopeParameters(RopeDim, 160000, true, 16, 4096, 32, 1));
-        foreach (var (name, tokens, entries) in new[] { ("prefill 16, window layer", 16, 0), ("prefill 16, indexed layer", 16, 128), ("prefill 32, indexed layer", 32, 128), ("prefill 64, indexed layer", 64, 128), ("decode, window + top-512", 1, 512), ("decode, window + 128", 1, 128) })
+        foreach (var (name, tokens, entries, picks) in new[] { ("prefill 16, window layer", 16, 0, 0), ("prefill 16, indexed layer", 16, 128, 128), ("prefill 32, indexed layer", 32, 128, 128),
+                     ("prefill 64, indexed layer", 64, 128, 128), ("prefill 4, indexed, long context", 4, 777 - 131, 512), ("decode, window + top-512", 1, 512, 512), ("decode, window + 128", 1, 128, 128) })
         {
-            // keys [127 window rows before the block, the block's rows, compressed entries]; token b sees rows [b, b + 127] and every entry
+            // keys [127 window rows before the block, the block's rows, compressed entries]; token b sees rows [b, b + 127]
+            // and `picks` of the entries (all of them, or a random subset: the union of a long-context block's top-k sets)
             int keys = 127 + tokens + entries;
             var rng = new Random(5);
             float[] q = Random(tokens * Heads * Dim, rng), k = Random(keys * Dim, rng), sinks = Random(Heads, rng), o = new float[tokens * Heads * Dim];
             var seen = new byte[tokens * keys];
             for (int t = 0; t < tokens; t++)
-                for (int i = 0; i < keys; i++) seen[t * keys + i] = (byte)(i >= t && i <= t + 127 || i >= 127 + tokens ? 1 : 0);
+            {
+                for (int i = 0; i < 127 + tokens; i++) seen[t * keys + i] = (byte)(i >= t && i <= t + 127 ? 1 : 0);
+                foreach (int e in Enumerable.Range(0, entries).OrderBy(_ => rng.Next()).Take(picks)) seen[t * keys + 127 + tokens + e] = 1;
+            }
             float[] scratch = new float[SinkAttentionBlock.ScratchSize(tokens, Heads, keys, Dim)];
-            double flops = 2.0 * 2 * tokens * Heads * (128 + entries) * Dim;   // the seen keys only
+            double flops = 2.0 * 2 * tokens * Heads * (128 + picks) * Dim;   // the seen keys only
             double all = KernelBench.CpuTime(() => SinkAttentionBlock.Attend<float>(q, k, Dim, seen, 0.04f, sinks, scratch, o), 0.5);
             Console.WriteLine($"{name,-30} {tokens,2} tokens x {keys,3} keys: Attend {all,7:F3} ms ({flops / (all * 1e-3) / 1e9,5:F1} GFLOP/s of seen keys), {all / tokens * 1000,7:F1} us/token");
             foreach (var (step, ms) in SinkAttentionBlock.StepTimes(q, k, Dim, seen, 0.04f, sinks, scratch, o, a => KernelBench.CpuTime(a, 0.3)))
