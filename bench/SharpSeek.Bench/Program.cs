@@ -18,6 +18,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "--quick") { Quick(args.Length > 1 && args[1] == "--no-ref"); return; }
         if (args.Length > 0 && args[0] == "--head") { HeadBench.Run(); return; }
         if (args.Length > 0 && args[0] == "--index") { IndexBench.Run(); return; }
+        if (args.Length > 0 && args[0] == "--attention") { AttentionBench.Run(); return; }
         if (args.Length > 0 && args[0] == "--int8") { Int8Bench.Run(args[1..]); return; }
         if (args.Length > 0 && args[0] == "--quantize") { QuantizeBench.Run(); return; }
         if (args.Length > 0 && args[0] == "--kernels") { KernelBench.Run(); return; }

@@ -68,6 +68,31 @@ public class FakeQuantTests
     }
 
     [Theory]
+    [InlineData(64)] [InlineData(16)] [InlineData(128)]
+    public void Fp8CodesEqualTheScalarCodec(int block)
+    {
+        // the KV storage's codes: FakeQuant.TryFp8Codes against BlockScale's exponent and per-value codes
+        var rng = new Random(700 + block);
+        var grid = E4M3Grid();
+        var codes = new byte[block];
+        for (int rep = 0; rep < 400; rep++)
+        {
+            var x = Cases(rng, block, grid, 448);
+            if (!FakeQuant.TryFp8Codes(x, codes, out int k))
+            {
+                Assert.False(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, $"block {block} rep {rep}: a finite block was refused");
+                continue;
+            }
+            Assert.Equal(BlockScale.Fp8Exponent<float>(x), k);
+            for (int i = 0; i < block; i++)
+                Assert.True(BlockScale.Fp8Code(x[i], k) == codes[i], $"block {block} rep {rep} [{i}] {x[i]:R}: scalar {BlockScale.Fp8Code(x[i], k):X2}, vector {codes[i]:X2}");
+        }
+        var nan = new float[block];
+        nan[3] = float.NaN;
+        Assert.False(FakeQuant.TryFp8Codes(nan, codes, out _));
+    }
+
+    [Theory]
     [InlineData(32)] [InlineData(128)] [InlineData(16)] [InlineData(5)] [InlineData(24)]
     public void Fp4IsBitIdenticalToReference(int block)
     {

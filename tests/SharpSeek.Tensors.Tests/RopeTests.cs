@@ -61,4 +61,25 @@ public class RopeTests
         for (int i = 0; i < 64; i++) Assert.Equal(x[i], f[i], 1e-5);
         Assert.Throws<ArgumentException>(() => tf.Apply(new float[62], pos));
     }
+
+    [Theory]
+    [InlineData(0, false)] [InlineData(77, false)] [InlineData(4097, true)] [InlineData(1_000_000, true)]
+    public void ApplyHeadsEqualsApplyPerHeadBitForBit(long pos, bool inverse)
+    {
+        var rng = new Random((int)pos + 3);
+        var t = new RopeTable<float>(Flash);
+        const int heads = 5, stride = 96, offset = 32;
+        var x = new float[heads * stride];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        var want = (float[])x.Clone();
+        for (int h = 0; h < heads; h++) t.Apply(want.AsSpan(h * stride + offset, 64), pos, inverse);
+        float[] cos = new float[32], sin = new float[32];
+        t.Angles(pos, cos, sin);
+        t.ApplyHeads(x, stride, offset, cos, sin, inverse);
+        Assert.Equal(want, x);
+        Assert.Throws<ArgumentException>(() => t.ApplyHeads(new float[95], stride, offset, cos, sin));
+        Assert.Throws<ArgumentException>(() => t.ApplyHeads(new float[96], stride, 40, cos, sin));
+        Assert.Throws<ArgumentException>(() => t.ApplyHeads(new float[96], stride, offset, cos.AsSpan(0, 31), sin));
+        Assert.Throws<ArgumentException>(() => t.Angles(pos, cos, new float[3]));
+    }
 }

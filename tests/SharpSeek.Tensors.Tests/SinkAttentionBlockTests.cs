@@ -29,6 +29,7 @@ public class SinkAttentionBlockTests
     [InlineData(1, 16, 64)]
     [InlineData(4, 17, 33)]
     [InlineData(2, 16, 129)]
+    [InlineData(1, 20, 40)]
     public void FloatKernelEqualsTheTwinBitForBit(int tq, int heads, int d)
     {
         var rng = new Random(tq * 1000 + heads * 31 + d);
@@ -59,6 +60,26 @@ public class SinkAttentionBlockTests
         float[] fast = new float[tq * heads * d], twin = new float[tq * heads * d];
         SinkAttentionBlock.Attend<float>(q, keys, d, seen, 0.1f, sinks, new float[SinkAttentionBlock.ScratchSize(tq, heads, n, d)], fast);
         SinkAttentionBlockReference.Attend<float>(q, keys, d, seen, 0.1f, sinks, twin);
+        Assert.Equal(twin, fast);
+    }
+
+    [Theory]
+    [InlineData(1, 16)]
+    [InlineData(3, 16)]
+    [InlineData(2, 5)]
+    public void UnseenRunsOfKeyTilesBetweenSeenOnesEqualTheTwin(int tq, int heads)
+    {
+        // a window, then picked entries far apart: whole 32-key tiles unseen between seen ones are skipped
+        var rng = new Random(tq * 7 + heads);
+        const int d = 64, n = 230;
+        float[] q = TestWeights.RandomFloats(tq * heads * d, rng, 2), keys = TestWeights.RandomFloats(n * d, rng, 2), sinks = TestWeights.RandomFloats(heads, rng, 2);
+        var seen = new byte[tq * n];
+        for (int t = 0; t < tq; t++)
+            for (int i = 0; i < n; i++)
+                seen[t * n + i] = (byte)((i >= t && i < 10 + t) || (i >= 100 && i < 140 && i % (t + 2) != 0) || i == 229 - t ? 1 : 0);
+        float[] fast = new float[tq * heads * d], twin = new float[tq * heads * d];
+        SinkAttentionBlock.Attend<float>(q, keys, d, seen, 0.125f, sinks, new float[SinkAttentionBlock.ScratchSize(tq, heads, n, d)], fast);
+        SinkAttentionBlockReference.Attend<float>(q, keys, d, seen, 0.125f, sinks, twin);
         Assert.Equal(twin, fast);
     }
 
@@ -107,5 +128,21 @@ public class SinkAttentionBlockTests
         Assert.Throws<ArgumentException>(() => SinkAttentionBlock.Attend<float>(new float[4], new float[4], 2, new byte[2], 1f, sinks, new float[1024], new float[3]));
         Assert.Throws<ArgumentException>(() => SinkAttentionBlock.Attend<float>(new float[4], new float[4], 2, new byte[2], 1f, sinks, new float[3], new float[4]));
         Assert.Throws<ArgumentException>(() => SinkAttentionBlock.Attend<float>(new float[4], new float[4], 0, new byte[2], 1f, sinks, new float[1024], new float[4]));
+    }
+}
+
+public unsafe class SinkAttentionTransposeTests
+{
+    [Fact]
+    public void SixteenBySixteenBlocksTransposeExactly()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return;   // the register transpose needs AVX-512
+        const int ls = 21, ld = 37;
+        var src = new float[16 * ls];
+        for (int i = 0; i < src.Length; i++) src[i] = i * 1.5f - 7;
+        var dst = new float[16 * ld];
+        fixed (float* s = src, d = dst) SinkAttentionBlock.Transpose16(s + 2, ls, d + 3, ld);
+        for (int r = 0; r < 16; r++)
+            for (int c = 0; c < 16; c++) Assert.Equal(src[r * ls + 2 + c], dst[c * ld + 3 + r]);
     }
 }

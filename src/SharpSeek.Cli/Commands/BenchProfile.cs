@@ -1,8 +1,8 @@
 // `sharpseek bench --profile`: where a phase's time goes per op kind (the layers' laps, see
-// IForwardProfiler) in wall time and in the calling thread's CPU time (at one thread all of the work; under
-// load it moves less than the wall clock), the time outside the network, and the phase's allocations and GC work.
+// IForwardProfiler), the time outside the network, and the phase's allocations and GC work. "cpu ms" is
+// the calling thread's CPU time per op kind (ThreadCpuClock): with one thread, the op's whole cost, little
+// moved by the machine's load; with a worker team, the caller's share only.
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using SharpSeek.Model.Layers;
 
 namespace SharpSeek.Cli.Commands;
@@ -12,9 +12,8 @@ public sealed class BenchProfile : IForwardProfiler
 {
     private readonly long[] _ticks = new long[Enum.GetValues<ForwardOp>().Length];
     private readonly long[] _bytes = new long[Enum.GetValues<ForwardOp>().Length];   // this thread's allocations per op kind
-    private readonly double[] _cpu = new double[Enum.GetValues<ForwardOp>().Length];  // this thread's CPU ms per op kind (moves less with load)
-    private double _lastCpu;
-    private long _lastBytes;
+    private readonly long[] _cpu = new long[Enum.GetValues<ForwardOp>().Length];     // this thread's CPU nanoseconds per op kind
+    private long _lastBytes, _lastCpu;
     private long _last, _wallStart, _wall, _allocated;
     private int _gen0, _gen1, _gen2;
     private TimeSpan _pause;
@@ -25,29 +24,15 @@ public sealed class BenchProfile : IForwardProfiler
 
     public BenchProfile(string name, int tokens) { Name = name; Tokens = tokens; }
 
-    public void Start() { Calls++; _last = Stopwatch.GetTimestamp(); _lastBytes = GC.GetAllocatedBytesForCurrentThread(); _lastCpu = ThreadCpuMs(); }
+    public void Start() { Calls++; _last = Stopwatch.GetTimestamp(); _lastBytes = GC.GetAllocatedBytesForCurrentThread(); _lastCpu = ThreadCpuClock.Nanoseconds(); }
 
     public void Lap(ForwardOp op)
     {
-        long now = Stopwatch.GetTimestamp(), bytes = GC.GetAllocatedBytesForCurrentThread();
+        long now = Stopwatch.GetTimestamp(), bytes = GC.GetAllocatedBytesForCurrentThread(), cpu = ThreadCpuClock.Nanoseconds();
         _ticks[(int)op] += now - _last;
         _bytes[(int)op] += bytes - _lastBytes;
-        double cpu = ThreadCpuMs();
         _cpu[(int)op] += cpu - _lastCpu;
         _last = now; _lastBytes = bytes; _lastCpu = cpu;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec { public long Sec, Nsec; }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out Timespec ts);
-
-    /// <summary>This thread's CPU time in ms (CLOCK_THREAD_CPUTIME_ID); NaN where libc has no such clock.</summary>
-    private static double ThreadCpuMs()
-    {
-        try { return ClockGetTime(3, out Timespec t) == 0 ? t.Sec * 1e3 + t.Nsec * 1e-6 : double.NaN; }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return double.NaN; }
     }
 
     /// <summary>Starts the phase's wall clock and counters.</summary>
@@ -73,13 +58,15 @@ public sealed class BenchProfile : IForwardProfiler
         double ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         double wall = ms(_wall), per = Math.Max(1, Tokens);
         o.WriteLine($"{Name}: {Tokens} tokens in {Calls} calls, {wall:F1} ms ({wall / per:F3} ms/token)");
-        o.WriteLine($"  {"op",-22} {"ms",10} {"ms/token",10} {"share",7} {"B/token",9} {"cpu ms/token",13}");
+        bool cpu = ThreadCpuClock.IsSupported;
+        o.WriteLine($"  {"op",-22} {"ms",10} {"ms/token",10} {"share",7} {"B/token",9}" + (cpu ? $" {"cpu ms",10} {"cpu ms/token",12}" : ""));
         long inside = 0;
         foreach (ForwardOp op in Enum.GetValues<ForwardOp>())
         {
             long t = _ticks[(int)op];
             inside += t;
-            o.WriteLine($"  {op,-22} {ms(t),10:F1} {ms(t) / per,10:F3} {100 * ms(t) / wall,6:F1}% {_bytes[(int)op] / per,9:F0} {_cpu[(int)op] / per,13:F3}");
+            double c = _cpu[(int)op] * 1e-6;
+            o.WriteLine($"  {op,-22} {ms(t),10:F1} {ms(t) / per,10:F3} {100 * ms(t) / wall,6:F1}% {_bytes[(int)op] / per,9:F0}" + (cpu ? $" {c,10:F1} {c / per,12:F3}" : ""));
         }
         double outside = wall - ms(inside);
         o.WriteLine($"  {"outside the network",-22} {outside,10:F1} {outside / per,10:F3} {100 * outside / wall,6:F1}%");

@@ -72,19 +72,24 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         _qNorm.ForwardInPlace(qr);
         T[] q = work.Array(Scratch.AttnQ, tokens * H * D);   // an array: parallel heads share it
         _wqB.Forward(qr, q, tokens);
+        int half = _ropeDim / 2;
+        T[] angles = work.Array(Scratch.AttnRope, 2 * tokens * half);   // cos, sin of each token's angles [T, 2, rd/2]: q, kv and o use them
         for (int t = 0; t < tokens; t++)
+        {
+            _rope.Angles(positions[t], angles.AsSpan(2 * t * half, half), angles.AsSpan((2 * t + 1) * half, half));
             for (int h = 0; h < H; h++)
             {
                 Span<T> qh = q.AsSpan((t * H + h) * D, D);
                 Elementwise.RmsNorm<T>(qh, default, _eps, qh);
-                _rope.Apply(qh.Slice(_nope, _ropeDim), positions[t]);
             }
+            _rope.ApplyHeads(q.AsSpan(t * H * D, H * D), D, _nope, Cos(angles, t), Sin(angles, t));
+        }
 
         // 2. window kv = kv_norm(wkv x), RoPE; FP8 quantisation happens in the memory  [T, D]
         Span<T> kv = work.Span(Scratch.AttnKv, tokens * D);
         _wkv.Forward(x, kv, tokens);
         _kvNorm.ForwardInPlace(kv);
-        for (int t = 0; t < tokens; t++) _rope.Apply(kv.Slice(t * D + _nope, _ropeDim), positions[t]);
+        for (int t = 0; t < tokens; t++) _rope.ApplyHeads(kv.Slice(t * D, D), D, _nope, Cos(angles, t), Sin(angles, t));
 
         work.Lap(ForwardOp.AttentionProjections);
 
@@ -95,14 +100,14 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         // 4. groups of consecutive tokens of one sequence: the compressors take the group's rows token by
         //    token (finished blocks append entries and index keys) and the indexer picks for all of them at
         //    once; then blocks of the group: token by token the window row, then the block attends  [T, H, D]
-        T[] o = work.Array(Scratch.AttnO, tokens * H * D);
+        T[] o = q;   // o [T, H, D] overwrites q block by block: a block reads only its own queries, before writing
         for (int g0 = 0; g0 < tokens;)
         {
             int g1 = BlockEnd(g0, tokens, MaxGroup, positions, memories);
             CompressAndPick(g0, g1, positions, memories[g0], rows, work, taps);
             work.Lap(ForwardOp.CompressorIndexer);
             for (int t0 = g0; t0 < g1;)
-                t0 = AttendBlock(t0, BlockEnd(t0, g1, MaxBlock, positions, memories), g0, g1, q, kv, o, positions, memories[t0], work, taps);
+                t0 = AttendBlock(t0, BlockEnd(t0, g1, MaxBlock, positions, memories), g0, g1, q, kv, o, angles, positions, memories[t0], work, taps);
             g0 = g1;
         }
 
@@ -120,6 +125,9 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (taps is not null) for (int t = 0; t < tokens; t++) taps.Record(_layer, "attn_out", positions[t], y.Slice(t * _dim, _dim));
         work.Lap(ForwardOp.AttentionProjections);
     }
+
+    private ReadOnlySpan<T> Cos(T[] angles, int t) => angles.AsSpan(2 * t * (_ropeDim / 2), _ropeDim / 2);
+    private ReadOnlySpan<T> Sin(T[] angles, int t) => angles.AsSpan((2 * t + 1) * (_ropeDim / 2), _ropeDim / 2);
 
     /// <summary>Per-token rows of the compressors and the indexer's queries and head weights.</summary>
     private readonly record struct ProjectedRows(T[] Kv, T[] Score, T[] IndexKv, T[] IndexScore, T[] IndexQ, T[] IndexW);
@@ -270,7 +278,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Query tokens attended together: they share one gathered key set (window rows, picked entries).</summary>
-    private const int MaxBlock = 16;
+    private const int MaxBlock = 32;
 
     /// <summary>The end of the run from t0 (before limit): consecutive positions of one memory, at most max tokens.</summary>
     private static int BlockEnd(int t0, int limit, int max, long[] positions, IAttentionMemory<T>[] memories)
@@ -287,7 +295,7 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// further token once the picked entries outgrow one top-k set (long context: at most two sets' worth of keys;
     /// measured faster than both one token per block and a bound of three sets on a 4,096-token prompt). Returns where the block ended.
     /// </summary>
-    private int AttendBlock(int t0, int end, int g0, int g1, T[] q, ReadOnlySpan<T> kv, T[] o, long[] positions, IAttentionMemory<T> mem, ForwardWorkspace<T> work, ITapSink<T>? taps)
+    private int AttendBlock(int t0, int end, int g0, int g1, T[] q, ReadOnlySpan<T> kv, T[] o, T[] angles, long[] positions, IAttentionMemory<T> mem, ForwardWorkspace<T> work, ITapSink<T>? taps)
     {
         int H = _heads, D = _headDim;
         long p0 = positions[t0];
@@ -329,22 +337,22 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
         Span<byte> seen = work.Seen(span1 * n);
         for (int b = 0; b < span1; b++)
         {
-            long p = positions[t0 + b], first = p - Plan.WindowRowsAt(p) + 1;
+            long p = positions[t0 + b], first = p - Plan.WindowRowsAt(p) + 1, key0 = p0 - nOld;   // key u holds position key0 + u
             Span<byte> sb = seen.Slice(b * n, n);
-            for (int u = 0; u < nWin; u++) { long pos = p0 - nOld + u; sb[u] = (byte)(pos >= first && pos <= p ? 1 : 0); }
+            sb[..nWin].Clear();
+            sb[(int)(first - key0)..(int)(p - key0 + 1)].Fill(1);
             for (int c = 0; c < nCmp; c++) sb[nWin + c] = picks[b * entries + union[c]];
         }
         // 4f. sink attention of the block's heads, then inverse RoPE                  [span, H, D]
         Span<T> ob = o.AsSpan(t0 * H * D, span1 * H * D);
+        if (taps is not null) for (int b = 0; b < span1; b++) taps.Record(_layer, "attn_q", positions[t0 + b], q.AsSpan((t0 + b) * H * D, H * D));
         SinkAttentionBlock.Attend<T>(q.AsSpan(t0 * H * D, span1 * H * D), keys.AsSpan(0, n * D), D, seen, _softmaxScale, _sink,
             work.AttentionScratch(SinkAttentionBlock.ScratchSize(span1, H, n, D)), ob);
         for (int b = 0; b < span1; b++)
         {
             long p = positions[t0 + b];
-            for (int h = 0; h < H; h++) _rope.Apply(ob.Slice((b * H + h) * D + _nope, _ropeDim), p, inverse: true);
-            if (taps is null) continue;
-            taps.Record(_layer, "attn_q", p, q.AsSpan((t0 + b) * H * D, H * D));
-            taps.Record(_layer, "attn_o", p, ob.Slice(b * H * D, H * D));
+            _rope.ApplyHeads(ob.Slice(b * H * D, H * D), D, _nope, Cos(angles, t0 + b), Sin(angles, t0 + b), inverse: true);
+            taps?.Record(_layer, "attn_o", p, ob.Slice(b * H * D, H * D));
         }
         work.Lap(ForwardOp.AttentionCore);
         return t1;

@@ -16,7 +16,7 @@ namespace SharpSeek.Model.Layers;
 public enum Scratch
 {
     BlockX, BlockF, BlockPost, BlockComb, BlockPre, HcMix,
-    AttnQr, AttnQ, AttnKv, AttnO, AttnOg, AttnUg, AttnU,
+    AttnQr, AttnQ, AttnKv, AttnRope, AttnOg, AttnUg, AttnU,
     CmpKv, CmpScore, IdxKv, IdxScore, IdxQ, IdxW, IdxHead,
     GateScores, GateWeights, MoeX, MoeY, MoeWeights, MoeGather, ExpertG, ExpertU, SharedY,
     Streams, HeadY,

@@ -22,6 +22,12 @@ public static class KvCodec
         for (int b = 0; b < x.Length / Fp8Block; b++)
         {
             ReadOnlySpan<T> blk = x.Slice(b * Fp8Block, Fp8Block);
+            // the same codes, vectorised (FakeQuant.TryFp8Codes): every window row of every token goes through here
+            if (typeof(T) == typeof(float) && FakeQuant.TryFp8Codes(MemoryMarshal.Cast<T, float>(blk), codes.Slice(b * Fp8Block, Fp8Block), out int kf))
+            {
+                exps[b] = checked((sbyte)kf);
+                continue;
+            }
             int k = BlockScale.Fp8Exponent(blk);
             exps[b] = checked((sbyte)k);
             for (int i = 0; i < Fp8Block; i++) codes[b * Fp8Block + i] = BlockScale.Fp8Code(blk[i], k);

@@ -25,6 +25,12 @@ public static class FakeQuant
         Run(MemoryMarshal.Cast<T, float>(x), block, FakeQuantF32.E2M1, fp8: false);
     }
 
+    /// <summary>
+    /// FP8 e4m3 codes and exponent k of one block as BlockScale.Fp8Exponent / Fp8Code give them (the production
+    /// KV storage), vectorised; false, writing nothing, where the caller must take that scalar path.
+    /// </summary>
+    public static bool TryFp8Codes(ReadOnlySpan<float> block, Span<byte> codes, out int k) => FakeQuantF32.TryE4M3Codes(block, codes, out k);
+
     private static void Run(Span<float> x, int block, in FakeQuantF32.Grid grid, bool fp8)
     {
         if (x.Length % block != 0) throw new ArgumentException($"length {x.Length} is not a multiple of block {block}");

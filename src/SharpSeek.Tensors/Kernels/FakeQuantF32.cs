@@ -6,6 +6,7 @@
 // outside the normal float range, are handed to the scalar twin (which throws or handles them).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SharpSeek.Tensors.Codecs;
 
 namespace SharpSeek.Tensors.Kernels;
@@ -69,6 +70,47 @@ internal static unsafe class FakeQuantF32
             for (; j < n; j++) p[j] = One(p[j], inv, sc, g.QMax, cMin, cAdd);
             return true;
         }
+    }
+
+    /// <summary>
+    /// The FP8 e4m3 codes of one block (the production KV storage: decode(codes) * 2^k is TryBlock's value):
+    /// the same exponent k and grid rounding, the rounded |q| read back as a code (normal: its exponent and
+    /// three mantissa bits; below 2^-6: q * 2^9) with q's sign. 16 values at a time with AVX-512; returns false,
+    /// writing nothing, where TryBlock would (NaN, inf, a scale outside the normal range) or without AVX-512.
+    /// </summary>
+    public static bool TryE4M3Codes(ReadOnlySpan<float> blk, Span<byte> codes, out int k)
+    {
+        k = 0;
+        int n = blk.Length;
+        if (!Avx512F.IsSupported || n % 16 != 0 || codes.Length < n) return false;
+        var g = E4M3;
+        fixed (float* p = blk)
+        fixed (byte* o = codes)
+        {
+            uint maxBits = MaxAbsBits(p, n);
+            if (maxBits >= 0x7F80_0000) return false;
+            float amax = MathF.Max(g.Floor, BitConverter.UInt32BitsToSingle(maxBits));
+            k = PowerOfTwo.CeilLog2(amax / g.QMax);
+            if (k < -126 || k > 127) return false;
+            var vInv = Vector512.Create(MathF.ScaleB(1f, -k));
+            var vMax = Vector512.Create(g.QMax); var vMin = Vector512.Create(-g.QMax);
+            var expMask = Vector512.Create(0x7F80_0000);
+            var vCMin = Vector512.Create((g.MinNormalExp + 127) << 23); var vCAdd = Vector512.Create((23 - g.MantissaBits) << 23);
+            var smallest = Vector512.Create(0x3C80_0000);                      // 2^-6, the smallest normal e4m3 value
+            var bias = Vector512.Create((127 - 7) << 3);                       // float exponent bias minus e4m3's, above the 3 mantissa bits
+            for (int j = 0; j < n; j += 16)
+            {
+                Vector512<float> q = Vector512.Min(Vector512.Max(Vector512.Load(p + j) * vInv, vMin), vMax);
+                Vector512<float> a = Vector512.Abs(q);
+                Vector512<float> c = (Vector512.Max(a.AsInt32() & expMask, vCMin) + vCAdd).AsSingle();
+                Vector512<int> r = ((a + c) - c).AsInt32();
+                Vector512<int> code = Vector512.ConditionalSelect(Vector512.LessThan(r, smallest),
+                    Vector512.ConvertToInt32(r.AsSingle() * Vector512.Create(512f)), Vector512.ShiftRightLogical(r, 20) - bias);
+                code |= Vector512.ShiftRightLogical(q.AsInt32(), 24) & Vector512.Create(0x80);
+                Avx512F.ConvertToVector128Byte(code).Store(o + j);
+            }
+        }
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

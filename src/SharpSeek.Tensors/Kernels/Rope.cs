@@ -2,6 +2,9 @@
 // scaling, as the reference's precompute_freqs_cis / apply_rotary_emb. Angles are formed in the
 // precision T (pos * f_i rounded to T) and rotated on the fly, so no table grows with the context.
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SharpSeek.Tensors.Kernels;
 
@@ -52,5 +55,75 @@ public sealed class RopeTable<T> where T : unmanaged, IFloatingPointIeee754<T>
             x[2 * i] = a * c - b * s;
             x[2 * i + 1] = a * s + b * c;
         }
+    }
+
+    /// <summary>cos and sin of the angles of <paramref name="pos"/> (Dim / 2 each), as Apply forms them.</summary>
+    public void Angles(long pos, Span<T> cos, Span<T> sin)
+    {
+        if (cos.Length < _freqs.Length || sin.Length < _freqs.Length) throw new ArgumentException($"RoPE angles: {_freqs.Length} cos and sin values needed, got {cos.Length} and {sin.Length}");
+        T t = T.CreateTruncating(pos);
+        for (int i = 0; i < _freqs.Length; i++)
+        {
+            T angle = t * _freqs[i];
+            cos[i] = T.Cos(angle);
+            sin[i] = T.Sin(angle);
+        }
+    }
+
+    /// <summary>
+    /// Apply to the slice [offset, offset + Dim) of each of the rows of width <paramref name="stride"/> in x
+    /// (the heads of one token) with the angles' cos and sin from Angles (computed once for every row and use
+    /// of a position): each row gets exactly the values Apply gives it.
+    /// </summary>
+    public void ApplyHeads(Span<T> x, int stride, int offset, ReadOnlySpan<T> cos, ReadOnlySpan<T> sin, bool inverse = false)
+    {
+        if (stride <= 0 || offset < 0 || offset + Dim > stride || x.Length % stride != 0)
+            throw new ArgumentException($"RoPE over heads: {x.Length} values are not rows of {stride} holding [{offset}, {offset + Dim})");
+        if (cos.Length < _freqs.Length || sin.Length < _freqs.Length) throw new ArgumentException($"RoPE over heads: {_freqs.Length} cos and sin values needed, got {cos.Length} and {sin.Length}");
+        int rows = x.Length / stride, half = _freqs.Length;
+        if (typeof(T) == typeof(float) && Avx512F.IsSupported && Dim % 16 == 0)
+        {
+            ApplyHeadsF32(MemoryMarshal.Cast<T, float>(x), rows, stride, offset, MemoryMarshal.Cast<T, float>(cos), MemoryMarshal.Cast<T, float>(sin), inverse);
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            // one row's pairs in order (sequential memory), the same products as Apply
+            Span<T> xr = x.Slice(r * stride + offset, 2 * half);
+            for (int i = 0; i < half; i++)
+            {
+                T c = cos[i], s = inverse ? -sin[i] : sin[i];
+                T a = xr[2 * i], b = xr[2 * i + 1];
+                xr[2 * i] = a * c - b * s;
+                xr[2 * i + 1] = a * s + b * c;
+            }
+        }
+    }
+
+    /// <summary>
+    /// ApplyHeads in float32, 8 pairs per vector: x' = x (c, c) + swap(x) (-s, s), which is a c - b s and
+    /// b c + a s lane by lane (a product of -s is the negated product of s), so each value equals Apply's.
+    /// </summary>
+    private unsafe void ApplyHeadsF32(Span<float> x, int rows, int stride, int offset, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin, bool inverse)
+    {
+        int half = _freqs.Length;
+        Span<float> cc = stackalloc float[Dim], ss = stackalloc float[Dim];
+        for (int i = 0; i < half; i++)
+        {
+            float si = inverse ? -sin[i] : sin[i];
+            cc[2 * i] = cos[i]; cc[2 * i + 1] = cos[i];
+            ss[2 * i] = -si; ss[2 * i + 1] = si;
+        }
+        fixed (float* px = x, pc = cc, ps = ss)
+            for (int r = 0; r < rows; r++)
+            {
+                float* xr = px + (long)r * stride + offset;
+                for (int j = 0; j < Dim; j += 16)
+                {
+                    Vector512<float> v = Vector512.Load(xr + j);
+                    Vector512<float> swapped = Avx512F.Permute4x32(v, 0b1011_0001);   // (a, b) -> (b, a) in every pair
+                    (v * Vector512.Load(pc + j) + swapped * Vector512.Load(ps + j)).Store(xr + j);
+                }
+            }
     }
 }

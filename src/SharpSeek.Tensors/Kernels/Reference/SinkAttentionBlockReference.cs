@@ -1,6 +1,7 @@
 // Plain scalar twin of SinkAttentionBlock: per token and head, the masked sink softmax over the shared
 // keys written one value at a time, every dot and every output value one fused multiply-add chain in
-// order (the chains the fast kernel's register tiles compute).
+// order (the chains the fast kernel's register tiles compute). float32 takes its exps from ExpF32Reference
+// (the vector lanes' formula, about one ulp), other precisions from T.Exp.
 using System.Buffers;
 using System.Numerics;
 
@@ -33,10 +34,10 @@ public static class SinkAttentionBlockReference
                 T sum = T.Zero;
                 for (int i = 0; i < n; i++)
                 {
-                    p[i] = seen[i] != 0 && !T.IsNegativeInfinity(m) ? T.Exp(p[i] - m) : T.Zero;
+                    p[i] = seen[i] != 0 && !T.IsNegativeInfinity(m) ? Exp(p[i] - m) : T.Zero;
                     sum += p[i];
                 }
-                T denom = sum + T.Exp(sinks[h] - m);
+                T denom = sum + Exp(sinks[h] - m);
                 // o = sum_i p_i k_i, one chain per output value over all keys in order
                 Span<T> o = destination.Slice((t * g + h) * d, d);
                 for (int c = 0; c < d; c++)
@@ -48,4 +49,8 @@ public static class SinkAttentionBlockReference
             }
         ArrayPool<T>.Shared.Return(rented);
     }
+
+    /// <summary>e^x as the kernel computes it: ExpF32Reference in float32, T.Exp otherwise.</summary>
+    public static T Exp<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(T) == typeof(float) ? T.CreateTruncating(ExpF32Reference.Exp(float.CreateTruncating(x))) : T.Exp(x);
 }
