@@ -33,21 +33,8 @@ public static class IndexBench
         }
     }
 
-    /// <summary>Median thread-CPU milliseconds per call (CpuClock: moves less with load than the wall clock).</summary>
-    private static double Cpu(Action a, double seconds)
-    {
-        a(); a();
-        var samples = new List<double>();
-        var total = System.Diagnostics.Stopwatch.StartNew();
-        while (total.Elapsed.TotalSeconds < seconds || samples.Count < 5)
-        {
-            double t0 = CpuClock.ThreadMs();
-            a();
-            samples.Add(CpuClock.ThreadMs() - t0);
-        }
-        samples.Sort();
-        return samples[samples.Count / 2];
-    }
+    /// <summary>Median thread-CPU milliseconds per call (KernelBench.CpuTime).</summary>
+    private static double Cpu(Action a, double seconds) => KernelBench.CpuTime(a, seconds);
 
     private static float[] Random(int n, Random rng)
     {
