@@ -33,9 +33,9 @@ public static unsafe class KernelBench
         var total = System.Diagnostics.Stopwatch.StartNew();
         while (total.Elapsed.TotalSeconds < seconds || samples.Count < 5)
         {
-            double t0 = CpuClock.ThreadMs();
+            double t0 = SharpSeek.Tensors.Kernels.ThreadCpuClock.Nanoseconds() * 1e-6;
             a();
-            samples.Add(CpuClock.ThreadMs() - t0);
+            samples.Add(SharpSeek.Tensors.Kernels.ThreadCpuClock.Nanoseconds() * 1e-6 - t0);
         }
         samples.Sort();
         return samples[samples.Count / 2];
@@ -113,14 +113,3 @@ public static unsafe class KernelBench
     }
 }
 
-public static class CpuClock
-{
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
-    private struct Timespec { public long Sec, Nsec; }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out Timespec ts);
-
-    /// <summary>This thread's CPU time in milliseconds (CLOCK_THREAD_CPUTIME_ID): moves less with load than the wall clock.</summary>
-    public static double ThreadMs() { ClockGetTime(3, out var t); return t.Sec * 1e3 + t.Nsec * 1e-6; }
-}

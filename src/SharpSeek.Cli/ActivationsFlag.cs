@@ -24,6 +24,6 @@ public static class ActivationsFlag
         string text = parse.GetValue(option)!;
         if (text.Equals("auto", StringComparison.OrdinalIgnoreCase)) return null;
         try { return ActivationPaths.Parse(text); }
-        catch (ArgumentException e) { throw new CliException($"--activations: {e.Message.Replace("one of: exact, int8", "one of: auto, exact, int8")}"); }
+        catch (ArgumentException) { throw new CliException($"--activations: '{text}' is not one of: auto, exact, int8"); }
     }
 }

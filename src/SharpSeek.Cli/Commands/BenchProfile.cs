@@ -4,6 +4,7 @@
 // moved by the machine's load; with a worker team, the caller's share only.
 using System.Diagnostics;
 using SharpSeek.Model.Layers;
+using SharpSeek.Tensors.Kernels;
 
 namespace SharpSeek.Cli.Commands;
 

@@ -1,9 +1,10 @@
 // The calling thread's CPU time (clock_gettime CLOCK_THREAD_CPUTIME_ID, Linux): `bench --profile`
-// charges it per op kind beside the wall time, because on a shared machine a thread's CPU time moves
-// far less with the load than the wall clock. Elsewhere it reads 0 and the column is left out.
+// charges it per op kind beside the wall time and bench/SharpSeek.Bench times kernels with it, because
+// on a shared machine a thread's CPU time moves far less with the load than the wall clock. Elsewhere
+// it reads 0 (and the profile's column is left out).
 using System.Runtime.InteropServices;
 
-namespace SharpSeek.Cli.Commands;
+namespace SharpSeek.Tensors.Kernels;
 
 public static partial class ThreadCpuClock
 {
