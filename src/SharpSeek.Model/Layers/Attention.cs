@@ -177,11 +177,10 @@ public sealed class Attention<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Whether every compressor and indexer product runs as given (no FP8 input emulation, no input tap).</summary>
     private bool PlainProducts()
     {
-        static bool Plain(Linear l) => !l.QuantizeInput && l.InputTap is null;
-        if (_compressor is not null && !(Plain(_compressor.Wkv) && Plain(_compressor.Wgate))) return false;
+        if (_compressor is not null && !(_compressor.Wkv.PlainProduct && _compressor.Wgate.PlainProduct)) return false;
         if (_indexer is null) return true;
         var ic = _indexer.Compressor;
-        return Plain(ic.Wkv) && Plain(ic.Wgate) && Plain(_indexer.WqB) && Plain(_indexer.WeightsProj);
+        return ic.Wkv.PlainProduct && ic.Wgate.PlainProduct && _indexer.WqB.PlainProduct && _indexer.WeightsProj.PlainProduct;
     }
 
     /// <summary>The compressors' kv and gate products (x), the indexer's weights_proj (x) and wq_b (qr) in one MatMulBatch.</summary>

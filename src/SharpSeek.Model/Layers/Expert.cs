@@ -34,7 +34,7 @@ public sealed class Expert<T> where T : unmanaged, IFloatingPointIeee754<T>
         // 1. g = w1 x, u = w3 x   [T, inter]; a short float32 product (the shared expert of a decode step) or an
         //    int8 one (one quantisation of x) runs both in one region of the worker team, with the same bits
         //    (MatMulBatch); an input tap (imatrix) sees each through Linear
-        if (typeof(T) == typeof(float) && !_w1.QuantizeInput && !_w3.QuantizeInput && _w1.InputTap is null && _w3.InputTap is null && x.Length >= tokens * _dim
+        if (typeof(T) == typeof(float) && _w1.PlainProduct && _w3.PlainProduct && x.Length >= tokens * _dim
             && MatMulBatch.OneRegionPays(_w1.Weight, _w3.Weight, tokens)) BothInOneRegion(x, g, u, tokens, work);
         else
         {

@@ -20,6 +20,12 @@ public sealed class Linear
     /// <summary>Sees every input before the product (importance matrices); null: off.</summary>
     public ILinearInputTap? InputTap { get; }
 
+    /// <summary>
+    /// Forward is exactly MatMul.Forward on Weight (no FP8 input emulation, no input tap), so a caller may
+    /// run the product itself, batched with others (MatMulBatch).
+    /// </summary>
+    public bool PlainProduct => !QuantizeInput && InputTap is null;
+
     public Linear(string name, int outFeatures, int inFeatures, WeightMatrix? weight, bool quantizeInput = false, ILinearInputTap? inputTap = null)
     {
         Name = name; OutFeatures = outFeatures; InFeatures = inFeatures; _weight = weight; InputTap = inputTap;

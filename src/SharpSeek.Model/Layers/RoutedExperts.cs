@@ -35,7 +35,7 @@ public sealed class RoutedExperts<T> where T : unmanaged, IFloatingPointIeee754<
     public void Forward(ReadOnlySpan<T> x, ReadOnlySpan<int> chosen, ReadOnlySpan<T> weights, int tokens, ForwardWorkspace<T> work, Span<T> y)
     {
         if (_shard?.Exchange is { } exchange) { y[..(tokens * _dim)].Clear(); Sharded(x, chosen, weights, tokens, work, y, exchange); }
-        else if (tokens == 1 && typeof(T) == typeof(float) && _shard is null && !_experts[0]!.W1.QuantizeInput && _experts[0]!.W1.InputTap is null)
+        else if (tokens == 1 && typeof(T) == typeof(float) && _shard is null && _experts[0]!.W1.PlainProduct)
             OneToken(x, chosen, weights, work, y);   // a decode step: two parallel regions for all k experts
         else { y[..(tokens * _dim)].Clear(); Local(x, chosen, weights, work, y); }
     }
