@@ -3,7 +3,8 @@
 // 1. The 8 blocks' scales (f16 / e8m0) are picked out of the row and widened together, times the 8
 //    activation scales, and stored once (AVX-512: 64-byte loads and one or two two-table permutes; a gather
 //    costs ~10 cycles on this Zen 4, the permutes ~2-3). Each block's FMA broadcasts its scale from there
-//    (a load, no shuffle).
+//    (a load, no shuffle). Finite f16 scales skip F16x8's infinity/NaN handling (Q8ScaleValues). Each step
+//    also prefetches the lines 4 KB ahead (Ahead).
 // 2. Per block, 32 weights against 32 codes: one unsigned x signed byte multiply-add (vpmaddubsw) and one
 //    pair add (vpmaddwd) give 8 int32 lanes of 4 products, exact. Q8_0 takes |w| against the codes with w's
 //    sign (vpsignb; |pair| <= 128 x 127 x 2 fits int16). MXFP4 looks its nibbles up as E2M1 x 2 + 12
@@ -62,7 +63,8 @@ internal static unsafe class Int8RowDot
         {
             byte* k = row + 34L * b;
             sbyte* c = q + 32 * b;
-            (F16x8(Q8Scales(k)) * Vector256.Load(sx + b)).Store(sc);
+            Ahead(k, 5);
+            (Q8ScaleValues(Q8Scales(k)) * Vector256.Load(sx + b)).Store(sc);
             a0 = Fma.MultiplyAdd(Q8Lanes(k, c), Vector256.Create(sc[0]), a0);
             a1 = Fma.MultiplyAdd(Q8Lanes(k + 34, c + 32), Vector256.Create(sc[1]), a1);
             a2 = Fma.MultiplyAdd(Q8Lanes(k + 68, c + 64), Vector256.Create(sc[2]), a2);
@@ -91,6 +93,7 @@ internal static unsafe class Int8RowDot
             byte* k = row + 17L * b;
             sbyte* c = q + 32 * b;
             int* o = off + 8 * b;
+            Ahead(k, 3);
             (E8M0x8(MxScales(k)) * Vector256.Load(sx + b)).Store(sc);
             a0 = Fma.MultiplyAdd(MxLanes(k, c, o), Vector256.Create(sc[0]), a0);
             a1 = Fma.MultiplyAdd(MxLanes(k + 17, c + 32, o + 8), Vector256.Create(sc[1]), a1);
@@ -107,6 +110,20 @@ internal static unsafe class Int8RowDot
             Add(b, MxLanes(k, q + 32 * b, off + 8 * b), Vector256.Create(GgmlNonLinearBlocks.Mxfp4Scale(k[0]) * sx[b]), ref a0, ref a1, ref a2, ref a3);
         }
         return Reduce(a0, a1, a2, a3);
+    }
+
+    // Prefetch distance: one core's hardware prefetcher alone leaves ~15% of the read bandwidth unused on a
+    // row-after-row stream (a C twin of this loop over a head-sized Q8_0 matrix on 2 MB pages: ~26 GB/s
+    // without, ~29 with); lines 4 KB ahead of the step's blocks are asked for early.
+    private const int PrefetchAhead = 4096;
+
+    // The lines PrefetchAhead past the step's first block (an 8-block step is 272 bytes of Q8_0, 136 of MXFP4).
+    // A prefetch never faults, so reading past the matrix's end is harmless.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Ahead(byte* k, int lines)
+    {
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < lines; i++) Sse.Prefetch0(k + PrefetchAhead + 64 * i);
     }
 
     // Block b of a tail into accumulator b mod 4.
@@ -176,6 +193,20 @@ internal static unsafe class Int8RowDot
         var index = Vector512.Create((byte)0, 0, 0, 0, 17, 0, 0, 0, 34, 0, 0, 0, 51, 0, 0, 0, 68, 0, 0, 0, 85, 0, 0, 0, 102, 0, 0, 0, 119, 0, 0, 0,
             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         return Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(k), index, Vector512.Load(k + 64)).GetLower().AsInt32() & Vector256.Create(0xFF);
+    }
+
+    /// <summary>
+    /// F16x8 for a step's 8 Q8_0 scales: finite ones (every scale a quantiser writes) take the rebiasing
+    /// multiply and the sign alone, about half of F16x8's vector ops; an infinite or NaN scale falls back
+    /// to F16x8. The same bits either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Q8ScaleValues(Vector256<int> h)
+    {
+        var mag = h & Vector256.Create(0x7FFF);
+        if (Vector256.GreaterThanAny(mag, Vector256.Create(0x7BFF))) return F16x8(h);
+        var scaled = ((mag << 13).AsSingle() * Vector256.Create((127 + 112) << 23).AsSingle()).AsInt32();
+        return (scaled | ((h << 16) & Vector256.Create(int.MinValue))).AsSingle();
     }
 
     /// <summary>
