@@ -9,7 +9,9 @@
 //    pair add (vpmaddwd) give 8 int32 lanes of 4 products, exact. Q8_0 takes |w| against the codes with w's
 //    sign (vpsignb; |pair| <= 128 x 127 x 2 fits int16). MXFP4 looks its nibbles up as E2M1 x 2 + 12
 //    (0..24; on AVX-512 VBMI one variable word shift and one vpermb of a 32-entry book, else masks and
-//    vpshufb) and subtracts 12 x the lane's 4 codes (computed once per product).
+//    vpshufb): its lanes carry + 12 x their 4 codes. That bias comes out once per row, not per block: a
+//    ninth accumulator c gathers scale x 12 x (the block's code sum, computed once per product), one FMA
+//    per 8 blocks (lane b mod 8), and the row is the sum below minus c's lanes summed (i + 4, i + 2, 0 + 1).
 // 3. The lanes are converted and added with ONE fused multiply-add by the block's scale into accumulator
 //    b mod 4 (four chains: the FMA latency is not the limit).
 // 4. The row's result: (a0 + a1) + (a2 + a3) per lane, then lanes i + 4, i + 2, 0 + 1.
@@ -32,7 +34,7 @@ internal static unsafe class Int8RowDot
 
     /// <summary>
     /// Rows [r0, r1) of a Q8_0 (mx false) or MXFP4 matrix w (rowBytes apart, n columns) against every token's
-    /// prepared activations (scratch, tokenBytes apart: n codes, n/32 scales, for MXFP4 n/4 lane offsets):
+    /// prepared activations (scratch, tokenBytes apart: n codes, n/32 scales, for MXFP4 n/32 block offsets):
     /// y[t * m + o]. One call per range: no call and frame per row.
     /// </summary>
     [SkipLocalsInit]
@@ -41,6 +43,11 @@ internal static unsafe class Int8RowDot
     {
         int blocks = n / 32;
         float* sc = stackalloc float[8];
+        // The loops' constants, made once here and passed down: left inside the inlined helpers, the JIT
+        // stopped hoisting them once the loops grew (a broadcast load per block, measurably slower).
+        var z = new Consts(Vector256.Create((short)1),
+            Vector256.Create((byte)12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0, 12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0),
+            Vector256.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4));
         for (int o = r0; o < r1; o++)
         {
             byte* row = w + rowBytes * o;
@@ -48,14 +55,14 @@ internal static unsafe class Int8RowDot
             {
                 byte* s = scratch + (long)t * tokenBytes;
                 float* sx = (float*)(s + n);
-                y[(long)t * m + o] = mx ? Mxfp4(row, (sbyte*)s, sx, (int*)(sx + blocks), blocks, sc) : Q8(row, (sbyte*)s, sx, blocks, sc);
+                y[(long)t * m + o] = mx ? Mxfp4(row, (sbyte*)s, sx, sx + blocks, blocks, sc, z) : Q8(row, (sbyte*)s, sx, blocks, sc, z);
             }
         }
     }
 
     // One Q8_0 row (blocks of 34 bytes) against codes q, scales sx; sc holds 8 scales.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Q8(byte* row, sbyte* q, float* sx, int blocks, float* sc)
+    private static float Q8(byte* row, sbyte* q, float* sx, int blocks, float* sc, in Consts z)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         int b = 0;
@@ -65,51 +72,59 @@ internal static unsafe class Int8RowDot
             sbyte* c = q + 32 * b;
             Ahead(k, 5);
             (Q8ScaleValues(Q8Scales(k)) * Vector256.Load(sx + b)).Store(sc);
-            a0 = Fma.MultiplyAdd(Q8Lanes(k, c), Vector256.Create(sc[0]), a0);
-            a1 = Fma.MultiplyAdd(Q8Lanes(k + 34, c + 32), Vector256.Create(sc[1]), a1);
-            a2 = Fma.MultiplyAdd(Q8Lanes(k + 68, c + 64), Vector256.Create(sc[2]), a2);
-            a3 = Fma.MultiplyAdd(Q8Lanes(k + 102, c + 96), Vector256.Create(sc[3]), a3);
-            a0 = Fma.MultiplyAdd(Q8Lanes(k + 136, c + 128), Vector256.Create(sc[4]), a0);
-            a1 = Fma.MultiplyAdd(Q8Lanes(k + 170, c + 160), Vector256.Create(sc[5]), a1);
-            a2 = Fma.MultiplyAdd(Q8Lanes(k + 204, c + 192), Vector256.Create(sc[6]), a2);
-            a3 = Fma.MultiplyAdd(Q8Lanes(k + 238, c + 224), Vector256.Create(sc[7]), a3);
+            a0 = Fma.MultiplyAdd(Q8Lanes(k, c, z), Vector256.Create(sc[0]), a0);
+            a1 = Fma.MultiplyAdd(Q8Lanes(k + 34, c + 32, z), Vector256.Create(sc[1]), a1);
+            a2 = Fma.MultiplyAdd(Q8Lanes(k + 68, c + 64, z), Vector256.Create(sc[2]), a2);
+            a3 = Fma.MultiplyAdd(Q8Lanes(k + 102, c + 96, z), Vector256.Create(sc[3]), a3);
+            a0 = Fma.MultiplyAdd(Q8Lanes(k + 136, c + 128, z), Vector256.Create(sc[4]), a0);
+            a1 = Fma.MultiplyAdd(Q8Lanes(k + 170, c + 160, z), Vector256.Create(sc[5]), a1);
+            a2 = Fma.MultiplyAdd(Q8Lanes(k + 204, c + 192, z), Vector256.Create(sc[6]), a2);
+            a3 = Fma.MultiplyAdd(Q8Lanes(k + 238, c + 224, z), Vector256.Create(sc[7]), a3);
         }
         for (; b < blocks; b++)
         {
             byte* k = row + 34L * b;
-            Add(b, Q8Lanes(k, q + 32 * b), Vector256.Create(F16.Decode(Unsafe.ReadUnaligned<ushort>(k)) * sx[b]), ref a0, ref a1, ref a2, ref a3);
+            Add(b, Q8Lanes(k, q + 32 * b, z), Vector256.Create(F16.Decode(Unsafe.ReadUnaligned<ushort>(k)) * sx[b]), ref a0, ref a1, ref a2, ref a3);
         }
         return Reduce(a0, a1, a2, a3);
     }
 
-    // One MXFP4 row (blocks of 17 bytes) against codes q, scales sx and lane offsets off (12 x every 4 codes' sum).
+    // One MXFP4 row (blocks of 17 bytes) against codes q, scales sx and block offsets off (12 x each block's code sum).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Mxfp4(byte* row, sbyte* q, float* sx, int* off, int blocks, float* sc)
+    private static float Mxfp4(byte* row, sbyte* q, float* sx, float* off, int blocks, float* sc, in Consts z)
     {
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, bias = default;
         int b = 0;
         for (; b + 8 <= blocks; b += 8)
         {
             byte* k = row + 17L * b;
             sbyte* c = q + 32 * b;
-            int* o = off + 8 * b;
             Ahead(k, 3);
-            (E8M0x8(MxScales(k)) * Vector256.Load(sx + b)).Store(sc);
-            a0 = Fma.MultiplyAdd(MxLanes(k, c, o), Vector256.Create(sc[0]), a0);
-            a1 = Fma.MultiplyAdd(MxLanes(k + 17, c + 32, o + 8), Vector256.Create(sc[1]), a1);
-            a2 = Fma.MultiplyAdd(MxLanes(k + 34, c + 64, o + 16), Vector256.Create(sc[2]), a2);
-            a3 = Fma.MultiplyAdd(MxLanes(k + 51, c + 96, o + 24), Vector256.Create(sc[3]), a3);
-            a0 = Fma.MultiplyAdd(MxLanes(k + 68, c + 128, o + 32), Vector256.Create(sc[4]), a0);
-            a1 = Fma.MultiplyAdd(MxLanes(k + 85, c + 160, o + 40), Vector256.Create(sc[5]), a1);
-            a2 = Fma.MultiplyAdd(MxLanes(k + 102, c + 192, o + 48), Vector256.Create(sc[6]), a2);
-            a3 = Fma.MultiplyAdd(MxLanes(k + 119, c + 224, o + 56), Vector256.Create(sc[7]), a3);
+            Vector256<float> s = E8M0x8(MxScales(k)) * Vector256.Load(sx + b);
+            s.Store(sc);
+            bias = Fma.MultiplyAdd(s, Vector256.Load(off + b), bias);
+            a0 = Fma.MultiplyAdd(MxLanes(k, c, z), Vector256.Create(sc[0]), a0);
+            a1 = Fma.MultiplyAdd(MxLanes(k + 17, c + 32, z), Vector256.Create(sc[1]), a1);
+            a2 = Fma.MultiplyAdd(MxLanes(k + 34, c + 64, z), Vector256.Create(sc[2]), a2);
+            a3 = Fma.MultiplyAdd(MxLanes(k + 51, c + 96, z), Vector256.Create(sc[3]), a3);
+            a0 = Fma.MultiplyAdd(MxLanes(k + 68, c + 128, z), Vector256.Create(sc[4]), a0);
+            a1 = Fma.MultiplyAdd(MxLanes(k + 85, c + 160, z), Vector256.Create(sc[5]), a1);
+            a2 = Fma.MultiplyAdd(MxLanes(k + 102, c + 192, z), Vector256.Create(sc[6]), a2);
+            a3 = Fma.MultiplyAdd(MxLanes(k + 119, c + 224, z), Vector256.Create(sc[7]), a3);
         }
-        for (; b < blocks; b++)
+        if (b < blocks)
         {
-            byte* k = row + 17L * b;
-            Add(b, MxLanes(k, q + 32 * b, off + 8 * b), Vector256.Create(GgmlNonLinearBlocks.Mxfp4Scale(k[0]) * sx[b]), ref a0, ref a1, ref a2, ref a3);
+            bias.Store(sc);   // a tail's blocks go to bias lane b mod 8, after the steps' blocks
+            for (; b < blocks; b++)
+            {
+                byte* k = row + 17L * b;
+                float scale = GgmlNonLinearBlocks.Mxfp4Scale(k[0]) * sx[b];
+                Add(b, MxLanes(k, q + 32 * b, z), Vector256.Create(scale), ref a0, ref a1, ref a2, ref a3);
+                sc[b & 7] = MathF.FusedMultiplyAdd(scale, off[b], sc[b & 7]);
+            }
+            bias = Vector256.Load(sc);
         }
-        return Reduce(a0, a1, a2, a3);
+        return Reduce(a0, a1, a2, a3) - SumLanes(bias);
     }
 
     // Prefetch distance: one core's hardware prefetcher alone leaves ~15% of the read bandwidth unused on a
@@ -126,6 +141,9 @@ internal static unsafe class Int8RowDot
         for (int i = 0; i < lines; i++) Sse.Prefetch0(k + PrefetchAhead + 64 * i);
     }
 
+    /// <summary>Word ones (pair sums to int32), MXFP4's book (E2M1 x 2 + 12, twice) and the upper half's nibble shift.</summary>
+    private readonly record struct Consts(Vector256<short> Ones, Vector256<byte> Book, Vector256<ushort> UpperNibbles);
+
     // Block b of a tail into accumulator b mod 4.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Add(int b, Vector256<float> lanes, Vector256<float> scale, ref Vector256<float> a0, ref Vector256<float> a1, ref Vector256<float> a2, ref Vector256<float> a3)
@@ -141,26 +159,26 @@ internal static unsafe class Int8RowDot
 
     // A Q8_0 block's 8 lanes (4 products each, exact in int32) as floats: |w| times the codes with w's sign.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Q8Lanes(byte* blk, sbyte* q)
+    private static Vector256<float> Q8Lanes(byte* blk, sbyte* q, in Consts z)
     {
         Vector256<sbyte> w = Vector256.Load((sbyte*)blk + 2);
         var p = Avx2.MultiplyAddAdjacent(Avx2.Abs(w), Avx2.Sign(Vector256.Load(q), w));
-        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(p, Vector256.Create((short)1)));
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(p, z.Ones));
     }
 
     // An MXFP4 block's 8 lanes as floats: the low nibbles are values 0-15, the high ones 16-31, each looked
-    // up as E2M1 x 2 + 12; the + 12 comes back out with the lane offsets.
+    // up as E2M1 x 2 + 12; the + 12 comes back out once per row (Mxfp4's bias).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MxLanes(byte* blk, sbyte* q, int* off)
+    private static Vector256<float> MxLanes(byte* blk, sbyte* q, in Consts z)
     {
-        var book = Vector256.Create((byte)12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0, 12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0);
+        var book = z.Book;
         Vector256<byte> u;
         if (Avx512Vbmi.VL.IsSupported)
         {
             // The 16 code bytes in both halves, the upper half shifted right by 4 per word: vpermb reads the
             // low 5 bits of each index and the book repeats every 16, so the bits above the nibble do not matter.
             Vector256<ushort> both = Avx2.BroadcastVector128ToVector256((ushort*)(blk + 1));
-            u = Avx512Vbmi.VL.PermuteVar32x8(book, Avx512BW.VL.ShiftRightLogicalVariable(both, Vector256.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4)).AsByte());
+            u = Avx512Vbmi.VL.PermuteVar32x8(book, Avx512BW.VL.ShiftRightLogicalVariable(both, z.UpperNibbles).AsByte());
         }
         else
         {
@@ -168,8 +186,7 @@ internal static unsafe class Int8RowDot
             Vector128<byte> codes = Vector128.Load(blk + 1);
             u = Avx2.Shuffle(book, Vector256.Create(codes & nib, Vector128.ShiftRightLogical(codes.AsUInt16(), 4).AsByte() & nib));
         }
-        var lanes = Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Vector256.Load(q)), Vector256.Create((short)1)) - Vector256.Load(off);
-        return Avx.ConvertToVector256Single(lanes);
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Vector256.Load(q)), z.Ones));
     }
 
     // The 8 f16 scales of 8 Q8_0 blocks (stride 34 bytes) in the low 16 bits of 8 lanes. AVX-512: four
@@ -232,9 +249,12 @@ internal static unsafe class Int8RowDot
 
     /// <summary>(a0 + a1) + (a2 + a3) per lane, then lanes i + 4, i + 2, 0 + 1: MatMulInt8RowsReference.Reduce's order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Reduce(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3)
+    private static float Reduce(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3) => SumLanes((a0 + a1) + (a2 + a3));
+
+    /// <summary>Lanes i + 4, then i + 2, then 0 + 1: MatMulInt8RowsReference.SumLanes's order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float SumLanes(Vector256<float> v)
     {
-        Vector256<float> v = (a0 + a1) + (a2 + a3);
         Vector128<float> s4 = v.GetLower() + v.GetUpper();
         Vector128<float> s2 = s4 + Vector128.Create(s4[2], s4[3], 0, 0);
         return s2.ToScalar() + s2[1];

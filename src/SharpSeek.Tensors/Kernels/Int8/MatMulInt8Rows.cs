@@ -1,7 +1,7 @@
 // y[T, out] = x[T, in] · W^T with int8 activations for products of fewer than MatMulInt8.MinTokens tokens
 // (a decode step), GGUF Q8_0 and MXFP4 weights read in place, one row at a time (one sequential read
 // stream per thread; nothing packed). The input is quantised once per product (Prepare: ActivationInt8's
-// codes and scales, for MXFP4 12 x every 4 codes' sum); each row is then one Int8RowDot against each
+// codes and scales, for MXFP4 12 x each block's code sum); each row is then one Int8RowDot against each
 // token's codes: per 32-block 8 exact int32 lanes, one fused multiply-add by the block's scale into
 // accumulator b mod 4, one reduction per row. The order equals MatMulInt8RowsReference bit for bit
 // (AVX-512, AVX2 and the scalar path alike), so a token's row is the same in every product of 1..15 tokens.
@@ -27,35 +27,26 @@ public static unsafe class MatMulInt8Rows
         w.Activations == ActivationPath.Int8 && tokens is > 0 and < MatMulInt8.MinTokens && w.Cols % 32 == 0
         && w.Format == WeightFormat.Ggml && w.Blocks.Type is GgmlType.Q8_0 or GgmlType.MXFP4;
 
-    /// <summary>Bytes of quantised activations for a product: per token n codes, n/32 scales and (MXFP4) n/4 lane offsets.</summary>
+    /// <summary>Bytes of quantised activations for a product: per token n codes, n/32 scales and (MXFP4) n/32 block offsets.</summary>
     public static int ScratchBytes(WeightMatrix w, int tokens) => tokens * TokenBytes(w);
 
-    private static int TokenBytes(WeightMatrix w) => w.Cols + w.Cols / 32 * 4 + (w.Blocks.Type == GgmlType.MXFP4 ? w.Cols : 0);
+    private static int TokenBytes(WeightMatrix w) => w.Cols + w.Cols / 32 * 4 * (w.Blocks.Type == GgmlType.MXFP4 ? 2 : 1);
 
-    /// <summary>Quantises x [tokens, n] into scratch (ScratchBytes): ActivationInt8's codes and scales, and for MXFP4 12 x every 4 codes' sum.</summary>
+    /// <summary>Quantises x [tokens, n] into scratch (ScratchBytes): ActivationInt8's codes and scales, and for MXFP4 12 x each block's code sum as a float.</summary>
     [SkipLocalsInit]
     public static void Prepare(float* x, WeightMatrix w, int tokens, byte* scratch)
     {
-        int n = w.Cols, tb = TokenBytes(w);
-        int* unused = stackalloc int[n / 32];
+        int n = w.Cols, tb = TokenBytes(w), blocks = n / 32;
+        bool mx = w.Blocks.Type == GgmlType.MXFP4;
+        int* unused = stackalloc int[mx ? 0 : blocks];
         for (int t = 0; t < tokens; t++)
         {
             byte* s = scratch + (long)t * tb;
-            sbyte* q = (sbyte*)s;
-            ActivationInt8.Quantize(x + (long)t * n, 1, n, q, (float*)(s + n), unused);
-            if (w.Blocks.Type == GgmlType.MXFP4) LaneOffsets(q, (int*)(s + n + n / 32 * 4), n);
+            int* sums = mx ? (int*)(s + n + blocks * 4) : unused;
+            ActivationInt8.Quantize(x + (long)t * n, 1, n, (sbyte*)s, (float*)(s + n), sums);
+            if (mx)
+                for (int b = 0; b < blocks; b++) ((float*)sums)[b] = 12 * sums[b];   // exact: |12 x 32 x 127| < 2^24
         }
-    }
-
-    // off[l] = 12 x (q[4l] + ... + q[4l + 3]): per 32 codes one byte multiply-add with ones and one word
-    // multiply-add with 12 (exact: |pair| <= 254).
-    private static void LaneOffsets(sbyte* q, int* off, int n)
-    {
-        int l = 0;
-        if (Avx2.IsSupported)
-            for (; 4 * l + 32 <= n; l += 8)
-                Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Create((byte)1), Vector256.Load(q + 4 * l)), Vector256.Create((short)12)).Store(off + l);
-        for (; l < n / 4; l++) off[l] = 12 * (q[4 * l] + q[4 * l + 1] + q[4 * l + 2] + q[4 * l + 3]);
     }
 
     /// <summary>Rows [r0, r1) for every token, from the prepared activations.</summary>
