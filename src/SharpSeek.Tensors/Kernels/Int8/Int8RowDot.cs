@@ -1,10 +1,12 @@
 // One row of GGUF Q8_0 / MXFP4 blocks against one token's int8 activation codes (MatMulInt8Rows), in
 // 256-bit registers, 8 blocks per step:
-// 1. The 8 blocks' scales (f16 / e8m0) are picked out of the row and widened together, times the 8
-//    activation scales, and stored once (AVX-512: 64-byte loads and one or two two-table permutes; a gather
-//    costs ~10 cycles on this Zen 4, the permutes ~2-3). Each block's FMA broadcasts its scale from there
-//    (a load, no shuffle). Finite f16 scales skip F16x8's infinity/NaN handling (Q8ScaleValues). Each step
-//    also prefetches the lines 4 KB ahead (Ahead).
+// 1. Scales. Q8_0: each block's f16 is looked up in F16Table (F16.Decode of every code; the few lines a
+//    matrix's scale exponents touch stay in L1) and times the activation scale, one broadcast multiply per
+//    block. (Picking 8 scales out of the row with AVX-512 permutes and widening them together, the earlier
+//    way, cost more: one core, bench --q8: wq_b 178 -> 147 us, the head 5.6 -> 5.2 ms.) MXFP4: the 8 e8m0
+//    scales are picked out together (two 64-byte loads and one VBMI byte permute; a gather costs ~10 cycles
+//    on this Zen 4), widened, times the 8 activation scales, and stored once; each block's FMA broadcasts
+//    its scale from there. Each step also prefetches the lines 4 KB ahead (Ahead).
 // 2. Per block, 32 weights against 32 codes: one unsigned x signed byte multiply-add (vpmaddubsw) and one
 //    pair add (vpmaddwd) give 8 int32 lanes of 4 products, exact. Q8_0 takes |w| against the codes with w's
 //    sign (vpsignb; |pair| <= 128 x 127 x 2 fits int16). MXFP4 looks its nibbles up as E2M1 x 2 + 12
@@ -15,7 +17,7 @@
 // 3. The lanes are converted and added with ONE fused multiply-add by the block's scale into accumulator
 //    b mod 4 (four chains: the FMA latency is not the limit).
 // 4. The row's result: (a0 + a1) + (a2 + a3) per lane, then lanes i + 4, i + 2, 0 + 1.
-// Per 32 weights: 6 vector ops (Q8_0: abs, sign, two multiply-adds, convert, FMA) plus ~2 for the scales.
+// Per 32 weights: 6 vector ops (Q8_0: abs, sign, two multiply-adds, convert, FMA) plus the scale.
 // (Summing each block's lanes to one int32 first, then one FMA per 8 blocks, measured slower: the exact
 // transposing sum costs ~2.6 ops per block, more than the convert and FMA it saves.)
 // MatMulInt8RowsReference.Dot follows the same order: the two agree bit for bit.
@@ -47,7 +49,7 @@ internal static unsafe class Int8RowDot
         // stopped hoisting them once the loops grew (a broadcast load per block, measurably slower).
         var z = new Consts(Vector256.Create((short)1),
             Vector256.Create((byte)12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0, 12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0),
-            Vector256.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4));
+            Vector256.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4), (nint)F16Table.Values);
         if (tokens == 1)
         {
             // A decode step: one row loop per format, little live across rows (the general loop below
@@ -55,7 +57,7 @@ internal static unsafe class Int8RowDot
             sbyte* q = (sbyte*)scratch;
             float* sx1 = (float*)(scratch + n);
             if (mx) for (int o = r0; o < r1; o++) y[o] = Mxfp4(w + rowBytes * o, q, sx1, sx1 + blocks, blocks, sc, z);
-            else for (int o = r0; o < r1; o++) y[o] = Q8(w + rowBytes * o, q, sx1, blocks, sc, z);
+            else for (int o = r0; o < r1; o++) y[o] = Q8(w + rowBytes * o, q, sx1, blocks, z);
             return;
         }
         for (int o = r0; o < r1; o++)
@@ -65,14 +67,14 @@ internal static unsafe class Int8RowDot
             {
                 byte* s = scratch + (long)t * tokenBytes;
                 float* sx = (float*)(s + n);
-                y[(long)t * m + o] = mx ? Mxfp4(row, (sbyte*)s, sx, sx + blocks, blocks, sc, z) : Q8(row, (sbyte*)s, sx, blocks, sc, z);
+                y[(long)t * m + o] = mx ? Mxfp4(row, (sbyte*)s, sx, sx + blocks, blocks, sc, z) : Q8(row, (sbyte*)s, sx, blocks, z);
             }
         }
     }
 
-    // One Q8_0 row (blocks of 34 bytes) against codes q, scales sx; sc holds 8 scales.
+    // One Q8_0 row (blocks of 34 bytes) against codes q, scales sx.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Q8(byte* row, sbyte* q, float* sx, int blocks, float* sc, in Consts z)
+    private static float Q8(byte* row, sbyte* q, float* sx, int blocks, in Consts z)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         int b = 0;
@@ -81,15 +83,15 @@ internal static unsafe class Int8RowDot
             byte* k = row + 34L * b;
             sbyte* c = q + 32 * b;
             Ahead(k, 5);
-            (Q8ScaleValues(Q8Scales(k)) * Vector256.Load(sx + b)).Store(sc);
-            a0 = Fma.MultiplyAdd(Q8Lanes(k, c, z), Vector256.Create(sc[0]), a0);
-            a1 = Fma.MultiplyAdd(Q8Lanes(k + 34, c + 32, z), Vector256.Create(sc[1]), a1);
-            a2 = Fma.MultiplyAdd(Q8Lanes(k + 68, c + 64, z), Vector256.Create(sc[2]), a2);
-            a3 = Fma.MultiplyAdd(Q8Lanes(k + 102, c + 96, z), Vector256.Create(sc[3]), a3);
-            a0 = Fma.MultiplyAdd(Q8Lanes(k + 136, c + 128, z), Vector256.Create(sc[4]), a0);
-            a1 = Fma.MultiplyAdd(Q8Lanes(k + 170, c + 160, z), Vector256.Create(sc[5]), a1);
-            a2 = Fma.MultiplyAdd(Q8Lanes(k + 204, c + 192, z), Vector256.Create(sc[6]), a2);
-            a3 = Fma.MultiplyAdd(Q8Lanes(k + 238, c + 224, z), Vector256.Create(sc[7]), a3);
+            float* d = sx + b;
+            a0 = Fma.MultiplyAdd(Q8Lanes(k, c, z), Q8Scale(k, d, (float*)z.F16), a0);
+            a1 = Fma.MultiplyAdd(Q8Lanes(k + 34, c + 32, z), Q8Scale(k + 34, d + 1, (float*)z.F16), a1);
+            a2 = Fma.MultiplyAdd(Q8Lanes(k + 68, c + 64, z), Q8Scale(k + 68, d + 2, (float*)z.F16), a2);
+            a3 = Fma.MultiplyAdd(Q8Lanes(k + 102, c + 96, z), Q8Scale(k + 102, d + 3, (float*)z.F16), a3);
+            a0 = Fma.MultiplyAdd(Q8Lanes(k + 136, c + 128, z), Q8Scale(k + 136, d + 4, (float*)z.F16), a0);
+            a1 = Fma.MultiplyAdd(Q8Lanes(k + 170, c + 160, z), Q8Scale(k + 170, d + 5, (float*)z.F16), a1);
+            a2 = Fma.MultiplyAdd(Q8Lanes(k + 204, c + 192, z), Q8Scale(k + 204, d + 6, (float*)z.F16), a2);
+            a3 = Fma.MultiplyAdd(Q8Lanes(k + 238, c + 224, z), Q8Scale(k + 238, d + 7, (float*)z.F16), a3);
         }
         for (; b < blocks; b++)
         {
@@ -152,7 +154,13 @@ internal static unsafe class Int8RowDot
     }
 
     /// <summary>Word ones (pair sums to int32), MXFP4's book (E2M1 x 2 + 12, twice) and the upper half's nibble shift.</summary>
-    private readonly record struct Consts(Vector256<short> Ones, Vector256<byte> Book, Vector256<ushort> UpperNibbles);
+    private readonly record struct Consts(Vector256<short> Ones, Vector256<byte> Book, Vector256<ushort> UpperNibbles, nint F16);
+
+    // A Q8_0 block's scale times its activation scale in every lane: the f16 looked up in F16Table (a load
+    // and a broadcast multiply; the table's lines for a matrix's few scale exponents stay in L1).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q8Scale(byte* blk, float* sx, float* f16) =>
+        Vector256.Create(f16[Unsafe.ReadUnaligned<ushort>(blk)]) * Vector256.Create(*sx);
 
     // Block b of a tail into accumulator b mod 4.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -199,19 +207,6 @@ internal static unsafe class Int8RowDot
         return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Vector256.Load(q)), z.Ones));
     }
 
-    // The 8 f16 scales of 8 Q8_0 blocks (stride 34 bytes) in the low 16 bits of 8 lanes. AVX-512: four
-    // 64-byte loads and two word permutes.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Q8Scales(byte* k)
-    {
-        if (!Avx512BW.IsSupported) return Avx2.GatherVector256((int*)k, Vector256.Create(0, 34, 68, 102, 136, 170, 204, 238), 1);
-        // Words 17i of [k, k + 128) into dwords 0-3, words 17i - 64 of [k + 128, k + 256) into dwords 4-7.
-        var index = Vector512.Create((short)0, 0, 17, 0, 34, 0, 51, 0, 4, 0, 21, 0, 38, 0, 55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-        Vector512<short> lo = Avx512BW.PermuteVar32x16x2(Vector512.Load((short*)k), index, Vector512.Load((short*)(k + 64)));
-        Vector512<short> hi = Avx512BW.PermuteVar32x16x2(Vector512.Load((short*)(k + 128)), index, Vector512.Load((short*)(k + 192)));
-        return Avx2.Blend(lo.GetLower().AsInt32(), hi.GetLower().AsInt32(), 0xF0);
-    }
-
     // The 8 e8m0 scales of 8 MXFP4 blocks (stride 17 bytes) as 8 lanes. AVX-512 VBMI: two 64-byte loads and one byte permute.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> MxScales(byte* k)
@@ -220,35 +215,6 @@ internal static unsafe class Int8RowDot
         var index = Vector512.Create((byte)0, 0, 0, 0, 17, 0, 0, 0, 34, 0, 0, 0, 51, 0, 0, 0, 68, 0, 0, 0, 85, 0, 0, 0, 102, 0, 0, 0, 119, 0, 0, 0,
             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         return Avx512Vbmi.PermuteVar64x8x2(Vector512.Load(k), index, Vector512.Load(k + 64)).GetLower().AsInt32() & Vector256.Create(0xFF);
-    }
-
-    /// <summary>
-    /// F16x8 for a step's 8 Q8_0 scales: finite ones (every scale a quantiser writes) take the rebiasing
-    /// multiply and the sign alone, about half of F16x8's vector ops; an infinite or NaN scale falls back
-    /// to F16x8. The same bits either way.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Q8ScaleValues(Vector256<int> h)
-    {
-        var mag = h & Vector256.Create(0x7FFF);
-        if (Vector256.GreaterThanAny(mag, Vector256.Create(0x7BFF))) return F16x8(h);
-        var scaled = ((mag << 13).AsSingle() * Vector256.Create((127 + 112) << 23).AsSingle()).AsInt32();
-        return (scaled | ((h << 16) & Vector256.Create(int.MinValue))).AsSingle();
-    }
-
-    /// <summary>
-    /// F16.Decode of the low 16 bits of 8 lanes: the same bits for every code. The magnitude shifted into
-    /// place is a float 2^112 too small (normals, subnormals and zeros alike), so one exact multiply
-    /// rebiases it; exponent 31 is rebuilt as infinity / quiet NaN; then the sign.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> F16x8(Vector256<int> h)
-    {
-        var mag = h & Vector256.Create(0x7FFF);
-        var scaled = ((mag << 13).AsSingle() * Vector256.Create((127 + 112) << 23).AsSingle()).AsInt32();
-        var special = (mag << 13) | Vector256.Create(0x7F800000) | (Vector256.GreaterThan(mag, Vector256.Create(0x7C00)) & Vector256.Create(0x400000));
-        var r = Vector256.ConditionalSelect(Vector256.GreaterThan(mag, Vector256.Create(0x7BFF)), special, scaled);
-        return (r | ((h << 16) & Vector256.Create(int.MinValue))).AsSingle();
     }
 
     /// <summary>GgmlNonLinearBlocks.Mxfp4Scale of 8 e8m0 bytes (2^(e-128); e 0 and 1 are subnormal).</summary>
