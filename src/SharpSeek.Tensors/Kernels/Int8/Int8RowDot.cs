@@ -12,8 +12,9 @@
 //    sign (vpsignb; |pair| <= 128 x 127 x 2 fits int16). MXFP4 looks its nibbles up as E2M1 x 2 + 12
 //    (0..24; on AVX-512 VBMI one variable word shift and one vpermb of a 32-entry book, else masks and
 //    vpshufb): its lanes carry + 12 x their 4 codes. That bias comes out once per row, not per block: a
-//    ninth accumulator c gathers scale x 12 x (the block's code sum, computed once per product), one FMA
-//    per 8 blocks (lane b mod 8), and the row is the sum below minus c's lanes summed (i + 4, i + 2, 0 + 1).
+//    fifth accumulator, bias, gathers scale x 12 x (the block's code sum, computed once per product), one
+//    FMA per 8 blocks (lane b mod 8), and the row is the sum below minus bias's lanes summed (i + 4, i + 2,
+//    0 + 1).
 // 3. The lanes are converted and added with ONE fused multiply-add by the block's scale into accumulator
 //    b mod 4 (four chains: the FMA latency is not the limit).
 // 4. The row's result: (a0 + a1) + (a2 + a3) per lane, then lanes i + 4, i + 2, 0 + 1.
@@ -53,7 +54,7 @@ internal static unsafe class Int8RowDot
         if (tokens == 1)
         {
             // A decode step: one row loop per format, little live across rows (the general loop below
-            // spills ~6 values per row, ~15% of a 16-block row's time).
+            // reloads ~6 spilled values per row: 16-block rows ran 8-9% slower through it).
             sbyte* q = (sbyte*)scratch;
             float* sx1 = (float*)(scratch + n);
             if (mx) for (int o = r0; o < r1; o++) y[o] = Mxfp4(w + rowBytes * o, q, sx1, sx1 + blocks, blocks, sc, z);
