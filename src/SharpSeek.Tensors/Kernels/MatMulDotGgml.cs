@@ -21,6 +21,7 @@ internal static unsafe class MatMulDotGgml
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows4(GgmlType type, float* x, byte* w0, byte* w1, byte* w2, byte* w3, int n, float* s)
     {
+        float* f16 = Codecs.F16Table.Values;   // first: vectors live across its class-init check go to the stack
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         if (type == GgmlType.Q4_K)
         {
@@ -38,7 +39,7 @@ internal static unsafe class MatMulDotGgml
             var xb = Vector512.Load(x + j + 16);
             if (type == GgmlType.Q8_0)
             {
-                c0 = Q8(w0 + o, xa, xb, c0); c1 = Q8(w1 + o, xa, xb, c1); c2 = Q8(w2 + o, xa, xb, c2); c3 = Q8(w3 + o, xa, xb, c3);
+                c0 = Q8(w0 + o, xa, xb, c0, f16); c1 = Q8(w1 + o, xa, xb, c1, f16); c2 = Q8(w2 + o, xa, xb, c2, f16); c3 = Q8(w3 + o, xa, xb, c3, f16);
             }
             else
             {
@@ -56,9 +57,16 @@ internal static unsafe class MatMulDotGgml
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Q8Row(float* x, byte* w, int n)
     {
+        float* f16 = Codecs.F16Table.Values;   // first: a vector live across its class-init check goes to the stack
         Vector512<float> c = default;
-        for (int j = 0, o = 0; j < n; j += 32, o += 34)
-            c = Q8(w + o, Vector512.Load(x + j), Vector512.Load(x + j + 16), c);
+        int j = 0, o = 0;
+        for (; j + 64 <= n; j += 64, o += 68)
+        {
+            Sse.Prefetch0(w + o + 4096);   // a line per two blocks, 4 KB ahead (as Int8RowDot)
+            c = Q8(w + o, Vector512.Load(x + j), Vector512.Load(x + j + 16), c, f16);
+            c = Q8(w + o + 34, Vector512.Load(x + j + 32), Vector512.Load(x + j + 48), c, f16);
+        }
+        if (j < n) c = Q8(w + o, Vector512.Load(x + j), Vector512.Load(x + j + 16), c, f16);
         return Vector512.Sum(c);
     }
 
@@ -72,11 +80,12 @@ internal static unsafe class MatMulDotGgml
         return Vector512.Sum(c);
     }
 
-    // Q8_0 block: f16 d, 32 int8 codes; weights code * d (exact: 8-bit code x 11-bit significand).
+    // Q8_0 block: f16 d (looked up in F16Table: F16.Decode's bits), 32 int8 codes; weights code * d (exact:
+    // 8-bit code x 11-bit significand).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Q8(byte* b, Vector512<float> xa, Vector512<float> xb, Vector512<float> c)
+    private static Vector512<float> Q8(byte* b, Vector512<float> xa, Vector512<float> xb, Vector512<float> c, float* f16)
     {
-        var d = Vector512.Create(Codecs.F16.Decode(Unsafe.ReadUnaligned<ushort>(b)));
+        var d = Vector512.Create(f16[Unsafe.ReadUnaligned<ushort>(b)]);
         var lo = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)b + 2)));
         var hi = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)b + 18)));
         c = Vector512.FusedMultiplyAdd(xa, lo * d, c);
