@@ -1,5 +1,5 @@
 // The one-row int8-activation product of fewer than 16 tokens (Kernels/Int8/MatMulInt8Rows and Int8RowDot,
-// GGUF Q8_0 and MXFP4) against its scalar twin MatMulInt8RowsReference bit for bit: odd row counts, lengths
+// GGUF Q8_0 and MXFP4, official FP4) against its scalar twin MatMulInt8RowsReference bit for bit: odd row counts, lengths
 // around the 8-block step (tails of 1..7 blocks), 1 to 15 tokens, extreme scales and -128 codes, one thread
 // and the worker team; a token's row the same in every product of 1..15 tokens; MatMulBatch (with w1/w3
 // sharing one quantised input) equal to single products; the vector f16 / e8m0 scale widening against
@@ -22,6 +22,7 @@ public sealed unsafe class MatMulInt8RowsTests
     {
         { 2, 1, 32, 1 }, { 2, 5, 96, 3 }, { 2, 33, 256, 1 }, { 2, 7, 288, 15 }, { 2, 70, 1056, 2 }, { 2, 600, 512, 1 },
         { 1, 1, 32, 1 }, { 1, 9, 224, 4 }, { 1, 33, 256, 1 }, { 1, 6, 544, 15 }, { 1, 70, 1056, 1 }, { 1, 600, 512, 2 },
+        { 0, 1, 32, 1 }, { 0, 9, 224, 4 }, { 0, 33, 256, 1 }, { 0, 6, 544, 15 }, { 0, 70, 1056, 1 }, { 0, 600, 512, 2 }, { 0, 5, 160, 3 },
         // every tail of 1..7 blocks after the groups of 8, and every accumulator b mod 4 ending a row
         { 2, 3, 64, 2 }, { 1, 4, 128, 1 }, { 2, 5, 160, 5 }, { 1, 3, 192, 3 }, { 2, 2, 416, 1 }, { 1, 2, 480, 2 }, { 2, 3, 736, 1 },
     };
@@ -42,6 +43,7 @@ public sealed unsafe class MatMulInt8RowsTests
     }
 
     [Theory]
+    [InlineData(0)]
     [InlineData(1)]
     [InlineData(2)]
     public void ATokensRowIsTheSameInEveryShortProduct(int gguf)
@@ -95,6 +97,7 @@ public sealed unsafe class MatMulInt8RowsTests
     }
 
     [Theory]
+    [InlineData(0)]
     [InlineData(1)]
     [InlineData(2)]
     public void ErrorAgainstTheExactProductIsTheQuantisationError(int gguf)
@@ -103,7 +106,7 @@ public sealed unsafe class MatMulInt8RowsTests
     }
 
     [Fact]
-    public void OnlyShortGgmlProductsWithInt8ActivationsTakeIt()
+    public void OnlyShortInt8ProductsOfIntegerFormatsTakeIt()
     {
         var rng = new Random(14);
         (WeightMatrix q8, object k8) = MatMulInt8Tests.Weight(2, 8, 64, rng);
@@ -111,8 +114,11 @@ public sealed unsafe class MatMulInt8RowsTests
         Assert.True(MatMulInt8Rows.Handles(q8, MatMulInt8.MinTokens - 1));
         Assert.False(MatMulInt8Rows.Handles(q8, MatMulInt8.MinTokens));
         Assert.False(MatMulInt8Rows.Handles(q8.WithActivations(ActivationPath.Exact), 1));
-        Assert.False(MatMulInt8Rows.Handles(fp4, 1));   // official FP4 keeps the float path at < 16 tokens
-        Assert.Contains("no one-row int8 product", Assert.Throws<NotSupportedException>(() => { fixed (float* p = new float[64]) MatMulInt8Rows.Forward(p, fp4, p, 1); }).Message);
+        Assert.True(MatMulInt8Rows.Handles(fp4, 1));   // official FP4 too
+        Assert.False(MatMulInt8Rows.Handles(fp4.WithActivations(ActivationPath.Exact), 1));
+        var bf16 = new WeightMatrix("w.bf16", WeightFormat.BF16, 8, 64, (byte*)0, null).WithActivations(ActivationPath.Int8);
+        Assert.False(MatMulInt8Rows.Handles(bf16, 1));   // no integer weights: the float path
+        Assert.Contains("no one-row int8 product", Assert.Throws<NotSupportedException>(() => { fixed (float* p = new float[64]) MatMulInt8Rows.Forward(p, bf16, p, 1); }).Message);
         GC.KeepAlive(k8); GC.KeepAlive(k4);
     }
 }

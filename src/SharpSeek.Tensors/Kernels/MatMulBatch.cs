@@ -65,7 +65,7 @@ public static class MatMulBatch
 
     private static unsafe bool SharesInput(MatMulProduct[] products, int p) =>
         p > 0 && products[p - 1].X == products[p].X && products[p - 1].Tokens == products[p].Tokens && products[p - 1].W is { } prev
-        && Int8.MatMulInt8Rows.Handles(prev, products[p].Tokens) && prev.Cols == products[p].W.Cols && prev.Blocks.Type == products[p].W.Blocks.Type;
+        && Int8.MatMulInt8Rows.Handles(prev, products[p].Tokens) && prev.Cols == products[p].W.Cols && Int8.MatMulInt8Rows.SameScratch(prev, products[p].W);
 
     private static unsafe void Run(MatMulProduct[] products, int count, int* starts, int* per, byte** scratch, byte* buffer)
     {

@@ -30,19 +30,23 @@ using SharpSeek.Tensors.Ggml;
 
 namespace SharpSeek.Tensors.Kernels.Int8;
 
+/// <summary>The row formats of Int8RowDot: GGUF Q8_0 and MXFP4 blocks, and the official FP4 (Fp4Block32: packed nibbles, scales apart).</summary>
+internal enum Int8RowFormat { Q8_0, Mxfp4, Fp4 }
+
 internal static unsafe class Int8RowDot
 {
     /// <summary>Whether the vector rows run (AVX2 and FMA); otherwise MatMulInt8RowsReference.Dot does.</summary>
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>
-    /// Rows [r0, r1) of a Q8_0 (mx false) or MXFP4 matrix w (rowBytes apart, n columns) against every token's
-    /// prepared activations (scratch, tokenBytes apart: n codes, n/32 scales, for MXFP4 n/32 block offsets):
-    /// y[t * m + o]. One call per range: no call and frame per row.
+    /// Rows [r0, r1) of a Q8_0, MXFP4 or official FP4 matrix w (rowBytes apart, n columns; FP4's e8m0 scales
+    /// in ws, scaleRow bytes apart) against every token's prepared activations (scratch, tokenBytes apart: n codes,
+    /// n/32 scales, for MXFP4 and FP4 n/32 block offsets): y[t * m + o]. One call per range: no call and
+    /// frame per row.
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Rows(bool mx, byte* w, long rowBytes, int r0, int r1, byte* scratch, int tokenBytes, int tokens, int n, float* y, int m)
+    public static void Rows(Int8RowFormat f, byte* w, long rowBytes, byte* ws, long scaleRow, int r0, int r1, byte* scratch, int tokenBytes, int tokens, int n, float* y, int m)
     {
         int blocks = n / 32;
         float* sc = stackalloc float[8];
@@ -50,14 +54,16 @@ internal static unsafe class Int8RowDot
         // stopped hoisting them once the loops grew (a broadcast load per block, measurably slower).
         var z = new Consts(Vector256.Create((short)1),
             Vector256.Create((byte)12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0, 12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0),
-            Vector256.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4), (nint)F16Table.Values);
+            Vector256.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4), (nint)F16Table.Values,
+            Vector256.Create((byte)0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28));
         if (tokens == 1)
         {
             // A decode step: one row loop per format, little live across rows (the general loop below
             // reloads ~6 spilled values per row: 16-block rows ran 8-9% slower through it).
             sbyte* q = (sbyte*)scratch;
             float* sx1 = (float*)(scratch + n);
-            if (mx) for (int o = r0; o < r1; o++) y[o] = Mxfp4(w + rowBytes * o, q, sx1, sx1 + blocks, blocks, sc, z);
+            if (f == Int8RowFormat.Mxfp4) for (int o = r0; o < r1; o++) y[o] = Mxfp4(w + rowBytes * o, q, sx1, sx1 + blocks, blocks, sc, z);
+            else if (f == Int8RowFormat.Fp4) for (int o = r0; o < r1; o++) y[o] = Fp4(w + rowBytes * o, ws + scaleRow * o, q, sx1, sx1 + blocks, blocks, sc, z);
             else for (int o = r0; o < r1; o++) y[o] = Q8(w + rowBytes * o, q, sx1, blocks, z);
             return;
         }
@@ -68,7 +74,12 @@ internal static unsafe class Int8RowDot
             {
                 byte* s = scratch + (long)t * tokenBytes;
                 float* sx = (float*)(s + n);
-                y[(long)t * m + o] = mx ? Mxfp4(row, (sbyte*)s, sx, sx + blocks, blocks, sc, z) : Q8(row, (sbyte*)s, sx, blocks, z);
+                y[(long)t * m + o] = f switch
+                {
+                    Int8RowFormat.Mxfp4 => Mxfp4(row, (sbyte*)s, sx, sx + blocks, blocks, sc, z),
+                    Int8RowFormat.Fp4 => Fp4(row, ws + scaleRow * o, (sbyte*)s, sx, sx + blocks, blocks, sc, z),
+                    _ => Q8(row, (sbyte*)s, sx, blocks, z),
+                };
             }
         }
     }
@@ -154,14 +165,87 @@ internal static unsafe class Int8RowDot
         for (int i = 0; i < lines; i++) Sse.Prefetch0(k + PrefetchAhead + 64 * i);
     }
 
-    /// <summary>Word ones (pair sums to int32), MXFP4's book (E2M1 x 2 + 12, twice) and the upper half's nibble shift.</summary>
-    private readonly record struct Consts(Vector256<short> Ones, Vector256<byte> Book, Vector256<ushort> UpperNibbles, nint F16);
+    /// <summary>
+    /// Word ones (pair sums to int32), the FP4 book (E2M1 x 2 + 12, twice), MXFP4's upper-half nibble shift,
+    /// F16Table and FP4's per-qword nibble offsets (vpmultishiftqb).
+    /// </summary>
+    private readonly record struct Consts(Vector256<short> Ones, Vector256<byte> Book, Vector256<ushort> UpperNibbles, nint F16, Vector256<byte> NibbleShifts);
 
     // A Q8_0 block's scale times its activation scale in every lane: the f16 looked up in F16Table (a load
     // and a broadcast multiply; the table's lines for a matrix's few scale exponents stay in L1).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Q8Scale(byte* blk, float* sx, float* f16) =>
         Vector256.Create(f16[Unsafe.ReadUnaligned<ushort>(blk)]) * Vector256.Create(*sx);
+
+    // One official FP4 row (16 bytes of packed nibbles per block, element 2j in byte j's low nibble, 2j + 1 in
+    // its high one; the block's e8m0 scale in es) against codes q, scales sx and block offsets off: Mxfp4's
+    // steps, lanes and bias, with the scale 2^(e-127) / 2 (e8m0 255 is NaN, as Fp8E8M0.Decode).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Fp4(byte* row, byte* es, sbyte* q, float* sx, float* off, int blocks, float* sc, in Consts z)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, bias = default;
+        int b = 0;
+        for (; b + 8 <= blocks; b += 8)
+        {
+            byte* k = row + 16L * b;
+            sbyte* c = q + 32 * b;
+            Ahead(k, 2);
+            Vector256<float> s = Fp4Scales(es + b) * Vector256.Load(sx + b);
+            s.Store(sc);
+            bias = Fma.MultiplyAdd(s, Vector256.Load(off + b), bias);
+            a0 = Fma.MultiplyAdd(Fp4Lanes(k, c, z), Vector256.Create(sc[0]), a0);
+            a1 = Fma.MultiplyAdd(Fp4Lanes(k + 16, c + 32, z), Vector256.Create(sc[1]), a1);
+            a2 = Fma.MultiplyAdd(Fp4Lanes(k + 32, c + 64, z), Vector256.Create(sc[2]), a2);
+            a3 = Fma.MultiplyAdd(Fp4Lanes(k + 48, c + 96, z), Vector256.Create(sc[3]), a3);
+            a0 = Fma.MultiplyAdd(Fp4Lanes(k + 64, c + 128, z), Vector256.Create(sc[4]), a0);
+            a1 = Fma.MultiplyAdd(Fp4Lanes(k + 80, c + 160, z), Vector256.Create(sc[5]), a1);
+            a2 = Fma.MultiplyAdd(Fp4Lanes(k + 96, c + 192, z), Vector256.Create(sc[6]), a2);
+            a3 = Fma.MultiplyAdd(Fp4Lanes(k + 112, c + 224, z), Vector256.Create(sc[7]), a3);
+        }
+        if (b < blocks)
+        {
+            bias.Store(sc);   // a tail's blocks go to bias lane b mod 8, after the steps' blocks
+            for (; b < blocks; b++)
+            {
+                float scale = Fp8E8M0.Decode(es[b]) / 2 * sx[b];
+                Add(b, Fp4Lanes(row + 16L * b, q + 32 * b, z), Vector256.Create(scale), ref a0, ref a1, ref a2, ref a3);
+                sc[b & 7] = MathF.FusedMultiplyAdd(scale, off[b], sc[b & 7]);
+            }
+            bias = Vector256.Load(sc);
+        }
+        return Reduce(a0, a1, a2, a3) - SumLanes(bias);
+    }
+
+    // An official FP4 block's 8 lanes as floats, its nibbles looked up in element order as E2M1 x 2 + 12.
+    // AVX-512 VBMI: the 4 dwords widened to qwords and one vpmultishiftqb put nibble i of each dword in
+    // byte i's low bits (the bits above do not matter to vpermb's repeating book); else masks, byte
+    // interleaves and vpshufb.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fp4Lanes(byte* blk, sbyte* q, in Consts z)
+    {
+        Vector256<byte> u;
+        if (Avx512Vbmi.VL.IsSupported)
+        {
+            Vector256<ulong> dwords = Avx2.ConvertToVector256Int64(Vector128.Load((uint*)blk)).AsUInt64();
+            u = Avx512Vbmi.VL.PermuteVar32x8(z.Book, Avx512Vbmi.VL.MultiShift(z.NibbleShifts, dwords));
+        }
+        else
+        {
+            var nib = Vector128.Create((byte)0x0F);
+            Vector128<byte> codes = Vector128.Load(blk);
+            Vector128<byte> lo = codes & nib, hi = Vector128.ShiftRightLogical(codes.AsUInt16(), 4).AsByte() & nib;
+            u = Avx2.Shuffle(z.Book, Vector256.Create(Sse2.UnpackLow(lo, hi), Sse2.UnpackHigh(lo, hi)));
+        }
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Vector256.Load(q)), z.Ones));
+    }
+
+    /// <summary>Fp8E8M0.Decode / 2 of 8 scale bytes: E8M0x8's 2^(e-128), and NaN for 255.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Fp4Scales(byte* e)
+    {
+        Vector256<int> codes = Avx2.ConvertToVector256Int32(e);
+        return Vector256.ConditionalSelect(Vector256.Equals(codes, Vector256.Create(0xFF)).AsSingle(), Vector256.Create(float.NaN), E8M0x8(codes));
+    }
 
     // Block b of a tail into accumulator b mod 4.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,22 +22,30 @@ public static unsafe class MatMulInt8Rows
     /// <summary>Scratch bytes kept on the caller's stack; larger inputs rent from the pool.</summary>
     private const int StackBytes = 48 * 1024;
 
-    /// <summary>Whether this product runs here: int8 activations asked for, Q8_0 or MXFP4, fewer than MatMulInt8.MinTokens tokens.</summary>
+    /// <summary>Whether this product runs here: int8 activations asked for, GGUF Q8_0 or MXFP4 or official FP4, fewer than MatMulInt8.MinTokens tokens.</summary>
     public static bool Handles(WeightMatrix w, int tokens) =>
         w.Activations == ActivationPath.Int8 && tokens is > 0 and < MatMulInt8.MinTokens && w.Cols % 32 == 0
-        && w.Format == WeightFormat.Ggml && w.Blocks.Type is GgmlType.Q8_0 or GgmlType.MXFP4;
+        && (w.Format == WeightFormat.Fp4Block32 || (w.Format == WeightFormat.Ggml && w.Blocks.Type is GgmlType.Q8_0 or GgmlType.MXFP4));
+
+    /// <summary>Whether a (Handles) weight b reads the prepared activations of a's product as they are (same width and layout).</summary>
+    internal static bool SameScratch(WeightMatrix a, WeightMatrix b) =>
+        a.Cols == b.Cols && Handles(b, 1) && (FormatOf(a) == Int8RowFormat.Q8_0) == (FormatOf(b) == Int8RowFormat.Q8_0);
+
+    /// <summary>The row kernel's format of a weight Handles accepts.</summary>
+    internal static Int8RowFormat FormatOf(WeightMatrix w) =>
+        w.Format == WeightFormat.Fp4Block32 ? Int8RowFormat.Fp4 : w.Blocks.Type == GgmlType.MXFP4 ? Int8RowFormat.Mxfp4 : Int8RowFormat.Q8_0;
 
     /// <summary>Bytes of quantised activations for a product: per token n codes, n/32 scales and (MXFP4) n/32 block offsets.</summary>
     public static int ScratchBytes(WeightMatrix w, int tokens) => tokens * TokenBytes(w);
 
-    private static int TokenBytes(WeightMatrix w) => w.Cols + w.Cols / 32 * 4 * (w.Blocks.Type == GgmlType.MXFP4 ? 2 : 1);
+    private static int TokenBytes(WeightMatrix w) => w.Cols + w.Cols / 32 * 4 * (FormatOf(w) == Int8RowFormat.Q8_0 ? 1 : 2);
 
-    /// <summary>Quantises x [tokens, n] into scratch (ScratchBytes): ActivationInt8's codes and scales, and for MXFP4 12 x each block's code sum as a float.</summary>
+    /// <summary>Quantises x [tokens, n] into scratch (ScratchBytes): ActivationInt8's codes and scales, and for MXFP4 and FP4 12 x each block's code sum as a float.</summary>
     [SkipLocalsInit]
     public static void Prepare(float* x, WeightMatrix w, int tokens, byte* scratch)
     {
         int n = w.Cols, tb = TokenBytes(w), blocks = n / 32;
-        bool mx = w.Blocks.Type == GgmlType.MXFP4;
+        bool mx = FormatOf(w) != Int8RowFormat.Q8_0;   // the nibble formats carry the book's + 12
         int* unused = stackalloc int[mx ? 0 : blocks];
         for (int t = 0; t < tokens; t++)
         {
@@ -54,15 +62,17 @@ public static unsafe class MatMulInt8Rows
     public static void Rows(WeightMatrix w, byte* scratch, float* y, int tokens, int r0, int r1)
     {
         int n = w.Cols, m = w.Rows, blocks = n / 32, tb = TokenBytes(w);
-        bool mx = w.Blocks.Type == GgmlType.MXFP4;
-        if (Int8RowDot.IsSupported) { Int8RowDot.Rows(mx, w.Data, w.RowBytes, r0, r1, scratch, tb, tokens, n, y, m); return; }
+        Int8RowFormat f = FormatOf(w);
+        bool fp4 = f == Int8RowFormat.Fp4;
+        long rowBytes = fp4 ? n / 2 : w.RowBytes, scaleRow = fp4 ? w.ScaleCols : 0;
+        if (Int8RowDot.IsSupported) { Int8RowDot.Rows(f, w.Data, rowBytes, w.Scales, scaleRow, r0, r1, scratch, tb, tokens, n, y, m); return; }
         for (int o = r0; o < r1; o++)
         {
-            byte* row = w.Data + w.RowBytes * o;
+            byte* row = w.Data + rowBytes * o;
             for (int t = 0; t < tokens; t++)
             {
                 byte* s = scratch + (long)t * tb;
-                y[(long)t * m + o] = MatMulInt8RowsReference.Dot(mx, row, (sbyte*)s, (float*)(s + n), blocks);
+                y[(long)t * m + o] = MatMulInt8RowsReference.Dot(f, row, fp4 ? w.Scales + scaleRow * o : null, (sbyte*)s, (float*)(s + n), blocks);
             }
         }
     }

@@ -1,9 +1,9 @@
-// The plain twin of MatMulInt8Rows (int8 activations x GGUF Q8_0 / MXFP4 rows, fewer than 16 tokens):
+// The plain twin of MatMulInt8Rows (int8 activations x GGUF Q8_0 / MXFP4 or official FP4 rows, fewer than 16 tokens):
 // activations by ActivationInt8Reference, each weight read from its format as an integer
 // (MatMulInt8Reference.Row). Per 32-block 8 lanes, each the exact sum of 4 consecutive products; each lane
 // is added as float(lane) * (sw * sx) with one fused multiply-add into accumulator b mod 4 (blocks in
 // order within an accumulator); the row's result is (a0 + a1) + (a2 + a3) per lane, then lanes i + 4,
-// then i + 2, then 0 + 1. MXFP4's lanes use each weight + 12 (E2M1 x 2 + 12, 0..24, as the kernel looks
+// then i + 2, then 0 + 1. MXFP4's and FP4's lanes use each weight + 12 (E2M1 x 2 + 12, 0..24, as the kernel looks
 // them up); the bias comes out once per row: bias lane b mod 8 gathers (sw * sx) * (12 x the block's code
 // sum) by fused multiply-adds in block order, and the row is the sum above minus bias's lanes summed
 // (i + 4, i + 2, 0 + 1).
@@ -26,7 +26,7 @@ public static unsafe class MatMulInt8RowsReference
         ActivationInt8Reference.Quantize(x, tokens, n, q, sx, sums);
         var wi = new int[n];
         var sw = new float[blocks];
-        int bias = w.Blocks.Type == GgmlType.MXFP4 ? MxBias : 0;
+        int bias = w.Format == WeightFormat.Fp4Block32 || w.Blocks.Type == GgmlType.MXFP4 ? MxBias : 0;
         for (int o = 0; o < m; o++)
         {
             MatMulInt8Reference.Row(w, o, wi, sw);
@@ -55,18 +55,20 @@ public static unsafe class MatMulInt8RowsReference
     /// One row of ggml blocks against prepared activation codes and scales (the kernel's scalar path on
     /// CPUs without AVX2): the same lanes and order, weights decoded one by one.
     /// </summary>
-    internal static float Dot(bool mxfp4, byte* row, sbyte* q, float* sx, int blocks)
+    internal static float Dot(Int8.Int8RowFormat format, byte* row, byte* fp4Scales, sbyte* q, float* sx, int blocks)
     {
+        bool mxfp4 = format == Int8.Int8RowFormat.Mxfp4, fp4 = format == Int8.Int8RowFormat.Fp4;
         Span<float> acc = stackalloc float[Accumulators * 8];
         Span<float> biasLanes = stackalloc float[8];
         acc.Clear();
         biasLanes.Clear();
-        int bias = mxfp4 ? MxBias : 0;
+        int bias = mxfp4 || fp4 ? MxBias : 0;
         for (int b = 0; b < blocks; b++)
         {
             float sw;
             byte* blk;
             if (mxfp4) { blk = row + 17L * b; sw = MathF.ScaleB(1f, blk[0] - 128); }
+            else if (fp4) { blk = row + 16L * b; sw = Codecs.Fp8E8M0.Decode(fp4Scales[b]) / 2; }
             else { blk = row + 34L * b; sw = Codecs.F16.Decode((ushort)(blk[0] | blk[1] << 8)); }
             float scale = sw * sx[b];
             int codeSum = 0;
@@ -76,7 +78,9 @@ public static unsafe class MatMulInt8RowsReference
                 for (int k = 0; k < 4; k++)
                 {
                     int i = 4 * l + k;
-                    int wv = mxfp4 ? MatMulInt8Reference.Doubled(i < 16 ? blk[1 + i] & 0xF : blk[1 + i - 16] >> 4) : (sbyte)blk[2 + i];
+                    int wv = mxfp4 ? MatMulInt8Reference.Doubled(i < 16 ? blk[1 + i] & 0xF : blk[1 + i - 16] >> 4)
+                        : fp4 ? MatMulInt8Reference.Doubled(i % 2 == 0 ? blk[i / 2] & 0xF : blk[i / 2] >> 4)
+                        : (sbyte)blk[2 + i];
                     lane += (wv + bias) * q[32 * b + i];
                     codeSum += q[32 * b + i];
                 }
