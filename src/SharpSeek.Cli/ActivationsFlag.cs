@@ -14,7 +14,7 @@ public static class ActivationsFlag
 
     public static Option<string> Create() => new("--activations")
     {
-        Description = $"Linear inputs: exact (float32), int8 (quantised per 32: FP4/MXFP4/Q8_0 products of 16+ tokens, and GGUF Q8_0/MXFP4 products of fewer, e.g. decode) or auto (int8 for a GGUF file, as llama.cpp computes it; exact for safetensors; default {Default})",
+        Description = $"Linear inputs: exact (float32), int8 (quantised per 32: every FP4/MXFP4/Q8_0 product, decode included; FP8, BF16 and F32 stay float) or auto (int8 for a GGUF file, as llama.cpp computes it; exact for safetensors; default {Default})",
         DefaultValueFactory = _ => Default,
     };
 
