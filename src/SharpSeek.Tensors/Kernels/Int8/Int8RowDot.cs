@@ -48,40 +48,55 @@ internal static unsafe class Int8RowDot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(Int8RowFormat f, byte* w, long rowBytes, byte* ws, long scaleRow, int r0, int r1, byte* scratch, int tokenBytes, int tokens, int n, float* y, int m)
     {
+        // One compiled loop nest per format: all three in one method ran past the JIT's inlining budget
+        // (helpers called, constants spilled).
+        if (f == Int8RowFormat.Q8_0) RowsQ8(w, rowBytes, r0, r1, scratch, tokenBytes, tokens, n, y, m);
+        else if (f == Int8RowFormat.Mxfp4) RowsNibbles<MxBlocks>(w, rowBytes, null, 0, r0, r1, scratch, tokenBytes, tokens, n, y, m);
+        else RowsNibbles<Fp4Blocks>(w, rowBytes, ws, scaleRow, r0, r1, scratch, tokenBytes, tokens, n, y, m);
+    }
+
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowsQ8(byte* w, long rowBytes, int r0, int r1, byte* scratch, int tokenBytes, int tokens, int n, float* y, int m)
+    {
         int blocks = n / 32;
-        float* sc = stackalloc float[8];
-        // The loops' constants, made once here and passed down: left inside the inlined helpers, the JIT
-        // stopped hoisting them once the loops grew (a broadcast load per block, measurably slower).
-        var z = new Consts(Vector256.Create((short)1),
-            Vector256.Create((byte)12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0, 12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0),
-            Vector256.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4), (nint)F16Table.Values,
-            Vector256.Create((byte)0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28));
+        var z = Consts.Make();
         if (tokens == 1)
         {
-            // A decode step: one row loop per format, little live across rows (the general loop below
-            // reloads ~6 spilled values per row: 16-block rows ran 8-9% slower through it).
-            sbyte* q = (sbyte*)scratch;
-            float* sx1 = (float*)(scratch + n);
-            if (f == Int8RowFormat.Mxfp4) for (int o = r0; o < r1; o++) y[o] = Mxfp4(w + rowBytes * o, q, sx1, sx1 + blocks, blocks, sc, z);
-            else if (f == Int8RowFormat.Fp4) for (int o = r0; o < r1; o++) y[o] = Fp4(w + rowBytes * o, ws + scaleRow * o, q, sx1, sx1 + blocks, blocks, sc, z);
-            else for (int o = r0; o < r1; o++) y[o] = Q8(w + rowBytes * o, q, sx1, blocks, z);
+            // A decode step: one row loop, little live across rows (the general loop below reloads ~6
+            // spilled values per row: 16-block rows ran 8-9% slower through it).
+            for (int o = r0; o < r1; o++) y[o] = Q8(w + rowBytes * o, (sbyte*)scratch, (float*)(scratch + n), blocks, z);
             return;
         }
         for (int o = r0; o < r1; o++)
+            for (int t = 0; t < tokens; t++)
+            {
+                byte* s = scratch + (long)t * tokenBytes;
+                y[(long)t * m + o] = Q8(w + rowBytes * o, (sbyte*)s, (float*)(s + n), blocks, z);
+            }
+    }
+
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowsNibbles<F>(byte* w, long rowBytes, byte* ws, long scaleRow, int r0, int r1, byte* scratch, int tokenBytes, int tokens, int n, float* y, int m)
+        where F : struct, INibbleBlocks
+    {
+        int blocks = n / 32;
+        float* sc = stackalloc float[8];
+        var z = Consts.Make();
+        if (tokens == 1)
         {
-            byte* row = w + rowBytes * o;
+            float* sx1 = (float*)(scratch + n);
+            for (int o = r0; o < r1; o++) y[o] = Nibbles<F>(w + rowBytes * o, ws + scaleRow * o, (sbyte*)scratch, sx1, sx1 + blocks, blocks, sc, z);
+            return;
+        }
+        for (int o = r0; o < r1; o++)
             for (int t = 0; t < tokens; t++)
             {
                 byte* s = scratch + (long)t * tokenBytes;
                 float* sx = (float*)(s + n);
-                y[(long)t * m + o] = f switch
-                {
-                    Int8RowFormat.Mxfp4 => Mxfp4(row, (sbyte*)s, sx, sx + blocks, blocks, sc, z),
-                    Int8RowFormat.Fp4 => Fp4(row, ws + scaleRow * o, (sbyte*)s, sx, sx + blocks, blocks, sc, z),
-                    _ => Q8(row, (sbyte*)s, sx, blocks, z),
-                };
+                y[(long)t * m + o] = Nibbles<F>(w + rowBytes * o, ws + scaleRow * o, (sbyte*)s, sx, sx + blocks, blocks, sc, z);
             }
-        }
     }
 
     // One Q8_0 row (blocks of 34 bytes) against codes q, scales sx.
@@ -113,42 +128,74 @@ internal static unsafe class Int8RowDot
         return Reduce(a0, a1, a2, a3);
     }
 
-    // One MXFP4 row (blocks of 17 bytes) against codes q, scales sx and block offsets off (12 x each block's code sum).
+    // One MXFP4 or official FP4 row (F: the format's block stride, scales and nibble order) against codes q,
+    // scales sx and block offsets off (12 x each block's code sum); es: FP4's e8m0 scales of the row.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Mxfp4(byte* row, sbyte* q, float* sx, float* off, int blocks, float* sc, in Consts z)
+    private static float Nibbles<F>(byte* row, byte* es, sbyte* q, float* sx, float* off, int blocks, float* sc, in Consts z) where F : struct, INibbleBlocks
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, bias = default;
-        int b = 0;
+        int b = 0, d = F.Stride;
         for (; b + 8 <= blocks; b += 8)
         {
-            byte* k = row + 17L * b;
+            byte* k = row + (long)d * b;
             sbyte* c = q + 32 * b;
-            Ahead(k, 3);
-            Vector256<float> s = E8M0x8(MxScales(k)) * Vector256.Load(sx + b);
+            Ahead(k, (8 * d + 63) / 64);
+            Vector256<float> s = F.Scales8(k, es + b) * Vector256.Load(sx + b);
             s.Store(sc);
             bias = Fma.MultiplyAdd(s, Vector256.Load(off + b), bias);
-            a0 = Fma.MultiplyAdd(MxLanes(k, c, z), Vector256.Create(sc[0]), a0);
-            a1 = Fma.MultiplyAdd(MxLanes(k + 17, c + 32, z), Vector256.Create(sc[1]), a1);
-            a2 = Fma.MultiplyAdd(MxLanes(k + 34, c + 64, z), Vector256.Create(sc[2]), a2);
-            a3 = Fma.MultiplyAdd(MxLanes(k + 51, c + 96, z), Vector256.Create(sc[3]), a3);
-            a0 = Fma.MultiplyAdd(MxLanes(k + 68, c + 128, z), Vector256.Create(sc[4]), a0);
-            a1 = Fma.MultiplyAdd(MxLanes(k + 85, c + 160, z), Vector256.Create(sc[5]), a1);
-            a2 = Fma.MultiplyAdd(MxLanes(k + 102, c + 192, z), Vector256.Create(sc[6]), a2);
-            a3 = Fma.MultiplyAdd(MxLanes(k + 119, c + 224, z), Vector256.Create(sc[7]), a3);
+            a0 = Fma.MultiplyAdd(F.Lanes(k, c, z), Vector256.Create(sc[0]), a0);
+            a1 = Fma.MultiplyAdd(F.Lanes(k + d, c + 32, z), Vector256.Create(sc[1]), a1);
+            a2 = Fma.MultiplyAdd(F.Lanes(k + 2 * d, c + 64, z), Vector256.Create(sc[2]), a2);
+            a3 = Fma.MultiplyAdd(F.Lanes(k + 3 * d, c + 96, z), Vector256.Create(sc[3]), a3);
+            a0 = Fma.MultiplyAdd(F.Lanes(k + 4 * d, c + 128, z), Vector256.Create(sc[4]), a0);
+            a1 = Fma.MultiplyAdd(F.Lanes(k + 5 * d, c + 160, z), Vector256.Create(sc[5]), a1);
+            a2 = Fma.MultiplyAdd(F.Lanes(k + 6 * d, c + 192, z), Vector256.Create(sc[6]), a2);
+            a3 = Fma.MultiplyAdd(F.Lanes(k + 7 * d, c + 224, z), Vector256.Create(sc[7]), a3);
         }
         if (b < blocks)
         {
             bias.Store(sc);   // a tail's blocks go to bias lane b mod 8, after the steps' blocks
             for (; b < blocks; b++)
             {
-                byte* k = row + 17L * b;
-                float scale = GgmlNonLinearBlocks.Mxfp4Scale(k[0]) * sx[b];
-                Add(b, MxLanes(k, q + 32 * b, z), Vector256.Create(scale), ref a0, ref a1, ref a2, ref a3);
+                byte* k = row + (long)d * b;
+                float scale = F.Scale(k, es + b) * sx[b];
+                Add(b, F.Lanes(k, q + 32 * b, z), Vector256.Create(scale), ref a0, ref a1, ref a2, ref a3);
                 sc[b & 7] = MathF.FusedMultiplyAdd(scale, off[b], sc[b & 7]);
             }
             bias = Vector256.Load(sc);
         }
         return Reduce(a0, a1, a2, a3) - SumLanes(bias);
+    }
+
+    /// <summary>What MXFP4 and official FP4 rows differ in; a struct per format, so Nibbles is compiled once for each.</summary>
+    private interface INibbleBlocks
+    {
+        /// <summary>Bytes per 32-block in the row.</summary>
+        static abstract int Stride { get; }
+        /// <summary>The scales of the 8 blocks from block k (its scale byte es) on.</summary>
+        static abstract Vector256<float> Scales8(byte* k, byte* es);
+        /// <summary>Block k's scale (its scale byte es).</summary>
+        static abstract float Scale(byte* k, byte* es);
+        /// <summary>Block blk's 8 lanes against 32 codes, each weight looked up as E2M1 x 2 + 12.</summary>
+        static abstract Vector256<float> Lanes(byte* blk, sbyte* q, in Consts z);
+    }
+
+    /// <summary>GGUF MXFP4: 17-byte blocks, the e8m0 scale (2^(e-128) for the doubled values) first, then low nibbles = values 0-15, high = 16-31.</summary>
+    private readonly struct MxBlocks : INibbleBlocks
+    {
+        public static int Stride => 17;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Scales8(byte* k, byte* es) => E8M0x8(MxScales(k));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Scale(byte* k, byte* es) => GgmlNonLinearBlocks.Mxfp4Scale(k[0]);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Lanes(byte* blk, sbyte* q, in Consts z) => MxLanes(blk, q, z);
+    }
+
+    /// <summary>Official FP4: 16-byte blocks of packed nibbles (element 2j low, 2j + 1 high), e8m0 scales apart (Fp8E8M0.Decode / 2; 255 is NaN).</summary>
+    private readonly struct Fp4Blocks : INibbleBlocks
+    {
+        public static int Stride => 16;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Scales8(byte* k, byte* es) => Fp4Scales(es);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Scale(byte* k, byte* es) => Fp8E8M0.Decode(es[0]) / 2;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Lanes(byte* blk, sbyte* q, in Consts z) => Fp4Lanes(blk, q, z);
     }
 
     // Prefetch distance: one core's hardware prefetcher alone leaves ~15% of the read bandwidth unused on a
@@ -169,52 +216,22 @@ internal static unsafe class Int8RowDot
     /// Word ones (pair sums to int32), the FP4 book (E2M1 x 2 + 12, twice), MXFP4's upper-half nibble shift,
     /// F16Table and FP4's per-qword nibble offsets (vpmultishiftqb).
     /// </summary>
-    private readonly record struct Consts(Vector256<short> Ones, Vector256<byte> Book, Vector256<ushort> UpperNibbles, nint F16, Vector256<byte> NibbleShifts);
+    private readonly record struct Consts(Vector256<short> Ones, Vector256<byte> Book, Vector256<ushort> UpperNibbles, nint F16, Vector256<byte> NibbleShifts)
+    {
+        // Made once per call and passed down: left inside the inlined helpers, the JIT stopped hoisting
+        // them once the loops grew (a broadcast load per block, measurably slower).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Consts Make() => new(Vector256.Create((short)1),
+            Vector256.Create((byte)12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0, 12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0),
+            Vector256.Create((ushort)0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4), (nint)F16Table.Values,
+            Vector256.Create((byte)0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28));
+    }
 
     // A Q8_0 block's scale times its activation scale in every lane: the f16 looked up in F16Table (a load
     // and a broadcast multiply; the table's lines for a matrix's few scale exponents stay in L1).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Q8Scale(byte* blk, float* sx, float* f16) =>
         Vector256.Create(f16[Unsafe.ReadUnaligned<ushort>(blk)]) * Vector256.Create(*sx);
-
-    // One official FP4 row (16 bytes of packed nibbles per block, element 2j in byte j's low nibble, 2j + 1 in
-    // its high one; the block's e8m0 scale in es) against codes q, scales sx and block offsets off: Mxfp4's
-    // steps, lanes and bias, with the scale 2^(e-127) / 2 (e8m0 255 is NaN, as Fp8E8M0.Decode).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Fp4(byte* row, byte* es, sbyte* q, float* sx, float* off, int blocks, float* sc, in Consts z)
-    {
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, bias = default;
-        int b = 0;
-        for (; b + 8 <= blocks; b += 8)
-        {
-            byte* k = row + 16L * b;
-            sbyte* c = q + 32 * b;
-            Ahead(k, 2);
-            Vector256<float> s = Fp4Scales(es + b) * Vector256.Load(sx + b);
-            s.Store(sc);
-            bias = Fma.MultiplyAdd(s, Vector256.Load(off + b), bias);
-            a0 = Fma.MultiplyAdd(Fp4Lanes(k, c, z), Vector256.Create(sc[0]), a0);
-            a1 = Fma.MultiplyAdd(Fp4Lanes(k + 16, c + 32, z), Vector256.Create(sc[1]), a1);
-            a2 = Fma.MultiplyAdd(Fp4Lanes(k + 32, c + 64, z), Vector256.Create(sc[2]), a2);
-            a3 = Fma.MultiplyAdd(Fp4Lanes(k + 48, c + 96, z), Vector256.Create(sc[3]), a3);
-            a0 = Fma.MultiplyAdd(Fp4Lanes(k + 64, c + 128, z), Vector256.Create(sc[4]), a0);
-            a1 = Fma.MultiplyAdd(Fp4Lanes(k + 80, c + 160, z), Vector256.Create(sc[5]), a1);
-            a2 = Fma.MultiplyAdd(Fp4Lanes(k + 96, c + 192, z), Vector256.Create(sc[6]), a2);
-            a3 = Fma.MultiplyAdd(Fp4Lanes(k + 112, c + 224, z), Vector256.Create(sc[7]), a3);
-        }
-        if (b < blocks)
-        {
-            bias.Store(sc);   // a tail's blocks go to bias lane b mod 8, after the steps' blocks
-            for (; b < blocks; b++)
-            {
-                float scale = Fp8E8M0.Decode(es[b]) / 2 * sx[b];
-                Add(b, Fp4Lanes(row + 16L * b, q + 32 * b, z), Vector256.Create(scale), ref a0, ref a1, ref a2, ref a3);
-                sc[b & 7] = MathF.FusedMultiplyAdd(scale, off[b], sc[b & 7]);
-            }
-            bias = Vector256.Load(sc);
-        }
-        return Reduce(a0, a1, a2, a3) - SumLanes(bias);
-    }
 
     // An official FP4 block's 8 lanes as floats, its nibbles looked up in element order as E2M1 x 2 + 12.
     // AVX-512 VBMI: the 4 dwords widened to qwords and one vpmultishiftqb put nibble i of each dword in
