@@ -1,17 +1,21 @@
-// One row of GGUF Q8_0 / MXFP4 blocks against one token's int8 activation codes (MatMulInt8Rows), in
-// 256-bit registers, 8 blocks per step:
+// One row of GGUF Q8_0 / MXFP4 blocks or official FP4 (Fp4Block32) against one token's int8 activation
+// codes (MatMulInt8Rows), in 256-bit registers, 8 blocks per step. MXFP4 and FP4 share one loop (Nibbles<F>;
+// they differ in block stride, where the e8m0 scale lives and the nibble order); each format's row loops
+// are their own method, so the JIT inlines and hoists within each.
 // 1. Scales. Q8_0: each block's f16 is looked up in F16Table (F16.Decode of every code; the few lines a
 //    matrix's scale exponents touch stay in L1) and times the activation scale, one broadcast multiply per
 //    block. (Picking 8 scales out of the row with AVX-512 permutes and widening them together, the earlier
 //    way, cost more: one core, bench --q8: wq_b 178 -> 147 us, the head 5.6 -> 5.2 ms.) MXFP4: the 8 e8m0
 //    scales are picked out together (two 64-byte loads and one VBMI byte permute; a gather costs ~10 cycles
 //    on this Zen 4), widened, times the 8 activation scales, and stored once; each block's FMA broadcasts
-//    its scale from there. Each step also prefetches the lines 4 KB ahead (Ahead).
+//    its scale from there; FP4 reads its 8 scale bytes from the scale row (255 is NaN there). Each step
+//    also prefetches the lines 4 KB ahead (Ahead).
 // 2. Per block, 32 weights against 32 codes: one unsigned x signed byte multiply-add (vpmaddubsw) and one
 //    pair add (vpmaddwd) give 8 int32 lanes of 4 products, exact. Q8_0 takes |w| against the codes with w's
 //    sign (vpsignb; |pair| <= 128 x 127 x 2 fits int16). MXFP4 looks its nibbles up as E2M1 x 2 + 12
 //    (0..24; on AVX-512 VBMI one variable word shift and one vpermb of a 32-entry book, else masks and
-//    vpshufb): its lanes carry + 12 x their 4 codes. That bias comes out once per row, not per block: a
+//    vpshufb); FP4's packed pairs come out in element order (VBMI: dwords widened to qwords and one
+//    vpmultishiftqb; else masks, byte interleaves and vpshufb). Their lanes carry + 12 x their 4 codes. That bias comes out once per row, not per block: a
 //    fifth accumulator, bias, gathers scale x 12 x (the block's code sum, computed once per product), one
 //    FMA per 8 blocks (lane b mod 8), and the row is the sum below minus bias's lanes summed (i + 4, i + 2,
 //    0 + 1).
