@@ -1,15 +1,13 @@
 // y[T, out] = x[T, in] · W^T with int8 activations for products of fewer than MatMulInt8.MinTokens tokens
-// (a decode step), GGUF Q8_0 and MXFP4 weights read in place, one row at a time (one sequential read
-// stream per thread; nothing packed). The input is quantised once per product (Prepare: ActivationInt8's
-// codes and scales, for MXFP4 12 x each block's code sum); each row is then one Int8RowDot against each
+// (a decode step), GGUF Q8_0 and MXFP4 and official FP4 weights read in place, one row at a time (one
+// sequential read stream per thread; nothing packed). The input is quantised once per product (Prepare:
+// ActivationInt8's codes and scales, for MXFP4 and FP4 12 x each block's code sum); each row is then one Int8RowDot against each
 // token's codes: per 32-block 8 exact int32 lanes, one fused multiply-add by the block's scale into
 // accumulator b mod 4, one reduction per row. The order equals MatMulInt8RowsReference bit for bit
 // (AVX-512, AVX2 and the scalar path alike), so a token's row is the same in every product of 1..15 tokens.
 // It is NOT the order of MatMulInt8's tiled path, so a token's int8 result differs by rounding between a
 // product of < 16 tokens and one of >= 16 (docs/INT8.md).
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using SharpSeek.Tensors.Ggml;
 using SharpSeek.Tensors.Kernels.Reference;
 
@@ -35,7 +33,7 @@ public static unsafe class MatMulInt8Rows
     internal static Int8RowFormat FormatOf(WeightMatrix w) =>
         w.Format == WeightFormat.Fp4Block32 ? Int8RowFormat.Fp4 : w.Blocks.Type == GgmlType.MXFP4 ? Int8RowFormat.Mxfp4 : Int8RowFormat.Q8_0;
 
-    /// <summary>Bytes of quantised activations for a product: per token n codes, n/32 scales and (MXFP4) n/32 block offsets.</summary>
+    /// <summary>Bytes of quantised activations for a product: per token n codes, n/32 scales and (MXFP4, FP4) n/32 block offsets.</summary>
     public static int ScratchBytes(WeightMatrix w, int tokens) => tokens * TokenBytes(w);
 
     private static int TokenBytes(WeightMatrix w) => w.Cols + w.Cols / 32 * 4 * (FormatOf(w) == Int8RowFormat.Q8_0 ? 1 : 2);
