@@ -44,9 +44,9 @@ public static unsafe class MatMulInt8RowsReference
                         ref float a = ref acc[b % Accumulators * 8 + l];
                         a = MathF.FusedMultiplyAdd(lane, scale, a);
                     }
-                    biasLanes[b % 8] = MathF.FusedMultiplyAdd(scale, bias * sums[t * blocks + b], biasLanes[b % 8]);
+                    if (bias != 0) biasLanes[b % 8] = MathF.FusedMultiplyAdd(scale, bias * sums[t * blocks + b], biasLanes[b % 8]);
                 }
-                y[t * m + o] = Reduce(acc) - SumLanes(biasLanes);
+                y[t * m + o] = bias != 0 ? Reduce(acc) - SumLanes(biasLanes) : Reduce(acc);   // Q8_0 has no bias term
             }
         }
     }
@@ -87,9 +87,9 @@ public static unsafe class MatMulInt8RowsReference
                 ref float a = ref acc[b % Accumulators * 8 + l];
                 a = MathF.FusedMultiplyAdd(lane, scale, a);
             }
-            biasLanes[b % 8] = MathF.FusedMultiplyAdd(scale, bias * codeSum, biasLanes[b % 8]);
+            if (bias != 0) biasLanes[b % 8] = MathF.FusedMultiplyAdd(scale, bias * codeSum, biasLanes[b % 8]);
         }
-        return Reduce(acc) - SumLanes(biasLanes);
+        return bias != 0 ? Reduce(acc) - SumLanes(biasLanes) : Reduce(acc);   // Q8_0 has no bias term
     }
 
     /// <summary>What MXFP4's doubled E2M1 values carry in the lanes (E2M1 x 2 + 12, 0..24: unsigned for the byte multiply).</summary>
