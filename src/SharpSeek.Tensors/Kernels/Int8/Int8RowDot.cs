@@ -127,7 +127,7 @@ internal static unsafe class Int8RowDot
         for (; b < blocks; b++)
         {
             byte* k = row + 34L * b;
-            Add(b, Q8Lanes(k, q + 32 * b, z), Vector256.Create(F16.Decode(Unsafe.ReadUnaligned<ushort>(k)) * sx[b]), ref a0, ref a1, ref a2, ref a3);
+            Add(b, Q8Lanes(k, q + 32 * b, z), Q8Scale(k, sx + b, (float*)z.F16), ref a0, ref a1, ref a2, ref a3);
         }
         return Reduce(a0, a1, a2, a3);
     }
@@ -198,7 +198,7 @@ internal static unsafe class Int8RowDot
     {
         public static int Stride => 16;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Scales8(byte* k, byte* es) => Fp4Scales(es);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Scale(byte* k, byte* es) => Fp8E8M0.Decode(es[0]) / 2;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Scale(byte* k, byte* es) => Int8Tile.HalfE8M0(es[0]);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Lanes(byte* blk, sbyte* q, in Consts z) => Fp4Lanes(blk, q, z);
     }
 

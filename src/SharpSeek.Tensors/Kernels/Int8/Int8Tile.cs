@@ -90,7 +90,7 @@ internal static unsafe class Int8Tile
 
     /// <summary>2^(e-128), the E8M0 scale over 2 (exact, subnormal for e &lt;= 1); NaN for the E8M0 NaN code 255 (Fp8E8M0 decodes it so).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HalfE8M0(byte e) => e == 0xFF ? float.NaN : GgmlNonLinearBlocks.Mxfp4Scale(e);
+    internal static float HalfE8M0(byte e) => e == 0xFF ? float.NaN : GgmlNonLinearBlocks.Mxfp4Scale(e);
 
     /// <summary>An official FP4 row: packed E2M1 (low nibble = even column) and one E8M0 scale byte per 32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
